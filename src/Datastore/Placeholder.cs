@@ -1,0 +1,1 @@
+namespace Mgmt.Datastore; internal static class Placeholder { }

@@ -1,0 +1,1 @@
+namespace Mgmt.Mgmtd; internal static class Program { private static int Main() => 0; }

@@ -1,0 +1,195 @@
+using Mgmt.Yang.Parsing;
+using Mgmt.Yang.XPath;
+
+namespace Mgmt.Yang.Schema;
+
+public enum SchemaNodeKind
+{
+    Root, Container, List, Leaf, LeafList, Choice, Case, AnyData, AnyXml,
+    Rpc, Action, Input, Output, Notification,
+}
+
+public enum SchemaStatus { Current, Deprecated, Obsolete }
+
+/// <summary>
+/// A node of the compiled schema tree (the result of resolving groupings, augments, deviations,
+/// features and refines). Parsed statements are a different structure (<see cref="Statement"/>).
+/// Compiled nodes are built once by the compiler and then only read.
+/// </summary>
+public abstract class SchemaNode
+{
+    private List<SchemaNode>? _children;
+    private Dictionary<(YangModule, string), SchemaNode>? _dataChildIndex;
+
+    protected SchemaNode(SchemaNodeKind kind, string name, YangModule module)
+    {
+        Kind = kind;
+        Name = name;
+        Module = module;
+    }
+
+    public SchemaNodeKind Kind { get; }
+
+    public string Name { get; }
+
+    /// <summary>The module whose namespace this node is in (the augmenting module for augmented nodes).</summary>
+    public YangModule Module { get; }
+
+    public SchemaNode? Parent { get; internal set; }
+
+    /// <summary>True for configuration nodes (RFC 7950 §7.21.1, inherited). Always false under rpc/action/notification.</summary>
+    public bool Config { get; set; } = true;
+
+    public SchemaStatus Status { get; set; }
+
+    public string? Description { get; set; }
+
+    public string? Reference { get; set; }
+
+    /// <summary>Where the defining statement is (for error messages).</summary>
+    public SourceLocation Location { get; set; }
+
+    /// <summary>when conditions that apply to this node, including those inherited from uses and augment.</summary>
+    public IReadOnlyList<WhenCondition> Whens { get; set; } = [];
+
+    public IReadOnlyList<MustConstraint> Musts { get; set; } = [];
+
+    public IReadOnlyList<ExtensionInstance> Extensions { get; set; } = [];
+
+    /// <summary>Schema children in definition order, including choice/case, actions and notifications.</summary>
+    public IReadOnlyList<SchemaNode> Children => (IReadOnlyList<SchemaNode>?)_children ?? Array.Empty<SchemaNode>();
+
+    /// <summary>True for nodes that can appear as instances in a data tree.</summary>
+    public bool IsDataNode => Kind is SchemaNodeKind.Container or SchemaNodeKind.List or SchemaNodeKind.Leaf
+        or SchemaNodeKind.LeafList or SchemaNodeKind.AnyData or SchemaNodeKind.AnyXml;
+
+    /// <summary>Nodes that hold instance children: container, list, rpc/action input/output, notification, root.</summary>
+    public bool IsInner => Kind is SchemaNodeKind.Container or SchemaNodeKind.List or SchemaNodeKind.Root
+        or SchemaNodeKind.Input or SchemaNodeKind.Output or SchemaNodeKind.Notification
+        or SchemaNodeKind.Rpc or SchemaNodeKind.Action;
+
+    public void AddChild(SchemaNode child)
+    {
+        _children ??= new List<SchemaNode>(4);
+        child.Parent = this;
+        _children.Add(child);
+        _dataChildIndex = null;
+    }
+
+    public void InsertChild(int index, SchemaNode child)
+    {
+        _children ??= new List<SchemaNode>(4);
+        child.Parent = this;
+        _children.Insert(index, child);
+        _dataChildIndex = null;
+    }
+
+    public bool RemoveChild(SchemaNode child)
+    {
+        _dataChildIndex = null;
+        return _children?.Remove(child) ?? false;
+    }
+
+    /// <summary>
+    /// Children as they appear in instance data: choice and case are transparent, so this yields
+    /// the data nodes (and rpc/action/notification, input/output) below them.
+    /// </summary>
+    public IEnumerable<SchemaNode> DataChildren()
+    {
+        foreach (var c in Children)
+        {
+            if (c.Kind is SchemaNodeKind.Choice or SchemaNodeKind.Case)
+            {
+                foreach (var d in c.DataChildren()) yield return d;
+            }
+            else
+            {
+                yield return c;
+            }
+        }
+    }
+
+    /// <summary>Finds an instance-level child by module and name, looking through choice/case. O(1) after the first call.</summary>
+    public SchemaNode? FindDataChild(YangModule module, string name)
+    {
+        var index = _dataChildIndex;
+        if (index is null)
+        {
+            index = new Dictionary<(YangModule, string), SchemaNode>();
+            foreach (var d in DataChildren()) index.TryAdd((d.Module, d.Name), d);
+            _dataChildIndex = index;
+        }
+        return index.GetValueOrDefault((module, name));
+    }
+
+    /// <summary>Finds an instance-level child by name only when exactly one module defines it (for unqualified lookups).</summary>
+    public SchemaNode? FindDataChild(string name)
+    {
+        SchemaNode? found = null;
+        foreach (var d in DataChildren())
+        {
+            if (d.Name != name) continue;
+            if (found is not null) return null;
+            found = d;
+        }
+        return found;
+    }
+
+    /// <summary>The nearest ancestor that is an instance-level node (skips choice and case); null at the top.</summary>
+    public SchemaNode? DataParent
+    {
+        get
+        {
+            var p = Parent;
+            while (p is not null && p.Kind is SchemaNodeKind.Choice or SchemaNodeKind.Case) p = p.Parent;
+            return p is null || p.Kind == SchemaNodeKind.Root ? null : p;
+        }
+    }
+
+    /// <summary>Schema node path, module-qualified where the module changes, as in RFC 7951 (e.g. /ietf-interfaces:interfaces/interface/ietf-ip:ipv4).</summary>
+    public string Path
+    {
+        get
+        {
+            var parts = new List<SchemaNode>();
+            for (var n = this; n is not null && n.Kind != SchemaNodeKind.Root; n = n.Parent)
+                if (n.Kind is not (SchemaNodeKind.Choice or SchemaNodeKind.Case) || ReferenceEquals(n, this)) parts.Add(n);
+            var sb = new System.Text.StringBuilder();
+            YangModule? prev = null;
+            for (var i = parts.Count - 1; i >= 0; i--)
+            {
+                var n = parts[i];
+                sb.Append('/');
+                if (!ReferenceEquals(prev, n.Module)) sb.Append(n.Module.Name).Append(':');
+                sb.Append(n.Name);
+                prev = n.Module;
+            }
+            return sb.Length == 0 ? "/" : sb.ToString();
+        }
+    }
+
+    public override string ToString() => $"{Kind} {Path}";
+}
+
+/// <summary>The invisible top of the schema: its data children are the top-level nodes of every implemented module.</summary>
+public sealed class RootSchemaNode : SchemaNode
+{
+    public RootSchemaNode(YangModule placeholder) : base(SchemaNodeKind.Root, "/", placeholder)
+    {
+    }
+}
+
+/// <summary>A when statement compiled to XPath (RFC 7950 §7.21.5).</summary>
+/// <param name="Expression">The compiled expression; prefixes already resolved to modules.</param>
+/// <param name="Text">The expression as written.</param>
+/// <param name="ContextIsParent">
+/// True when the when came from augment, uses, choice or case: the context node is then the closest
+/// ancestor data node instead of the node itself.
+/// </param>
+public sealed record WhenCondition(XPathExpr Expression, string Text, bool ContextIsParent, SourceLocation Location, string? Description = null);
+
+/// <summary>A must statement with its error-message and error-app-tag (RFC 7950 §7.5.3).</summary>
+public sealed record MustConstraint(XPathExpr Expression, string Text, string? ErrorMessage, string? ErrorAppTag, SourceLocation Location, string? Description = null);
+
+/// <summary>An extension statement used on a node, with its resolved definition.</summary>
+public sealed record ExtensionInstance(ExtensionDefinition Definition, string? Argument, Statement Statement);

@@ -1,0 +1,99 @@
+using Mgmt.Yang.Parsing;
+using Mgmt.Yang.XPath;
+
+namespace Mgmt.Yang.Schema;
+
+/// <summary>The YANG built-in types (RFC 7950 §4.2.4).</summary>
+public enum BuiltinType
+{
+    Int8, Int16, Int32, Int64, Uint8, Uint16, Uint32, Uint64, Decimal64,
+    String, Boolean, Enumeration, Bits, Binary, Leafref, Identityref, Empty, Union, InstanceIdentifier,
+}
+
+/// <summary>
+/// A resolved type: a built-in type with every restriction of its typedef chain applied.
+/// Values in data trees are kept as canonical strings; identityref and instance-identifier
+/// values use module names as prefixes (the RFC 7951 form), whatever encoding they came from.
+/// </summary>
+public sealed class YangType
+{
+    public YangType(BuiltinType kind, string name)
+    {
+        Kind = kind;
+        Name = name;
+    }
+
+    public BuiltinType Kind { get; }
+
+    /// <summary>The built-in name or the typedef name (unqualified).</summary>
+    public string Name { get; }
+
+    /// <summary>The module defining the typedef; null for a built-in type.</summary>
+    public YangModule? TypedefModule { get; set; }
+
+    /// <summary>The type this one restricts (the typedef chain), or null for a built-in type.</summary>
+    public YangType? BaseType { get; set; }
+
+    /// <summary>Effective range (integers, decimal64), already intersected along the chain; null = whole value space.</summary>
+    public RangeSet? Range { get; set; }
+
+    /// <summary>Effective length (string, binary), in characters or octets; null = unrestricted.</summary>
+    public RangeSet? Length { get; set; }
+
+    /// <summary>Every pattern along the chain; a value must satisfy all.</summary>
+    public IReadOnlyList<PatternRestriction> Patterns { get; set; } = [];
+
+    public IReadOnlyList<EnumMember> Enums { get; set; } = [];
+
+    public IReadOnlyList<BitMember> Bits { get; set; } = [];
+
+    public int FractionDigits { get; set; }
+
+    /// <summary>leafref path, compiled; null for other types.</summary>
+    public XPathExpr? LeafrefPath { get; set; }
+
+    public string? LeafrefPathText { get; set; }
+
+    /// <summary>The leaf or leaf-list the leafref path points to (resolved by the compiler).</summary>
+    public SchemaNode? LeafrefTarget { get; set; }
+
+    /// <summary>leafref and instance-identifier require-instance (default true).</summary>
+    public bool RequireInstance { get; set; } = true;
+
+    /// <summary>identityref bases.</summary>
+    public IReadOnlyList<Identity> IdentityBases { get; set; } = [];
+
+    /// <summary>union member types, in order.</summary>
+    public IReadOnlyList<YangType> UnionMembers { get; set; } = [];
+
+    /// <summary>Default from the typedef chain (canonical), or null.</summary>
+    public string? Default { get; set; }
+
+    public string? Units { get; set; }
+
+    public SourceLocation Location { get; set; }
+
+    public bool IsBuiltin => BaseType is null;
+
+    public override string ToString() => TypedefModule is null ? Name : $"{TypedefModule.Name}:{Name}";
+}
+
+/// <summary>A range or length expression: ordered, disjoint intervals (inclusive).</summary>
+public sealed record RangeSet(IReadOnlyList<RangeInterval> Intervals, string Text, string? ErrorMessage = null, string? ErrorAppTag = null)
+{
+    public bool Contains(decimal value)
+    {
+        foreach (var i in Intervals)
+            if (value >= i.Min && value <= i.Max) return true;
+        return false;
+    }
+}
+
+public readonly record struct RangeInterval(decimal Min, decimal Max);
+
+/// <summary>A pattern translated from the XSD regex dialect to a .NET regex (anchored, with a match timeout).</summary>
+public sealed record PatternRestriction(string Pattern, System.Text.RegularExpressions.Regex Regex, bool InvertMatch, string? ErrorMessage, string? ErrorAppTag);
+
+public sealed record EnumMember(string Name, int Value, SchemaStatus Status = SchemaStatus.Current);
+
+public sealed record BitMember(string Name, uint Position, SchemaStatus Status = SchemaStatus.Current);
