@@ -179,6 +179,9 @@ public sealed class DataRoot : DataInner
 
     public SchemaContext Context { get; }
 
+    /// <summary>Edit annotations when this tree is an edit document (edit-config, PATCH, Set); null otherwise.</summary>
+    public EditMetadata? Edit { get; set; }
+
     protected override DataInner CreateEmptyCopy() => new DataRoot(Context);
 
     public new DataRoot DeepClone() => (DataRoot)base.DeepClone();

@@ -56,6 +56,20 @@ public abstract class SchemaNode
 
     public IReadOnlyList<ExtensionInstance> Extensions { get; set; } = [];
 
+    /// <summary>
+    /// The statement that defines this node as written (inside the grouping when the node came from uses;
+    /// for a shorthand case, the data node statement). Null for implicit nodes such as an input or output
+    /// that was not written. Printers read the node's own if-feature and type text from it.
+    /// </summary>
+    public Statement? Definition { get; set; }
+
+    /// <summary>
+    /// The augment statement that added this node, set on each node an augment places under its target
+    /// (directly or through a uses inside the augment); null for every other node. Tree diagrams group the
+    /// nodes a module adds to other modules by it.
+    /// </summary>
+    public Statement? Augment { get; set; }
+
     /// <summary>Schema children in definition order, including choice/case, actions and notifications.</summary>
     public IReadOnlyList<SchemaNode> Children => (IReadOnlyList<SchemaNode>?)_children ?? Array.Empty<SchemaNode>();
 
