@@ -1,4 +1,5 @@
 using System.Text;
+using Mgmt.Yang.Parsing;
 using Mgmt.Yang.Schema;
 
 namespace Mgmt.Yang.Printing;
@@ -39,26 +40,47 @@ internal sealed class TreeDiagramWriter(YangModule module, TextWriter w, int lin
             }
         }
 
-        WriteSiblings(data, "  ");
+        WriteCompiled(data, "  ");
 
-        var augments = AugmentSections.Find(module);
-        for (var i = 0; i < augments.Count; i++)
+        var first = true;
+        foreach (var augment in AugmentsOfOtherModules())
         {
-            if (i == 0) w.Write('\n');
-            WriteAugmentHeader(augments[i].TargetPath);
-            WriteSiblings(augments[i].Nodes, "    ");
+            if (first) w.Write('\n');
+            first = false;
+            WriteAugmentHeader(augment.Argument!);
+            WriteParsed(ParsedTreeLines.Children(augment), "    ", parentIsChoice: false);
         }
 
         if (rpcs.Count > 0)
         {
             w.Write("\n  rpcs:\n");
-            WriteSiblings(rpcs, "    ");
+            WriteCompiled(rpcs, "    ");
         }
 
         if (notifications.Count > 0)
         {
             w.Write("\n  notifications:\n");
-            WriteSiblings(notifications, "    ");
+            WriteCompiled(notifications, "    ");
+        }
+    }
+
+    /// <summary>
+    /// The module's own top-level augments whose target is in another module (augments of its own nodes
+    /// show in place). Like yanglint, augments written in submodules are not drawn here.
+    /// </summary>
+    private IEnumerable<Statement> AugmentsOfOtherModules()
+    {
+        if (module.Statement is not { } stmt) yield break;
+        var own = stmt.ArgOf("prefix") ?? module.Prefix;
+        foreach (var a in stmt.FindAll("augment"))
+        {
+            if (a.Argument is not { } path) continue;
+            var firstStep = path.AsSpan().TrimStart().TrimStart('/');
+            var slash = firstStep.IndexOf('/');
+            if (slash >= 0) firstStep = firstStep[..slash];
+            var colon = firstStep.IndexOf(':');
+            if (colon < 0 || firstStep[..colon].Trim().SequenceEqual(own)) continue;
+            yield return a;
         }
     }
 
@@ -73,7 +95,7 @@ internal sealed class TreeDiagramWriter(YangModule module, TextWriter w, int lin
             return;
         }
 
-        // Too long: break before a '/' and continue under the path's first character.
+        // Too long: break before a '/' and continue two columns right of "augment".
         var indent = new string(' ', lead.Length + 2);
         var start = 0;
         var first = true;
@@ -83,8 +105,9 @@ internal sealed class TreeDiagramWriter(YangModule module, TextWriter w, int lin
             var end = path.Length;
             if (end - start + 1 > room)
             {
-                var cut = path.LastIndexOf('/', Math.Min(path.Length - 1, start + room - 1));
-                end = cut > start ? cut : path.IndexOf('/', start + 1) is var next && next > 0 ? next : path.Length;
+                var cut = path.LastIndexOf('/', Math.Min(path.Length - 1, start + room));
+                if (cut > start) end = cut;
+                else if (path.IndexOf('/', start + 1) is var next and > 0) end = next;
             }
             w.Write(first ? lead : indent);
             w.Write(path.AsSpan(start, end - start));
@@ -95,42 +118,65 @@ internal sealed class TreeDiagramWriter(YangModule module, TextWriter w, int lin
         }
     }
 
-    /// <summary>The nodes a diagram shows under <paramref name="parent"/>: its children, and for an rpc/action only a non-empty input/output.</summary>
-    private static List<SchemaNode> VisibleChildren(SchemaNode parent)
-    {
-        var list = new List<SchemaNode>(parent.Children.Count);
-        foreach (var c in parent.Children)
-        {
-            if (c.Kind is SchemaNodeKind.Input or SchemaNodeKind.Output && c.Children.Count == 0) continue;
-            list.Add(c);
-        }
-        if (parent is OperationSchema op && list.Count == 0)
-        {
-            // Operations built without the io nodes as children still show their input and output.
-            if (op.Input is { Children.Count: > 0 }) list.Add(op.Input);
-            if (op.Output is { Children.Count: > 0 }) list.Add(op.Output);
-        }
-        return list;
-    }
-
-    private void WriteSiblings(IReadOnlyList<SchemaNode> nodes, string indent)
+    private void WriteCompiled(IReadOnlyList<SchemaNode> nodes, string indent)
     {
         if (nodes.Count == 0) return;
         var lines = new TreeNodeLine[nodes.Count];
-        var longest = 0;
-        for (var i = 0; i < nodes.Count; i++)
-        {
-            lines[i] = TreeNodeLine.For(nodes[i], module);
-            if (lines[i].TakesPartInAlignment && lines[i].AlignLength > longest) longest = lines[i].AlignLength;
-        }
+        for (var i = 0; i < nodes.Count; i++) lines[i] = CompiledTreeLines.For(nodes[i], module);
+        var longest = Longest(lines);
 
         for (var i = 0; i < lines.Length; i++)
         {
             var hasNext = i < lines.Length - 1;
             WriteNode(lines[i], indent, hasNext, longest);
-            var children = VisibleChildren(nodes[i]);
-            if (children.Count > 0) WriteSiblings(children, indent + (hasNext ? "|  " : "   "));
+            var children = CompiledTreeLines.Children(nodes[i]);
+            if (children.Count > 0) WriteCompiled(children, indent + (hasNext ? "|  " : "   "));
         }
+    }
+
+    private void WriteParsed(IReadOnlyList<Statement> stmts, string indent, bool parentIsChoice)
+    {
+        if (stmts.Count == 0) return;
+        var lines = new TreeNodeLine[stmts.Count];
+        var longest = 0;
+        var shorthandLongest = 0;
+        for (var i = 0; i < stmts.Count; i++)
+        {
+            var shorthand = parentIsChoice && stmts[i].Keyword != "case";
+            lines[i] = shorthand ? ParsedTreeLines.ImplicitCase(stmts[i]) : ParsedTreeLines.For(stmts[i]);
+            if (!lines[i].TakesPartInAlignment) continue;
+            longest = Math.Max(longest, lines[i].AlignLength);
+
+            // A shorthand node is aligned with the choice's other direct children by its own name.
+            shorthandLongest = Math.Max(shorthandLongest, shorthand ? lines[i].AlignLength - 2 : lines[i].AlignLength);
+        }
+
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var s = stmts[i];
+            var hasNext = i < lines.Length - 1;
+            var childIndent = indent + (hasNext ? "|  " : "   ");
+            WriteNode(lines[i], indent, hasNext, longest);
+            if (parentIsChoice && s.Keyword != "case")
+            {
+                // yanglint draws the shorthand node under its implicit case and continues the case's
+                // vertical line through the node's own children.
+                var node = ParsedTreeLines.For(s);
+                var nodeChildren = ParsedTreeLines.Children(s);
+                WriteNode(node, childIndent, hasNext, shorthandLongest);
+                WriteParsed(nodeChildren, childIndent + (hasNext ? "|  " : "   "), s.Keyword == "choice");
+                continue;
+            }
+            WriteParsed(ParsedTreeLines.Children(s), childIndent, s.Keyword == "choice");
+        }
+    }
+
+    private static int Longest(TreeNodeLine[] lines)
+    {
+        var longest = 0;
+        foreach (var l in lines)
+            if (l.TakesPartInAlignment && l.AlignLength > longest) longest = l.AlignLength;
+        return longest;
     }
 
     private void WriteNode(TreeNodeLine line, string indent, bool hasNext, int longest)
@@ -139,25 +185,39 @@ internal sealed class TreeDiagramWriter(YangModule module, TextWriter w, int lin
         sb.Append(indent).Append(line.Head);
         var afterHead = sb.Length;
 
-        // The part that follows the name: the aligned type, or the keys after one space.
+        // What follows the name: the aligned type, or the keys after one space.
         string? body = null;
         var gap = 1;
         if (line.Type is not null)
         {
             body = line.Type;
-            gap = longest + TypeGap - line.AlignLength - line.Opts.Length;
+            gap = Math.Max(1, longest + TypeGap - line.AlignLength - line.Opts.Length);
         }
         else if (line.Keys is not null)
         {
             body = line.Keys;
         }
 
-        var continuation = indent + (hasNext ? "|" : " ") + new string(' ', ContinuationIndent - 1);
+        // Continuation lines start two columns right of where the name starts (one more for a case).
+        var continuation = indent + (hasNext ? "|" : " ") + new string(' ', ContinuationIndent - (line.IsCase ? 0 : 1));
         if (body is not null)
         {
             if (afterHead + gap + body.Length <= lineLength)
             {
                 sb.Append(' ', gap).Append(body);
+            }
+            else if (IsLeafref(body) && continuation.Length + body.Length - LeafrefArrow.Length > lineLength + 1)
+            {
+                // A leafref path too long even for a line of its own is shown as the bare type name.
+                if (afterHead + gap + LeafrefName.Length <= lineLength)
+                {
+                    sb.Append(' ', gap).Append(LeafrefName);
+                }
+                else
+                {
+                    EndLine(sb);
+                    sb.Append(continuation).Append(LeafrefName);
+                }
             }
             else
             {
@@ -168,10 +228,11 @@ internal sealed class TreeDiagramWriter(YangModule module, TextWriter w, int lin
 
         if (line.Features is not null)
         {
-            if (sb.Length + 1 + line.Features.Length > lineLength && sb.Length > continuation.Length)
+            if (sb.Length + 1 + line.Features.Length > lineLength)
             {
+                // yanglint repeats a list's keys in front of if-features moved to their own line.
                 EndLine(sb);
-                sb.Append(continuation).Append(line.Features);
+                sb.Append(continuation).Append(line.Keys).Append(line.Features);
             }
             else
             {
@@ -180,6 +241,11 @@ internal sealed class TreeDiagramWriter(YangModule module, TextWriter w, int lin
         }
         EndLine(sb);
     }
+
+    private const string LeafrefArrow = "-> ";
+    private const string LeafrefName = "leafref";
+
+    private static bool IsLeafref(string type) => type.StartsWith(LeafrefArrow, StringComparison.Ordinal);
 
     private void EndLine(StringBuilder sb)
     {

@@ -63,13 +63,6 @@ public abstract class SchemaNode
     /// </summary>
     public Statement? Definition { get; set; }
 
-    /// <summary>
-    /// The augment statement that added this node, set on each node an augment places under its target
-    /// (directly or through a uses inside the augment); null for every other node. Tree diagrams group the
-    /// nodes a module adds to other modules by it.
-    /// </summary>
-    public Statement? Augment { get; set; }
-
     /// <summary>Schema children in definition order, including choice/case, actions and notifications.</summary>
     public IReadOnlyList<SchemaNode> Children => (IReadOnlyList<SchemaNode>?)_children ?? Array.Empty<SchemaNode>();
 
