@@ -91,8 +91,18 @@ public sealed record RangeSet(IReadOnlyList<RangeInterval> Intervals, string Tex
 
 public readonly record struct RangeInterval(decimal Min, decimal Max);
 
-/// <summary>A pattern translated from the XSD regex dialect to a .NET regex (anchored, with a match timeout).</summary>
-public sealed record PatternRestriction(string Pattern, System.Text.RegularExpressions.Regex Regex, bool InvertMatch, string? ErrorMessage, string? ErrorAppTag);
+/// <summary>
+/// A pattern: the XSD regex as written and its .NET translation (anchored). The <see cref="Regex"/> is built
+/// on first use, so compiling many modules does not construct thousands of regex objects up front.
+/// </summary>
+public sealed record PatternRestriction(string Pattern, string DotNetPattern, bool InvertMatch, string? ErrorMessage, string? ErrorAppTag)
+{
+    private System.Text.RegularExpressions.Regex? _regex;
+
+    public System.Text.RegularExpressions.Regex Regex => _regex ??= XsdRegex.Build(DotNetPattern);
+
+    public bool IsSatisfiedBy(string value) => Regex.IsMatch(value) != InvertMatch;
+}
 
 public sealed record EnumMember(string Name, int Value, SchemaStatus Status = SchemaStatus.Current);
 

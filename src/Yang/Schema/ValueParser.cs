@@ -1,0 +1,328 @@
+using System.Globalization;
+using System.Text;
+
+namespace Mgmt.Yang.Schema;
+
+/// <summary>
+/// Lexical → canonical values (RFC 7950 §9): checks a value against its type with every restriction and
+/// returns the canonical form kept in data trees. identityref and instance-identifier come out in
+/// RFC 7951 form (module names as prefixes).
+/// </summary>
+public static class ValueParser
+{
+    public static bool TryParse(YangType type, string lexical, IPrefixResolver? prefixes, out string canonical, out string? error)
+    {
+        canonical = lexical;
+        error = null;
+        switch (type.Kind)
+        {
+            case BuiltinType.Int8 or BuiltinType.Int16 or BuiltinType.Int32 or BuiltinType.Int64
+                or BuiltinType.Uint8 or BuiltinType.Uint16 or BuiltinType.Uint32 or BuiltinType.Uint64:
+                return ParseInteger(type, lexical, out canonical, out error);
+            case BuiltinType.Decimal64:
+                return ParseDecimal(type, lexical, out canonical, out error);
+            case BuiltinType.String:
+                return CheckString(type, lexical, out error);
+            case BuiltinType.Boolean:
+                if (lexical is "true" or "false") return true;
+                error = $"\"{lexical}\" is not a boolean (true or false)";
+                return false;
+            case BuiltinType.Empty:
+                if (lexical.Length == 0) return true;
+                error = "a leaf of type empty takes no value";
+                return false;
+            case BuiltinType.Enumeration:
+                foreach (var e in type.Enums)
+                    if (e.Name == lexical) return true;
+                error = $"\"{lexical}\" is not a valid enum of {type.Name}";
+                return false;
+            case BuiltinType.Bits:
+                return ParseBits(type, lexical, out canonical, out error);
+            case BuiltinType.Binary:
+                return ParseBinary(type, lexical, out canonical, out error);
+            case BuiltinType.Identityref:
+                return ParseIdentityref(type, lexical, prefixes, out canonical, out error);
+            case BuiltinType.InstanceIdentifier:
+                return ParseInstanceIdentifier(lexical, prefixes, out canonical, out error);
+            case BuiltinType.Leafref:
+                var target = type.LeafrefTarget switch
+                {
+                    LeafSchema l => l.Type,
+                    LeafListSchema ll => ll.Type,
+                    _ => null,
+                };
+                if (target is null) return true; // not resolved yet (compile time): checked again on data
+                return TryParse(target, lexical, prefixes, out canonical, out error);
+            case BuiltinType.Union:
+                string? firstError = null;
+                foreach (var m in type.UnionMembers)
+                {
+                    if (TryParse(m, lexical, prefixes, out canonical, out var e)) return true;
+                    firstError ??= e;
+                }
+                canonical = lexical;
+                error = $"\"{lexical}\" matches no member type of the union {type.Name}" + (firstError is null ? "" : $" ({firstError})");
+                return false;
+        }
+        return true;
+    }
+
+    private static bool ParseInteger(YangType type, string s, out string canonical, out string? error)
+    {
+        canonical = s;
+        error = null;
+        var span = s.AsSpan().Trim();
+        var neg = span.Length > 0 && span[0] == '-';
+        var digits = span.Length > 0 && span[0] is '-' or '+' ? span[1..] : span;
+        if (digits.Length == 0 || digits.Length > 20)
+        {
+            error = $"\"{s}\" is not a valid {type.Kind.ToString().ToLowerInvariant()}";
+            return false;
+        }
+        foreach (var ch in digits)
+        {
+            if (!char.IsAsciiDigit(ch))
+            {
+                error = $"\"{s}\" is not a valid {type.Kind.ToString().ToLowerInvariant()}";
+                return false;
+            }
+        }
+        if (!decimal.TryParse(span, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var v))
+        {
+            error = $"\"{s}\" is not a valid integer";
+            return false;
+        }
+        var (min, max) = Compilation.TypeBounds.Of(type.Kind, 0);
+        if (v < min || v > max)
+        {
+            error = $"value {s} is out of the range of {type.Kind.ToString().ToLowerInvariant()} ({min}..{max})";
+            return false;
+        }
+        if (type.Range is { } r && !r.Contains(v))
+        {
+            error = r.ErrorMessage ?? $"value {s} is out of the range \"{r.Text}\"";
+            return false;
+        }
+        canonical = neg && v == 0 ? "0" : v.ToString(CultureInfo.InvariantCulture);
+        return true;
+    }
+
+    private static bool ParseDecimal(YangType type, string s, out string canonical, out string? error)
+    {
+        canonical = s;
+        error = null;
+        var t = s.Trim();
+        var dot = t.IndexOf('.');
+        var fd = type.FractionDigits;
+        var valid = t.Length > 0 && decimal.TryParse(t, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out _);
+        if (valid)
+        {
+            var intPart = dot < 0 ? t : t[..dot];
+            if (intPart is "" or "-" or "+") valid = false;
+            if (dot >= 0 && (dot == t.Length - 1 || t.Length - dot - 1 > fd)) valid = false;
+        }
+        if (!valid)
+        {
+            error = $"\"{s}\" is not a valid decimal64 with {fd} fraction digits";
+            return false;
+        }
+        var v = decimal.Parse(t, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture);
+        var (min, max) = Compilation.TypeBounds.Of(BuiltinType.Decimal64, fd);
+        if (v < min || v > max)
+        {
+            error = $"value {s} is out of the decimal64 range";
+            return false;
+        }
+        if (type.Range is { } r && !r.Contains(v))
+        {
+            error = r.ErrorMessage ?? $"value {s} is out of the range \"{r.Text}\"";
+            return false;
+        }
+        var text = v.ToString("0.0###################", CultureInfo.InvariantCulture);
+        canonical = text == "-0.0" ? "0.0" : text;
+        return true;
+    }
+
+    private static bool CheckString(YangType type, string s, out string? error)
+    {
+        error = null;
+        if (type.Length is { } len)
+        {
+            var count = 0;
+            foreach (var _ in s.EnumerateRunes()) count++;
+            if (!len.Contains(count))
+            {
+                error = len.ErrorMessage ?? $"length {count} of \"{Truncate(s)}\" is outside \"{len.Text}\"";
+                return false;
+            }
+        }
+        foreach (var p in type.Patterns)
+        {
+            bool ok;
+            try
+            {
+                ok = p.IsSatisfiedBy(s);
+            }
+            catch (System.Text.RegularExpressions.RegexMatchTimeoutException)
+            {
+                ok = false;
+            }
+            if (!ok)
+            {
+                error = p.ErrorMessage ?? $"\"{Truncate(s)}\" does not {(p.InvertMatch ? "avoid" : "match")} the pattern \"{p.Pattern}\"";
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static string Truncate(string s) => s.Length <= 64 ? s : s[..64] + "...";
+
+    private static bool ParseBits(YangType type, string s, out string canonical, out string? error)
+    {
+        canonical = s;
+        error = null;
+        var set = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var name in s.Split([' ', '\t', '\n', '\r'], StringSplitOptions.RemoveEmptyEntries))
+        {
+            var known = false;
+            foreach (var b in type.Bits) if (b.Name == name) known = true;
+            if (!known)
+            {
+                error = $"\"{name}\" is not a bit of {type.Name}";
+                return false;
+            }
+            if (!set.Add(name))
+            {
+                error = $"bit \"{name}\" is given twice";
+                return false;
+            }
+        }
+        var ordered = new List<BitMember>();
+        foreach (var b in type.Bits) if (set.Contains(b.Name)) ordered.Add(b);
+        ordered.Sort((a, b) => a.Position.CompareTo(b.Position));
+        var sb = new StringBuilder();
+        foreach (var b in ordered)
+        {
+            if (sb.Length > 0) sb.Append(' ');
+            sb.Append(b.Name);
+        }
+        canonical = sb.ToString();
+        return true;
+    }
+
+    private static bool ParseBinary(YangType type, string s, out string canonical, out string? error)
+    {
+        canonical = s;
+        error = null;
+        var compact = new StringBuilder(s.Length);
+        foreach (var c in s) if (!char.IsWhiteSpace(c)) compact.Append(c);
+        byte[] bytes;
+        try
+        {
+            bytes = Convert.FromBase64String(compact.ToString());
+        }
+        catch (FormatException)
+        {
+            error = "value is not valid base64";
+            return false;
+        }
+        if (type.Length is { } len && !len.Contains(bytes.Length))
+        {
+            error = len.ErrorMessage ?? $"binary length {bytes.Length} is outside \"{len.Text}\"";
+            return false;
+        }
+        canonical = Convert.ToBase64String(bytes);
+        return true;
+    }
+
+    private static bool ParseIdentityref(YangType type, string s, IPrefixResolver? prefixes, out string canonical, out string? error)
+    {
+        canonical = s;
+        error = null;
+        var t = s.Trim();
+        var colon = t.IndexOf(':');
+        var prefix = colon < 0 ? null : t[..colon];
+        var name = colon < 0 ? t : t[(colon + 1)..];
+        var module = prefixes?.Resolve(prefix);
+        if (module is null)
+        {
+            error = prefix is null ? $"identity \"{t}\" has no module prefix" : $"unknown prefix \"{prefix}\" in identity \"{t}\"";
+            return false;
+        }
+        if (!module.Identities.TryGetValue(name, out var id))
+        {
+            error = $"identity \"{t}\" not found in module {module.Name}";
+            return false;
+        }
+        if (type.IdentityBases.Count > 0)
+        {
+            var ok = false;
+            foreach (var b in type.IdentityBases)
+                if (id.IsDerivedFrom(b)) { ok = true; break; }
+            if (!ok)
+            {
+                error = $"identity \"{id.QualifiedName}\" is not derived from {string.Join(" or ", type.IdentityBases)}";
+                return false;
+            }
+        }
+        canonical = id.QualifiedName;
+        return true;
+    }
+
+    /// <summary>Rewrites the prefixes of an instance-identifier to module names; the syntax is checked lightly here, instances by validation.</summary>
+    private static bool ParseInstanceIdentifier(string s, IPrefixResolver? prefixes, out string canonical, out string? error)
+    {
+        canonical = s;
+        error = null;
+        var t = s.Trim();
+        if (!t.StartsWith('/'))
+        {
+            error = "an instance-identifier must be an absolute path";
+            return false;
+        }
+        var sb = new StringBuilder(t.Length + 16);
+        YangModule? current = null;
+        var i = 0;
+        while (i < t.Length)
+        {
+            var c = t[i];
+            if (c is '\'' or '"')
+            {
+                var close = t.IndexOf(c, i + 1);
+                if (close < 0) { error = "unterminated string in instance-identifier"; return false; }
+                sb.Append(t, i, close - i + 1);
+                i = close + 1;
+                continue;
+            }
+            if (char.IsAsciiLetter(c) || c == '_')
+            {
+                var start = i;
+                while (i < t.Length && (char.IsAsciiLetterOrDigit(t[i]) || t[i] is '_' or '-' or '.')) i++;
+                var word = t[start..i];
+                if (i < t.Length && t[i] == ':')
+                {
+                    i++;
+                    var module = prefixes?.Resolve(word);
+                    if (module is null) { error = $"unknown prefix \"{word}\" in instance-identifier"; return false; }
+                    var ns = i;
+                    while (i < t.Length && (char.IsAsciiLetterOrDigit(t[i]) || t[i] is '_' or '-' or '.')) i++;
+                    var local = t[ns..i];
+                    if (!ReferenceEquals(module, current)) sb.Append(module.Name).Append(':');
+                    sb.Append(local);
+                    // Inside predicates the module stays that of the step; only steps change the current module.
+                    if (sb.Length > local.Length + 1 && IsStepStart(sb, local.Length + (ReferenceEquals(module, current) ? 0 : module.Name.Length + 1))) current = module;
+                    continue;
+                }
+                sb.Append(word);
+                continue;
+            }
+            sb.Append(c);
+            i++;
+        }
+        canonical = sb.ToString();
+        return true;
+    }
+
+    private static bool IsStepStart(StringBuilder sb, int written) => sb[sb.Length - written - 1] == '/';
+}
