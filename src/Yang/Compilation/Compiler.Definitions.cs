@@ -49,6 +49,29 @@ internal sealed partial class Compiler
         }
     }
 
+    /// <summary>Every extension statement anywhere in an implemented module must name a defined extension.</summary>
+    private void CheckExtensionUsages(ModuleSource src)
+    {
+        if (!src.Module.Implemented) return;
+        foreach (var file in _filesOf[src.Module]) CheckExtensionUsages(file.Root);
+    }
+
+    private void CheckExtensionUsages(Statement s)
+    {
+        foreach (var c in s.Children)
+        {
+            if (c.IsExtension)
+            {
+                var module = ModuleForPrefix(c, c.Prefix);
+                if (module is null) Error(c, $"unknown prefix \"{c.Prefix}\" of extension statement \"{c.RawKeyword}\"");
+                else if (!module.ExtensionDefinitions.ContainsKey(c.Keyword))
+                    Error(c, $"extension \"{c.RawKeyword}\" is not defined in module {module.Name}");
+                continue; // the content of an extension statement is the extension's business
+            }
+            if (c.Children.Count > 0) CheckExtensionUsages(c);
+        }
+    }
+
     private void ResolveIdentityBases(ModuleSource src)
     {
         foreach (var (id, stmt) in IdentitiesOf(src.Module))

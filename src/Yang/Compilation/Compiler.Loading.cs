@@ -30,19 +30,16 @@ internal sealed partial class Compiler
         _mainByName[src.Name] = src;
         stack.Add(src);
 
-        var module = new YangModule(src.Name)
-        {
-            Revision = src.Revision,
-            FilePath = src.FilePath,
-            Statement = src.Root,
-            Namespace = src.Root.ArgOf("namespace") ?? "",
-            Prefix = src.Root.ArgOf("prefix") ?? "",
-            YangVersion = src.Root.ArgOf("yang-version") ?? "1",
-            Organization = src.Root.ArgOf("organization"),
-            Contact = src.Root.ArgOf("contact"),
-            Description = src.Root.ArgOf("description"),
-        };
-        src.Module = module;
+        var module = src.Module;
+        module.Revision = src.Revision;
+        module.FilePath = src.FilePath;
+        module.Statement = src.Root;
+        module.Namespace = src.Root.ArgOf("namespace") ?? "";
+        module.Prefix = src.Root.ArgOf("prefix") ?? "";
+        module.YangVersion = src.Root.ArgOf("yang-version") ?? "1";
+        module.Organization = src.Root.ArgOf("organization");
+        module.Contact = src.Root.ArgOf("contact");
+        module.Description = src.Root.ArgOf("description");
         src.Owner = src;
         _sources[src.Root] = src;
         _filesOf[module] = [src];
@@ -102,6 +99,12 @@ internal sealed partial class Compiler
                     Error(imp, $"import of \"{name}@{revDate}\" conflicts with revision {already.Revision} already in the context");
                     continue;
                 }
+            }
+            if (stack.Contains(target))
+            {
+                var cycle = string.Join(" -> ", stack.SkipWhile(s => s != target).Select(s => s.Name).Append(target.Name));
+                Error(imp, $"circular import: {cycle}");
+                continue;
             }
             Load(target, stack);
             if (target.Module is null) continue;

@@ -195,6 +195,8 @@ internal sealed partial class Compiler
                 CheckGroupingDefinition(c);
             else if (c.Keyword == "typedef")
                 CheckNestedTypedef(c);
+            else if (c.Keyword == "rpc")
+                Error(c, $"rpc \"{c.Argument}\" is only allowed at the top level of a module");
         }
     }
 
@@ -602,18 +604,10 @@ internal sealed partial class Compiler
         foreach (var c in s.Children)
         {
             if (!c.IsExtension) continue;
+            // Unknown prefixes and undefined extensions are reported by CheckExtensionUsages.
             var module = ModuleForPrefix(c, c.Prefix);
-            if (module is null)
-            {
-                Error(c, $"unknown prefix \"{c.Prefix}\" of extension statement \"{c.RawKeyword}\"");
-                continue;
-            }
-            if (!module.ExtensionDefinitions.TryGetValue(c.Keyword, out var def))
-            {
-                Error(c, $"extension \"{c.RawKeyword}\" is not defined in module {module.Name}");
-                continue;
-            }
-            (list ??= []).Add(new ExtensionInstance(def, c.Argument, c));
+            if (module is not null && module.ExtensionDefinitions.TryGetValue(c.Keyword, out var def))
+                (list ??= []).Add(new ExtensionInstance(def, c.Argument, c));
         }
         return list ?? [];
     }

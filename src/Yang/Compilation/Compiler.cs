@@ -39,6 +39,7 @@ internal sealed partial class Compiler
         foreach (var src in _order) _context.AddModule(src.Module);
 
         foreach (var src in _order) DefineModule(src);
+        foreach (var src in _order) CheckExtensionUsages(src);
         foreach (var src in _order) ResolveIdentityBases(src);
         foreach (var src in _order) ResolveFeatures(src);
         foreach (var src in _order) CompileTypedefs(src);

@@ -13,6 +13,7 @@ internal sealed class ModuleSource
         Name = root.Argument ?? "";
         IsSubmodule = root.Keyword == "submodule";
         Revision = LatestRevision(root);
+        if (!IsSubmodule) Module = new YangModule(Name);
     }
 
     public Statement Root { get; }
