@@ -1,1 +1,60 @@
-namespace Mgmt.Mgmtd; internal static class Program { private static int Main() => 0; }
+using Mgmt.Datastore.Users;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Mgmt.Mgmtd;
+
+/// <summary>The mgmtd daemon: a generic host that later northbound listeners plug into as hosted services.</summary>
+public static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = Directory.GetCurrentDirectory() });
+        builder.Configuration.Sources.Clear();
+        var cli = new ConfigurationBuilder().AddCommandLine(args, MgmtdOptions.SwitchMappings).Build();
+        if (cli["Config"] is { } configFile)
+        {
+            if (!File.Exists(configFile))
+            {
+                Console.Error.WriteLine($"{configFile}: error: config file not found");
+                return 2;
+            }
+            builder.Configuration.AddJsonFile(Path.GetFullPath(configFile), optional: false);
+        }
+        builder.Configuration.AddEnvironmentVariables("MGMTD_");
+        builder.Configuration.AddCommandLine(args, MgmtdOptions.SwitchMappings);
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            o.UseUtcTimestamp = true;
+        });
+        builder.Services.AddSystemd();
+        builder.Services.Configure<MgmtdOptions>(builder.Configuration);
+        var schema = new SchemaHolder();
+        builder.Services.AddSingleton(schema);
+        builder.Services.AddSingleton(sp => UserStore.Open(sp.GetRequiredService<IOptions<MgmtdOptions>>().Value.StateDir));
+
+        using var host = builder.Build();
+        var log = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("mgmtd");
+        var options = host.Services.GetRequiredService<IOptions<MgmtdOptions>>().Value;
+
+        var context = Startup.CompileModules(options.ResolveYangDir(), log, Console.Error);
+        if (context is null) return 1;
+        schema.Set(context);
+
+        Directory.CreateDirectory(options.StateDir);
+        log.LogInformation("State directory {StateDir}", Path.GetFullPath(options.StateDir));
+        Startup.EnsureAdmin(host.Services.GetRequiredService<UserStore>(), log, Console.Out);
+
+        await host.StartAsync();
+        log.LogInformation("mgmtd ready");
+        await host.WaitForShutdownAsync();
+        log.LogInformation("mgmtd stopped");
+        return 0;
+    }
+}

@@ -1,1 +1,0 @@
-namespace Mgmt.Datastore; internal static class Placeholder { }

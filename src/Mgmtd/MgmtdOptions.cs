@@ -1,0 +1,25 @@
+namespace Mgmt.Mgmtd;
+
+/// <summary>
+/// Daemon options. The same keys come from the command line (<c>--state-dir</c>, <c>--yang-dir</c>,
+/// <c>--config</c>) and from the optional JSON config file (<c>{"StateDir": ..., "YangDir": ...}</c>);
+/// the command line wins. Listener options of later northbounds join this class.
+/// </summary>
+public sealed class MgmtdOptions
+{
+    /// <summary>Where the daemon keeps its state (users, datastores). Created on start.</summary>
+    public string StateDir { get; set; } = "./var";
+
+    /// <summary>The YANG modules to serve; default: the modules shipped next to the binary (the repo's yang/).</summary>
+    public string? YangDir { get; set; }
+
+    public static readonly Dictionary<string, string> SwitchMappings = new()
+    {
+        ["--state-dir"] = "StateDir",
+        ["--yang-dir"] = "YangDir",
+        ["--config"] = "Config",
+    };
+
+    /// <summary>The yang/ folder copied beside the binary at build time.</summary>
+    public string ResolveYangDir() => Path.GetFullPath(YangDir ?? Path.Combine(AppContext.BaseDirectory, "yang"));
+}

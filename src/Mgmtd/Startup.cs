@@ -1,0 +1,57 @@
+using Mgmt.Datastore.Users;
+using Mgmt.Yang;
+using Mgmt.Yang.Compilation;
+using Mgmt.Yang.Schema;
+using Microsoft.Extensions.Logging;
+
+namespace Mgmt.Mgmtd;
+
+/// <summary>What the daemon does before it serves: compile the YANG dir, open the state dir, make sure an admin exists.</summary>
+internal static class Startup
+{
+    /// <summary>Compiles every module of the YANG dir; on errors prints <c>file:line:col: error: message</c> lines and returns null.</summary>
+    public static SchemaContext? CompileModules(string yangDir, ILogger log, TextWriter errors)
+    {
+        if (!Directory.Exists(yangDir))
+        {
+            errors.WriteLine($"{yangDir}: error: YANG directory not found");
+            return null;
+        }
+        try
+        {
+            var started = System.Diagnostics.Stopwatch.StartNew();
+            var context = SchemaContextBuilder.FromDirectory(yangDir);
+            var implemented = context.ImplementedModules.Count();
+            log.LogInformation("Compiled {ModuleCount} YANG modules ({Implemented} implemented) from {YangDir} in {Elapsed} ms",
+                context.Modules.Count, implemented, yangDir, started.ElapsedMilliseconds);
+            return context;
+        }
+        catch (YangException e)
+        {
+            foreach (var d in e.Diagnostics) errors.WriteLine(d.ToString());
+            log.LogCritical("{Count} error(s) in the YANG modules of {YangDir}; not starting", e.Diagnostics.Count, yangDir);
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// On first start (empty user store) creates user admin in group admin with the password from
+    /// MGMT_ADMIN_PASSWORD, or a random one printed once. There is no built-in default password.
+    /// </summary>
+    public static void EnsureAdmin(UserStore users, ILogger log, TextWriter console)
+    {
+        if (users.Count > 0) return;
+        var fromEnv = Environment.GetEnvironmentVariable("MGMT_ADMIN_PASSWORD");
+        var password = string.IsNullOrEmpty(fromEnv) ? PasswordHasher.GeneratePassword() : fromEnv;
+        users.Add(new User("admin", ["admin"], PasswordHasher.Hash(password), []));
+        if (string.IsNullOrEmpty(fromEnv))
+        {
+            console.WriteLine($"Created user 'admin' (group admin) with password: {password}");
+            console.WriteLine("This password is shown only once; change it with 'mgmt user passwd admin'.");
+        }
+        else
+        {
+            log.LogInformation("Created user 'admin' (group admin) with the password from MGMT_ADMIN_PASSWORD");
+        }
+    }
+}

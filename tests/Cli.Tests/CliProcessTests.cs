@@ -1,0 +1,91 @@
+using System.Diagnostics;
+
+namespace Mgmt.Cli.Tests;
+
+/// <summary>The real mgmt process.</summary>
+public sealed class CliProcessTests : IDisposable
+{
+    private static readonly string RepoRoot = typeof(CliProcessTests).Assembly
+        .GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
+        .Cast<System.Reflection.AssemblyMetadataAttribute>().First(a => a.Key == "RepoRoot").Value!;
+
+    private readonly string _dir = Directory.CreateTempSubdirectory("mgmt-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static (int Code, string Out, string Err) Mgmt(string args, string? stdin = null)
+    {
+        var psi = new ProcessStartInfo("dotnet", $"\"{Path.Combine(AppContext.BaseDirectory, "mgmt.dll")}\" {args}")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        using var p = Process.Start(psi)!;
+        if (stdin is not null) p.StandardInput.Write(stdin);
+        p.StandardInput.Close();
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        Assert.True(p.WaitForExit(60_000), "mgmt did not finish");
+        return (p.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    [Fact]
+    public void User_add_with_a_password_from_stdin_and_an_ssh_key_is_listed()
+    {
+        var key = Path.Combine(_dir, "id.pub");
+        File.WriteAllText(key, "ssh-ed25519 " + Convert.ToBase64String([0, 0, 0, 11, .. "ssh-ed25519"u8.ToArray(), 0, 0, 0, 32, .. new byte[32]]) + " me@host\n");
+        var add = Mgmt($"user add alice --password-stdin --ssh-key \"{key}\" --group ops --group admin --state-dir \"{_dir}\"", "alice-secret\n");
+        Assert.Equal(0, add.Code);
+        var list = Mgmt($"user list --state-dir \"{_dir}\"");
+        Assert.Equal(0, list.Code);
+        Assert.Contains("alice\tgroups=ops,admin\tpassword=yes\tssh-keys=1", list.Out);
+        Assert.Equal(1, Mgmt($"user add alice --password-stdin --state-dir \"{_dir}\"", "another-pw\n").Code);
+    }
+
+    [Fact]
+    public void A_bad_ssh_key_or_short_password_is_refused()
+    {
+        var key = Path.Combine(_dir, "bad.pub");
+        File.WriteAllText(key, "ssh-ed25519 AAAA not-a-key\n");
+        var r = Mgmt($"user add bob --ssh-key \"{key}\" --state-dir \"{_dir}\"");
+        Assert.Equal(1, r.Code);
+        Assert.Contains("invalid SSH public key", r.Err);
+        var s = Mgmt($"user add bob --password-stdin --state-dir \"{_dir}\"", "short\n");
+        Assert.Equal(1, s.Code);
+        Assert.Contains("at least 8 characters", s.Err);
+        Assert.DoesNotContain("bob", Mgmt($"user list --state-dir \"{_dir}\"").Out);
+    }
+
+    [Fact]
+    public void Yang_check_passes_for_the_served_modules()
+    {
+        var yang = Path.Combine(RepoRoot, "yang");
+        var files = string.Join(' ', Directory.GetFiles(yang, "*.yang").Where(f => !Path.GetFileName(f).StartsWith("ietf-ipv6-router-adv", StringComparison.Ordinal)).Select(f => $"\"{f}\""));
+        var r = Mgmt($"yang check -p \"{yang}\" {files}");
+        Assert.True(r.Code == 0, r.Err);
+        Assert.Equal("", r.Err);
+    }
+
+    [Fact]
+    public void Yang_check_prints_file_line_col_errors_and_exits_1()
+    {
+        var bad = Path.Combine(_dir, "bad.yang");
+        File.WriteAllText(bad, "module bad {\n  namespace \"urn:bad\";\n  prefix b;\n  leaf x { type uint8; default 999; }\n}\n");
+        var r = Mgmt($"yang check -p \"{_dir}\" \"{bad}\"");
+        Assert.Equal(1, r.Code);
+        Assert.Matches(@"bad\.yang:4:24: error: invalid default value ""999""", r.Err);
+    }
+
+    [Fact]
+    public void Yang_tree_prints_an_rfc8340_diagram()
+    {
+        var yang = Path.Combine(RepoRoot, "yang");
+        var r = Mgmt($"yang tree -p \"{yang}\" \"{Path.Combine(yang, "ietf-interfaces@2018-02-20.yang")}\"");
+        Assert.Equal(0, r.Code);
+        Assert.StartsWith("module: ietf-interfaces", r.Out);
+        Assert.Contains("+--rw interfaces", r.Out);
+        Assert.Contains("+--rw interface* [name]", r.Out);
+    }
+}

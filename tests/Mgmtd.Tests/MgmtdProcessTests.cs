@@ -1,0 +1,140 @@
+using System.Diagnostics;
+using System.Text;
+using Mgmt.Datastore.Users;
+
+namespace Mgmt.Mgmtd.Tests;
+
+/// <summary>The real mgmtd process, started with a temp state dir.</summary>
+public sealed class MgmtdProcessTests : IDisposable
+{
+    private static readonly string RepoRoot = typeof(MgmtdProcessTests).Assembly
+        .GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
+        .Cast<System.Reflection.AssemblyMetadataAttribute>().First(a => a.Key == "RepoRoot").Value!;
+
+    private readonly string _dir = Directory.CreateTempSubdirectory("mgmtd-test-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private sealed class Daemon : IDisposable
+    {
+        private readonly StringBuilder _out = new();
+        private readonly StringBuilder _err = new();
+
+        public Daemon(string args, string? adminPassword)
+        {
+            var psi = new ProcessStartInfo("dotnet", $"\"{Path.Combine(AppContext.BaseDirectory, "mgmtd.dll")}\" {args}")
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            };
+            psi.Environment.Remove("MGMT_ADMIN_PASSWORD");
+            if (adminPassword is not null) psi.Environment["MGMT_ADMIN_PASSWORD"] = adminPassword;
+            Process = Process.Start(psi)!;
+            Process.OutputDataReceived += (_, e) => { lock (_out) _out.AppendLine(e.Data); };
+            Process.ErrorDataReceived += (_, e) => { lock (_err) _err.AppendLine(e.Data); };
+            Process.BeginOutputReadLine();
+            Process.BeginErrorReadLine();
+        }
+
+        public Process Process { get; }
+
+        public string Out { get { lock (_out) return _out.ToString(); } }
+
+        public string Err { get { lock (_err) return _err.ToString(); } }
+
+        public bool WaitForOutput(string text, int seconds = 30)
+        {
+            var sw = Stopwatch.StartNew();
+            while (sw.Elapsed.TotalSeconds < seconds)
+            {
+                if (Out.Contains(text, StringComparison.Ordinal)) return true;
+                if (Process.HasExited) return Out.Contains(text, StringComparison.Ordinal);
+                Thread.Sleep(50);
+            }
+            return false;
+        }
+
+        public void Dispose()
+        {
+            if (!Process.HasExited) Process.Kill(entireProcessTree: true);
+            Process.Dispose();
+        }
+    }
+
+    private string Args(string stateDir, string? yangDir = null) =>
+        $"--state-dir \"{stateDir}\" --yang-dir \"{yangDir ?? Path.Combine(RepoRoot, "yang")}\"";
+
+    [Fact]
+    public void The_daemon_compiles_the_yang_dir_logs_the_module_count_and_stops_cleanly_on_sigterm()
+    {
+        var state = Path.Combine(_dir, "state");
+        using var d = new Daemon(Args(state), "s3cret-admin-pw");
+        Assert.True(d.WaitForOutput("mgmtd ready"), d.Out + d.Err);
+        var expected = Directory.GetFiles(Path.Combine(RepoRoot, "yang"), "*.yang")
+            .Count(f => File.ReadLines(f).Any(l => l.TrimStart().StartsWith("module ", StringComparison.Ordinal)));
+        Assert.Contains($"Compiled {expected} YANG modules", d.Out);
+        Assert.True(Directory.Exists(state));
+
+        Process.Start("kill", $"-TERM {d.Process.Id}").WaitForExit();
+        Assert.True(d.Process.WaitForExit(15_000), "mgmtd did not stop on SIGTERM");
+        Assert.Equal(0, d.Process.ExitCode);
+    }
+
+    [Fact]
+    public void First_start_creates_admin_with_the_password_from_the_environment()
+    {
+        var state = Path.Combine(_dir, "state");
+        using (var d = new Daemon(Args(state), "env-given-password"))
+            Assert.True(d.WaitForOutput("mgmtd ready"), d.Out + d.Err);
+        var store = UserStore.Open(state);
+        var admin = store.Find("admin");
+        Assert.NotNull(admin);
+        Assert.Equal(["admin"], admin!.Groups);
+        Assert.True(store.VerifyPassword("admin", "env-given-password"));
+        Assert.False(store.VerifyPassword("admin", "admin"));
+        Assert.DoesNotContain("env-given-password", File.ReadAllText(store.FilePath));
+        if (!OperatingSystem.IsWindows()) Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(store.FilePath));
+    }
+
+    [Fact]
+    public void Without_an_environment_password_a_random_one_is_printed_once()
+    {
+        var state = Path.Combine(_dir, "state");
+        string printed;
+        using (var d = new Daemon(Args(state), null))
+        {
+            Assert.True(d.WaitForOutput("mgmtd ready"), d.Out + d.Err);
+            var line = d.Out.Split('\n').Single(l => l.Contains("with password: ", StringComparison.Ordinal));
+            printed = line[(line.IndexOf("with password: ", StringComparison.Ordinal) + 15)..].Trim();
+        }
+        Assert.True(printed.Length >= 16);
+        Assert.True(UserStore.Open(state).VerifyPassword("admin", printed));
+
+        using var again = new Daemon(Args(state), null);
+        Assert.True(again.WaitForOutput("mgmtd ready"), again.Out + again.Err);
+        Assert.DoesNotContain("with password", again.Out);
+    }
+
+    [Fact]
+    public void A_broken_module_stops_the_daemon_with_file_line_col()
+    {
+        var yang = Directory.CreateDirectory(Path.Combine(_dir, "yang")).FullName;
+        File.WriteAllText(Path.Combine(yang, "bad.yang"), "module bad {\n  namespace \"urn:bad\";\n  prefix b;\n  leaf x { type nope; }\n}\n");
+        using var d = new Daemon(Args(Path.Combine(_dir, "state"), yang), "pw-for-test");
+        Assert.True(d.Process.WaitForExit(30_000));
+        Assert.Equal(1, d.Process.ExitCode);
+        Assert.Contains("bad.yang:4:12: error: type \"nope\" not found", d.Err);
+    }
+
+    [Fact]
+    public void Options_can_come_from_a_json_config_file()
+    {
+        var state = Path.Combine(_dir, "from-config");
+        var config = Path.Combine(_dir, "mgmtd.json");
+        File.WriteAllText(config, $"{{ \"StateDir\": \"{state}\", \"YangDir\": \"{Path.Combine(RepoRoot, "yang")}\" }}");
+        using var d = new Daemon($"--config \"{config}\"", "pw-for-config-test");
+        Assert.True(d.WaitForOutput("mgmtd ready"), d.Out + d.Err);
+        Assert.True(File.Exists(Path.Combine(state, UserStore.FileName)));
+    }
+}
