@@ -1,0 +1,14 @@
+using Mgmt.Yang.Data;
+
+namespace Mgmt.Yang.Encoding;
+
+/// <summary>What a document holds: decides whether state data and edit attributes are allowed.</summary>
+public enum DataContent { Config, Data, Edit, RpcInput, RpcOutput, Notification }
+
+public sealed record DataParseOptions(DataContent Content = DataContent.Data, bool Strict = true)
+{
+    /// <summary>Deepest element nesting accepted (protects the parser's stack).</summary>
+    public int MaxDepth { get; init; } = 256;
+}
+
+public sealed record DataWriteOptions(WithDefaultsMode WithDefaults = WithDefaultsMode.Explicit, bool Indent = true, bool ConfigOnly = false);
