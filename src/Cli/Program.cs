@@ -35,6 +35,8 @@ public static class Program
 
               yang check -p DIR [-p DIR ...] FILE...
               yang tree  -p DIR [-p DIR ...] FILE...
+              yang validate -p DIR --schema FILE... [--type config|data] DOC
+              yang convert  -p DIR --schema FILE... --to json|xml DOC
             """);
         return code;
     }

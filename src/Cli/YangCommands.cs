@@ -11,7 +11,14 @@ internal static class YangCommands
     public static int Run(string[] args, CliIo io)
     {
         if (args.Length == 0) throw new UsageException("yang: expected check or tree");
-        var a = new Args(args[1..], ["-p", "--path"], []);
+        var a = new Args(args[1..], ["-p", "--path", "--schema", "--type", "--to"], []);
+        switch (args[0])
+        {
+            case "validate":
+                return DataCommands.Validate(a, io);
+            case "convert":
+                return DataCommands.Convert(a, io);
+        }
         if (a.Positionals.Count == 0) throw new UsageException($"yang {args[0]}: no module files given");
         switch (args[0])
         {
@@ -27,14 +34,17 @@ internal static class YangCommands
     }
 
     /// <summary>Compiles the given files; prints one <c>file:line:col: error: message</c> line per error.</summary>
-    internal static bool Compile(Args a, CliIo io, out List<YangModule> modules, out SchemaContext? context)
+    internal static bool Compile(Args a, CliIo io, out List<YangModule> modules, out SchemaContext? context) =>
+        Compile(a, a.Positionals, io, out modules, out context);
+
+    internal static bool Compile(Args a, IReadOnlyList<string> files, CliIo io, out List<YangModule> modules, out SchemaContext? context)
     {
         modules = [];
         context = null;
         var builder = new SchemaContextBuilder();
         foreach (var p in a.All("-p").Concat(a.All("--path"))) builder.AddSearchPath(p);
         var errors = new List<YangDiagnostic>();
-        foreach (var file in a.Positionals)
+        foreach (var file in files)
         {
             try
             {

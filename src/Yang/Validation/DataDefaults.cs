@@ -1,0 +1,85 @@
+using Mgmt.Yang.Data;
+using Mgmt.Yang.Schema;
+
+namespace Mgmt.Yang.Validation;
+
+/// <summary>
+/// Schema defaults in a data tree (RFC 7950 §7.6.1, §7.7.2, §7.9.3): missing leaves with a default and
+/// leaf-lists with defaults are added (marked <see cref="DataNode.IsDefault"/>), inside non-presence
+/// containers created for them and only in the active case of a choice (or its default case).
+/// </summary>
+public static class DataDefaults
+{
+    public static void Add(DataRoot tree) => AddInto(tree, tree.Schema);
+
+    /// <summary>Removes every node that only exists because of a default.</summary>
+    public static void Remove(DataInner tree)
+    {
+        for (var i = tree.ChildCount - 1; i >= 0; i--)
+        {
+            var c = tree.Children[i];
+            if (c.IsDefault) tree.Remove(c);
+            else if (c is DataInner inner)
+            {
+                Remove(inner);
+                if (!inner.HasChildren && inner.Schema is ContainerSchema { IsPresence: false }) tree.Remove(inner);
+            }
+        }
+    }
+
+    private static void AddInto(DataInner node, SchemaNode schema)
+    {
+        foreach (var c in schema.Children) AddChild(node, c);
+        foreach (var c in node.Children)
+            if (c is DataInner inner && inner.Schema.Kind is SchemaNodeKind.Container or SchemaNodeKind.List) AddInto(inner, inner.Schema);
+    }
+
+    private static void AddChild(DataInner node, SchemaNode c)
+    {
+        switch (c)
+        {
+            case LeafSchema { Default: { } def } leaf when node.Find(leaf) is null:
+                node.Add(new DataLeaf(leaf, def, isDefault: true));
+                break;
+            case LeafListSchema { Defaults.Count: > 0 } ll when node.Find(ll) is null:
+                foreach (var d in ll.Defaults) node.Add(new DataLeaf(ll, d, isDefault: true));
+                break;
+            case ContainerSchema { IsPresence: false } cont when node.Find(cont) is null && HoldsDefaults(cont):
+                var created = new DataInner(cont);
+                foreach (var cc in cont.Children) AddChild(created, cc);
+                if (created.HasChildren) node.Add(created);
+                break;
+            case ChoiceSchema choice:
+                var active = ActiveCase(node, choice) ?? choice.DefaultCase;
+                if (active is not null)
+                    foreach (var cc in active.Children) AddChild(node, cc);
+                break;
+        }
+    }
+
+    private static CaseSchema? ActiveCase(DataInner node, ChoiceSchema choice)
+    {
+        foreach (var cs in choice.Cases)
+            foreach (var d in cs.DataChildren())
+                if (node.Find(d) is not null) return cs;
+        return null;
+    }
+
+    private static bool HoldsDefaults(SchemaNode s)
+    {
+        foreach (var c in s.Children)
+        {
+            switch (c)
+            {
+                case LeafSchema { Default: not null }:
+                case LeafListSchema { Defaults.Count: > 0 }:
+                    return true;
+                case ContainerSchema { IsPresence: false } when HoldsDefaults(c):
+                    return true;
+                case ChoiceSchema { DefaultCase: { } dc } when HoldsDefaults(dc):
+                    return true;
+            }
+        }
+        return false;
+    }
+}

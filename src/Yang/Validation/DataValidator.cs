@@ -1,0 +1,213 @@
+using Mgmt.Yang.Data;
+using Mgmt.Yang.Schema;
+
+namespace Mgmt.Yang.Validation;
+
+public sealed record ValidationOptions(bool ConfigOnly = false, bool AddDefaults = true);
+
+/// <summary>
+/// Validates a whole data tree (RFC 7950 §8): mandatory nodes and choices, min/max-elements, choice
+/// exclusivity, unique, leafref require-instance and config false nodes in configuration. Every error is
+/// reported with the instance path of the offending node; validation never stops at the first.
+/// when and must expressions are not evaluated yet (they are compiled and kept on the schema).
+/// </summary>
+public static class DataValidator
+{
+    public static IReadOnlyList<DataError> Validate(DataRoot tree, ValidationOptions? o = null)
+    {
+        o ??= new ValidationOptions();
+        if (o.AddDefaults) DataDefaults.Add(tree);
+        var v = new Walker(tree, o);
+        v.Inner(tree);
+        v.CheckLeafrefs();
+        return v.Errors;
+    }
+
+    private sealed class Walker(DataRoot tree, ValidationOptions o)
+    {
+        public readonly List<DataError> Errors = [];
+        private readonly List<DataLeaf> _leafrefs = [];
+        private Dictionary<SchemaNode, HashSet<string>>? _targets;
+
+        public void Inner(DataInner node)
+        {
+            var schema = node.Schema;
+            CheckChildren(node, schema is OperationSchema op ? op.Input : schema, DataPath.Of(node));
+            foreach (var c in node.Children)
+            {
+                if (o.ConfigOnly && !c.Schema.Config)
+                {
+                    Errors.Add(new DataError(ErrorTag.InvalidValue, c.Path, $"\"{c.Name}\" is state data (config false) and not allowed in configuration"));
+                    continue;
+                }
+                switch (c)
+                {
+                    case DataInner inner:
+                        Inner(inner);
+                        break;
+                    case DataLeaf leaf when RequiresInstance(leaf.Type):
+                        _leafrefs.Add(leaf);
+                        break;
+                }
+            }
+        }
+
+        private static bool RequiresInstance(YangType t) => t.Kind == BuiltinType.Leafref && t.RequireInstance && t.LeafrefTarget is not null;
+
+        /// <summary>Cardinality rules of the data children of <paramref name="schema"/> within one instance.</summary>
+        private void CheckChildren(DataInner node, SchemaNode schema, string path)
+        {
+            foreach (var c in schema.Children) CheckSchemaChild(node, c, path);
+        }
+
+        private void CheckSchemaChild(DataInner node, SchemaNode c, string path)
+        {
+            if (o.ConfigOnly && !c.Config) return;
+            // A node under a when condition exists only when it holds; until when is evaluated, its
+            // cardinality rules are not enforced rather than enforced wrongly.
+            if (c.Whens.Count > 0) return;
+            switch (c)
+            {
+                case LeafSchema { Mandatory: true } leaf:
+                    if (node.Find(leaf) is null)
+                        Errors.Add(new DataError(ErrorTag.MissingElement, Join(path, c), $"mandatory leaf \"{c.Name}\" is missing", BadElement: c.Name));
+                    break;
+                case AnySchema { Mandatory: true }:
+                    if (node.Find(c) is null)
+                        Errors.Add(new DataError(ErrorTag.MissingElement, Join(path, c), $"mandatory node \"{c.Name}\" is missing", BadElement: c.Name));
+                    break;
+                case ListSchema list:
+                    CheckCount(node, list, list.MinElements, list.MaxElements, path);
+                    if (list.Uniques.Count > 0) CheckUnique(node, list);
+                    break;
+                case LeafListSchema ll:
+                    CheckCount(node, ll, ll.MinElements, ll.MaxElements, path);
+                    break;
+                case ContainerSchema { IsPresence: false } cont when node.Find(cont) is null:
+                    // An absent non-presence container still carries its mandatory descendants.
+                    var virtualPath = Join(path, c);
+                    foreach (var cc in cont.Children) CheckSchemaChild(new DataInner(cont), cc, virtualPath);
+                    break;
+                case ChoiceSchema choice:
+                    CheckChoice(node, choice, path);
+                    break;
+            }
+        }
+
+        private void CheckCount(DataInner node, SchemaNode s, uint min, uint max, string path)
+        {
+            if (min == 0 && max == uint.MaxValue) return;
+            var n = (uint)node.Count(s);
+            if (n < min)
+                Errors.Add(new DataError(ErrorTag.OperationFailed, Join(path, s), $"\"{s.Name}\" has {n} entries; at least {min} are required", "too-few-elements"));
+            else if (n > max)
+                Errors.Add(new DataError(ErrorTag.OperationFailed, Join(path, s), $"\"{s.Name}\" has {n} entries; at most {max} are allowed", "too-many-elements"));
+        }
+
+        private void CheckChoice(DataInner node, ChoiceSchema choice, string path)
+        {
+            CaseSchema? active = null;
+            foreach (var cs in choice.Cases)
+            {
+                if (!CaseHasData(node, cs)) continue;
+                if (active is not null)
+                {
+                    Errors.Add(new DataError(ErrorTag.BadElement, path, $"nodes from cases \"{active.Name}\" and \"{cs.Name}\" of choice \"{choice.Name}\" are both present"));
+                    return;
+                }
+                active = cs;
+            }
+            if (active is null)
+            {
+                if (choice.Mandatory)
+                    Errors.Add(new DataError(ErrorTag.DataMissing, Join(path, choice), $"mandatory choice \"{choice.Name}\" has no case", "missing-choice", BadElement: choice.Name));
+                return;
+            }
+            foreach (var c in active.Children) CheckSchemaChild(node, c, path);
+        }
+
+        private static bool CaseHasData(DataInner node, SchemaNode cs)
+        {
+            foreach (var d in cs.DataChildren())
+                if (node.Find(d) is DataNode n && !n.IsDefault) return true;
+            return false;
+        }
+
+        private void CheckUnique(DataInner node, ListSchema list)
+        {
+            foreach (var u in list.Uniques)
+            {
+                var seen = new Dictionary<string, DataInner>(StringComparer.Ordinal);
+                foreach (var e in node.FindAll(list))
+                {
+                    var entry = (DataInner)e;
+                    var parts = new string[u.Leaves.Count];
+                    var complete = true;
+                    for (var i = 0; i < parts.Length && complete; i++)
+                    {
+                        var v = FindDescendantLeaf(entry, u.Leaves[i]);
+                        if (v is null) complete = false;
+                        else parts[i] = v;
+                    }
+                    if (!complete) continue;
+                    var key = string.Join('\0', parts);
+                    if (seen.TryGetValue(key, out var other))
+                        Errors.Add(new DataError(ErrorTag.OperationFailed, entry.Path,
+                            $"unique constraint \"{string.Join(' ', u.Paths)}\" violated: same values as {other.Path}", "data-not-unique"));
+                    else seen[key] = entry;
+                }
+            }
+        }
+
+        private static string? FindDescendantLeaf(DataInner entry, LeafSchema leaf)
+        {
+            // Walk the schema chain from the list down to the leaf.
+            var chain = new List<SchemaNode>();
+            for (SchemaNode? s = leaf; s is not null && !ReferenceEquals(s, entry.Schema); s = s.DataParent) chain.Add(s);
+            DataInner current = entry;
+            for (var i = chain.Count - 1; i > 0; i--)
+            {
+                if (current.Find(chain[i]) is not DataInner next) return null;
+                current = next;
+            }
+            return (current.Find(leaf) as DataLeaf)?.Value;
+        }
+
+        public void CheckLeafrefs()
+        {
+            foreach (var leaf in _leafrefs)
+            {
+                var target = leaf.Type.LeafrefTarget!;
+                _targets ??= [];
+                if (!_targets.TryGetValue(target, out var values))
+                {
+                    values = new HashSet<string>(StringComparer.Ordinal);
+                    Collect(tree, target, values);
+                    _targets[target] = values;
+                }
+                if (!values.Contains(leaf.Value))
+                    Errors.Add(new DataError(ErrorTag.DataMissing, leaf.Path,
+                        $"\"{leaf.Value}\" does not refer to an existing {target.Path}", "instance-required"));
+            }
+        }
+
+        private static void Collect(DataInner node, SchemaNode target, HashSet<string> values)
+        {
+            foreach (var c in node.Children)
+            {
+                if (ReferenceEquals(c.Schema, target) && c is DataLeaf l) values.Add(l.Value);
+                else if (c is DataInner i && IsAncestorSchema(i.Schema, target)) Collect(i, target, values);
+            }
+        }
+
+        private static bool IsAncestorSchema(SchemaNode candidate, SchemaNode target)
+        {
+            for (var s = target.Parent; s is not null; s = s.Parent)
+                if (ReferenceEquals(s, candidate)) return true;
+            return false;
+        }
+
+        private static string Join(string path, SchemaNode child) =>
+            (path == "/" ? "" : path) + "/" + (child.DataParent is { } p && ReferenceEquals(p.Module, child.Module) ? "" : child.Module.Name + ":") + child.Name;
+    }
+}
