@@ -1,1 +1,0 @@
-namespace Mgmt.Features.Tests; public sealed class SmokeTests { [Fact] public void ProjectBuilds() => Assert.True(true); }
