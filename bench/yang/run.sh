@@ -29,12 +29,19 @@ time_of() {
   printf '%s\t%s' "$best" "$rss"
 }
 
+# time_any CMD... -> like time_of, one run, whatever the exit code (yanglint fails on some module sets)
+time_any() {
+  /usr/bin/time -f "%e %M" -o "$work/t" "$@" >/dev/null 2>&1 || true
+  read -r s kb < "$work/t" || true
+  [ -n "${s:-}" ] && printf '%s\t%s' "$s" "$kb" || printf 'n/a\tn/a'
+}
+
 row() { # case mgmt(s kb) ref(s kb)
   local name=$1 m=$2 r=$3
   local ms mk rs rk
   ms=$(cut -f1 <<<"$m"); mk=$(cut -f2 <<<"$m"); rs=$(cut -f1 <<<"$r"); rk=$(cut -f2 <<<"$r")
   awk -v n="$name" -v ms="$ms" -v mk="$mk" -v rs="$rs" -v rk="$rk" 'BEGIN{
-    rt = (rs > 0 && ms != "n/a") ? sprintf("%.2f", ms / rs) : "n/a"; rm = (rk > 0 && mk != "n/a") ? sprintf("%.2f", mk / rk) : "n/a";
+    rt = (rs != "n/a" && ms != "n/a" && rs > 0) ? sprintf("%.2f", ms / rs) : "n/a"; rm = (rk != "n/a" && mk != "n/a" && rk > 0) ? sprintf("%.2f", mk / rk) : "n/a";
     printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", n, ms, mk, rs, rk, rt, rm }'
 }
 
@@ -43,7 +50,7 @@ mapfile -t mods < <(sed "s|^|$corpus/|" "$work/modules.txt")
 
 printf 'case\tmgmt_s\tmgmt_maxrss_kb\tlibyang_s\tlibyang_maxrss_kb\tratio_time\tratio_mem\n'
 row "corpus-compile-${#mods[@]}" "$(time_of "$mgmt" yang check -p "$corpus" "${mods[@]}")" "$(time_of "$work/ref" compile "$corpus" "${mods[@]}")"
-row "corpus-compile-${#mods[@]}-vs-yanglint" "$(time_of "$mgmt" yang check -p "$corpus" "${mods[@]}")" "$(time_of yanglint -p "$corpus" "${mods[@]}")"
+row "corpus-compile-${#mods[@]}-vs-yanglint" "$(time_of "$mgmt" yang check -p "$corpus" "${mods[@]}")" "$(time_any yanglint -p "$corpus" "${mods[@]}")"
 
 schema=("$root"/yang/ietf-interfaces@*.yang "$root"/yang/ietf-ip@*.yang "$root"/yang/iana-if-type@*.yang
         "$root"/yang/ietf-routing@*.yang "$root"/yang/ietf-ipv4-unicast-routing@*.yang "$root"/yang/ietf-access-control-list@*.yang)
@@ -57,5 +64,5 @@ for n in $sizes; do
     done
   done
   row "interfaces-$n-xml-vs-yanglint" "$(time_of "$mgmt" yang validate -p "$root/yang" --schema "${schema[@]}" --type config "$work/data/interfaces-$n.xml")" \
-      "$(time_of yanglint -t config -p "$root/yang" "${schema[@]}" "$work/data/interfaces-$n.xml")"
+      "$(time_any yanglint -t config -p "$root/yang" "${schema[@]}" "$work/data/interfaces-$n.xml")"
 done

@@ -54,17 +54,33 @@ internal sealed class Args
     private readonly Dictionary<string, List<string>> _values = new(StringComparer.Ordinal);
     private readonly HashSet<string> _flags = new(StringComparer.Ordinal);
 
+    private string? Pending { get; set; }
+
     public Args(IEnumerable<string> args, string[] valueOptions, string[] flagOptions)
     {
         using var e = args.GetEnumerator();
-        while (e.MoveNext())
+        while (e.MoveNext()) Handle(e.Current, e, valueOptions, flagOptions);
+    }
+
+    private void Handle(string a, IEnumerator<string> e, string[] valueOptions, string[] flagOptions)
+    {
         {
-            var a = e.Current;
             if (Array.IndexOf(valueOptions, a) >= 0)
             {
                 if (!e.MoveNext()) throw new UsageException($"option {a} needs a value");
                 if (!_values.TryGetValue(a, out var list)) _values[a] = list = [];
                 list.Add(e.Current);
+                // --schema FILE... takes every following .yang file.
+                if (a == "--schema")
+                {
+                    while (e.MoveNext())
+                    {
+                        if (e.Current.EndsWith(".yang", StringComparison.Ordinal)) { list.Add(e.Current); continue; }
+                        Pending = e.Current;
+                        break;
+                    }
+                    if (Pending is not null) { var p = Pending; Pending = null; Handle(p, e, valueOptions, flagOptions); }
+                }
             }
             else if (Array.IndexOf(flagOptions, a) >= 0) _flags.Add(a);
             else if (a.StartsWith('-') && a.Length > 1) throw new UsageException($"unknown option {a}");
