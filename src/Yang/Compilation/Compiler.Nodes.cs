@@ -35,8 +35,27 @@ internal sealed partial class Compiler
     /// <summary>Groupings that are never used must still be valid; compile them once into a scratch parent.</summary>
     private void CheckGroupingDefinition(Statement grouping)
     {
-        // Like libyang, only the groupings of implemented modules are checked when unused.
+        // Checked at the end, and only when no uses expanded it (an expansion already checked it).
+        _groupingsToCheck.Add(grouping);
+    }
+
+    private readonly List<Statement> _groupingsToCheck = [];
+    private readonly HashSet<Statement> _groupingsUsed = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>Compiles each never-used grouping of an implemented module once, so its errors are found (like libyang).</summary>
+    private void CheckUnusedGroupings()
+    {
+        for (var i = 0; i < _groupingsToCheck.Count; i++)
+        {
+            var g = _groupingsToCheck[i];
+            if (!_groupingsUsed.Contains(g)) CheckUnusedGrouping(g);
+        }
+    }
+
+    private void CheckUnusedGrouping(Statement grouping)
+    {
         if (_groupingStack.Contains(grouping) || !SourceOf(grouping).Module.Implemented) return;
+        _groupingsUsed.Add(grouping);
         _groupingStack.Add(grouping);
         var scratch = new ContainerSchema("(grouping)", SourceOf(grouping).Module);
         var before = _leafrefs.Count;
@@ -383,6 +402,7 @@ internal sealed partial class Compiler
             return;
         }
         _groupingStack.Add(grouping);
+        _groupingsUsed.Add(grouping);
         var before = parent is null ? topLevel!.Count : parent.Children.Count;
         var usesWhen = CompileWhens(uses, [], contextIsParent: true);
         foreach (var c in grouping.Children)
@@ -424,10 +444,7 @@ internal sealed partial class Compiler
                     if (!c.IsExtension && c.Keyword == "grouping" && c.Argument == name) return c;
             }
         }
-        foreach (var file in _filesOf[module])
-            foreach (var c in file.Root.Children)
-                if (!c.IsExtension && c.Keyword == "grouping" && c.Argument == name) return c;
-        return null;
+        return TopLevelDefinition(module, "grouping", name);
     }
 
     /// <summary>Finds a descendant schema node id (<c>a/b:c</c>) among <paramref name="roots"/> (the nodes a uses added).</summary>

@@ -123,10 +123,23 @@ internal sealed partial class Compiler
                     if (!c.IsExtension && c.Keyword == "typedef" && c.Argument == name) return c;
             }
         }
-        foreach (var file in _filesOf[module])
-            foreach (var c in file.Root.Children)
-                if (!c.IsExtension && c.Keyword == "typedef" && c.Argument == name) return c;
-        return null;
+        return TopLevelDefinition(module, "typedef", name);
+    }
+
+    private readonly Dictionary<(YangModule, string, string), Statement> _topLevelDefinitions = [];
+    private readonly HashSet<YangModule> _topLevelIndexed = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>A module-level typedef or grouping (module and submodules) by name, through an index built once per module.</summary>
+    private Statement? TopLevelDefinition(YangModule module, string keyword, string name)
+    {
+        if (_topLevelIndexed.Add(module))
+        {
+            foreach (var file in _filesOf[module])
+                foreach (var c in file.Root.Children)
+                    if (!c.IsExtension && c.Keyword is "typedef" or "grouping" && c.Argument is { } n)
+                        _topLevelDefinitions.TryAdd((module, c.Keyword, n), c);
+        }
+        return _topLevelDefinitions.GetValueOrDefault((module, keyword, name));
     }
 
     /// <summary>Compiles a type statement; <paramref name="node"/> is the leaf or leaf-list it belongs to (for leafref resolution).</summary>

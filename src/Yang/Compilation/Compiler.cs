@@ -44,6 +44,7 @@ internal sealed partial class Compiler
         foreach (var src in _order) ResolveFeatures(src);
         foreach (var src in _order) CompileTypedefs(src);
         foreach (var src in _order) CompileDataTree(src);
+        CheckUnusedGroupings();
         ApplyAugments();
         ApplyDeviations();
         foreach (var src in _order) CheckModule(src);

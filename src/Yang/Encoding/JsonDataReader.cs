@@ -66,21 +66,24 @@ public static class JsonDataReader
             if (depth > o.MaxDepth)
                 throw new DataException(new DataError(ErrorTag.MalformedMessage, DataPath.Of(parent), $"objects nested deeper than {o.MaxDepth}"));
             var childSchemaParent = parentSchema is OperationSchema op ? (o.Content == DataContent.RpcOutput ? op.Output : op.Input) : parentSchema;
+            // Metadata ("@name" members) only matters in edits; elsewhere it is skipped unread.
+            var edit = o.Content == DataContent.Edit;
             foreach (var member in obj.EnumerateObject())
             {
-                if (member.Name.StartsWith('@')) continue; // metadata, read with its node
-                var (module, name) = Split(member.Name, parentModule, parent);
+                var memberName = member.Name;
+                if (memberName.StartsWith('@')) continue; // metadata, read with its node
+                var (module, name) = Split(memberName, parentModule, parent);
                 SchemaNode? schema = parentSchema.Kind == SchemaNodeKind.Root
                     ? NodeBuilder.FindTop(ctx, module, name)
                     : childSchemaParent.FindDataChild(module, name);
                 if (schema is null)
                 {
                     if (!o.Strict) continue;
-                    throw new DataException(new DataError(ErrorTag.UnknownElement, DataPath.Of(parent) + "/" + member.Name,
-                        $"unknown member \"{member.Name}\"", BadElement: name));
+                    throw new DataException(new DataError(ErrorTag.UnknownElement, DataPath.Of(parent) + "/" + memberName,
+                        $"unknown member \"{memberName}\"", BadElement: name));
                 }
-                NodeBuilder.CheckAllowed(schema, o, () => DataPath.Of(parent) + "/" + schema.Name);
-                var meta = obj.TryGetProperty("@" + member.Name, out var m) ? m : default;
+                NodeBuilder.CheckAllowed(schema, o, parent);
+                var meta = edit && obj.TryGetProperty("@" + memberName, out var m) ? m : default;
                 ReadValue(member.Value, parent, schema, meta, depth);
             }
         }
@@ -104,7 +107,8 @@ public static class JsonDataReader
 
         private void ReadValue(JsonElement value, DataInner parent, SchemaNode schema, JsonElement meta, int depth)
         {
-            var path = DataPath.Of(parent) + "/" + schema.Name;
+            // Built only when an error needs it: computing paths per value would dominate parsing.
+            var path = new LazyPath(parent, schema);
             switch (schema.Kind)
             {
                 case SchemaNodeKind.Leaf:
@@ -127,7 +131,7 @@ public static class JsonDataReader
                         if (entry.ValueKind != JsonValueKind.Object) throw Bad(path, schema, "a list entry must be a JSON object");
                         var e = new DataInner(schema) { Parent = parent };
                         ReadMembers(entry, e, schema, schema.Module, depth + 1);
-                        Add(parent, e, entry.TryGetProperty("@", out var em) ? em : default);
+                        Add(parent, e, o.Content == DataContent.Edit && entry.TryGetProperty("@", out var em) ? em : default);
                     }
                     break;
                 case SchemaNodeKind.AnyData or SchemaNodeKind.AnyXml:
@@ -137,7 +141,7 @@ public static class JsonDataReader
                     if (value.ValueKind != JsonValueKind.Object) throw Bad(path, schema, $"\"{schema.Name}\" must be a JSON object");
                     var inner = new DataInner(schema) { Parent = parent };
                     ReadMembers(value, inner, schema, schema.Module, depth + 1);
-                    Add(parent, inner, value.TryGetProperty("@", out var im) ? im : meta);
+                    Add(parent, inner, o.Content == DataContent.Edit && value.TryGetProperty("@", out var im) ? im : meta);
                     break;
             }
         }
@@ -182,7 +186,7 @@ public static class JsonDataReader
             return new EditMark(op, insert, anchor);
         }
 
-        private DataLeaf ReadLeaf(JsonElement v, SchemaNode schema, YangType type, string path)
+        private DataLeaf ReadLeaf(JsonElement v, SchemaNode schema, YangType type, LazyPath path)
         {
             string text;
             switch (v.ValueKind)
@@ -207,7 +211,7 @@ public static class JsonDataReader
                     throw Bad(path, schema, $"invalid JSON value for \"{schema.Name}\"");
             }
             if (!ValueParser.TryParse(type, text, new DefaultModule(_moduleNames, schema.Module), out var canonical, out var error))
-                throw new DataException(new DataError(ErrorTag.InvalidValue, path, $"invalid value \"{text}\" of \"{schema.Name}\": {error}", BadElement: schema.Name));
+                throw new DataException(new DataError(ErrorTag.InvalidValue, path.ToString(), $"invalid value \"{text}\" of \"{schema.Name}\": {error}", BadElement: schema.Name));
             return new DataLeaf(schema, canonical);
         }
 
@@ -232,8 +236,13 @@ public static class JsonDataReader
             || (t.Kind == BuiltinType.Union && t.UnionMembers.Any(m => AcceptsKind(m, kind)))
             || (t.Kind == BuiltinType.Leafref && t.LeafrefTarget switch { LeafSchema l => AcceptsKind(l.Type, kind), LeafListSchema ll => AcceptsKind(ll.Type, kind), _ => false });
 
-        private static DataException Bad(string path, SchemaNode schema, string message) =>
-            new(new DataError(ErrorTag.InvalidValue, path, message, BadElement: schema.Name));
+        private static DataException Bad(LazyPath path, SchemaNode schema, string message) =>
+            new(new DataError(ErrorTag.InvalidValue, path.ToString(), message, BadElement: schema.Name));
+    }
+
+    private readonly record struct LazyPath(DataInner Parent, SchemaNode Schema)
+    {
+        public override string ToString() => DataPath.Of(Parent) + "/" + Schema.Name;
     }
 
     /// <summary>JSON prefixes are module names; an unprefixed identity belongs to the leaf's module (RFC 7951 §6.8).</summary>

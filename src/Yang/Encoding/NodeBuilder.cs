@@ -6,10 +6,10 @@ namespace Mgmt.Yang.Encoding;
 /// <summary>Rules both readers share when they add a parsed node to its parent.</summary>
 internal static class NodeBuilder
 {
-    public static void CheckAllowed(SchemaNode schema, DataParseOptions o, Func<string> path)
+    public static void CheckAllowed(SchemaNode schema, DataParseOptions o, DataInner parent)
     {
         if (!schema.Config && o.Content is DataContent.Config or DataContent.Edit && schema.Kind != SchemaNodeKind.Root)
-            throw new DataException(new DataError(ErrorTag.InvalidValue, path(), $"\"{schema.Name}\" is state data (config false) and not allowed in configuration", BadElement: schema.Name));
+            throw new DataException(new DataError(ErrorTag.InvalidValue, DataPath.Of(parent) + "/" + schema.Name, $"\"{schema.Name}\" is state data (config false) and not allowed in configuration", BadElement: schema.Name));
     }
 
     /// <summary>Adds a finished node, rejecting a second instance of a leaf/container or a duplicate list key / leaf-list value.</summary>

@@ -145,7 +145,7 @@ public static class XmlDataReader
         {
             if (depth > o.MaxDepth)
                 throw new DataException(new DataError(ErrorTag.MalformedMessage, DataPath.Of(parent), $"elements nested deeper than {o.MaxDepth}"));
-            NodeBuilder.CheckAllowed(schema, o, () => DataPath.Of(parent) + "/" + schema.Name);
+            NodeBuilder.CheckAllowed(schema, o, parent);
             var mark = o.Content == DataContent.Edit ? ReadEditAttributes(parent, schema) : default;
             DataNode node;
             switch (schema.Kind)
@@ -210,11 +210,10 @@ public static class XmlDataReader
                 _scopeSnapshot = reader.HasAttributes ? CaptureScope() : null;
                 text = reader.ReadElementContentAsString();
             }
-            var path = DataPath.Of(parent) + "/" + schema.Name;
             if (!ValueParser.TryParse(type, text, _scopeSnapshot ?? (IPrefixResolver)this, out var canonical, out var error))
             {
                 _scopeSnapshot = null;
-                throw new DataException(new DataError(ErrorTag.InvalidValue, path, $"invalid value \"{Truncate(text)}\" of \"{schema.Name}\": {error}", BadElement: schema.Name));
+                throw new DataException(new DataError(ErrorTag.InvalidValue, DataPath.Of(parent) + "/" + schema.Name, $"invalid value \"{Truncate(text)}\" of \"{schema.Name}\": {error}", BadElement: schema.Name));
             }
             _scopeSnapshot = null;
             return new DataLeaf(schema, canonical);
