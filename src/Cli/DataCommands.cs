@@ -27,6 +27,16 @@ internal static class DataCommands
         return 0;
     }
 
+    private static bool IsJson(string path)
+    {
+        if (path.EndsWith(".json", StringComparison.OrdinalIgnoreCase)) return true;
+        if (path.EndsWith(".xml", StringComparison.OrdinalIgnoreCase)) return false;
+        using var f = File.OpenRead(path);
+        int b;
+        while ((b = f.ReadByte()) is ' ' or '\t' or '\r' or '\n' or 0xEF or 0xBB or 0xBF) { }
+        return b == '{';
+    }
+
     private static bool Load(Args a, CliIo io, out SchemaContext? ctx, out DataRoot? tree, out bool config)
     {
         tree = null;
@@ -43,12 +53,19 @@ internal static class DataCommands
             io.Error.WriteLine($"mgmt: {doc}: no such file");
             return false;
         }
-        var text = File.ReadAllText(doc);
-        var isJson = doc.EndsWith(".json", StringComparison.OrdinalIgnoreCase) || text.TrimStart().StartsWith('{');
         var options = new DataParseOptions(config ? DataContent.Config : DataContent.Data);
         try
         {
-            tree = isJson ? JsonDataReader.Parse(ctx!, text, options) : XmlDataReader.Parse(ctx!, text, options);
+            // Streamed (XML) or read as UTF-8 bytes (JSON): a document is never held as a UTF-16 string.
+            if (IsJson(doc))
+            {
+                tree = JsonDataReader.Parse(ctx!, File.ReadAllBytes(doc).AsMemory(), options);
+            }
+            else
+            {
+                using var stream = File.OpenRead(doc);
+                tree = XmlDataReader.Parse(ctx!, stream, options);
+            }
             return true;
         }
         catch (DataException e)

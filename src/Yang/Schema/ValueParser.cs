@@ -24,7 +24,9 @@ public static class ValueParser
             case BuiltinType.String:
                 return CheckString(type, lexical, out error);
             case BuiltinType.Boolean:
-                if (lexical is "true" or "false") return true;
+                // Shared literals: a million "true" leaves then cost no string each.
+                if (lexical == "true") { canonical = "true"; return true; }
+                if (lexical == "false") { canonical = "false"; return true; }
                 error = $"\"{lexical}\" is not a boolean (true or false)";
                 return false;
             case BuiltinType.Empty:
@@ -33,7 +35,7 @@ public static class ValueParser
                 return false;
             case BuiltinType.Enumeration:
                 foreach (var e in type.Enums)
-                    if (e.Name == lexical) return true;
+                    if (e.Name == lexical) { canonical = e.Name; return true; }
                 error = $"\"{lexical}\" is not a valid enum of {type.Name}";
                 return false;
             case BuiltinType.Bits:
@@ -66,6 +68,11 @@ public static class ValueParser
         }
         return true;
     }
+
+    private const int SmallCount = 4096;
+
+    /// <summary>Canonical strings of small integers, shared by every leaf that holds one (MTUs, prefix lengths, ports...).</summary>
+    private static readonly string[] Small = Enumerable.Range(0, SmallCount).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray();
 
     private static bool ParseInteger(YangType type, string s, out string canonical, out string? error)
     {
@@ -103,7 +110,7 @@ public static class ValueParser
             error = r.ErrorMessage ?? $"value {s} is out of the range \"{r.Text}\"";
             return false;
         }
-        canonical = neg && v == 0 ? "0" : v.ToString(CultureInfo.InvariantCulture);
+        canonical = neg && v == 0 ? "0" : v is >= 0 and < SmallCount ? Small[(int)v] : v.ToString(CultureInfo.InvariantCulture);
         return true;
     }
 

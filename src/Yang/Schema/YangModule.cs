@@ -111,8 +111,10 @@ public sealed class Identity(string name, YangModule module)
         return false;
     }
 
-    /// <summary>RFC 7951 form, <c>module:name</c>.</summary>
-    public string QualifiedName => Module.Name + ":" + Name;
+    private string? _qualifiedName;
+
+    /// <summary>RFC 7951 form, <c>module:name</c> (one shared string: data trees hold it for every identityref value).</summary>
+    public string QualifiedName => _qualifiedName ??= Module.Name + ":" + Name;
 
     public override string ToString() => QualifiedName;
 }
