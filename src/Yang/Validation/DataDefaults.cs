@@ -44,7 +44,7 @@ public static class DataDefaults
             case LeafListSchema { Defaults.Count: > 0 } ll when node.Find(ll) is null:
                 foreach (var d in ll.Defaults) node.Add(new DataLeaf(ll, d, isDefault: true));
                 break;
-            case ContainerSchema { IsPresence: false } cont when node.Find(cont) is null && HoldsDefaults(cont):
+            case ContainerSchema { IsPresence: false } cont when node.Find(cont) is null && SchemaFacts.HoldsDefaults(cont):
                 var created = new DataInner(cont);
                 foreach (var cc in cont.Children) AddChild(created, cc);
                 if (created.HasChildren) node.Add(created);
@@ -65,21 +65,4 @@ public static class DataDefaults
         return null;
     }
 
-    private static bool HoldsDefaults(SchemaNode s)
-    {
-        foreach (var c in s.Children)
-        {
-            switch (c)
-            {
-                case LeafSchema { Default: not null }:
-                case LeafListSchema { Defaults.Count: > 0 }:
-                    return true;
-                case ContainerSchema { IsPresence: false } when HoldsDefaults(c):
-                    return true;
-                case ChoiceSchema { DefaultCase: { } dc } when HoldsDefaults(dc):
-                    return true;
-            }
-        }
-        return false;
-    }
 }

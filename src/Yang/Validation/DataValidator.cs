@@ -83,7 +83,7 @@ public static class DataValidator
                 case LeafListSchema ll:
                     CheckCount(node, ll, ll.MinElements, ll.MaxElements, path);
                     break;
-                case ContainerSchema { IsPresence: false } cont when node.Find(cont) is null:
+                case ContainerSchema { IsPresence: false } cont when node.Find(cont) is null && SchemaFacts.HasMandatoryBelow(cont):
                     // An absent non-presence container still carries its mandatory descendants.
                     var virtualPath = Join(path, c);
                     foreach (var cc in cont.Children) CheckSchemaChild(new DataInner(cont), cc, virtualPath);
