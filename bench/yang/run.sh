@@ -15,8 +15,9 @@ sizes="1000 10000 100000"
 command -v yanglint >/dev/null || { echo "yanglint missing: apt-get install -y libyang-tools libyang2-dev" >&2; exit 1; }
 "$root/bench/libyang/build.sh" "$work/ref" >/dev/null
 echo "building mgmt (Native AOT)..." >&2
-dotnet publish "$root/src/Cli" -c Release -r linux-x64 -p:PublishAot=true -o "$work/mgmt" >/dev/null
 mgmt="$work/mgmt/mgmt"
+dotnet publish "$root/src/Cli" -c Release -r linux-x64 -p:PublishAot=true --artifacts-path "$work/art" -o "$work/mgmt" >"$work/publish.log" 2>&1 \
+  || { echo "mgmt did not build (see below); its columns are n/a" >&2; tail -5 "$work/publish.log" >&2; mgmt=/nonexistent/mgmt; }
 
 # time_of CMD... -> "seconds<TAB>maxrss_kb" (best wall time of 3 runs, its RSS)
 time_of() {
@@ -45,8 +46,10 @@ row() { # case mgmt(s kb) ref(s kb)
     printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", n, ms, mk, rs, rk, rt, rm }'
 }
 
-python3 "$root/bench/yang/corpus-list.py" "$work/ref" "$corpus" > "$work/modules.txt"
-mapfile -t mods < <(sed "s|^|$corpus/|" "$work/modules.txt")
+# The accepted module list is cached; delete bench/yang/corpus-modules.txt to let libyang find it again.
+list="$root/bench/yang/corpus-modules.txt"
+[ -s "$list" ] || python3 "$root/bench/yang/corpus-list.py" "$work/ref" "$corpus" > "$list"
+mapfile -t mods < <(sed "s|^|$corpus/|" "$list")
 
 printf 'case\tmgmt_s\tmgmt_maxrss_kb\tlibyang_s\tlibyang_maxrss_kb\tratio_time\tratio_mem\n'
 row "corpus-compile-${#mods[@]}" "$(time_of "$mgmt" yang check -p "$corpus" "${mods[@]}")" "$(time_of "$work/ref" compile "$corpus" "${mods[@]}")"
