@@ -33,7 +33,8 @@ time_of() {
 # time_any CMD... -> like time_of, one run, whatever the exit code (yanglint fails on some module sets)
 time_any() {
   /usr/bin/time -f "%e %M" -o "$work/t" "$@" >/dev/null 2>&1 || true
-  read -r s kb < "$work/t" || true
+  # GNU time prefixes "Command exited with non-zero status N" on failure: the numbers are on the last line.
+  read -r s kb < <(tail -1 "$work/t") || true
   [ -n "${s:-}" ] && printf '%s\t%s' "$s" "$kb" || printf 'n/a\tn/a'
 }
 
