@@ -88,4 +88,43 @@ public sealed class CliProcessTests : IDisposable
         Assert.Contains("+--rw interfaces", r.Out);
         Assert.Contains("+--rw interface* [name]", r.Out);
     }
+    private string WriteModule()
+    {
+        var mod = Path.Combine(_dir, "t.yang");
+        File.WriteAllText(mod, "module t {\n  namespace \"urn:t\";\n  prefix t;\n  container c {\n    leaf n { type uint8; }\n    leaf s { type string; }\n  }\n}\n");
+        return mod;
+    }
+
+    [Fact]
+    public void Yang_validate_accepts_a_valid_document_and_names_the_path_of_an_invalid_one()
+    {
+        var mod = WriteModule();
+        var good = Path.Combine(_dir, "good.xml");
+        File.WriteAllText(good, "<c xmlns=\"urn:t\"><n>7</n></c>");
+        var ok = Mgmt($"yang validate -p \"{_dir}\" --schema \"{mod}\" --type config \"{good}\"");
+        Assert.True(ok.Code == 0, ok.Err);
+        var bad = Path.Combine(_dir, "bad.json");
+        File.WriteAllText(bad, "{\"t:c\": {\"n\": 300}}");
+        var r = Mgmt($"yang validate -p \"{_dir}\" --schema \"{mod}\" \"{bad}\"");
+        Assert.Equal(1, r.Code);
+        Assert.Contains("/t:c/n", r.Err + r.Out);
+    }
+
+    [Fact]
+    public void Yang_convert_turns_xml_into_rfc7951_json_and_back()
+    {
+        var mod = WriteModule();
+        var doc = Path.Combine(_dir, "doc.xml");
+        File.WriteAllText(doc, "<c xmlns=\"urn:t\"><n>7</n><s>hi</s></c>");
+        var json = Mgmt($"yang convert -p \"{_dir}\" --schema \"{mod}\" --to json \"{doc}\"");
+        Assert.True(json.Code == 0, json.Err);
+        Assert.Contains("\"t:c\"", json.Out);
+        Assert.Contains("\"n\": 7", json.Out);
+        var jsonFile = Path.Combine(_dir, "doc.json");
+        File.WriteAllText(jsonFile, json.Out);
+        var xml = Mgmt($"yang convert -p \"{_dir}\" --schema \"{mod}\" --to xml \"{jsonFile}\"");
+        Assert.True(xml.Code == 0, xml.Err);
+        Assert.Contains("<c xmlns=\"urn:t\">", xml.Out);
+        Assert.Contains("<s>hi</s>", xml.Out);
+    }
 }

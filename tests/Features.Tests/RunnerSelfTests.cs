@@ -35,6 +35,14 @@ public sealed class RunnerSelfTests
         Assert.ThrowsAny<Exception>(() => FeatureRunner.Run(sc, Registry));
     }
 
+    [Fact]
+    public void Doc_strings_and_data_tables_reach_the_step_and_the_context_is_shared_between_step_classes()
+    {
+        var text = "Feature: f\n  Scenario: s\n    Given the note:\n      \"\"\"\n      hello\n      \"\"\"\n"
+            + "    And the rows:\n      | a | b |\n      | 1 | 2 |\n    Then the context holds \"hello\" and 2 rows\n";
+        FeatureRunner.Run(FeatureRunner.Load(text, "self.feature").Single(), Registry);
+    }
+
     [Theory]
     [InlineData("the value is {int}", "the value is -42", "-42")]
     [InlineData("a file named {string}", "a file named \"x y.yang\"", "x y.yang")]
@@ -60,4 +68,25 @@ public sealed class CounterSteps
 
     [Then("the counter is {int}")]
     public void Check(int expected) => Assert.Equal(expected, _counter);
+}
+
+[Binding]
+public sealed class ArgumentSteps(ScenarioContext ctx)
+{
+    [Given("the note:")]
+    public void Note(string text) => ctx.Set("note", text);
+
+    [Given("the rows:")]
+    public void Rows(Gherkin.Ast.DataTable table) => ctx.Set("rows", table.Rows.Count());
+}
+
+[Binding]
+public sealed class ContextCheckSteps(ScenarioContext ctx)
+{
+    [Then("the context holds {string} and {int} rows")]
+    public void Holds(string note, int rows)
+    {
+        Assert.Equal(note, ctx.Get<string>("note"));
+        Assert.Equal(rows, ctx.Get<int>("rows"));
+    }
 }

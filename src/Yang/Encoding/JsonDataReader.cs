@@ -16,9 +16,13 @@ public static class JsonDataReader
 
     public static DataRoot Parse(SchemaContext ctx, Stream s, DataParseOptions? o = null)
     {
-        using var ms = new MemoryStream();
+        // The DOM needs the whole document; its buffer is used in place (no second copy).
+        var size = s.CanSeek ? s.Length - s.Position : 0;
+        if (size > Array.MaxLength)
+            throw new DataException(new DataError(ErrorTag.TooBig, null, "the JSON document is too large", Type: ErrorType.Rpc));
+        using var ms = new MemoryStream((int)Math.Max(0, size));
         s.CopyTo(ms);
-        return Parse(ctx, ms.ToArray(), o);
+        return Parse(ctx, ms.GetBuffer().AsMemory(0, (int)ms.Length), o);
     }
 
     public static DataRoot Parse(SchemaContext ctx, ReadOnlyMemory<byte> utf8, DataParseOptions? o = null)

@@ -61,7 +61,7 @@ public static class XmlDataReader
                     if (IsWrapper())
                     {
                         if (reader.IsEmptyElement) { reader.Read(); continue; }
-                        ReadContent(ReadTop);
+                        ReadContent(null, null, 0);
                     }
                     else
                     {
@@ -79,11 +79,13 @@ public static class XmlDataReader
         }
 
         /// <summary>
-        /// Reads the content of the (non-empty) element under the cursor: <paramref name="onElement"/> for each
-        /// child element (it must leave the cursor after that child). Leaves the cursor after the end tag.
+        /// Reads the content of the (non-empty) element under the cursor: each child element as a child of
+        /// <paramref name="inner"/> (bound to <paramref name="childSchema"/>), or as a top-level node when
+        /// <paramref name="inner"/> is null (a wrapper). Leaves the cursor after the end tag.
         /// </summary>
-        private void ReadContent(Action onElement, string? owner = null, DataInner? inner = null)
+        private void ReadContent(DataInner? inner, SchemaNode? childSchema, int depth)
         {
+            var owner = inner?.Schema.Name;
             var d = reader.Depth;
             reader.Read();
             while (!reader.EOF)
@@ -95,7 +97,8 @@ public static class XmlDataReader
                 }
                 if (reader.NodeType == XmlNodeType.Element)
                 {
-                    onElement();
+                    if (inner is null) ReadTop();
+                    else ReadChild(inner, childSchema!, depth);
                     continue;
                 }
                 if (reader.NodeType is XmlNodeType.Text or XmlNodeType.CDATA && !string.IsNullOrWhiteSpace(reader.Value))
@@ -170,7 +173,7 @@ public static class XmlDataReader
                     // Children are looked up in the input/output of an rpc or action.
                     var childSchema = schema is OperationSchema op ? (o.Content == DataContent.RpcOutput ? op.Output : op.Input) : schema;
                     if (reader.IsEmptyElement) reader.Read();
-                    else ReadContent(() => ReadChild(inner, childSchema, depth), schema.Name, inner);
+                    else ReadContent(inner, childSchema, depth);
                     node = inner;
                     break;
             }
@@ -181,7 +184,15 @@ public static class XmlDataReader
         private void ReadChild(DataInner parent, SchemaNode parentSchema, int depth)
         {
             var ns = reader.NamespaceURI;
-            var module = ns.Length == 0 ? null : ctx.GetModuleByNamespace(ns);
+            YangModule? module;
+            // Namespace strings are atomized by the reader's name table: a reference check hits almost always.
+            if (ReferenceEquals(ns, _lastNs)) module = _lastModule;
+            else
+            {
+                module = ns.Length == 0 ? null : ctx.GetModuleByNamespace(ns);
+                _lastNs = ns;
+                _lastModule = module;
+            }
             var schema = module is null ? null : parentSchema.FindDataChild(module, reader.LocalName);
             if (schema is null)
             {
@@ -193,6 +204,9 @@ public static class XmlDataReader
             }
             ReadNode(parent, schema, depth + 1);
         }
+
+        private string? _lastNs;
+        private YangModule? _lastModule;
 
         private DataLeaf ReadLeaf(DataInner parent, SchemaNode schema)
         {

@@ -321,6 +321,12 @@ public static class ValueParser
                     if (sb.Length > local.Length + 1 && IsStepStart(sb, local.Length + (ReferenceEquals(module, current) ? 0 : module.Name.Length + 1))) current = module;
                     continue;
                 }
+                if (current is null && sb.Length > 0 && sb[^1] == '/')
+                {
+                    // RFC 7950 §9.13 / RFC 7951 §6.11: the first node name must carry its module.
+                    error = $"node \"{word}\" in instance-identifier has no prefix";
+                    return false;
+                }
                 sb.Append(word);
                 continue;
             }
