@@ -15,7 +15,9 @@ internal static class Paths
 
     private static string FindRoot()
     {
-        var dir = new DirectoryInfo(Environment.GetEnvironmentVariable("MGMT_REPO") ?? Directory.GetCurrentDirectory());
+        var baked = typeof(Paths).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
+            .Cast<System.Reflection.AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == "RepoRoot")?.Value;
+        var dir = new DirectoryInfo(Environment.GetEnvironmentVariable("MGMT_REPO") ?? baked ?? Directory.GetCurrentDirectory());
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Mgmt.sln"))) dir = dir.Parent;
         return dir?.FullName ?? throw new InvalidOperationException("run from inside the Mgmt checkout or set MGMT_REPO");
     }

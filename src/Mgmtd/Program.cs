@@ -36,8 +36,7 @@ public static class Program
         builder.Services.AddSystemd();
         builder.Services.Configure<MgmtdOptions>(builder.Configuration);
         var schema = new SchemaHolder();
-        builder.Services.AddSingleton(schema);
-        builder.Services.AddSingleton(sp => UserStore.Open(sp.GetRequiredService<IOptions<MgmtdOptions>>().Value.StateDir));
+        builder.Services.AddMgmtdCore(schema).AddListeners();
 
         using var host = builder.Build();
         var log = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("mgmtd");
