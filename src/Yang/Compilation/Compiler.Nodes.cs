@@ -554,8 +554,9 @@ internal sealed partial class Compiler
         foreach (var c in n.Children) SetConfigFalse(c);
     }
 
-    private List<WhenCondition> CompileWhens(Statement s, IReadOnlyList<WhenCondition> existing, bool contextIsParent = false)
+    private IReadOnlyList<WhenCondition> CompileWhens(Statement s, IReadOnlyList<WhenCondition> existing, bool contextIsParent = false)
     {
+        if (s.Find("when") is null) return existing; // most nodes: no list of their own
         var list = new List<WhenCondition>(existing);
         foreach (var w in s.FindAll("when"))
         {
