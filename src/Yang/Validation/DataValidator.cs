@@ -40,6 +40,7 @@ public static class DataValidator
                     Errors.Add(new DataError(ErrorTag.InvalidValue, c.Path, $"\"{c.Name}\" is state data (config false) and not allowed in configuration"));
                     continue;
                 }
+                if (c.Schema.Whens.Count > 0 || c.Schema.Musts.Count > 0) CheckWhenAndMust(c);
                 switch (c)
                 {
                     case DataInner inner:
@@ -49,6 +50,37 @@ public static class DataValidator
                         _leafrefs.Add(leaf);
                         break;
                 }
+            }
+        }
+
+        /// <summary>
+        /// RFC 7950 §7.21.5 / §7.5.3: a node whose when is false must not exist; every must must hold. An expression
+        /// the evaluator cannot handle is skipped rather than reported against valid data.
+        /// </summary>
+        private void CheckWhenAndMust(DataNode n)
+        {
+            foreach (var w in n.Schema.Whens)
+            {
+                var context = w.ContextIsParent ? n.Parent ?? (DataNode)n : n;
+                if (TryEvaluate(w.Expression, context, n) == false)
+                    Errors.Add(new DataError(ErrorTag.UnknownElement, n.Path, $"\"{n.Name}\" is present although its when condition \"{w.Text}\" is false", "when-violation"));
+            }
+            foreach (var m in n.Schema.Musts)
+            {
+                if (TryEvaluate(m.Expression, n, n) == false)
+                    Errors.Add(new DataError(ErrorTag.OperationFailed, n.Path, m.ErrorMessage ?? $"must condition \"{m.Text}\" is not satisfied", m.ErrorAppTag ?? "must-violation"));
+            }
+        }
+
+        private static bool? TryEvaluate(XPath.XPathExpr e, DataNode context, DataNode current)
+        {
+            try
+            {
+                return XPath.XPathEvaluator.Evaluate(e, context, current).ToBoolean();
+            }
+            catch (Exception ex) when (ex is XPath.XPathSyntaxException or InvalidOperationException or FormatException or ArgumentException)
+            {
+                return null;
             }
         }
 
