@@ -579,41 +579,26 @@ internal sealed partial class Compiler
         return list ?? [];
     }
 
-    /// <summary>Checks what can be checked without a full XPath parser: balanced brackets and quotes, known prefixes.</summary>
+    /// <summary>Parses a when/must expression once at compile time: syntax, function arity and prefixes are checked here.</summary>
     private bool CheckXPathSyntax(Statement s)
     {
         var text = s.Argument ?? "";
-        var depth = 0;
-        char quote = '\0';
-        for (var i = 0; i < text.Length; i++)
+        try
         {
-            var c = text[i];
-            if (quote != '\0')
-            {
-                if (c == quote) quote = '\0';
-                continue;
-            }
-            switch (c)
-            {
-                case '\'' or '"': quote = c; break;
-                case '(' or '[': depth++; break;
-                case ')' or ']':
-                    depth--;
-                    if (depth < 0) { Error(s, $"invalid XPath \"{text}\": unbalanced \"{c}\""); return false; }
-                    break;
-                case ':':
-                    if (i + 1 < text.Length && text[i + 1] == ':') { i++; break; } // axis
-                    var start = i;
-                    while (start > 0 && (char.IsAsciiLetterOrDigit(text[start - 1]) || text[start - 1] is '_' or '-' or '.')) start--;
-                    var prefix = text[start..i];
-                    if (prefix.Length > 0 && char.IsAsciiLetter(prefix[0]) || prefix.StartsWith('_'))
-                        if (ModuleForPrefix(s, prefix) is null) { Error(s, $"invalid XPath \"{text}\": unknown prefix \"{prefix}\""); return false; }
-                    break;
-            }
+            XPathParser.Parse(text, new CompileTimePrefixes(this, s));
+            return true;
         }
-        if (quote != '\0' || depth != 0) { Error(s, $"invalid XPath \"{text}\": unterminated {(quote != '\0' ? "string" : "bracket")}"); return false; }
-        if (text.Trim().Length == 0) { Error(s, "empty XPath expression"); return false; }
-        return true;
+        catch (XPathSyntaxException e)
+        {
+            Error(s, $"invalid XPath \"{text}\": {e.Message}");
+            return false;
+        }
+    }
+
+    /// <summary>Prefixes of the statement's file; unprefixed names stay unbound (their namespace is the context node's).</summary>
+    private sealed class CompileTimePrefixes(Compiler compiler, Statement at) : IPrefixResolver
+    {
+        public YangModule? Resolve(string? prefix) => string.IsNullOrEmpty(prefix) ? null : compiler.ModuleForPrefix(at, prefix);
     }
 
     private List<ExtensionInstance> CompileExtensions(Statement s)
