@@ -8,6 +8,13 @@ public static class Program
         var io = new CliIo(Console.In, Console.Out, Console.Error);
         try
         {
+            if (Environment.GetEnvironmentVariable("MGMT_MEMSTATS") is not null)
+                AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+                {
+                    var i = GC.GetGCMemoryInfo();
+                    Console.Error.WriteLine($"gc: alloc {GC.GetTotalAllocatedBytes() >> 20} MB, heap {i.HeapSizeBytes >> 20} MB, committed {i.TotalCommittedBytes >> 20} MB, gcs {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}, " +
+                        string.Join(", ", File.ReadLines("/proc/self/status").Where(l => l.StartsWith("VmHWM") || l.StartsWith("RssAnon") || l.StartsWith("RssFile"))));
+                };
             return args switch
             {
                 ["user", .. var rest] => UserCommands.Run(rest, io),

@@ -25,7 +25,7 @@ internal static class YangCommands
             case "check":
                 return Compile(a, io, out _, out _) ? 0 : 1;
             case "tree":
-                if (!Compile(a, io, out var modules, out _)) return 1;
+                if (!Compile(a, a.Positionals, io, out var modules, out _, keepStatements: true)) return 1;
                 foreach (var m in modules) TreePrinter.Print(m, io.Out);
                 return 0;
             default:
@@ -37,11 +37,14 @@ internal static class YangCommands
     internal static bool Compile(Args a, CliIo io, out List<YangModule> modules, out SchemaContext? context) =>
         Compile(a, a.Positionals, io, out modules, out context);
 
-    internal static bool Compile(Args a, IReadOnlyList<string> files, CliIo io, out List<YangModule> modules, out SchemaContext? context)
+    internal static bool Compile(Args a, IReadOnlyList<string> files, CliIo io, out List<YangModule> modules, out SchemaContext? context,
+        bool keepStatements = false)
     {
         modules = [];
         context = null;
         var builder = new SchemaContextBuilder();
+        if (keepStatements) builder.KeepStatements();
+        else builder.DropDocumentation(); // check, validate and convert never print documentation
         foreach (var p in a.All("-p").Concat(a.All("--path"))) builder.AddSearchPath(p);
         var errors = new List<YangDiagnostic>();
         foreach (var file in files)

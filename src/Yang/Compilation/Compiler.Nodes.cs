@@ -29,7 +29,7 @@ internal sealed partial class Compiler
                     CheckGroupingDefinition(s);
             }
         }
-        CheckDuplicates(module.TopLevel, module.Statement);
+        CheckDuplicates(module.TopLevel, src.Root);
     }
 
     /// <summary>Groupings that are never used must still be valid; compile them once into a scratch parent.</summary>
@@ -567,7 +567,7 @@ internal sealed partial class Compiler
         return list;
     }
 
-    private List<MustConstraint> CompileMusts(Statement s)
+    private IReadOnlyList<MustConstraint> CompileMusts(Statement s)
     {
         List<MustConstraint>? list = null;
         foreach (var m in s.FindAll("must"))
@@ -576,7 +576,7 @@ internal sealed partial class Compiler
             (list ??= []).Add(new MustConstraint(new UnparsedXPath(m.Argument ?? "", PrefixesOf(m)), m.Argument ?? "",
                 m.ArgOf("error-message"), m.ArgOf("error-app-tag"), m.Location, m.ArgOf("description")));
         }
-        return list ?? [];
+        return (IReadOnlyList<MustConstraint>?)list ?? Array.Empty<MustConstraint>();
     }
 
     /// <summary>Parses a when/must expression once at compile time: syntax, function arity and prefixes are checked here.</summary>
@@ -601,7 +601,7 @@ internal sealed partial class Compiler
         public YangModule? Resolve(string? prefix) => string.IsNullOrEmpty(prefix) ? null : compiler.ModuleForPrefix(at, prefix);
     }
 
-    private List<ExtensionInstance> CompileExtensions(Statement s)
+    private IReadOnlyList<ExtensionInstance> CompileExtensions(Statement s)
     {
         List<ExtensionInstance>? list = null;
         foreach (var c in s.Children)
@@ -612,7 +612,7 @@ internal sealed partial class Compiler
             if (module is not null && module.ExtensionDefinitions.TryGetValue(c.Keyword, out var def))
                 (list ??= []).Add(new ExtensionInstance(def, c.Argument, c));
         }
-        return list ?? [];
+        return (IReadOnlyList<ExtensionInstance>?)list ?? Array.Empty<ExtensionInstance>();
     }
 
     /// <summary>Sibling data nodes (through choice/case) may not share a name in one namespace; nor may sibling cases.</summary>

@@ -23,11 +23,14 @@ internal sealed partial class Compiler
     /// <summary>Main modules in dependency order (imports before importers).</summary>
     private readonly List<ModuleSource> _order = [];
 
-    public Compiler(ModuleRepository repository, bool allFeatures, HashSet<(string, string)> enabledFeatures)
+    private readonly bool _keepStatements;
+
+    public Compiler(ModuleRepository repository, bool allFeatures, HashSet<(string, string)> enabledFeatures, bool keepStatements)
     {
         _repository = repository;
         _allFeatures = allFeatures;
         _enabledFeatures = enabledFeatures;
+        _keepStatements = keepStatements;
     }
 
     public SchemaContext Compile(IReadOnlyList<ModuleSource> implemented)
@@ -60,7 +63,30 @@ internal sealed partial class Compiler
         if (_diagnostics.Exists(d => !d.IsWarning))
             throw new YangException(_diagnostics.FindAll(d => !d.IsWarning));
         _context.Warnings.AddRange(_diagnostics);
+        if (!_keepStatements) ReleaseStatements();
         return _context;
+    }
+
+    /// <summary>
+    /// Drops the references from the compiled schema to the parse trees (about a third of a large context's
+    /// memory). Extension instances keep their own statement, cut loose from its parent.
+    /// </summary>
+    private void ReleaseStatements()
+    {
+        foreach (var m in _context.Modules)
+        {
+            m.Statement = null;
+            for (var i = 0; i < m.Submodules.Count; i++) m.Submodules[i] = m.Submodules[i] with { Statement = null };
+            foreach (var n in m.TopLevel) Release(n);
+        }
+        foreach (var src in _sources.Values) src.Module.Statement = null;
+
+        static void Release(SchemaNode n)
+        {
+            n.Definition = null;
+            foreach (var e in n.Extensions) e.Statement.Detach();
+            foreach (var c in n.Children) Release(c);
+        }
     }
 
     private string ComputeContentId()
@@ -105,11 +131,16 @@ internal sealed partial class Compiler
     }
 
     /// <summary>A prefix resolver for values and XPath written in the file of <paramref name="at"/>.</summary>
-    private IPrefixResolver PrefixesOf(Statement at) => new SourcePrefixes(SourceOf(at));
+    private IPrefixResolver PrefixesOf(Statement at)
+    {
+        var src = SourceOf(at);
+        return new SourcePrefixes(src.Module, src.Prefixes);
+    }
 
-    private sealed class SourcePrefixes(ModuleSource src) : IPrefixResolver
+    /// <summary>Holds the module and its prefix map only, not the source, so compiled XPath does not keep parse trees alive.</summary>
+    private sealed class SourcePrefixes(YangModule module, Dictionary<string, YangModule> prefixes) : IPrefixResolver
     {
         public YangModule? Resolve(string? prefix) =>
-            string.IsNullOrEmpty(prefix) ? src.Module : src.Prefixes.GetValueOrDefault(prefix);
+            string.IsNullOrEmpty(prefix) ? module : prefixes.GetValueOrDefault(prefix);
     }
 }

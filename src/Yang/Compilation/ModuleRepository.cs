@@ -12,6 +12,10 @@ internal sealed class ModuleRepository
     private readonly Dictionary<string, ModuleSource> _byPath = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<ModuleSource>> _byName = new(StringComparer.Ordinal);
     private Dictionary<string, List<string>>? _fileIndex;
+    private readonly StringPool _strings = new();
+
+    /// <summary>Parse files without the text of their documentation statements (see <see cref="YangParser.Parse(ReadOnlySpan{char}, string, StringPool?, bool)"/>).</summary>
+    public bool DropDocumentation { get; set; }
 
     public void AddSearchPath(string dir)
     {
@@ -25,10 +29,11 @@ internal sealed class ModuleRepository
     {
         var full = Path.GetFullPath(path);
         if (_byPath.TryGetValue(full, out var src)) return src;
-        string text;
+        char[] buffer;
+        int length;
         try
         {
-            text = File.ReadAllText(full);
+            (buffer, length) = ReadText(full);
         }
         catch (IOException e)
         {
@@ -38,15 +43,52 @@ internal sealed class ModuleRepository
         {
             throw new YangException(new SourceLocation(path, 0, 0), "cannot read file: " + e.Message);
         }
-        src = new ModuleSource(YangParser.Parse(text, path), full);
+        try
+        {
+            src = new ModuleSource(YangParser.Parse(buffer.AsSpan(0, length), path, _strings, DropDocumentation), full);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<char>.Shared.Return(buffer);
+        }
         _byPath[full] = src;
         Register(src);
         return src;
     }
 
+    /// <summary>Reads a UTF-8 file into a pooled buffer (the caller returns it): module text is parsed once and dropped.</summary>
+    private static (char[] Buffer, int Length) ReadText(string path)
+    {
+        using var handle = File.OpenHandle(path);
+        var size = RandomAccess.GetLength(handle);
+        if (size > MaxFileBytes) throw new IOException($"file is larger than {MaxFileBytes} bytes");
+        var bytes = System.Buffers.ArrayPool<byte>.Shared.Rent((int)size);
+        try
+        {
+            var read = 0;
+            while (read < size)
+            {
+                var n = RandomAccess.Read(handle, bytes.AsSpan(read, (int)size - read), read);
+                if (n == 0) break;
+                read += n;
+            }
+            var data = bytes.AsSpan(0, read);
+            if (data.StartsWith("\uFEFF"u8)) data = data[3..];
+            var chars = System.Buffers.ArrayPool<char>.Shared.Rent(Math.Max(1, System.Text.Encoding.UTF8.GetMaxCharCount(data.Length)));
+            return (chars, System.Text.Encoding.UTF8.GetChars(data, chars));
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(bytes);
+        }
+    }
+
+    /// <summary>Largest module file read (the biggest published modules are a few hundred KB).</summary>
+    private const long MaxFileBytes = 64L << 20;
+
     public ModuleSource LoadText(string text, string fileName)
     {
-        var src = new ModuleSource(YangParser.Parse(text, fileName), null);
+        var src = new ModuleSource(YangParser.Parse(text, fileName, _strings, DropDocumentation), null);
         Register(src);
         return src;
     }

@@ -12,11 +12,33 @@ public sealed class SchemaContextBuilder
     private readonly ModuleRepository _repository = new();
     private readonly List<ModuleSource> _implemented = [];
     private bool _allFeatures = true;
+    private bool _keepStatements;
     private readonly HashSet<(string Module, string Feature)> _enabled = [];
 
     public SchemaContextBuilder AddSearchPath(string dir)
     {
         _repository.AddSearchPath(dir);
+        return this;
+    }
+
+    /// <summary>
+    /// Keeps the parsed statements reachable from the compiled schema (<see cref="YangModule.Statement"/>,
+    /// <see cref="SchemaNode.Definition"/>), as the tree and YIN printers need. Off by default: they take
+    /// about a third of a large context's memory.
+    /// </summary>
+    public SchemaContextBuilder KeepStatements()
+    {
+        _keepStatements = true;
+        return this;
+    }
+
+    /// <summary>
+    /// Reads description, reference, organization and contact without keeping their text (they compile to "").
+    /// For checking and validating, where nobody reads them; call before loading modules.
+    /// </summary>
+    public SchemaContextBuilder DropDocumentation()
+    {
+        _repository.DropDocumentation = true;
         return this;
     }
 
@@ -60,7 +82,7 @@ public sealed class SchemaContextBuilder
     /// <summary>Compiles everything loaded; throws a <see cref="YangException"/> carrying every error found.</summary>
     public SchemaContext Build()
     {
-        var compiler = new Compiler(_repository, _allFeatures, _enabled);
+        var compiler = new Compiler(_repository, _allFeatures, _enabled, _keepStatements);
         return compiler.Compile(_implemented);
     }
 

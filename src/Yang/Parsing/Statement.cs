@@ -36,12 +36,16 @@ public sealed class Statement
 
     private List<Statement> _children = NoChildren;
 
-    public IReadOnlyList<Statement> Children => _children;
+    /// <summary>Substatements in order; a struct so that <c>foreach</c> does not allocate.</summary>
+    public StatementList Children => new(_children);
 
     public bool IsExtension => Prefix is not null;
 
     /// <summary>The keyword as written, <c>prefix:name</c> for extensions.</summary>
     public string RawKeyword => Prefix is null ? Keyword : Prefix + ":" + Keyword;
+
+    /// <summary>Cuts this statement loose from its parent (which keeps it among its children).</summary>
+    public void Detach() => Parent = null;
 
     public void Add(Statement child)
     {
@@ -61,11 +65,51 @@ public sealed class Statement
     /// <summary>Argument of the first core substatement with this keyword, or null.</summary>
     public string? ArgOf(string keyword) => Find(keyword)?.Argument;
 
-    public IEnumerable<Statement> FindAll(string keyword)
+    /// <summary>Core substatements with this keyword, in order (allocation-free in <c>foreach</c>).</summary>
+    public KeywordMatches FindAll(string keyword) => new(_children, keyword);
+
+    /// <summary>Drops spare capacity once the statement is complete (the parser calls it at each closing brace).</summary>
+    internal void TrimChildren()
     {
-        foreach (var c in _children)
-            if (c.Prefix is null && c.Keyword == keyword) yield return c;
+        if (_children.Count > 0 && _children.Capacity > _children.Count) _children.Capacity = _children.Count;
     }
 
     public override string ToString() => Argument is null ? RawKeyword : $"{RawKeyword} {Argument}";
+}
+
+/// <summary>The substatements of a <see cref="Statement"/>: a read-only view whose enumerator is a struct.</summary>
+public readonly struct StatementList(List<Statement> list) : IReadOnlyList<Statement>
+{
+    public int Count => list.Count;
+
+    public Statement this[int index] => list[index];
+
+    public List<Statement>.Enumerator GetEnumerator() => list.GetEnumerator();
+
+    IEnumerator<Statement> IEnumerable<Statement>.GetEnumerator() => list.GetEnumerator();
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => list.GetEnumerator();
+}
+
+/// <summary>Core substatements with one keyword; enumerated without allocation.</summary>
+public readonly struct KeywordMatches(List<Statement> list, string keyword)
+{
+    public Enumerator GetEnumerator() => new(list, keyword);
+
+    public struct Enumerator(List<Statement> list, string keyword)
+    {
+        private int _index = -1;
+
+        public readonly Statement Current => list[_index];
+
+        public bool MoveNext()
+        {
+            while (++_index < list.Count)
+            {
+                var c = list[_index];
+                if (c.Prefix is null && c.Keyword == keyword) return true;
+            }
+            return false;
+        }
+    }
 }

@@ -13,9 +13,18 @@ public static class YangParser
     public const int MaxDepth = 256;
 
     /// <summary>Parses one module or submodule; anything after its closing brace other than whitespace and comments is an error.</summary>
-    public static Statement Parse(string text, string fileName)
+    public static Statement Parse(string text, string fileName) => Parse(text.AsSpan(), fileName, null);
+
+    /// <param name="text">The module text; statements keep copies of what they need, so the caller may reuse the buffer.</param>
+    /// <param name="fileName">Used in locations.</param>
+    /// <param name="pool">Shares short argument strings across files (see <see cref="StringPool"/>); null for none.</param>
+    /// <param name="dropDocumentation">
+    /// Checks but does not keep the text of description, reference, organization and contact (their argument
+    /// becomes ""): a third of a large module set's memory, needed by printers but not by compiling or validating.
+    /// </param>
+    public static Statement Parse(ReadOnlySpan<char> text, string fileName, StringPool? pool, bool dropDocumentation = false)
     {
-        var reader = new Reader(text, fileName);
+        var reader = new Reader(text, fileName, pool) { DropDocumentation = dropDocumentation };
         reader.SkipBom();
         reader.SkipSeparators();
         if (reader.AtEnd) throw reader.Error("empty file: expected a module or submodule statement");
@@ -40,7 +49,16 @@ public static class YangParser
         if (c != ';' && c != '{')
         {
             argLocation = r.Location;
-            argument = r.ReadArgument();
+            if (r.DropDocumentation && prefix is null && keyword is "description" or "reference" or "organization" or "contact")
+            {
+                r.Discard = true;
+                argument = r.ReadArgument();
+                r.Discard = false;
+            }
+            else
+            {
+                argument = r.ReadArgument();
+            }
             r.SkipSeparators();
             if (r.AtEnd) throw r.Error($"unexpected end of file: statement \"{keyword}\" is not terminated");
         }
@@ -61,6 +79,7 @@ public static class YangParser
             if (r.Peek == '}')
             {
                 r.Advance();
+                stmt.TrimChildren();
                 return stmt;
             }
             stmt.Add(ParseStatement(ref r, depth + 1));
@@ -68,10 +87,16 @@ public static class YangParser
     }
 
     /// <summary>Cursor over the text with line/column tracking.</summary>
-    private struct Reader(string text, string file)
+    private ref struct Reader(ReadOnlySpan<char> text, string file, StringPool? pool)
     {
-        private readonly string _text = text;
+        private readonly ReadOnlySpan<char> _text = text;
         private readonly string _file = file;
+        private readonly StringPool? _pool = pool;
+
+        public bool DropDocumentation { get; init; }
+
+        /// <summary>While set, arguments are checked but read as "".</summary>
+        public bool Discard { get; set; }
         private int _pos;
         private int _line = 1;
         private int _lineStart;
@@ -170,7 +195,7 @@ public static class YangParser
                 if (char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.') _pos++;
                 else break;
             }
-            return Intern(_text.AsSpan(start, _pos - start));
+            return Intern(_text.Slice(start, _pos - start));
         }
 
         private static bool IsSeparatorOrTerminator(char c) => c is ' ' or '\t' or '\r' or '\n' or ';' or '{' or '"' or '\'' or '/';
@@ -197,7 +222,7 @@ public static class YangParser
                         continue;
                     }
                     (_pos, _line, _lineStart) = save;
-                    return sb?.ToString() ?? first;
+                    return Discard ? "" : sb?.ToString() ?? first;
                 }
             }
             return ReadUnquoted();
@@ -218,8 +243,11 @@ public static class YangParser
                 _pos++;
             }
             if (_pos == start) throw Error("expected an argument");
-            return _text.Substring(start, _pos - start);
+            return Slice(start, _pos - start);
         }
+
+        private readonly string Slice(int start, int length) =>
+            Discard ? "" : _pool is null ? _text.Slice(start, length).ToString() : _pool.Get(_text.Slice(start, length));
 
         private string ReadQuoted()
         {
@@ -236,7 +264,7 @@ public static class YangParser
                     if (Peek == '\'') break;
                     Advance();
                 }
-                var value = _text.Substring(s, _pos - s);
+                var value = Slice(s, _pos - s);
                 Advance();
                 return value;
             }
@@ -257,7 +285,7 @@ public static class YangParser
                 var ch = _text[scan];
                 if (ch == '"')
                 {
-                    var simple = _text.Substring(_pos, scan - _pos);
+                    var simple = Slice(_pos, scan - _pos);
                     _pos = scan + 1;
                     return simple;
                 }
@@ -265,7 +293,10 @@ public static class YangParser
                 scan++;
             }
 
-            var sb = new StringBuilder();
+            var sb = t_scratch ??= new StringBuilder(4096);
+            sb.Clear();
+            sb.Append(_text.Slice(_pos, scan - _pos));
+            _pos = scan; // no line break before scan, so the line bookkeeping stays valid
             var indentLimit = quoteColumn + 1;
             while (true)
             {
@@ -274,7 +305,7 @@ public static class YangParser
                 if (c == '"')
                 {
                     Advance();
-                    return sb.ToString();
+                    return Discard ? "" : sb.ToString();
                 }
                 if (c == '\\')
                 {
@@ -330,6 +361,10 @@ public static class YangParser
                 Advance();
             }
         }
+
+        /// <summary>Reused for strings with escapes or line breaks (descriptions), so each costs one final string only.</summary>
+        [ThreadStatic]
+        private static StringBuilder? t_scratch;
 
         private static string Escape(char c) => c < ' ' ? $"\\u{(int)c:x4}" : c.ToString();
 

@@ -70,7 +70,7 @@ internal sealed class TreeDiagramWriter(YangModule module, TextWriter w, int lin
     /// </summary>
     private IEnumerable<Statement> AugmentsOfOtherModules()
     {
-        if (module.Statement is not { } stmt) yield break;
+        var stmt = module.Statement!;
         var own = stmt.ArgOf("prefix") ?? module.Prefix;
         foreach (var a in stmt.FindAll("augment"))
         {

@@ -9,13 +9,15 @@ namespace Mgmt.Yang.Printing;
 /// </summary>
 public static class TreePrinter
 {
-    /// <param name="module">A module of a compiled <see cref="SchemaContext"/>.</param>
+    /// <param name="module">A module of a <see cref="SchemaContext"/> compiled with <see cref="Compilation.SchemaContextBuilder.KeepStatements"/>.</param>
     /// <param name="w">Receives the diagram; lines end with <c>\n</c>.</param>
     /// <param name="lineLength">Longest line wanted; 0 or less means no limit (yanglint's default).</param>
     public static void Print(YangModule module, TextWriter w, int lineLength = 72)
     {
         ArgumentNullException.ThrowIfNull(module);
         ArgumentNullException.ThrowIfNull(w);
+        if (module.Statement is null)
+            throw new InvalidOperationException($"module {module.Name} was compiled without its statements (SchemaContextBuilder.KeepStatements)");
         new TreeDiagramWriter(module, w, lineLength <= 0 ? int.MaxValue : lineLength).Write();
     }
 

@@ -32,7 +32,9 @@ public static class YinPrinter
     public static void Print(YangModule module, TextWriter w)
     {
         ArgumentNullException.ThrowIfNull(module);
-        Print(module.Statement, w, module);
+        var statement = module.Statement
+            ?? throw new InvalidOperationException($"module {module.Name} was compiled without its statements (SchemaContextBuilder.KeepStatements)");
+        Print(statement, w, module);
     }
 
     public static string ToString(Statement module, YangModule? compiled = null)

@@ -31,8 +31,8 @@ public sealed class YangModule
     /// <summary>The file the module was read from (null when parsed from a string).</summary>
     public string? FilePath { get; set; }
 
-    /// <summary>The parsed module statement.</summary>
-    public Statement Statement { get; set; } = null!;
+    /// <summary>The parsed module statement; null after compiling unless the builder was told to keep statements.</summary>
+    public Statement? Statement { get; set; }
 
     /// <summary>True when the module's data nodes, rpcs and notifications are part of the schema (RFC 7950 §5.6.5); false for import-only modules.</summary>
     public bool Implemented { get; set; }
@@ -68,7 +68,7 @@ public sealed class YangModule
 
 public sealed record ModuleImport(string Prefix, YangModule Module, string? RevisionDate);
 
-public sealed record SubmoduleInfo(string Name, string? Revision, string? FilePath, Statement Statement);
+public sealed record SubmoduleInfo(string Name, string? Revision, string? FilePath, Statement? Statement);
 
 public sealed class Feature(string name, YangModule module)
 {

@@ -47,7 +47,7 @@ public sealed class TreeOracleTests
 
     private static YangModule Compile(string dir, string fileStem)
     {
-        var builder = new SchemaContextBuilder().AddSearchPath(dir);
+        var builder = new SchemaContextBuilder().AddSearchPath(dir).KeepStatements();
         var loaded = builder.LoadFile(Path.Combine(dir, fileStem + ".yang"));
         var context = builder.Build();
         return context.GetModule(loaded.Name) ?? loaded;

@@ -145,7 +145,7 @@ public sealed class TreePrinterTests
         var blDef = Def("leaf", "bl", ("type", "string"));
         augment.Add(blDef);
         augment.Add(new Statement(null, "uses", "some-grouping", Here));
-        b.Statement.Add(augment);
+        b.Statement!.Add(augment);
         var bl = Leaf(b, "bl", "string");
         bl.Definition = blDef;
         top.AddChild(bl);
@@ -224,7 +224,7 @@ public sealed class TreePrinterTests
     public void Augment_sections_follow_the_statements_as_yanglint_does_for_uses_shorthand_cases_and_config()
     {
         var m = Module("i", "i");
-        m.Statement.Add(Parse("augment", "/d:s",
+        m.Statement!.Add(Parse("augment", "/d:s",
             Parse("leaf", "st", Parse("type", "string")),
             Parse("uses", "a-very-long-grouping-name"),
             Parse("choice", "ch",
