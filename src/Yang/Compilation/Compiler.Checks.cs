@@ -60,7 +60,7 @@ internal sealed partial class Compiler
                 leaf.IsKey = true;
                 keys.Add(leaf);
             }
-            list.Keys = keys;
+            list.Keys = [.. keys];
             // RFC 7950 §7.8.2: key leaves come first in the schema order of the list's children.
             for (var i = keys.Count - 1; i >= 0; i--)
             {

@@ -59,7 +59,7 @@ public static class DataDiff
 
     private static DataNode? Match(DataInner other, DataNode n) => n switch
     {
-        DataInner e when n.Schema is ListSchema { Keys.Count: > 0 } ls => other.FindListEntry(ls, e.KeyValues()!),
+        DataInner e when n.Schema is ListSchema { Keys.Length: > 0 } ls => other.FindListEntry(ls, e.KeyValues()!),
         DataLeaf l when n.Schema is LeafListSchema lls => other.FindLeafListEntry(lls, l.Value),
         _ when n.Schema is ListSchema => null,
         _ => other.Find(n.Schema),

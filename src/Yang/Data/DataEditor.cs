@@ -154,7 +154,7 @@ public static class DataEditor
 
         private static DataNode? FindMatch(DataInner parent, DataNode e) => e switch
         {
-            DataInner entry when e.Schema is ListSchema ls && ls.Keys.Count > 0 => parent.FindListEntry(ls, KeyValues(entry)),
+            DataInner entry when e.Schema is ListSchema ls && ls.Keys.Length > 0 => parent.FindListEntry(ls, KeyValues(entry)),
             DataLeaf leaf when e.Schema is LeafListSchema lls => parent.FindLeafListEntry(lls, leaf.Value),
             _ when e.Schema is ListSchema => null, // keyless lists cannot be addressed
             _ => parent.Find(e.Schema),
@@ -225,7 +225,7 @@ public static class DataEditor
                 values.Add(anchor[(eq + 2)..close]);
                 i = close;
             }
-            return values.Count == ls.Keys.Count ? parent.FindListEntry(ls, values) : null;
+            return values.Count == ls.Keys.Length ? parent.FindListEntry(ls, values) : null;
         }
 
         /// <summary>Writing a node of one case removes the nodes of the other cases of the same choice.</summary>

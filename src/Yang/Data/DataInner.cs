@@ -11,111 +11,148 @@ public class DataInner : DataNode
 {
     private const int IndexThreshold = 8;
 
-    private List<DataNode>? _children;
+    // Children in an array of their own (no List object per node: a million-node tree has ~200k inner
+    // nodes); readers trim it to size when the node is complete.
+    private DataNode[]? _items;
+    private int _count;
     private Dictionary<ListSchema, Dictionary<string, DataInner>>? _keyIndex;
 
     public DataInner(SchemaNode schema) : base(schema)
     {
     }
 
-    public IReadOnlyList<DataNode> Children => (IReadOnlyList<DataNode>?)_children ?? Array.Empty<DataNode>();
+    public ArrayView<DataNode> Children => new(_items, _count);
 
-    public int ChildCount => _children?.Count ?? 0;
+    public int ChildCount => _count;
 
-    public bool HasChildren => _children is { Count: > 0 };
+    public bool HasChildren => _count > 0;
 
     /// <summary>Appends a child. A list entry must have its key leaves before it is added.</summary>
-    public void Add(DataNode child)
-    {
-        (_children ??= new List<DataNode>(4)).Add(child);
-        child.Parent = this;
-        if (_keyIndex is not null && child is DataInner entry && child.Schema is ListSchema ls && _keyIndex.TryGetValue(ls, out var idx))
-            idx[KeyString(entry)] = entry;
-    }
+    public void Add(DataNode child) => Insert(_count, child);
 
     /// <summary>Inserts a child at a position (ordered-by user lists and leaf-lists).</summary>
     public void Insert(int index, DataNode child)
     {
-        (_children ??= new List<DataNode>(4)).Insert(index, child);
+        if ((uint)index > (uint)_count) throw new ArgumentOutOfRangeException(nameof(index));
+        if (_items is null) _items = new DataNode[Math.Max(Schema.ChildCountHint, 2)];
+        else if (_count == _items.Length) Array.Resize(ref _items, _count * 2);
+        if (index < _count) Array.Copy(_items, index, _items, index + 1, _count - index);
+        _items[index] = child;
+        _count++;
         child.Parent = this;
         if (_keyIndex is not null && child is DataInner entry && child.Schema is ListSchema ls && _keyIndex.TryGetValue(ls, out var idx))
             idx[KeyString(entry)] = entry;
     }
 
-    public int IndexOf(DataNode child) => _children?.IndexOf(child) ?? -1;
+    /// <summary>Drops spare capacity (readers call it when a node's content is complete).</summary>
+    public void TrimExcess()
+    {
+        if (_items is null) return;
+        Schema.ChildCountHint = _count; // the next instance of this node starts at this size
+        if (_count < _items.Length) Array.Resize(ref _items, _count);
+    }
+
+    public int IndexOf(DataNode child) => _items is null ? -1 : Array.IndexOf(_items, child, 0, _count);
 
     public bool Remove(DataNode child)
     {
-        if (_children is null) return false;
+        if (_items is null) return false;
+        // Most removals hit the tail or a recent child; search from the end.
+        var i = _count == 0 ? -1 : Array.LastIndexOf(_items, child, _count - 1, _count);
+        if (i < 0) return false;
         if (_keyIndex is not null && child is DataInner entry && child.Schema is ListSchema ls && _keyIndex.TryGetValue(ls, out var idx))
             idx.Remove(KeyString(entry));
-        // Most removals hit the tail or a recent child; search from the end.
-        var i = _children.LastIndexOf(child);
-        if (i < 0) return false;
-        _children.RemoveAt(i);
+        _count--;
+        if (i < _count) Array.Copy(_items, i + 1, _items, i, _count - i);
+        _items[_count] = null!;
         child.Parent = null;
         return true;
     }
 
     public void ClearChildren()
     {
-        if (_children is null) return;
-        foreach (var c in _children) c.Parent = null;
-        _children.Clear();
+        if (_items is null) return;
+        for (var i = 0; i < _count; i++) _items[i].Parent = null;
+        _items = null;
+        _count = 0;
         _keyIndex = null;
     }
 
     /// <summary>First child bound to <paramref name="schema"/> (container, leaf, anydata), or null.</summary>
     public DataNode? Find(SchemaNode schema)
     {
-        if (_children is null) return null;
-        foreach (var c in _children)
-            if (ReferenceEquals(c.Schema, schema)) return c;
+        for (var i = 0; i < _count; i++)
+            if (ReferenceEquals(_items![i].Schema, schema)) return _items[i];
         return null;
     }
 
     /// <summary>All children bound to <paramref name="schema"/> (the entries of a list or leaf-list), in order.</summary>
     public IEnumerable<DataNode> FindAll(SchemaNode schema)
     {
-        if (_children is null) yield break;
-        foreach (var c in _children)
-            if (ReferenceEquals(c.Schema, schema)) yield return c;
+        for (var i = 0; i < _count; i++)
+            if (ReferenceEquals(_items![i].Schema, schema)) yield return _items[i];
     }
 
     public int Count(SchemaNode schema)
     {
-        if (_children is null) return 0;
         var n = 0;
-        foreach (var c in _children)
-            if (ReferenceEquals(c.Schema, schema)) n++;
+        for (var i = 0; i < _count; i++)
+            if (ReferenceEquals(_items![i].Schema, schema)) n++;
         return n;
     }
 
     /// <summary>The list entry whose keys equal <paramref name="keyValues"/> (canonical values in key order).</summary>
     public DataInner? FindListEntry(ListSchema list, IReadOnlyList<string> keyValues)
     {
-        if (_children is null) return null;
+        if (_count == 0) return null;
         if (_keyIndex is null || !_keyIndex.TryGetValue(list, out var idx))
         {
-            if (_children.Count <= IndexThreshold)
+            if (_count <= IndexThreshold)
             {
-                foreach (var c in _children)
+                foreach (var c in Children)
                     if (ReferenceEquals(c.Schema, list) && c is DataInner e && KeysEqual(e, list, keyValues)) return e;
                 return null;
             }
             idx = new Dictionary<string, DataInner>(StringComparer.Ordinal);
-            foreach (var c in _children)
+            foreach (var c in Children)
                 if (ReferenceEquals(c.Schema, list) && c is DataInner e) idx[KeyString(e)] = e;
             (_keyIndex ??= new Dictionary<ListSchema, Dictionary<string, DataInner>>())[list] = idx;
         }
         return idx.GetValueOrDefault(JoinKeys(keyValues));
     }
 
+    /// <summary>Another entry of <paramref name="entry"/>'s list with the same keys, or null.</summary>
+    public DataInner? FindSameKeys(DataInner entry)
+    {
+        var list = (ListSchema)entry.Schema;
+        if (_count == 0) return null;
+        if (_keyIndex is null || !_keyIndex.TryGetValue(list, out var idx))
+        {
+            if (_count <= IndexThreshold)
+            {
+                foreach (var c in Children)
+                    if (ReferenceEquals(c.Schema, list) && c is DataInner e && !ReferenceEquals(e, entry) && SameKeys(e, entry, list)) return e;
+                return null;
+            }
+            idx = new Dictionary<string, DataInner>(StringComparer.Ordinal);
+            foreach (var c in Children)
+                if (ReferenceEquals(c.Schema, list) && c is DataInner e) idx[KeyString(e)] = e;
+            (_keyIndex ??= new Dictionary<ListSchema, Dictionary<string, DataInner>>())[list] = idx;
+        }
+        return idx.TryGetValue(KeyString(entry), out var found) && !ReferenceEquals(found, entry) ? found : null;
+    }
+
+    private static bool SameKeys(DataInner a, DataInner b, ListSchema list)
+    {
+        foreach (var k in list.Keys)
+            if ((a.Find(k) as DataLeaf)?.Value != (b.Find(k) as DataLeaf)?.Value) return false;
+        return true;
+    }
+
     /// <summary>The leaf-list entry with this canonical value, or null.</summary>
     public DataLeaf? FindLeafListEntry(LeafListSchema schema, string value)
     {
-        if (_children is null) return null;
-        foreach (var c in _children)
+        foreach (var c in Children)
             if (ReferenceEquals(c.Schema, schema) && c is DataLeaf l && l.Value == value) return l;
         return null;
     }
@@ -123,8 +160,7 @@ public class DataInner : DataNode
     /// <summary>Value of the child leaf named <paramref name="name"/> in any module, or null.</summary>
     public string? LeafValue(string name)
     {
-        if (_children is null) return null;
-        foreach (var c in _children)
+        foreach (var c in Children)
             if (c is DataLeaf l && c.Schema.Kind == SchemaNodeKind.Leaf && c.Schema.Name == name) return l.Value;
         return null;
     }
@@ -133,7 +169,7 @@ public class DataInner : DataNode
     public string?[] KeyValues()
     {
         if (Schema is not ListSchema ls) return [];
-        var result = new string?[ls.Keys.Count];
+        var result = new string?[ls.Keys.Length];
         for (var i = 0; i < result.Length; i++)
             result[i] = (Find(ls.Keys[i]) as DataLeaf)?.Value;
         return result;
@@ -142,8 +178,8 @@ public class DataInner : DataNode
     public override DataNode DeepClone()
     {
         var copy = CreateEmptyCopy();
-        if (_children is not null)
-            foreach (var c in _children) copy.Add(c.DeepClone());
+        foreach (var c in Children) copy.Add(c.DeepClone());
+        copy.TrimExcess();
         return copy;
     }
 
@@ -151,7 +187,7 @@ public class DataInner : DataNode
 
     private static bool KeysEqual(DataInner entry, ListSchema list, IReadOnlyList<string> keyValues)
     {
-        for (var i = 0; i < list.Keys.Count; i++)
+        for (var i = 0; i < list.Keys.Length; i++)
             if ((entry.Find(list.Keys[i]) as DataLeaf)?.Value != keyValues[i]) return false;
         return true;
     }
@@ -159,8 +195,8 @@ public class DataInner : DataNode
     private static string KeyString(DataInner entry)
     {
         var ls = (ListSchema)entry.Schema;
-        if (ls.Keys.Count == 1) return (entry.Find(ls.Keys[0]) as DataLeaf)?.Value ?? "";
-        var parts = new string[ls.Keys.Count];
+        if (ls.Keys.Length == 1) return (entry.Find(ls.Keys[0]) as DataLeaf)?.Value ?? "";
+        var parts = new string[ls.Keys.Length];
         for (var i = 0; i < parts.Length; i++) parts[i] = (entry.Find(ls.Keys[i]) as DataLeaf)?.Value ?? "";
         return string.Join('\0', parts);
     }

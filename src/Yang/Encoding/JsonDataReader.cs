@@ -135,6 +135,7 @@ public static class JsonDataReader
                         if (entry.ValueKind != JsonValueKind.Object) throw Bad(path, schema, "a list entry must be a JSON object");
                         var e = new DataInner(schema) { Parent = parent };
                         ReadMembers(entry, e, schema, schema.Module, depth + 1);
+                        e.TrimExcess();
                         Add(parent, e, o.Content == DataContent.Edit && entry.TryGetProperty("@", out var em) ? em : default);
                     }
                     break;
@@ -145,6 +146,7 @@ public static class JsonDataReader
                     if (value.ValueKind != JsonValueKind.Object) throw Bad(path, schema, $"\"{schema.Name}\" must be a JSON object");
                     var inner = new DataInner(schema) { Parent = parent };
                     ReadMembers(value, inner, schema, schema.Module, depth + 1);
+                    inner.TrimExcess();
                     Add(parent, inner, o.Content == DataContent.Edit && value.TryGetProperty("@", out var im) ? im : meta);
                     break;
             }

@@ -19,13 +19,13 @@ internal static class NodeBuilder
         {
             case SchemaNodeKind.List:
                 var ls = (ListSchema)node.Schema;
-                if (ls.Keys.Count > 0)
+                if (ls.Keys.Length > 0)
                 {
-                    var keys = ((DataInner)node).KeyValues();
-                    for (var i = 0; i < keys.Length; i++)
-                        if (keys[i] is null)
-                            throw new DataException(new DataError(ErrorTag.MissingElement, node.Path, $"list entry of \"{ls.Name}\" has no key \"{ls.Keys[i].Name}\"", BadElement: ls.Keys[i].Name));
-                    if (parent.FindListEntry(ls, keys!) is not null)
+                    var entry = (DataInner)node;
+                    foreach (var k in ls.Keys)
+                        if (entry.Find(k) is null)
+                            throw new DataException(new DataError(ErrorTag.MissingElement, node.Path, $"list entry of \"{ls.Name}\" has no key \"{k.Name}\"", BadElement: k.Name));
+                    if (parent.FindSameKeys(entry) is not null)
                         throw new DataException(new DataError(ErrorTag.InvalidValue, node.Path, $"duplicate entry of list \"{ls.Name}\"", "data-not-unique"));
                 }
                 break;

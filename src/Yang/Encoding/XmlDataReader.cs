@@ -174,6 +174,7 @@ public static class XmlDataReader
                     var childSchema = schema is OperationSchema op ? (o.Content == DataContent.RpcOutput ? op.Output : op.Input) : schema;
                     if (reader.IsEmptyElement) reader.Read();
                     else ReadContent(inner, childSchema, depth);
+                    inner.TrimExcess();
                     node = inner;
                     break;
             }

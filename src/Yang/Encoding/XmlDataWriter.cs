@@ -72,8 +72,15 @@ public static class XmlDataWriter
             var d = new Dictionary<SchemaNode, int>(ReferenceEqualityComparer.Instance);
             var i = 0;
             if (s is ListSchema ls) foreach (var k in ls.Keys) d[k] = i++;
-            var kids = s is OperationSchema op ? op.Input.DataChildren().Concat(op.Output.DataChildren()) : s.DataChildren();
-            foreach (var c in kids) d.TryAdd(c, i++);
+            if (s is OperationSchema op)
+            {
+                foreach (var c in op.Input.DataChildren()) d.TryAdd(c, i++);
+                foreach (var c in op.Output.DataChildren()) d.TryAdd(c, i++);
+            }
+            else
+            {
+                foreach (var c in s.DataChildren()) d.TryAdd(c, i++);
+            }
             return d;
         });
 

@@ -37,7 +37,7 @@ public sealed class Statement
     private List<Statement> _children = NoChildren;
 
     /// <summary>Substatements in order; a struct so that <c>foreach</c> does not allocate.</summary>
-    public StatementList Children => new(_children);
+    public ListView<Statement> Children => new(_children);
 
     public bool IsExtension => Prefix is not null;
 
@@ -75,20 +75,6 @@ public sealed class Statement
     }
 
     public override string ToString() => Argument is null ? RawKeyword : $"{RawKeyword} {Argument}";
-}
-
-/// <summary>The substatements of a <see cref="Statement"/>: a read-only view whose enumerator is a struct.</summary>
-public readonly struct StatementList(List<Statement> list) : IReadOnlyList<Statement>
-{
-    public int Count => list.Count;
-
-    public Statement this[int index] => list[index];
-
-    public List<Statement>.Enumerator GetEnumerator() => list.GetEnumerator();
-
-    IEnumerator<Statement> IEnumerable<Statement>.GetEnumerator() => list.GetEnumerator();
-
-    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => list.GetEnumerator();
 }
 
 /// <summary>Core substatements with one keyword; enumerated without allocation.</summary>

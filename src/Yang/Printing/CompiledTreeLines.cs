@@ -30,7 +30,7 @@ internal static class CompiledTreeLines
             AlignLength = alignLength,
             Opts = OptsOf(node),
             Type = TypeOf(node),
-            Keys = node is ListSchema { Keys.Count: > 0 } list ? KeysOf(list) : null,
+            Keys = node is ListSchema { Keys.Length: > 0 } list ? KeysOf(list) : null,
             Features = node is CaseSchema { IsShorthand: true } ? null : TreeNodeLine.WrittenFeatures(node.Definition),
             IsCase = node.Kind == SchemaNodeKind.Case,
         };
@@ -144,7 +144,7 @@ internal static class CompiledTreeLines
     {
         if (list.Definition?.ArgOf("key") is { } written) return "[" + written + "]";
         var sb = new StringBuilder("[");
-        for (var i = 0; i < list.Keys.Count; i++)
+        for (var i = 0; i < list.Keys.Length; i++)
         {
             if (i > 0) sb.Append(' ');
             sb.Append(list.Keys[i].Name);

@@ -11,7 +11,7 @@ public sealed class ContainerSchema(string name, YangModule module) : SchemaNode
 public sealed class ListSchema(string name, YangModule module) : SchemaNode(SchemaNodeKind.List, name, module)
 {
     /// <summary>Key leaves in key order; empty for a keyless (state) list.</summary>
-    public IReadOnlyList<LeafSchema> Keys { get; set; } = [];
+    public LeafSchema[] Keys { get; set; } = [];
 
     /// <summary>unique statements, each resolved to the descendant leaves it names.</summary>
     public IReadOnlyList<UniqueConstraint> Uniques { get; set; } = [];
@@ -64,6 +64,7 @@ public sealed class ChoiceSchema(string name, YangModule module) : SchemaNode(Sc
 
     public bool Mandatory { get; set; }
 
+    /// <summary>The cases (every child of a compiled choice is a case: shorthand cases are made explicit).</summary>
     public IEnumerable<CaseSchema> Cases
     {
         get

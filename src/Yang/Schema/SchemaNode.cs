@@ -19,7 +19,18 @@ public enum SchemaStatus { Current, Deprecated, Obsolete }
 public abstract class SchemaNode
 {
     private List<SchemaNode>? _children;
+
+    // Caches of the flattened data children (through choice/case) and their index. A change anywhere in any
+    // schema (only the compiler makes them) bumps ShapeVersion, which invalidates every cache: a case that
+    // gains a child by augment changes its ancestors' data children too.
+    private static int s_shapeVersion;
+    private int _cacheVersion = -1;
+    private SchemaNode[]? _dataChildren;
     private Dictionary<(YangModule, string), SchemaNode>? _dataChildIndex;
+
+    private static void ShapeChanged() => Interlocked.Increment(ref s_shapeVersion);
+
+    private bool CacheValid => _cacheVersion == Volatile.Read(ref s_shapeVersion);
 
     protected SchemaNode(SchemaNodeKind kind, string name, YangModule module)
     {
@@ -29,6 +40,9 @@ public abstract class SchemaNode
     }
 
     public SchemaNodeKind Kind { get; }
+
+    /// <summary>How many children the last completed instance of this node had: new instances start at that capacity.</summary>
+    internal int ChildCountHint;
 
     public string Name { get; }
 
@@ -64,7 +78,7 @@ public abstract class SchemaNode
     public Statement? Definition { get; set; }
 
     /// <summary>Schema children in definition order, including choice/case, actions and notifications.</summary>
-    public IReadOnlyList<SchemaNode> Children => (IReadOnlyList<SchemaNode>?)_children ?? Array.Empty<SchemaNode>();
+    public ListView<SchemaNode> Children => new(_children);
 
     /// <summary>True for nodes that can appear as instances in a data tree.</summary>
     public bool IsDataNode => Kind is SchemaNodeKind.Container or SchemaNodeKind.List or SchemaNodeKind.Leaf
@@ -80,7 +94,7 @@ public abstract class SchemaNode
         _children ??= new List<SchemaNode>(4);
         child.Parent = this;
         _children.Add(child);
-        _dataChildIndex = null;
+        ShapeChanged();
     }
 
     public void InsertChild(int index, SchemaNode child)
@@ -88,12 +102,12 @@ public abstract class SchemaNode
         _children ??= new List<SchemaNode>(4);
         child.Parent = this;
         _children.Insert(index, child);
-        _dataChildIndex = null;
+        ShapeChanged();
     }
 
     public bool RemoveChild(SchemaNode child)
     {
-        _dataChildIndex = null;
+        ShapeChanged();
         return _children?.Remove(child) ?? false;
     }
 
@@ -101,17 +115,29 @@ public abstract class SchemaNode
     /// Children as they appear in instance data: choice and case are transparent, so this yields
     /// the data nodes (and rpc/action/notification, input/output) below them.
     /// </summary>
-    public IEnumerable<SchemaNode> DataChildren()
+    public ReadOnlySpan<SchemaNode> DataChildren()
     {
-        foreach (var c in Children)
+        if (!CacheValid) RebuildCaches();
+        return _dataChildren;
+    }
+
+    private void RebuildCaches()
+    {
+        var version = Volatile.Read(ref s_shapeVersion);
+        var flat = new List<SchemaNode>();
+        Flatten(this, flat);
+        var index = new Dictionary<(YangModule, string), SchemaNode>(flat.Count);
+        foreach (var d in flat) index.TryAdd((d.Module, d.Name), d);
+        _dataChildren = [.. flat];
+        _dataChildIndex = index;
+        _cacheVersion = version;
+
+        static void Flatten(SchemaNode n, List<SchemaNode> into)
         {
-            if (c.Kind is SchemaNodeKind.Choice or SchemaNodeKind.Case)
+            foreach (var c in n.Children)
             {
-                foreach (var d in c.DataChildren()) yield return d;
-            }
-            else
-            {
-                yield return c;
+                if (c.Kind is SchemaNodeKind.Choice or SchemaNodeKind.Case) Flatten(c, into);
+                else into.Add(c);
             }
         }
     }
@@ -119,14 +145,8 @@ public abstract class SchemaNode
     /// <summary>Finds an instance-level child by module and name, looking through choice/case. O(1) after the first call.</summary>
     public SchemaNode? FindDataChild(YangModule module, string name)
     {
-        var index = _dataChildIndex;
-        if (index is null)
-        {
-            index = new Dictionary<(YangModule, string), SchemaNode>();
-            foreach (var d in DataChildren()) index.TryAdd((d.Module, d.Name), d);
-            _dataChildIndex = index;
-        }
-        return index.GetValueOrDefault((module, name));
+        if (!CacheValid) RebuildCaches();
+        return _dataChildIndex!.GetValueOrDefault((module, name));
     }
 
     /// <summary>Finds an instance-level child by name only when exactly one module defines it (for unqualified lookups).</summary>

@@ -163,8 +163,10 @@ public static class ValueParser
                 return false;
             }
         }
-        foreach (var p in type.Patterns)
+        var patterns = type.Patterns;
+        for (var i = 0; i < patterns.Count; i++)
         {
+            var p = patterns[i];
             bool ok;
             try
             {

@@ -59,9 +59,10 @@ public static class DataDefaults
 
     private static CaseSchema? ActiveCase(DataInner node, ChoiceSchema choice)
     {
-        foreach (var cs in choice.Cases)
-            foreach (var d in cs.DataChildren())
-                if (node.Find(d) is not null) return cs;
+        foreach (var child in choice.Children)
+            if (child is CaseSchema cs)
+                foreach (var d in cs.DataChildren())
+                    if (node.Find(d) is not null) return cs;
         return null;
     }
 

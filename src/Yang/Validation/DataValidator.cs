@@ -7,9 +7,9 @@ public sealed record ValidationOptions(bool ConfigOnly = false, bool AddDefaults
 
 /// <summary>
 /// Validates a whole data tree (RFC 7950 §8): mandatory nodes and choices, min/max-elements, choice
-/// exclusivity, unique, leafref require-instance and config false nodes in configuration. Every error is
-/// reported with the instance path of the offending node; validation never stops at the first.
-/// when and must expressions are not evaluated yet (they are compiled and kept on the schema).
+/// exclusivity, unique, leafref require-instance, when and must, and config false nodes in configuration.
+/// Every error is reported with the instance path of the offending node; validation never stops at the
+/// first. Paths are built only for errors: a valid tree is walked without allocating.
 /// </summary>
 public static class DataValidator
 {
@@ -32,7 +32,7 @@ public static class DataValidator
         public void Inner(DataInner node)
         {
             var schema = node.Schema;
-            CheckChildren(node, schema is OperationSchema op ? op.Input : schema, DataPath.Of(node));
+            CheckChildren(node, schema is OperationSchema op ? op.Input : schema, new At(node, null));
             foreach (var c in node.Children)
             {
                 if (o.ConfigOnly && !c.Schema.Config)
@@ -87,12 +87,12 @@ public static class DataValidator
         private static bool RequiresInstance(YangType t) => t.Kind == BuiltinType.Leafref && t.RequireInstance && t.LeafrefTarget is not null;
 
         /// <summary>Cardinality rules of the data children of <paramref name="schema"/> within one instance.</summary>
-        private void CheckChildren(DataInner node, SchemaNode schema, string path)
+        private void CheckChildren(DataInner node, SchemaNode schema, At path)
         {
             foreach (var c in schema.Children) CheckSchemaChild(node, c, path);
         }
 
-        private void CheckSchemaChild(DataInner node, SchemaNode c, string path)
+        private void CheckSchemaChild(DataInner node, SchemaNode c, At path)
         {
             if (o.ConfigOnly && !c.Config) return;
             // A node under a when condition exists only when it holds; until when is evaluated, its
@@ -117,8 +117,9 @@ public static class DataValidator
                     break;
                 case ContainerSchema { IsPresence: false } cont when node.Find(cont) is null && SchemaFacts.HasMandatoryBelow(cont):
                     // An absent non-presence container still carries its mandatory descendants.
-                    var virtualPath = Join(path, c);
-                    foreach (var cc in cont.Children) CheckSchemaChild(new DataInner(cont), cc, virtualPath);
+                    var virtualPath = new At(null, Join(path, c));
+                    var absent = new DataInner(cont);
+                    foreach (var cc in cont.Children) CheckSchemaChild(absent, cc, virtualPath);
                     break;
                 case ChoiceSchema choice:
                     CheckChoice(node, choice, path);
@@ -126,7 +127,7 @@ public static class DataValidator
             }
         }
 
-        private void CheckCount(DataInner node, SchemaNode s, uint min, uint max, string path)
+        private void CheckCount(DataInner node, SchemaNode s, uint min, uint max, At path)
         {
             if (min == 0 && max == uint.MaxValue) return;
             var n = (uint)node.Count(s);
@@ -136,15 +137,15 @@ public static class DataValidator
                 Errors.Add(new DataError(ErrorTag.OperationFailed, Join(path, s), $"\"{s.Name}\" has {n} entries; at most {max} are allowed", "too-many-elements"));
         }
 
-        private void CheckChoice(DataInner node, ChoiceSchema choice, string path)
+        private void CheckChoice(DataInner node, ChoiceSchema choice, At path)
         {
             CaseSchema? active = null;
-            foreach (var cs in choice.Cases)
+            foreach (var child in choice.Children)
             {
-                if (!CaseHasData(node, cs)) continue;
+                if (child is not CaseSchema cs || !CaseHasData(node, cs)) continue;
                 if (active is not null)
                 {
-                    Errors.Add(new DataError(ErrorTag.BadElement, path, $"nodes from cases \"{active.Name}\" and \"{cs.Name}\" of choice \"{choice.Name}\" are both present"));
+                    Errors.Add(new DataError(ErrorTag.BadElement, path.Text, $"nodes from cases \"{active.Name}\" and \"{cs.Name}\" of choice \"{choice.Name}\" are both present"));
                     return;
                 }
                 active = cs;
@@ -239,7 +240,16 @@ public static class DataValidator
             return false;
         }
 
-        private static string Join(string path, SchemaNode child) =>
-            (path == "/" ? "" : path) + "/" + (child.DataParent is { } p && ReferenceEquals(p.Module, child.Module) ? "" : child.Module.Name + ":") + child.Name;
+        private static string Join(At at, SchemaNode child)
+        {
+            var path = at.Text;
+            return (path == "/" ? "" : path) + "/" + (child.DataParent is { } p && ReferenceEquals(p.Module, child.Module) ? "" : child.Module.Name + ":") + child.Name;
+        }
+
+        /// <summary>Where a check happens: a data node whose path is built only when an error needs it, or a fixed path (below absent containers).</summary>
+        private readonly record struct At(DataInner? Node, string? Fixed)
+        {
+            public string Text => Fixed ?? DataPath.Of(Node!);
+        }
     }
 }

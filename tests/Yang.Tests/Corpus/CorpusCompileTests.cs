@@ -49,7 +49,7 @@ public sealed class CorpusCompileTests
                 builder.LoadFile(Path.Combine(CorpusLocator.Directory, file));
         var context = builder.Build();
         Assert.True(context.Modules.Count >= 337);
-        Assert.Contains(context.Root.DataChildren(), n => n.Module.Name == "ietf-interfaces" && n.Name == "interfaces");
+        Assert.Contains(context.Root.DataChildren().ToArray(), n => n.Module.Name == "ietf-interfaces" && n.Name == "interfaces");
     }
 
     [Fact]
