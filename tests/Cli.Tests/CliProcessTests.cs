@@ -5,9 +5,7 @@ namespace Mgmt.Cli.Tests;
 /// <summary>The real mgmt process.</summary>
 public sealed class CliProcessTests : IDisposable
 {
-    private static readonly string RepoRoot = typeof(CliProcessTests).Assembly
-        .GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
-        .Cast<System.Reflection.AssemblyMetadataAttribute>().First(a => a.Key == "RepoRoot").Value!;
+    private static readonly string RepoRoot = global::Mgmt.Tests.Shared.RepoPaths.Root;
 
     private readonly string _dir = Directory.CreateTempSubdirectory("mgmt-cli-").FullName;
 

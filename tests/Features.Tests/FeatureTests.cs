@@ -5,9 +5,7 @@ namespace Mgmt.Features.Tests;
 /// <summary>Every scenario of features/*.feature as one xunit case, tagged with its Category traits.</summary>
 public sealed class FeatureTests
 {
-    internal static readonly string RepoRoot = typeof(FeatureTests).Assembly
-        .GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
-        .Cast<System.Reflection.AssemblyMetadataAttribute>().First(a => a.Key == "RepoRoot").Value!;
+    internal static readonly string RepoRoot = Mgmt.Tests.Shared.RepoPaths.Root;
 
     private static readonly StepRegistry Registry = new(typeof(FeatureTests).Assembly);
 

@@ -7,9 +7,7 @@ namespace Mgmt.Mgmtd.Tests;
 /// <summary>The real mgmtd process, started with a temp state dir.</summary>
 public sealed class MgmtdProcessTests : IDisposable
 {
-    private static readonly string RepoRoot = typeof(MgmtdProcessTests).Assembly
-        .GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
-        .Cast<System.Reflection.AssemblyMetadataAttribute>().First(a => a.Key == "RepoRoot").Value!;
+    private static readonly string RepoRoot = Mgmt.Tests.Shared.RepoPaths.Root;
 
     private readonly string _dir = Directory.CreateTempSubdirectory("mgmtd-test-").FullName;
 

@@ -8,10 +8,7 @@ internal static class CorpusLocator
     public static string Directory => Dir.Value;
 
     /// <summary>The repository root (the folder holding Mgmt.sln).</summary>
-    public static string RepoRoot { get; } = typeof(CorpusLocator).Assembly
-        .GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
-        .Cast<System.Reflection.AssemblyMetadataAttribute>()
-        .First(a => a.Key == "RepoRoot").Value!;
+    public static string RepoRoot { get; } = Mgmt.Tests.Shared.RepoPaths.Root;
 
     private static string Find()
     {

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Mgmt.Datastore.Persistence;
 
 namespace Mgmt.Datastore.Users;
 
@@ -137,24 +138,4 @@ public sealed class UserStore
         }
         AtomicFile.Write(_path, buffer.ToArray());
     }
-}
-
-/// <summary>Crash-safe file replacement: write a temp file in the same directory, fsync it, rename over the target.</summary>
-public static class AtomicFile
-{
-    public static void Write(string path, ReadOnlySpan<byte> content)
-    {
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        var tmp = Path.Combine(dir, "." + Path.GetFileName(path) + "." + Environment.ProcessId + ".tmp");
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Options = FileOptions.WriteThrough };
-        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        using (var fs = new FileStream(tmp, options))
-        {
-            fs.Write(content);
-            fs.Flush(flushToDisk: true);
-        }
-        File.Move(tmp, path, overwrite: true);
-    }
-
-    public static void WriteText(string path, string text) => Write(path, Encoding.UTF8.GetBytes(text));
 }

@@ -11,7 +11,14 @@ namespace Mgmt.Yang.Data;
 /// </summary>
 public static class DataEditor
 {
-    public static void Apply(DataRoot target, DataRoot edit, EditOperation defaultOperation = EditOperation.Merge)
+    public static void Apply(DataRoot target, DataRoot edit, EditOperation defaultOperation = EditOperation.Merge) =>
+        ApplyUndoable(target, edit, defaultOperation);
+
+    /// <summary>
+    /// Applies an edit and hands back what it changed and how to undo it: a transaction validates the result
+    /// and then keeps it, or calls <see cref="AppliedEdit.Undo"/>. On failure nothing is left applied.
+    /// </summary>
+    public static AppliedEdit ApplyUndoable(DataRoot target, DataRoot edit, EditOperation defaultOperation = EditOperation.Merge)
     {
         var undo = new UndoLog();
         try
@@ -24,6 +31,21 @@ public static class DataEditor
             undo.Rollback();
             throw;
         }
+        return new AppliedEdit(undo);
+    }
+
+    /// <summary>An edit applied to a tree: the changes in the order made, and its undo.</summary>
+    public sealed class AppliedEdit
+    {
+        private readonly UndoLog _log;
+
+        internal AppliedEdit(UndoLog log) => _log = log;
+
+        /// <summary>Created, deleted and modified nodes (a replaced node is a deletion followed by a creation).</summary>
+        public IReadOnlyList<DataChange> Changes => _log.Changes;
+
+        /// <summary>Restores the tree as it was before the edit. Once only.</summary>
+        public void Undo() => _log.Rollback();
     }
 
     private sealed class Session(EditMetadata marks, UndoLog undo)
@@ -247,20 +269,24 @@ public static class DataEditor
     }
 
     /// <summary>Changes made so far, undone in reverse order when the edit fails.</summary>
-    private sealed class UndoLog
+    internal sealed class UndoLog
     {
         private readonly List<Action> _undo = [];
+
+        public List<DataChange> Changes { get; } = [];
 
         public void Insert(DataInner parent, DataNode node, int index)
         {
             if (index < 0 || index >= parent.ChildCount) parent.Add(node);
             else parent.Insert(index, node);
             _undo.Add(() => parent.Remove(node));
+            Changes.Add(new DataChange(DiffKind.Created, node.Path, null, node));
         }
 
         public void Remove(DataInner parent, DataNode node)
         {
             var index = parent.IndexOf(node);
+            Changes.Add(new DataChange(DiffKind.Deleted, node.Path, node, null));
             parent.Remove(node);
             _undo.Add(() =>
             {
@@ -272,6 +298,8 @@ public static class DataEditor
         public void SetValue(DataLeaf leaf, string value)
         {
             var (old, wasDefault) = (leaf.Value, leaf.IsDefault);
+            if (old == value && !wasDefault) return;
+            Changes.Add(new DataChange(DiffKind.Modified, leaf.Path, new DataLeaf(leaf.Schema, old, wasDefault), leaf));
             leaf.Value = value;
             leaf.SetDefault(false);
             _undo.Add(() =>
@@ -284,6 +312,7 @@ public static class DataEditor
         public void SetAny(DataAny node, AnyValue value)
         {
             var old = node.Value;
+            Changes.Add(new DataChange(DiffKind.Modified, node.Path, new DataAny(node.Schema, old), node));
             node.Value = value;
             _undo.Add(() => node.Value = old);
         }
@@ -292,6 +321,7 @@ public static class DataEditor
         {
             for (var i = _undo.Count - 1; i >= 0; i--) _undo[i]();
             _undo.Clear();
+            Changes.Clear();
         }
     }
 }

@@ -56,6 +56,9 @@ public sealed record DataError(
     ErrorType Type = ErrorType.Application,
     string? BadElement = null)
 {
+    /// <summary>For lock-denied and in-use: the session that holds the lock (RFC 6241 Appendix A error-info session-id).</summary>
+    public long? LockOwner { get; init; }
+
     public override string ToString() => Path is null ? $"{Tag.ToWire()}: {Message}" : $"{Path}: {Tag.ToWire()}: {Message}";
 }
 

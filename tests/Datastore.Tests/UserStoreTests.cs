@@ -1,6 +1,6 @@
 using Mgmt.Datastore.Users;
 
-namespace Mgmt.Mgmtd.Tests;
+namespace Mgmt.Datastore.Tests;
 
 public sealed class UserStoreTests : IDisposable
 {

@@ -1,0 +1,58 @@
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace Mgmt.Datastore.Persistence;
+
+/// <summary>
+/// Replaces a file so that a crash at any moment leaves either the old or the new content: write a
+/// private temporary file beside it, flush it to disk, rename it over the target, then flush the directory
+/// so that the rename itself survives a power loss.
+/// </summary>
+public static class AtomicFile
+{
+    public static void Write(string path, ReadOnlySpan<byte> content)
+    {
+        var full = Path.GetFullPath(path);
+        var dir = Path.GetDirectoryName(full)!;
+        var tmp = Path.Combine(dir, "." + Path.GetFileName(full) + "." + Environment.ProcessId + ".tmp");
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        using (var fs = new FileStream(tmp, options))
+        {
+            fs.Write(content);
+            fs.Flush(flushToDisk: true);
+        }
+        File.Move(tmp, full, overwrite: true);
+        SyncDirectory(dir);
+    }
+
+    public static void WriteText(string path, string text) => Write(path, Encoding.UTF8.GetBytes(text));
+
+    /// <summary>fsync of a directory: makes renames and creations in it durable (POSIX only).</summary>
+    public static void SyncDirectory(string dir)
+    {
+        if (OperatingSystem.IsWindows()) return;
+        var fd = Native.open(dir, 0 /* O_RDONLY */);
+        if (fd < 0) return;
+        try
+        {
+            Native.fsync(fd);
+        }
+        finally
+        {
+            Native.close(fd);
+        }
+    }
+
+    private static partial class Native
+    {
+        [DllImport("libc", SetLastError = true)]
+        public static extern int open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);
+
+        [DllImport("libc", SetLastError = true)]
+        public static extern int fsync(int fd);
+
+        [DllImport("libc", SetLastError = true)]
+        public static extern int close(int fd);
+    }
+}
