@@ -11,9 +11,9 @@ namespace Mgmt.Mgmtd;
 /// </summary>
 internal static class DaemonServices
 {
-    public static IServiceCollection AddMgmtdCore(this IServiceCollection services, SchemaHolder schema)
+    public static IServiceCollection AddMgmtdCore(this IServiceCollection services, DaemonCore core)
     {
-        services.AddSingleton(schema);
+        services.AddSingleton(core);
         services.AddSingleton(sp => UserStore.Open(sp.GetRequiredService<IOptions<MgmtdOptions>>().Value.StateDir));
         return services;
     }

@@ -35,8 +35,8 @@ public static class Program
         });
         builder.Services.AddSystemd();
         builder.Services.Configure<MgmtdOptions>(builder.Configuration);
-        var schema = new SchemaHolder();
-        builder.Services.AddMgmtdCore(schema).AddListeners();
+        var core = new DaemonCore();
+        builder.Services.AddMgmtdCore(core).AddListeners();
 
         using var host = builder.Build();
         var log = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("mgmtd");
@@ -44,10 +44,12 @@ public static class Program
 
         var context = Startup.CompileModules(options.ResolveYangDir(), log, Console.Error);
         if (context is null) return 1;
-        schema.Set(context);
 
         Directory.CreateDirectory(options.StateDir);
         log.LogInformation("State directory {StateDir}", Path.GetFullPath(options.StateDir));
+        var datastores = Startup.OpenDatastores(context, options.StateDir, log, Console.Error);
+        if (datastores is null) return 1;
+        core.Set(context, datastores);
         Startup.EnsureAdmin(host.Services.GetRequiredService<UserStore>(), log, Console.Out);
 
         await host.StartAsync();

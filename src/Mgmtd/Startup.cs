@@ -1,3 +1,5 @@
+using Mgmt.Datastore;
+using Mgmt.Datastore.Transactions;
 using Mgmt.Datastore.Users;
 using Mgmt.Yang;
 using Mgmt.Yang.Compilation;
@@ -30,6 +32,24 @@ internal static class Startup
         {
             foreach (var d in e.Diagnostics) errors.WriteLine(d.ToString());
             log.LogCritical("{Count} error(s) in the YANG modules of {YangDir}; not starting", e.Diagnostics.Count, yangDir);
+            return null;
+        }
+    }
+
+    /// <summary>Loads running (or startup) from the state dir; an unreadable or invalid file stops the start with its name and first error.</summary>
+    public static Datastores? OpenDatastores(SchemaContext context, string stateDir, ILogger log, TextWriter errors)
+    {
+        try
+        {
+            var ds = Datastores.Open(context, stateDir);
+            var nodes = ds.Read(DatastoreName.Running, t => t.ChildCount);
+            log.LogInformation("Running configuration loaded: {TopLevelNodes} top-level node(s)", nodes);
+            return ds;
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            errors.WriteLine($"error: {e.Message}");
+            log.LogCritical("The saved configuration cannot be loaded; not starting");
             return null;
         }
     }

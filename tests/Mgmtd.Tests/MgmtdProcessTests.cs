@@ -135,4 +135,28 @@ public sealed class MgmtdProcessTests : IDisposable
         Assert.True(d.WaitForOutput("mgmtd ready"), d.Out + d.Err);
         Assert.True(File.Exists(Path.Combine(state, UserStore.FileName)));
     }
+
+    [Fact]
+    public void The_daemon_loads_the_saved_running_configuration_and_refuses_to_start_on_a_broken_one()
+    {
+        var state = Path.Combine(_dir, "state");
+        Directory.CreateDirectory(state);
+        var running = Path.Combine(state, "running.json");
+        File.WriteAllText(running, """
+            {"ietf-interfaces:interfaces": {"interface": [{"name": "eth0", "type": "iana-if-type:ethernetCsmacd"}]}}
+            """);
+        using (var d = new Daemon(Args(state), "s3cret-admin-pw"))
+        {
+            Assert.True(d.WaitForOutput("mgmtd ready"), d.Out + d.Err);
+            Assert.Contains("Running configuration loaded: 1 top-level node(s)", d.Out);
+        }
+
+        // An interface without its mandatory type: the daemon names the file and the node, and exits 1.
+        File.WriteAllText(running, """{"ietf-interfaces:interfaces": {"interface": [{"name": "eth0"}]}}""");
+        using var broken = new Daemon(Args(state), null);
+        Assert.True(broken.Process.WaitForExit(30_000));
+        Assert.Equal(1, broken.Process.ExitCode);
+        Assert.Contains(running, broken.Err);
+        Assert.Contains("interface[name='eth0']/type", broken.Err);
+    }
 }
