@@ -59,6 +59,9 @@ public sealed record DataError(
     /// <summary>For lock-denied and in-use: the session that holds the lock (RFC 6241 Appendix A error-info session-id).</summary>
     public long? LockOwner { get; init; }
 
+    /// <summary>For missing-attribute, bad-attribute and unknown-attribute: the attribute's name (error-info bad-attribute).</summary>
+    public string? BadAttribute { get; init; }
+
     public override string ToString() => Path is null ? $"{Tag.ToWire()}: {Message}" : $"{Path}: {Tag.ToWire()}: {Message}";
 }
 

@@ -30,9 +30,15 @@ public static class XmlDataWriter
             ConformanceLevel = ConformanceLevel.Fragment,
             NewLineHandling = NewLineHandling.Entitize,
         };
-        var ctx = ContextOf(tree);
         using var x = XmlWriter.Create(w, settings);
-        var writer = new Writer(x, o, ctx);
+        Write(tree, x, o);
+    }
+
+    /// <summary>Writes the tree (a root's top-level nodes, or one node) into an open writer, e.g. inside a NETCONF &lt;data&gt;.</summary>
+    public static void Write(DataInner tree, XmlWriter x, DataWriteOptions? o = null)
+    {
+        o ??= new DataWriteOptions();
+        var writer = new Writer(x, o, ContextOf(tree));
         if (tree is DataRoot)
             foreach (var c in Ordered(tree)) writer.WriteNode(c, null);
         else

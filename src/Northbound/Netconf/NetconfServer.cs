@@ -1,0 +1,79 @@
+using System.Collections.Concurrent;
+using Mgmt.Datastore;
+using Mgmt.Datastore.Transactions;
+
+namespace Mgmt.Northbound.Netconf;
+
+/// <summary>Limits of a NETCONF server (every one is a defence against a hostile or broken peer).</summary>
+public sealed record NetconfOptions
+{
+    /// <summary>Largest message accepted; a larger one ends the session after a too-big rpc-error.</summary>
+    public int MaxMessageBytes { get; init; } = 64 << 20;
+
+    /// <summary>Time a client has to send its hello.</summary>
+    public TimeSpan HelloTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>A session that sends nothing for this long is closed (zero: never).</summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>Concurrent sessions; further connections get no hello and are closed.</summary>
+    public int MaxSessions { get; init; } = 64;
+}
+
+/// <summary>
+/// The NETCONF server (RFC 6241) over any byte stream: transports (SSH subsystem forwarder, TLS) hand
+/// each authenticated connection to <see cref="RunSessionAsync"/>. Sessions share the datastores, so an
+/// edit-config here is the same transaction as a RESTCONF PATCH or a gNMI Set.
+/// </summary>
+public sealed class NetconfServer(Datastores datastores, NetconfOptions? options = null)
+{
+    private readonly ConcurrentDictionary<long, NetconfSession> _sessions = new();
+
+    public Datastores Datastores { get; } = datastores;
+
+    public NetconfOptions Options { get; } = options ?? new NetconfOptions();
+
+    public int SessionCount => _sessions.Count;
+
+    /// <summary>Capabilities announced in the server hello (RFC 6241 §8).</summary>
+    public IReadOnlyList<string> Capabilities { get; } =
+    [
+        NetconfNames.Base10, NetconfNames.Base11, NetconfNames.WritableRunning, NetconfNames.Candidate,
+        NetconfNames.RollbackOnError, NetconfNames.Validate11, NetconfNames.Startup, NetconfNames.WithDefaults,
+        .. ModuleCapabilities(datastores),
+    ];
+
+    private static IEnumerable<string> ModuleCapabilities(Datastores ds) =>
+        ds.Context.Modules
+            .Where(m => m.YangVersion != "1.1")
+            .Select(m => m.Namespace + "?module=" + m.Name + (m.Revision is null ? "" : "&revision=" + m.Revision));
+
+    /// <summary>Runs one session until the peer closes it, it is killed, it breaks the protocol or the server stops.</summary>
+    public async Task RunSessionAsync(Stream stream, string user, CancellationToken ct)
+    {
+        var session = new NetconfSession(this, stream, new Session(Session.NextId(), user, "netconf"));
+        if (_sessions.Count >= Options.MaxSessions)
+        {
+            await stream.DisposeAsync();
+            return;
+        }
+        _sessions[session.Info.Id] = session;
+        try
+        {
+            await session.RunAsync(ct);
+        }
+        finally
+        {
+            _sessions.TryRemove(session.Info.Id, out _);
+            Datastores.SessionEnded(session.Info.Id);
+        }
+    }
+
+    internal bool Kill(long sessionId)
+    {
+        if (!_sessions.TryGetValue(sessionId, out var s)) return false;
+        s.Kill();
+        Datastores.SessionEnded(sessionId);
+        return true;
+    }
+}

@@ -1,0 +1,174 @@
+using System.Xml;
+using System.Xml.Linq;
+using Mgmt.Datastore;
+using Mgmt.Datastore.Transactions;
+using Mgmt.Yang.Data;
+using Mgmt.Yang.Encoding;
+
+namespace Mgmt.Northbound.Netconf;
+
+/// <summary>The RFC 6241 operations; each parses its parameters strictly and calls the shared datastore core.</summary>
+internal sealed partial class NetconfSession
+{
+    private static readonly XNamespace Nc = NetconfNames.BaseNs;
+
+    private Action<XmlWriter> Dispatch(XElement op)
+    {
+        if (op.Name.Namespace != Nc)
+            throw RpcErrors.Protocol(ErrorTag.OperationNotSupported, $"operation {op.Name.LocalName} in {op.Name.NamespaceName} is not supported", op.Name.LocalName);
+        var ds = server.Datastores;
+        switch (op.Name.LocalName)
+        {
+            case "get":
+                return Data(ds.Read(DatastoreName.Running, t => Select(t, op)), WithDefaults(op));
+            case "get-config":
+            {
+                var source = Datastore(op, "source");
+                return Data(ds.Read(source, t => Select(t, op)), WithDefaults(op));
+            }
+            case "edit-config":
+                EditConfig(op);
+                return Ok;
+            case "copy-config":
+            {
+                var target = Datastore(op, "target");
+                var source = Child(op, "source");
+                if (source.Element(Nc + "config") is { } inline) ds.Copy(Info, ParseConfig(inline, DataContent.Config), target);
+                else ds.Copy(Info, Datastore(op, "source"), target);
+                return Ok;
+            }
+            case "delete-config":
+                ds.Delete(Info, Datastore(op, "target"));
+                return Ok;
+            case "lock":
+                ds.Lock(Info, Datastore(op, "target"));
+                return Ok;
+            case "unlock":
+                ds.Unlock(Info, Datastore(op, "target"));
+                return Ok;
+            case "validate":
+            {
+                var source = Child(op, "source");
+                var errors = source.Element(Nc + "config") is { } inline
+                    ? ds.Validate(ParseConfig(inline, DataContent.Config))
+                    : ds.Validate(Datastore(op, "source"));
+                if (errors.Count > 0) throw new DataException(errors);
+                return Ok;
+            }
+            case "commit":
+                if (op.HasElements)
+                    throw RpcErrors.Protocol(ErrorTag.OperationNotSupported, "confirmed commit is not supported yet", op.Elements().First().Name.LocalName);
+                ds.Commit(Info);
+                return Ok;
+            case "discard-changes":
+                ds.DiscardChanges(Info);
+                return Ok;
+            case "close-session":
+                _closing = true;
+                return Ok;
+            case "kill-session":
+                KillSession(op);
+                return Ok;
+            default:
+                throw RpcErrors.Protocol(ErrorTag.OperationNotSupported, $"operation {op.Name.LocalName} is not supported", op.Name.LocalName);
+        }
+    }
+
+    private void EditConfig(XElement op)
+    {
+        var target = Datastore(op, "target");
+        var defaultOperation = Text(op, "default-operation") switch
+        {
+            null or "merge" => EditOperation.Merge,
+            "replace" => EditOperation.Replace,
+            "none" => EditOperation.None,
+            var other => throw Invalid("default-operation", other),
+        };
+        var test = Text(op, "test-option") switch
+        {
+            null or "test-then-set" => TestOption.TestThenSet,
+            "set" => TestOption.Set,
+            "test-only" => TestOption.TestOnly,
+            var other => throw Invalid("test-option", other),
+        };
+        // Every edit is all or nothing, so stop-on-error and rollback-on-error behave alike here;
+        // continue-on-error is accepted and equally leaves nothing half-applied.
+        _ = Text(op, "error-option") switch
+        {
+            null or "stop-on-error" or "rollback-on-error" or "continue-on-error" => 0,
+            var other => throw Invalid("error-option", other),
+        };
+        if (op.Element(Nc + "url") is not null)
+            throw RpcErrors.Protocol(ErrorTag.OperationNotSupported, "the :url capability is not supported", "url");
+        var config = op.Element(Nc + "config") ?? throw RpcErrors.Protocol(ErrorTag.MissingElement, "edit-config needs <config>", "config");
+        server.Datastores.Edit(Info, target, ParseConfig(config, DataContent.Edit), defaultOperation, test);
+    }
+
+    private void KillSession(XElement op)
+    {
+        var text = Text(op, "session-id") ?? throw RpcErrors.Protocol(ErrorTag.MissingElement, "kill-session needs <session-id>", "session-id");
+        if (!long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id) || id == 0)
+            throw Invalid("session-id", text);
+        if (id == Info.Id) throw RpcErrors.Protocol(ErrorTag.InvalidValue, "a session cannot kill itself; use close-session", "session-id");
+        if (!server.Kill(id)) throw RpcErrors.Protocol(ErrorTag.InvalidValue, $"no session {id}", "session-id");
+    }
+
+    /// <summary>Reads &lt;config&gt;'s content as instance data of the served schema.</summary>
+    private DataRoot ParseConfig(XElement config, DataContent content)
+    {
+        var wrapper = new XElement(Nc + "config", config.Attributes().Where(a => a.IsNamespaceDeclaration), config.Nodes());
+        // Namespace declarations in scope above <config> (on <rpc> or the operation) apply inside it too.
+        for (var e = config.Parent; e is not null; e = e.Parent)
+            foreach (var a in e.Attributes().Where(a => a.IsNamespaceDeclaration))
+                if (wrapper.Attribute(a.Name) is null) wrapper.SetAttributeValue(a.Name, a.Value);
+        return XmlDataReader.Parse(server.Datastores.Context, wrapper.ToString(SaveOptions.DisableFormatting), new DataParseOptions(content));
+    }
+
+    private static DataRoot Select(DataRoot tree, XElement op)
+    {
+        var filter = op.Element(Nc + "filter");
+        if (filter is null) return tree.DeepClone();
+        var type = filter.Attribute("type")?.Value ?? "subtree";
+        if (type != "subtree")
+            throw RpcErrors.Protocol(type == "xpath" ? ErrorTag.OperationNotSupported : ErrorTag.BadAttribute, $"filter type {type} is not supported", "filter");
+        return SubtreeFilter.Apply(tree, filter);
+    }
+
+    private static WithDefaultsMode WithDefaults(XElement op)
+    {
+        var e = op.Element(XName.Get("with-defaults", NetconfNames.WithDefaultsNs));
+        return e?.Value.Trim() switch
+        {
+            null or "explicit" => WithDefaultsMode.Explicit,
+            "report-all" => WithDefaultsMode.ReportAll,
+            "report-all-tagged" => WithDefaultsMode.ReportAllTagged,
+            "trim" => WithDefaultsMode.Trim,
+            var other => throw Invalid("with-defaults", other),
+        };
+    }
+
+    private static Action<XmlWriter> Data(DataRoot tree, WithDefaultsMode mode) => x =>
+    {
+        x.WriteStartElement("data", NetconfNames.BaseNs);
+        XmlDataWriter.Write(tree, x, new DataWriteOptions(WithDefaults: mode, Indent: false));
+        x.WriteEndElement();
+    };
+
+    private static DatastoreName Datastore(XElement op, string parameter)
+    {
+        var holder = Child(op, parameter);
+        var names = holder.Elements().ToList();
+        if (names.Count != 1 || names[0].Name.Namespace != Nc || !DatastoreNames.TryParse(names[0].Name.LocalName, out var name)
+            || name is DatastoreName.Intended or DatastoreName.Operational)
+            throw RpcErrors.Protocol(ErrorTag.InvalidValue, $"<{parameter}> must name one of running, candidate, startup", parameter);
+        return name;
+    }
+
+    private static XElement Child(XElement op, string name) =>
+        op.Element(Nc + name) ?? throw RpcErrors.Protocol(ErrorTag.MissingElement, $"{op.Name.LocalName} needs <{name}>", name);
+
+    private static string? Text(XElement op, string name) => op.Element(Nc + name)?.Value.Trim();
+
+    private static DataException Invalid(string parameter, string value) =>
+        RpcErrors.Protocol(ErrorTag.InvalidValue, $"invalid {parameter} \"{value}\"", parameter);
+}

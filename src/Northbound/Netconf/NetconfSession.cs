@@ -1,0 +1,195 @@
+using System.Globalization;
+using System.Text;
+using System.Xml;
+using System.Xml.Linq;
+using Mgmt.Datastore;
+using Mgmt.Yang.Data;
+
+namespace Mgmt.Northbound.Netconf;
+
+/// <summary>
+/// One NETCONF session: hello exchange (RFC 6241 §8.1), framing choice (RFC 6242), then rpc after rpc
+/// until close-session, kill-session, end of stream, a framing error or a timeout. Every rpc gets one
+/// rpc-reply that echoes the rpc's attributes; nothing a peer sends can end the daemon.
+/// </summary>
+internal sealed partial class NetconfSession(NetconfServer server, Stream stream, Session info)
+{
+    private readonly Framer _framer = new(stream, server.Options.MaxMessageBytes);
+    private readonly CancellationTokenSource _killed = new();
+    private bool _closing;
+
+    public Session Info { get; } = info;
+
+    public void Kill() => _killed.Cancel();
+
+    public async Task RunAsync(CancellationToken ct)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, _killed.Token);
+        try
+        {
+            await _framer.WriteAsync(ServerHello(), linked.Token);
+            if (!await ReadHelloAsync(linked.Token)) return;
+            while (!_closing)
+            {
+                byte[]? message;
+                using (var idle = CancellationTokenSource.CreateLinkedTokenSource(linked.Token))
+                {
+                    if (server.Options.IdleTimeout > TimeSpan.Zero) idle.CancelAfter(server.Options.IdleTimeout);
+                    message = await _framer.ReadAsync(idle.Token);
+                }
+                if (message is null) return;
+                var reply = Handle(message);
+                await _framer.WriteAsync(reply, linked.Token);
+            }
+        }
+        catch (FramingException e) when (e.TooBig)
+        {
+            await TryWriteAsync(Reply(null, x => RpcErrors.Write(x, [new DataError(ErrorTag.TooBig, null, e.Message, Type: ErrorType.Transport)])));
+        }
+        catch (Exception e) when (e is FramingException or OperationCanceledException or IOException or ObjectDisposedException)
+        {
+            // The session ends; its locks are released by the server.
+        }
+        finally
+        {
+            await stream.DisposeAsync();
+        }
+    }
+
+    private async Task TryWriteAsync(byte[] message)
+    {
+        try
+        {
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await _framer.WriteAsync(message, cts.Token);
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException)
+        {
+        }
+    }
+
+    private byte[] ServerHello() => Serialize(x =>
+    {
+        x.WriteStartElement("hello", NetconfNames.BaseNs);
+        x.WriteStartElement("capabilities", NetconfNames.BaseNs);
+        foreach (var c in server.Capabilities) x.WriteElementString("capability", NetconfNames.BaseNs, c);
+        x.WriteEndElement();
+        x.WriteElementString("session-id", NetconfNames.BaseNs, Info.Id.ToString(CultureInfo.InvariantCulture));
+        x.WriteEndElement();
+    });
+
+    /// <summary>The client hello must name base:1.0 or base:1.1 and carry no session-id; otherwise the session ends.</summary>
+    private async Task<bool> ReadHelloAsync(CancellationToken ct)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(server.Options.HelloTimeout);
+        var message = await _framer.ReadAsync(timeout.Token);
+        if (message is null || !TryParse(message, out var doc)) return false;
+        var hello = doc.Root!;
+        XNamespace nc = NetconfNames.BaseNs;
+        if (hello.Name != nc + "hello" || hello.Element(nc + "session-id") is not null) return false;
+        var caps = hello.Element(nc + "capabilities")?.Elements(nc + "capability").Select(c => c.Value.Trim()).ToHashSet() ?? [];
+        if (caps.Contains(NetconfNames.Base11)) _framer.Chunked = true;
+        else if (!caps.Contains(NetconfNames.Base10)) return false;
+        return true;
+    }
+
+    private static bool TryParse(byte[] message, out XDocument doc)
+    {
+        var settings = new XmlReaderSettings
+        {
+            DtdProcessing = DtdProcessing.Prohibit,
+            XmlResolver = null,
+            IgnoreComments = true,
+            IgnoreProcessingInstructions = true,
+            MaxCharactersFromEntities = 0,
+        };
+        try
+        {
+            using var reader = XmlReader.Create(new MemoryStream(message), settings);
+            doc = XDocument.Load(reader, LoadOptions.None);
+            return doc.Root is not null && Depth(doc.Root) <= MaxDepth;
+        }
+        catch (XmlException)
+        {
+            doc = null!;
+            return false;
+        }
+    }
+
+    /// <summary>Deepest element nesting of an rpc (data trees go far below 64; hostile ones do not get further).</summary>
+    private const int MaxDepth = 512;
+
+    private static int Depth(XElement root)
+    {
+        var max = 0;
+        var stack = new Stack<(XElement, int)>();
+        stack.Push((root, 1));
+        while (stack.Count > 0)
+        {
+            var (e, d) = stack.Pop();
+            if (d > max) max = d;
+            if (d > MaxDepth) return d;
+            foreach (var c in e.Elements()) stack.Push((c, d + 1));
+        }
+        return max;
+    }
+
+    /// <summary>Answers one message; errors become rpc-errors, never exceptions.</summary>
+    private byte[] Handle(byte[] message)
+    {
+        if (!TryParse(message, out var doc))
+            return Reply(null, x => RpcErrors.Write(x, [new DataError(ErrorTag.MalformedMessage, null, "the message is not well-formed XML (or holds a DTD, or nests too deeply)", Type: ErrorType.Rpc)]));
+        var rpc = doc.Root!;
+        XNamespace nc = NetconfNames.BaseNs;
+        if (rpc.Name != nc + "rpc")
+            return Reply(null, x => RpcErrors.Write(x, [new DataError(ErrorTag.UnknownElement, null, $"expected <rpc>, got <{rpc.Name.LocalName}>", Type: ErrorType.Rpc, BadElement: rpc.Name.LocalName)]));
+        if (rpc.Attribute("message-id") is null)
+            return Reply(rpc, x => RpcErrors.Write(x, [new DataError(ErrorTag.MissingAttribute, null, "the rpc has no message-id attribute", Type: ErrorType.Rpc, BadElement: "rpc") { BadAttribute = "message-id" }]));
+        var operations = rpc.Elements().ToList();
+        if (operations.Count != 1)
+            return Reply(rpc, x => RpcErrors.Write(x, [new DataError(operations.Count == 0 ? ErrorTag.MissingElement : ErrorTag.BadElement, null,
+                "an rpc holds exactly one operation", Type: ErrorType.Rpc, BadElement: "rpc")]));
+        try
+        {
+            var body = Dispatch(operations[0]);
+            return Reply(rpc, body);
+        }
+        catch (DataException e)
+        {
+            return Reply(rpc, x => RpcErrors.Write(x, e.Errors));
+        }
+    }
+
+    /// <summary>&lt;rpc-reply&gt; with the rpc's attributes echoed (RFC 6241 §4.2).</summary>
+    private static byte[] Reply(XElement? rpc, Action<XmlWriter> body) => Serialize(x =>
+    {
+        x.WriteStartElement("rpc-reply", NetconfNames.BaseNs);
+        if (rpc is not null)
+        {
+            foreach (var a in rpc.Attributes())
+            {
+                if (a.IsNamespaceDeclaration)
+                {
+                    if (a.Name.Namespace == XNamespace.Xmlns) x.WriteAttributeString("xmlns", a.Name.LocalName, null, a.Value);
+                }
+                else
+                {
+                    x.WriteAttributeString(a.Name.LocalName, a.Name.NamespaceName, a.Value);
+                }
+            }
+        }
+        body(x);
+        x.WriteEndElement();
+    });
+
+    private static byte[] Serialize(Action<XmlWriter> write)
+    {
+        var ms = new MemoryStream();
+        using (var x = XmlWriter.Create(ms, new XmlWriterSettings { Encoding = new UTF8Encoding(false), OmitXmlDeclaration = false }))
+            write(x);
+        return ms.ToArray();
+    }
+
+    private static void Ok(XmlWriter x) => x.WriteElementString("ok", NetconfNames.BaseNs, null);
+}

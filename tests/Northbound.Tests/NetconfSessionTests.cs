@@ -1,0 +1,255 @@
+using System.Text;
+using System.Xml.Linq;
+using Mgmt.Datastore.Transactions;
+using Mgmt.Northbound.Netconf;
+using Mgmt.Yang.Compilation;
+using Mgmt.Yang.Schema;
+
+namespace Mgmt.Northbound.Tests;
+
+/// <summary>The NETCONF session layer in memory: hello, framing, rpc/rpc-reply, operations, errors, locks.</summary>
+public sealed class NetconfSessionTests : IDisposable
+{
+    private static readonly Lazy<SchemaContext> Schema = new(() => SchemaContextBuilder.FromDirectory(Mgmt.Tests.Shared.RepoPaths.Yang));
+    private static readonly XNamespace Nc = NetconfNames.BaseNs;
+    private static readonly XNamespace If = "urn:ietf:params:xml:ns:yang:ietf-interfaces";
+
+    private readonly string _dir = Directory.CreateTempSubdirectory("netconf-test-").FullName;
+    private readonly NetconfServer _server;
+
+    public NetconfSessionTests()
+    {
+        _server = new NetconfServer(Datastores.Open(Schema.Value, _dir), new NetconfOptions { MaxMessageBytes = 1 << 20 });
+    }
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static string EditInterface(string name, string target = "running", string? op = null) => $"""
+        <edit-config><target><{target}/></target><config>
+          <interfaces xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces" xmlns:ianaift="urn:ietf:params:xml:ns:yang:iana-if-type">
+            <interface{(op is null ? "" : $" xmlns:nc=\"{NetconfNames.BaseNs}\" nc:operation=\"{op}\"")}><name>{name}</name><type>ianaift:ethernetCsmacd</type><description>port {name}</description></interface>
+          </interfaces></config></edit-config>
+        """;
+
+    private static void AssertOk(XElement reply) => Assert.True(reply.Element(Nc + "ok") is not null, reply.ToString());
+
+    private static XElement Error(XElement reply) => reply.Element(Nc + "rpc-error") ?? throw new Xunit.Sdk.XunitException("no rpc-error in " + reply);
+
+    private static string Tag(XElement reply) => Error(reply).Element(Nc + "error-tag")!.Value;
+
+    private static string[] InterfaceNames(XElement reply) =>
+        reply.Descendants(If + "interface").Select(i => i.Element(If + "name")!.Value).Order().ToArray();
+
+    [Fact]
+    public async Task Hello_announces_capabilities_and_a_session_id_and_base11_switches_to_chunked_framing()
+    {
+        await using var c = await NetconfTestClient.ConnectAsync(_server);
+        var caps = c.ServerHello.Root!.Element(Nc + "capabilities")!.Elements(Nc + "capability").Select(e => e.Value).ToList();
+        Assert.Contains(NetconfNames.Base10, caps);
+        Assert.Contains(NetconfNames.Base11, caps);
+        Assert.Contains(NetconfNames.Candidate, caps);
+        Assert.Contains(NetconfNames.WritableRunning, caps);
+        // A module capability per YANG 1.0 module (RFC 6020 §5.6.4); YANG 1.1 modules only through the yang library.
+        Assert.Contains("urn:ietf:params:xml:ns:yang:ietf-inet-types?module=ietf-inet-types&revision=2013-07-15", caps);
+        Assert.DoesNotContain(caps, cap => cap.Contains("module=ietf-interfaces", StringComparison.Ordinal));
+        Assert.True(c.SessionId > 0);
+        AssertOk(await c.RpcAsync("<lock><target><running/></target></lock>")); // a chunked reply parsed by the chunked reader
+    }
+
+    [Fact]
+    public async Task A_base10_client_keeps_end_of_message_framing()
+    {
+        await using var c = await NetconfTestClient.ConnectAsync(_server, base11: false);
+        AssertOk(await c.RpcAsync(EditInterface("eth0")));
+        Assert.Equal(["eth0"], InterfaceNames(await c.RpcAsync("<get-config><source><running/></source></get-config>")));
+    }
+
+    [Fact]
+    public async Task A_client_hello_with_a_session_id_or_without_base_capability_ends_the_session()
+    {
+        await using (var c = await NetconfTestClient.OpenAsync(_server))
+        {
+            await c.SendRawAsync(Encoding.UTF8.GetBytes($"<hello xmlns=\"{NetconfNames.BaseNs}\"><capabilities><capability>{NetconfNames.Base10}</capability></capabilities><session-id>4</session-id></hello>"));
+            Assert.Null(await c.ReceiveRawAsync());
+        }
+        await using (var c = await NetconfTestClient.OpenAsync(_server))
+        {
+            await c.SendRawAsync(Encoding.UTF8.GetBytes($"<hello xmlns=\"{NetconfNames.BaseNs}\"><capabilities><capability>urn:example</capability></capabilities></hello>"));
+            Assert.Null(await c.ReceiveRawAsync());
+        }
+    }
+
+    [Fact]
+    public async Task Every_rpc_attribute_is_echoed_and_a_missing_message_id_is_a_missing_attribute_error()
+    {
+        await using var c = await NetconfTestClient.ConnectAsync(_server);
+        // RFC 6241 §4.2's example: an extra attribute in its own namespace comes back unchanged.
+        await c.SendRawAsync(Encoding.UTF8.GetBytes($"""<rpc message-id="101" xmlns="{NetconfNames.BaseNs}" xmlns:ex="http://example.net/content/1.0" ex:user-id="fred"><get/></rpc>"""));
+        var reply = (await c.ReceiveAsync())!;
+        Assert.Equal("101", reply.Attribute("message-id")!.Value);
+        Assert.Equal("fred", reply.Attribute(XName.Get("user-id", "http://example.net/content/1.0"))!.Value);
+        Assert.NotNull(reply.Element(Nc + "data"));
+
+        await c.SendRawAsync(Encoding.UTF8.GetBytes($"<rpc xmlns=\"{NetconfNames.BaseNs}\"><get/></rpc>"));
+        reply = (await c.ReceiveAsync())!;
+        Assert.Equal("missing-attribute", Tag(reply));
+        Assert.Equal("message-id", Error(reply).Element(Nc + "error-info")!.Element(Nc + "bad-attribute")!.Value);
+        Assert.Equal("rpc", Error(reply).Element(Nc + "error-info")!.Element(Nc + "bad-element")!.Value);
+    }
+
+    [Fact]
+    public async Task Edits_are_validated_with_the_error_path_and_leave_running_unchanged_on_error()
+    {
+        await using var c = await NetconfTestClient.ConnectAsync(_server);
+        AssertOk(await c.RpcAsync(EditInterface("eth0")));
+        var reply = await c.RpcAsync("""
+            <edit-config><target><running/></target><config>
+              <interfaces xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces"><interface><name>eth1</name></interface></interfaces>
+            </config></edit-config>
+            """);
+        Assert.Equal("missing-element", Tag(reply));
+        Assert.Equal("application", Error(reply).Element(Nc + "error-type")!.Value);
+        Assert.Equal("/ietf-interfaces:interfaces/interface[name='eth1']/type", Error(reply).Element(Nc + "error-path")!.Value);
+
+        Assert.Equal("data-exists", Tag(await c.RpcAsync(EditInterface("eth0", op: "create"))));
+        Assert.Equal("data-missing", Tag(await c.RpcAsync(EditInterface("eth7", op: "delete"))));
+        Assert.Equal("invalid-value", Tag(await c.RpcAsync("<edit-config><target><running/></target><default-operation>fuse</default-operation><config/></edit-config>")));
+        Assert.Equal(["eth0"], InterfaceNames(await c.RpcAsync("<get-config><source><running/></source></get-config>")));
+    }
+
+    [Fact]
+    public async Task Locks_contend_between_sessions_and_die_with_their_session()
+    {
+        await using var a = await NetconfTestClient.ConnectAsync(_server, "alice");
+        await using var b = await NetconfTestClient.ConnectAsync(_server, "bob");
+        AssertOk(await a.RpcAsync("<lock><target><running/></target></lock>"));
+        var denied = await b.RpcAsync("<lock><target><running/></target></lock>");
+        Assert.Equal("lock-denied", Tag(denied));
+        Assert.Equal(a.SessionId.ToString(System.Globalization.CultureInfo.InvariantCulture), Error(denied).Element(Nc + "error-info")!.Element(Nc + "session-id")!.Value);
+        Assert.Equal("in-use", Tag(await b.RpcAsync(EditInterface("eth0"))));
+        AssertOk(await a.RpcAsync(EditInterface("eth0")));
+
+        AssertOk(await a.RpcAsync("<close-session/>"));
+        Assert.Null(await a.ReceiveRawAsync()); // the server closed the session
+        await a.ServerTask.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        AssertOk(await b.RpcAsync("<lock><target><running/></target></lock>"));
+    }
+
+    [Fact]
+    public async Task Kill_session_ends_another_session_and_releases_its_locks()
+    {
+        await using var a = await NetconfTestClient.ConnectAsync(_server, "alice");
+        await using var b = await NetconfTestClient.ConnectAsync(_server, "admin");
+        AssertOk(await a.RpcAsync("<lock><target><candidate/></target></lock>"));
+        Assert.Equal("invalid-value", Tag(await b.RpcAsync($"<kill-session><session-id>{b.SessionId}</session-id></kill-session>")));
+        Assert.Equal("invalid-value", Tag(await b.RpcAsync("<kill-session><session-id>999999</session-id></kill-session>")));
+        AssertOk(await b.RpcAsync($"<kill-session><session-id>{a.SessionId}</session-id></kill-session>"));
+        Assert.Null(await a.ReceiveRawAsync());
+        AssertOk(await b.RpcAsync("<lock><target><candidate/></target></lock>"));
+    }
+
+    [Fact]
+    public async Task The_controller_workflow_lock_edit_candidate_validate_commit_unlock()
+    {
+        await using var c = await NetconfTestClient.ConnectAsync(_server);
+        AssertOk(await c.RpcAsync("<lock><target><running/></target></lock>"));
+        AssertOk(await c.RpcAsync("<lock><target><candidate/></target></lock>"));
+        AssertOk(await c.RpcAsync(EditInterface("eth0", "candidate")));
+        Assert.Empty(InterfaceNames(await c.RpcAsync("<get-config><source><running/></source></get-config>")));
+        AssertOk(await c.RpcAsync("<validate><source><candidate/></source></validate>"));
+        AssertOk(await c.RpcAsync("<commit/>"));
+        Assert.Equal(["eth0"], InterfaceNames(await c.RpcAsync("<get-config><source><running/></source></get-config>")));
+        AssertOk(await c.RpcAsync(EditInterface("eth1", "candidate")));
+        AssertOk(await c.RpcAsync("<discard-changes/>"));
+        Assert.Equal(["eth0"], InterfaceNames(await c.RpcAsync("<get-config><source><candidate/></source></get-config>")));
+        AssertOk(await c.RpcAsync("<unlock><target><candidate/></target></unlock>"));
+        AssertOk(await c.RpcAsync("<unlock><target><running/></target></unlock>"));
+        Assert.Equal("operation-failed", Tag(await c.RpcAsync("<unlock><target><running/></target></unlock>")));
+    }
+
+    [Fact]
+    public async Task Copy_config_saves_startup_and_delete_config_refuses_running()
+    {
+        await using var c = await NetconfTestClient.ConnectAsync(_server);
+        AssertOk(await c.RpcAsync(EditInterface("eth0")));
+        AssertOk(await c.RpcAsync("<copy-config><target><startup/></target><source><running/></source></copy-config>"));
+        Assert.True(File.Exists(Path.Combine(_dir, Datastores.StartupFile)));
+        Assert.Equal(["eth0"], InterfaceNames(await c.RpcAsync("<get-config><source><startup/></source></get-config>")));
+        Assert.Equal("operation-not-supported", Tag(await c.RpcAsync("<delete-config><target><running/></target></delete-config>")));
+        AssertOk(await c.RpcAsync("<delete-config><target><startup/></target></delete-config>"));
+        Assert.Empty(InterfaceNames(await c.RpcAsync("<get-config><source><startup/></source></get-config>")));
+    }
+
+    [Fact]
+    public async Task Subtree_filters_select_by_containment_content_match_and_selection_nodes()
+    {
+        await using var c = await NetconfTestClient.ConnectAsync(_server);
+        foreach (var n in new[] { "eth0", "eth1", "eth2" }) AssertOk(await c.RpcAsync(EditInterface(n)));
+
+        // Content match on the key: that entry, whole.
+        var one = await c.RpcAsync("""
+            <get-config><source><running/></source><filter type="subtree">
+              <interfaces xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces"><interface><name>eth1</name></interface></interfaces>
+            </filter></get-config>
+            """);
+        Assert.Equal(["eth1"], InterfaceNames(one));
+        Assert.Equal("port eth1", one.Descendants(If + "description").Single().Value);
+
+        // Selection nodes: only the named leaves of every entry (keys always included).
+        var names = await c.RpcAsync("""
+            <get-config><source><running/></source><filter type="subtree">
+              <interfaces xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces"><interface><type/></interface></interfaces>
+            </filter></get-config>
+            """);
+        Assert.Equal(["eth0", "eth1", "eth2"], InterfaceNames(names));
+        Assert.Empty(names.Descendants(If + "description"));
+        Assert.Equal(3, names.Descendants(If + "type").Count());
+
+        // A content match that holds for no entry selects nothing; an empty filter selects nothing.
+        Assert.Empty(InterfaceNames(await c.RpcAsync("""
+            <get-config><source><running/></source><filter type="subtree">
+              <interfaces xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces"><interface><name>eth9</name></interface></interfaces>
+            </filter></get-config>
+            """)));
+        Assert.False((await c.RpcAsync("<get><filter type=\"subtree\"/></get>")).Element(Nc + "data")!.HasElements);
+        // A namespace that is not the node's does not match.
+        Assert.Empty(InterfaceNames(await c.RpcAsync("""<get><filter type="subtree"><interfaces xmlns="urn:example:other"/></filter></get>""")));
+        Assert.Equal("operation-not-supported", Tag(await c.RpcAsync("""<get><filter type="xpath" select="/*"/></get>""")));
+    }
+
+    [Fact]
+    public async Task Hostile_input_gets_an_error_or_a_closed_session_and_the_datastore_stays_as_it_was()
+    {
+        await using (var c = await NetconfTestClient.ConnectAsync(_server))
+        {
+            AssertOk(await c.RpcAsync(EditInterface("eth0")));
+            // A DTD with entity expansion is refused, the session stays usable.
+            await c.SendRawAsync(Encoding.UTF8.GetBytes($"""<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]><rpc message-id="1" xmlns="{NetconfNames.BaseNs}"><get/></rpc>"""));
+            Assert.Equal("malformed-message", Tag((await c.ReceiveAsync())!));
+            // Deep nesting.
+            var deep = string.Concat(Enumerable.Repeat("<a>", 2000)) + string.Concat(Enumerable.Repeat("</a>", 2000));
+            await c.SendRawAsync(Encoding.UTF8.GetBytes($"<rpc message-id=\"2\" xmlns=\"{NetconfNames.BaseNs}\"><get>{deep}</get></rpc>"));
+            Assert.Equal("malformed-message", Tag((await c.ReceiveAsync())!));
+            Assert.Equal(["eth0"], InterfaceNames(await c.RpcAsync("<get-config><source><running/></source></get-config>")));
+            // A message over the limit: too-big, then the session ends.
+            await c.SendBytesAsync(Encoding.ASCII.GetBytes($"\n#{2 << 20}\n"));
+            var tooBig = (await c.ReceiveAsync())!;
+            Assert.Equal("too-big", Tag(tooBig));
+            Assert.Null(await c.ReceiveRawAsync());
+        }
+        await using (var c = await NetconfTestClient.ConnectAsync(_server))
+        {
+            // A broken chunk header ends the session.
+            await c.SendBytesAsync("\n#x\nabc"u8.ToArray());
+            Assert.Null(await c.ReceiveRawAsync());
+        }
+        await using (var c = await NetconfTestClient.ConnectAsync(_server))
+        {
+            // An unterminated chunk: the peer goes away mid-message, the server just ends the session.
+            await c.SendBytesAsync("\n#100\n<rpc"u8.ToArray());
+        }
+        await using (var c = await NetconfTestClient.ConnectAsync(_server))
+            Assert.Equal(["eth0"], InterfaceNames(await c.RpcAsync("<get-config><source><running/></source></get-config>")));
+        Assert.Equal(0, _server.SessionCount);
+    }
+}
