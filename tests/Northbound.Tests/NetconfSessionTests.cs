@@ -50,7 +50,7 @@ public sealed class NetconfSessionTests : IDisposable
         Assert.Contains(NetconfNames.Candidate, caps);
         Assert.Contains(NetconfNames.WritableRunning, caps);
         // A module capability per YANG 1.0 module (RFC 6020 §5.6.4); YANG 1.1 modules only through the yang library.
-        Assert.Contains("urn:ietf:params:xml:ns:yang:ietf-inet-types?module=ietf-inet-types&revision=2013-07-15", caps);
+        Assert.Contains("urn:ietf:params:xml:ns:yang:ietf-inet-types?module=ietf-inet-types&revision=2025-12-22", caps);
         Assert.DoesNotContain(caps, cap => cap.Contains("module=ietf-interfaces", StringComparison.Ordinal));
         Assert.True(c.SessionId > 0);
         AssertOk(await c.RpcAsync("<lock><target><running/></target></lock>")); // a chunked reply parsed by the chunked reader
