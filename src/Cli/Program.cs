@@ -18,6 +18,8 @@ public static class Program
             return args switch
             {
                 ["user", .. var rest] => UserCommands.Run(rest, io),
+                ["netconf-forward", .. var rest] => NetconfForward.Run(rest, io),
+                ["-c", var command] => NetconfForward.FromLoginShell(command, io),
                 ["yang", .. var rest] => YangCommands.Run(rest, io),
                 [] or ["--help" or "-h" or "help"] => Usage(io.Out, 0),
                 _ => Usage(io.Error, 2),
@@ -39,6 +41,8 @@ public static class Program
               user list [--state-dir DIR]
               user del NAME [--state-dir DIR]
               user passwd NAME [--password-stdin] [--state-dir DIR]
+
+              netconf-forward [--socket PATH] [--user NAME]   (sshd's netconf subsystem)
 
               yang check -p DIR [-p DIR ...] FILE...
               yang tree  -p DIR [-p DIR ...] FILE...

@@ -18,5 +18,9 @@ internal static class DaemonServices
         return services;
     }
 
-    public static IServiceCollection AddListeners(this IServiceCollection services) => services;
+    public static IServiceCollection AddListeners(this IServiceCollection services)
+    {
+        services.AddHostedService<NetconfSocketService>();
+        return services;
+    }
 }

@@ -13,8 +13,19 @@ public sealed class MgmtdOptions
     /// <summary>The YANG modules to serve; default: the modules shipped next to the binary (the repo's yang/).</summary>
     public string? YangDir { get; set; }
 
+    /// <summary>The NETCONF Unix socket; default <c>STATE/netconf.sock</c>; <c>none</c> turns it off.</summary>
+    public string? NetconfSocket { get; set; }
+
+    public string? ResolveNetconfSocket() => NetconfSocket switch
+    {
+        "none" => null,
+        null or "" => Path.GetFullPath(Path.Combine(StateDir, "netconf.sock")),
+        var p => Path.GetFullPath(p),
+    };
+
     public static readonly Dictionary<string, string> SwitchMappings = new()
     {
+        ["--netconf-socket"] = "NetconfSocket",
         ["--state-dir"] = "StateDir",
         ["--yang-dir"] = "YangDir",
         ["--config"] = "Config",

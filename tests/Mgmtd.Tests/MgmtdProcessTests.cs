@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using Mgmt.Datastore.Users;
+using Mgmt.Tests.Shared;
 
 namespace Mgmt.Mgmtd.Tests;
 
@@ -13,53 +14,6 @@ public sealed class MgmtdProcessTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private sealed class Daemon : IDisposable
-    {
-        private readonly StringBuilder _out = new();
-        private readonly StringBuilder _err = new();
-
-        public Daemon(string args, string? adminPassword)
-        {
-            var psi = new ProcessStartInfo("dotnet", $"\"{Path.Combine(AppContext.BaseDirectory, "mgmtd.dll")}\" {args}")
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            };
-            psi.Environment.Remove("MGMT_ADMIN_PASSWORD");
-            if (adminPassword is not null) psi.Environment["MGMT_ADMIN_PASSWORD"] = adminPassword;
-            Process = Process.Start(psi)!;
-            Process.OutputDataReceived += (_, e) => { lock (_out) _out.AppendLine(e.Data); };
-            Process.ErrorDataReceived += (_, e) => { lock (_err) _err.AppendLine(e.Data); };
-            Process.BeginOutputReadLine();
-            Process.BeginErrorReadLine();
-        }
-
-        public Process Process { get; }
-
-        public string Out { get { lock (_out) return _out.ToString(); } }
-
-        public string Err { get { lock (_err) return _err.ToString(); } }
-
-        public bool WaitForOutput(string text, int seconds = 30)
-        {
-            var sw = Stopwatch.StartNew();
-            while (sw.Elapsed.TotalSeconds < seconds)
-            {
-                if (Out.Contains(text, StringComparison.Ordinal)) return true;
-                if (Process.HasExited) return Out.Contains(text, StringComparison.Ordinal);
-                Thread.Sleep(50);
-            }
-            return false;
-        }
-
-        public void Dispose()
-        {
-            if (!Process.HasExited) Process.Kill(entireProcessTree: true);
-            Process.Dispose();
-        }
-    }
-
     private string Args(string stateDir, string? yangDir = null) =>
         $"--state-dir \"{stateDir}\" --yang-dir \"{yangDir ?? Path.Combine(RepoRoot, "yang")}\"";
 
@@ -67,7 +21,7 @@ public sealed class MgmtdProcessTests : IDisposable
     public void The_daemon_compiles_the_yang_dir_logs_the_module_count_and_stops_cleanly_on_sigterm()
     {
         var state = Path.Combine(_dir, "state");
-        using var d = new Daemon(Args(state), "s3cret-admin-pw");
+        using var d = new DaemonProcess(Args(state), "s3cret-admin-pw");
         Assert.True(d.WaitForOutput("mgmtd ready"), d.Out + d.Err);
         var expected = Directory.GetFiles(Path.Combine(RepoRoot, "yang"), "*.yang")
             .Count(f => File.ReadLines(f).Any(l => l.TrimStart().StartsWith("module ", StringComparison.Ordinal)));
@@ -83,7 +37,7 @@ public sealed class MgmtdProcessTests : IDisposable
     public void First_start_creates_admin_with_the_password_from_the_environment()
     {
         var state = Path.Combine(_dir, "state");
-        using (var d = new Daemon(Args(state), "env-given-password"))
+        using (var d = new DaemonProcess(Args(state), "env-given-password"))
             Assert.True(d.WaitForOutput("mgmtd ready"), d.Out + d.Err);
         var store = UserStore.Open(state);
         var admin = store.Find("admin");
@@ -100,7 +54,7 @@ public sealed class MgmtdProcessTests : IDisposable
     {
         var state = Path.Combine(_dir, "state");
         string printed;
-        using (var d = new Daemon(Args(state), null))
+        using (var d = new DaemonProcess(Args(state), null))
         {
             Assert.True(d.WaitForOutput("mgmtd ready"), d.Out + d.Err);
             var line = d.Out.Split('\n').Single(l => l.Contains("with password: ", StringComparison.Ordinal));
@@ -109,7 +63,7 @@ public sealed class MgmtdProcessTests : IDisposable
         Assert.True(printed.Length >= 16);
         Assert.True(UserStore.Open(state).VerifyPassword("admin", printed));
 
-        using var again = new Daemon(Args(state), null);
+        using var again = new DaemonProcess(Args(state), null);
         Assert.True(again.WaitForOutput("mgmtd ready"), again.Out + again.Err);
         Assert.DoesNotContain("with password", again.Out);
     }
@@ -119,7 +73,7 @@ public sealed class MgmtdProcessTests : IDisposable
     {
         var yang = Directory.CreateDirectory(Path.Combine(_dir, "yang")).FullName;
         File.WriteAllText(Path.Combine(yang, "bad.yang"), "module bad {\n  namespace \"urn:bad\";\n  prefix b;\n  leaf x { type nope; }\n}\n");
-        using var d = new Daemon(Args(Path.Combine(_dir, "state"), yang), "pw-for-test");
+        using var d = new DaemonProcess(Args(Path.Combine(_dir, "state"), yang), "pw-for-test");
         Assert.True(d.Process.WaitForExit(30_000));
         Assert.Equal(1, d.Process.ExitCode);
         Assert.Contains("bad.yang:4:12: error: type \"nope\" not found", d.Err);
@@ -131,7 +85,7 @@ public sealed class MgmtdProcessTests : IDisposable
         var state = Path.Combine(_dir, "from-config");
         var config = Path.Combine(_dir, "mgmtd.json");
         File.WriteAllText(config, $"{{ \"StateDir\": \"{state}\", \"YangDir\": \"{Path.Combine(RepoRoot, "yang")}\" }}");
-        using var d = new Daemon($"--config \"{config}\"", "pw-for-config-test");
+        using var d = new DaemonProcess($"--config \"{config}\"", "pw-for-config-test");
         Assert.True(d.WaitForOutput("mgmtd ready"), d.Out + d.Err);
         Assert.True(File.Exists(Path.Combine(state, UserStore.FileName)));
     }
@@ -145,7 +99,7 @@ public sealed class MgmtdProcessTests : IDisposable
         File.WriteAllText(running, """
             {"ietf-interfaces:interfaces": {"interface": [{"name": "eth0", "type": "iana-if-type:ethernetCsmacd"}]}}
             """);
-        using (var d = new Daemon(Args(state), "s3cret-admin-pw"))
+        using (var d = new DaemonProcess(Args(state), "s3cret-admin-pw"))
         {
             Assert.True(d.WaitForOutput("mgmtd ready"), d.Out + d.Err);
             Assert.Contains("Running configuration loaded: 1 top-level node(s)", d.Out);
@@ -153,7 +107,7 @@ public sealed class MgmtdProcessTests : IDisposable
 
         // An interface without its mandatory type: the daemon names the file and the node, and exits 1.
         File.WriteAllText(running, """{"ietf-interfaces:interfaces": {"interface": [{"name": "eth0"}]}}""");
-        using var broken = new Daemon(Args(state), null);
+        using var broken = new DaemonProcess(Args(state), null);
         Assert.True(broken.Process.WaitForExit(30_000));
         Assert.Equal(1, broken.Process.ExitCode);
         Assert.Contains(running, broken.Err);

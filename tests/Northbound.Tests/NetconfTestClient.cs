@@ -35,18 +35,33 @@ internal sealed class NetconfTestClient : IAsyncDisposable
     public static async Task<NetconfTestClient> OpenAsync(NetconfServer server, string user = "alice")
     {
         var (client, serverEnd) = DuplexPipe.Create();
-        var task = Task.Run(() => server.RunSessionAsync(serverEnd, user, CancellationToken.None));
+        var task = Task.Run(() => server.RunSessionAsync(serverEnd, user, false, CancellationToken.None));
         var c = new NetconfTestClient(client, task);
         c.ServerHello = XDocument.Parse(Encoding.UTF8.GetString((await c.ReceiveRawAsync())!));
         return c;
     }
 
+    /// <summary>Talks through a process's stdin/stdout (the forwarder), after its hello.</summary>
+    public static async Task<NetconfTestClient> ConnectProcessAsync(System.Diagnostics.Process process, bool base11 = true)
+    {
+        var c = new NetconfTestClient(new ProcessStream(process), process.WaitForExitAsync());
+        var hello = await c.ReceiveRawAsync() ?? throw new InvalidOperationException("no hello from the server");
+        c.ServerHello = XDocument.Parse(Encoding.UTF8.GetString(hello));
+        await c.SayHelloAsync(base11);
+        return c;
+    }
+
+    private async Task SayHelloAsync(bool base11)
+    {
+        var caps = base11 ? $"<capability>{NetconfNames.Base10}</capability><capability>{NetconfNames.Base11}</capability>" : $"<capability>{NetconfNames.Base10}</capability>";
+        await SendRawAsync(Encoding.UTF8.GetBytes($"<hello xmlns=\"{NetconfNames.BaseNs}\"><capabilities>{caps}</capabilities></hello>"));
+        Chunked = base11;
+    }
+
     public static async Task<NetconfTestClient> ConnectAsync(NetconfServer server, string user = "alice", bool base11 = true)
     {
         var c = await OpenAsync(server, user);
-        var caps = base11 ? $"<capability>{NetconfNames.Base10}</capability><capability>{NetconfNames.Base11}</capability>" : $"<capability>{NetconfNames.Base10}</capability>";
-        await c.SendRawAsync(Encoding.UTF8.GetBytes($"<hello xmlns=\"{NetconfNames.BaseNs}\"><capabilities>{caps}</capabilities></hello>"));
-        c.Chunked = base11;
+        await c.SayHelloAsync(base11);
         return c;
     }
 
@@ -150,6 +165,49 @@ internal sealed class NetconfTestClient : IAsyncDisposable
         }
         catch (TimeoutException)
         {
+        }
+    }
+
+    /// <summary>A child process's stdout (read) and stdin (write) as one stream; disposing closes stdin.</summary>
+    private sealed class ProcessStream(System.Diagnostics.Process p) : Stream
+    {
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => p.StandardOutput.BaseStream.Read(buffer, offset, count);
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            p.StandardOutput.BaseStream.ReadAsync(buffer, cancellationToken);
+
+        public override void Write(byte[] buffer, int offset, int count) => p.StandardInput.BaseStream.Write(buffer, offset, count);
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
+            p.StandardInput.BaseStream.WriteAsync(buffer, cancellationToken);
+
+        public override void Flush() => p.StandardInput.BaseStream.Flush();
+
+        public override Task FlushAsync(CancellationToken cancellationToken) => p.StandardInput.BaseStream.FlushAsync(cancellationToken);
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                try
+                {
+                    p.StandardInput.Close();
+                }
+                catch (IOException)
+                {
+                }
+            }
+            base.Dispose(disposing);
         }
     }
 }

@@ -49,9 +49,13 @@ public sealed class NetconfServer(Datastores datastores, NetconfOptions? options
             .Select(m => m.Namespace + "?module=" + m.Name + (m.Revision is null ? "" : "&revision=" + m.Revision));
 
     /// <summary>Runs one session until the peer closes it, it is killed, it breaks the protocol or the server stops.</summary>
-    public async Task RunSessionAsync(Stream stream, string user, CancellationToken ct)
+    /// <param name="stream">The connection; disposed when the session ends.</param>
+    /// <param name="user">The authenticated Mgmt user.</param>
+    /// <param name="isRecovery">The RFC 8341 recovery session (the daemon's own account on the local socket).</param>
+    /// <param name="ct">Server shutdown.</param>
+    public async Task RunSessionAsync(Stream stream, string user, bool isRecovery, CancellationToken ct)
     {
-        var session = new NetconfSession(this, stream, new Session(Session.NextId(), user, "netconf"));
+        var session = new NetconfSession(this, stream, new Session(Session.NextId(), user, "netconf", isRecovery));
         if (_sessions.Count >= Options.MaxSessions)
         {
             await stream.DisposeAsync();
