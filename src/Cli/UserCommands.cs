@@ -35,11 +35,12 @@ internal static class UserCommands
                     }
                 }
                 string? hash = null;
+                string? password = null;
                 if (a.Has("--password-stdin"))
                 {
-                    var pw = ReadPassword(io);
-                    if (pw is null) return 1;
-                    hash = PasswordHasher.Hash(pw);
+                    password = ReadPassword(io);
+                    if (password is null) return 1;
+                    hash = PasswordHasher.Hash(password);
                 }
                 if (hash is null && keys.Count == 0)
                 {
@@ -56,6 +57,7 @@ internal static class UserCommands
                     return 1;
                 }
                 io.Out.WriteLine($"added user {name}");
+                SyncAccount(name, password, io);
                 return 0;
             }
             case "list":
@@ -65,7 +67,11 @@ internal static class UserCommands
             case "del":
             {
                 var name = Single(a, "user del NAME");
-                if (store.Remove(name)) return 0;
+                if (store.Remove(name))
+                {
+                    SystemAccounts.Remove(name);
+                    return 0;
+                }
                 io.Error.WriteLine($"mgmt: no user {name}");
                 return 1;
             }
@@ -81,11 +87,30 @@ internal static class UserCommands
                 var pw = ReadPassword(io);
                 if (pw is null) return 1;
                 store.Update(user with { PasswordHash = PasswordHasher.Hash(pw) });
+                SyncAccount(name, pw, io);
                 return 0;
             }
             default:
                 throw new UsageException($"user: unknown command {args[0]}");
         }
+    }
+
+    /// <summary>
+    /// As root, the user also gets a system account (shell: mgmt, the NETCONF forwarder only) with the same
+    /// password, so that sshd lets them log in over NETCONF/SSH. Unprivileged, SSH logins use keys only.
+    /// </summary>
+    private static void SyncAccount(string name, string? password, CliIo io)
+    {
+        if (!SystemAccounts.Managed) return;
+        var error = SystemAccounts.Ensure(name, password, ShellPath());
+        if (error is not null) io.Error.WriteLine($"mgmt: warning: {error}");
+    }
+
+    /// <summary>This mgmt executable (the apphost beside mgmt.dll when run through dotnet).</summary>
+    internal static string ShellPath()
+    {
+        var beside = Path.Combine(AppContext.BaseDirectory, "mgmt");
+        return File.Exists(beside) ? beside : Environment.ProcessPath ?? "mgmt";
     }
 
     private static string Single(Args a, string usage) =>

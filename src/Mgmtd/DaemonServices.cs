@@ -21,6 +21,7 @@ internal static class DaemonServices
     public static IServiceCollection AddListeners(this IServiceCollection services)
     {
         services.AddHostedService<NetconfSocketService>();
+        services.AddHostedService<SshdSupervisor>();
         return services;
     }
 }

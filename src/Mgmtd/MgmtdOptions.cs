@@ -23,8 +23,12 @@ public sealed class MgmtdOptions
         var p => Path.GetFullPath(p),
     };
 
+    /// <summary>NETCONF over SSH: <c>HOST:PORT</c> of the daemon's own sshd (default 127.0.0.1:8830; 830 in production); <c>none</c> turns it off.</summary>
+    public string? NetconfSsh { get; set; }
+
     public static readonly Dictionary<string, string> SwitchMappings = new()
     {
+        ["--netconf-ssh"] = "NetconfSsh",
         ["--netconf-socket"] = "NetconfSocket",
         ["--state-dir"] = "StateDir",
         ["--yang-dir"] = "YangDir",

@@ -25,7 +25,7 @@ internal sealed class NetconfSocketService(DaemonCore core, UserStore users, IOp
         var path = options.Value.ResolveNetconfSocket();
         if (path is null) return;
         _server = new NetconfServer(core.Datastores, new NetconfOptions());
-        var auth = new LocalSocketAuthenticator(users, PeerCredentials.CurrentUid, uid => SystemAccounts.NameOf(uid));
+        var auth = new LocalSocketAuthenticator(users, PeerCredentials.CurrentUid, uid => Mgmt.Datastore.Users.SystemAccounts.NameOf(uid));
         if (File.Exists(path)) File.Delete(path);
         using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         listener.Bind(new UnixDomainSocketEndPoint(path));

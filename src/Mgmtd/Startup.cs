@@ -64,6 +64,12 @@ internal static class Startup
         var fromEnv = Environment.GetEnvironmentVariable("MGMT_ADMIN_PASSWORD");
         var password = string.IsNullOrEmpty(fromEnv) ? PasswordHasher.GeneratePassword() : fromEnv;
         users.Add(new User("admin", ["admin"], PasswordHasher.Hash(password), []));
+        if (SystemAccounts.Managed)
+        {
+            // The first admin can log in over NETCONF/SSH with the same password.
+            var error = SystemAccounts.Ensure("admin", password, Path.Combine(AppContext.BaseDirectory, "mgmt"));
+            if (error is not null) log.LogWarning("No system account for admin: {Error}", error);
+        }
         if (string.IsNullOrEmpty(fromEnv))
         {
             console.WriteLine($"Created user 'admin' (group admin) with password: {password}");

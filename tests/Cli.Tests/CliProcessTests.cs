@@ -20,6 +20,7 @@ public sealed class CliProcessTests : IDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        psi.Environment["MGMT_SYSTEM_ACCOUNTS"] = "off"; // tests run as root on shared machines
         using var p = Process.Start(psi)!;
         if (stdin is not null) p.StandardInput.Write(stdin);
         p.StandardInput.Close();

@@ -205,6 +205,15 @@ public sealed class NetconfSessionTests : IDisposable
         Assert.Empty(names.Descendants(If + "description"));
         Assert.Equal(3, names.Descendants(If + "type").Count());
 
+        // A selection of the key alone: every entry with just its key.
+        var keys = await c.RpcAsync("""
+            <get-config><source><running/></source><filter type="subtree">
+              <interfaces xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces"><interface><name/></interface></interfaces>
+            </filter></get-config>
+            """);
+        Assert.Equal(["eth0", "eth1", "eth2"], InterfaceNames(keys));
+        Assert.Empty(keys.Descendants(If + "type"));
+
         // A content match that holds for no entry selects nothing; an empty filter selects nothing.
         Assert.Empty(InterfaceNames(await c.RpcAsync("""
             <get-config><source><running/></source><filter type="subtree">

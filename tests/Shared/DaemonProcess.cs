@@ -9,8 +9,10 @@ internal sealed class DaemonProcess : IDisposable
     private readonly StringBuilder _out = new();
     private readonly StringBuilder _err = new();
 
-    public DaemonProcess(string args, string? adminPassword)
+    public DaemonProcess(string args, string? adminPassword, bool systemAccounts = false)
     {
+        // No sshd unless the test asks for one (parallel daemons would contend for its port).
+        if (!args.Contains("--netconf-ssh", StringComparison.Ordinal)) args += " --netconf-ssh none";
         var psi = new ProcessStartInfo("dotnet", $"\"{Path.Combine(AppContext.BaseDirectory, "mgmtd.dll")}\" {args}")
         {
             RedirectStandardOutput = true,
@@ -18,6 +20,8 @@ internal sealed class DaemonProcess : IDisposable
             UseShellExecute = false,
         };
         psi.Environment.Remove("MGMT_ADMIN_PASSWORD");
+        // Tests run as root on shared machines: no system accounts unless a test asks for them.
+        psi.Environment["MGMT_SYSTEM_ACCOUNTS"] = systemAccounts ? "on" : "off";
         if (adminPassword is not null) psi.Environment["MGMT_ADMIN_PASSWORD"] = adminPassword;
         Process = Process.Start(psi)!;
         Process.OutputDataReceived += (_, e) => { lock (_out) _out.AppendLine(e.Data); };

@@ -10,13 +10,18 @@ namespace Mgmt.Datastore.Persistence;
 /// </summary>
 public static class AtomicFile
 {
-    public static void Write(string path, ReadOnlySpan<byte> content)
+    /// <summary>Private to the owner (0600): configurations and user stores.</summary>
+    public static void Write(string path, ReadOnlySpan<byte> content) =>
+        Write(path, content, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+
+    /// <summary>With the given permissions, e.g. world-readable public keys that sshd opens as the logging-in user.</summary>
+    public static void Write(string path, ReadOnlySpan<byte> content, UnixFileMode mode)
     {
         var full = Path.GetFullPath(path);
         var dir = Path.GetDirectoryName(full)!;
         var tmp = Path.Combine(dir, "." + Path.GetFileName(full) + "." + Environment.ProcessId + ".tmp");
         var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = mode;
         using (var fs = new FileStream(tmp, options))
         {
             fs.Write(content);
@@ -27,6 +32,8 @@ public static class AtomicFile
     }
 
     public static void WriteText(string path, string text) => Write(path, Encoding.UTF8.GetBytes(text));
+
+    public static void WriteText(string path, string text, UnixFileMode mode) => Write(path, Encoding.UTF8.GetBytes(text), mode);
 
     /// <summary>fsync of a directory: makes renames and creations in it durable (POSIX only).</summary>
     public static void SyncDirectory(string dir)

@@ -43,10 +43,12 @@ public static class SubtreeFilter
         }
         foreach (var c in source.Children)
         {
-            if (contentMatches.Exists(cm => Matches(cm, c)) || IsKeyOf(c, source))
+            var named = contentMatches.Exists(cm => Matches(cm, c)) || others.Exists(f => Matches(f, c) && !f.HasElements);
+            if (named || IsKeyOf(c, source))
             {
+                // Keys always come along; a key the filter names (selection or content match) also selects the entry.
                 target.Add(c.DeepClone());
-                if (!IsKeyOf(c, source)) selected = true;
+                if (named) selected = true;
                 continue;
             }
             foreach (var f in others)

@@ -26,18 +26,3 @@ public readonly record struct PeerCredentials(int Pid, uint Uid, uint Gid)
     [DllImport("libc")]
     private static extern uint geteuid();
 }
-
-/// <summary>System account names by uid, read from the passwd database file.</summary>
-public static class SystemAccounts
-{
-    public static string? NameOf(uint uid, string passwdFile = "/etc/passwd")
-    {
-        if (!File.Exists(passwdFile)) return null;
-        foreach (var line in File.ReadLines(passwdFile))
-        {
-            var f = line.Split(':');
-            if (f.Length >= 3 && uint.TryParse(f[2], out var u) && u == uid) return f[0];
-        }
-        return null;
-    }
-}
