@@ -64,6 +64,19 @@ public sealed class UserStoreTests : IDisposable
     [InlineData("semi;colon")]
     public void Invalid_user_names_are_refused(string name) =>
         Assert.Throws<ArgumentException>(() => UserStore.Open(_dir).Add(new User(name, [], null, [])));
+
+    [Fact]
+    public void A_store_sees_users_that_another_process_added_meanwhile()
+    {
+        var daemonView = UserStore.Open(_dir);
+        Assert.Null(daemonView.Find("late"));
+        var cliView = UserStore.Open(_dir);
+        cliView.Add(new User("late", ["admin"], PasswordHasher.Hash("late-password"), []));
+        Assert.NotNull(daemonView.Find("late"));
+        daemonView.Add(new User("later", [], PasswordHasher.Hash("later-password"), []));
+        Assert.Equal(["late", "later"], cliView.List().Select(u => u.Name));
+    }
+
 }
 
 internal static class TestKeys

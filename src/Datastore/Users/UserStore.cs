@@ -31,7 +31,7 @@ public sealed class UserStore
     {
         Directory.CreateDirectory(stateDir);
         var store = new UserStore(Path.Combine(stateDir, FileName));
-        if (File.Exists(store._path)) store.Read();
+        lock (store._lock) store.Refresh();
         return store;
     }
 
@@ -39,18 +39,44 @@ public sealed class UserStore
     {
         get
         {
-            lock (_lock) return _users.Count;
+            lock (_lock)
+            {
+                Refresh();
+                return _users.Count;
+            }
         }
     }
 
     public IReadOnlyList<User> List()
     {
-        lock (_lock) return [.. _users.Values];
+        lock (_lock)
+        {
+            Refresh();
+            return [.. _users.Values];
+        }
     }
 
     public User? Find(string name)
     {
-        lock (_lock) return _users.GetValueOrDefault(name);
+        lock (_lock)
+        {
+            Refresh();
+            return _users.GetValueOrDefault(name);
+        }
+    }
+
+    // What the file looked like when last read or written: `mgmt user add` changes it under a running daemon.
+    private (DateTime Time, long Length) _seen;
+
+    /// <summary>Re-reads the file when another process replaced it (a stat per lookup; logins are rare).</summary>
+    private void Refresh()
+    {
+        var info = new FileInfo(_path);
+        var now = info.Exists ? (info.LastWriteTimeUtc, info.Length) : (DateTime.MinValue, 0L);
+        if (now == _seen) return;
+        _users.Clear();
+        if (info.Exists) Read();
+        _seen = now;
     }
 
     /// <summary>True when a user name is acceptable: 1-64 characters of letters, digits, '.', '_' and '-', not starting with '-'.</summary>
@@ -64,6 +90,7 @@ public sealed class UserStore
             if (!IsValidName(g)) throw new ArgumentException($"invalid group name \"{g}\"");
         lock (_lock)
         {
+            Refresh();
             if (_users.ContainsKey(user.Name)) throw new InvalidOperationException($"user \"{user.Name}\" already exists");
             _users[user.Name] = user;
             Write();
@@ -74,6 +101,7 @@ public sealed class UserStore
     {
         lock (_lock)
         {
+            Refresh();
             if (!_users.ContainsKey(user.Name)) throw new InvalidOperationException($"user \"{user.Name}\" does not exist");
             _users[user.Name] = user;
             Write();
@@ -84,6 +112,7 @@ public sealed class UserStore
     {
         lock (_lock)
         {
+            Refresh();
             if (!_users.Remove(name)) return false;
             Write();
             return true;
@@ -137,5 +166,7 @@ public sealed class UserStore
             w.WriteEndObject();
         }
         AtomicFile.Write(_path, buffer.ToArray());
+        var info = new FileInfo(_path);
+        _seen = (info.LastWriteTimeUtc, info.Length);
     }
 }
