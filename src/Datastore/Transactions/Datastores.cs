@@ -16,7 +16,7 @@ public enum TestOption { TestThenSet, Set, TestOnly }
 /// (prepare, then commit; abort in reverse order when one refuses), saved, and then published; any failure
 /// undoes it, so readers and the file see the old or the new configuration, never a mix. One commit at a time.
 /// </summary>
-public sealed class Datastores
+public sealed partial class Datastores
 {
     public const string RunningFile = "running.json";
     public const string StartupFile = "startup.json";
@@ -147,12 +147,32 @@ public sealed class Datastores
 
     public void Unlock(Session session, DatastoreName target) => Locks.Release(target, session);
 
-    /// <summary>commit (RFC 6241 §8.3.4.1): running becomes the candidate.</summary>
-    public void Commit(Session session, string? comment = null)
+    /// <summary>
+    /// commit (RFC 6241 §8.3.4.1): running becomes the candidate. While a confirmed commit is pending it is
+    /// the confirming commit (from the same session, or with the matching persist-id).
+    /// </summary>
+    public void Commit(Session session, string? comment = null, string? persistId = null)
     {
         lock (_commitGate)
         {
             Locks.CheckWritable(DatastoreName.Candidate, session);
+            if (_pending is not null)
+            {
+                CheckMayConfirm(session, persistId);
+                CommitCandidate(session, comment);
+                EndPending();
+                return;
+            }
+            if (persistId is not null)
+                throw new DataException(new DataError(ErrorTag.InvalidValue, null, "no confirmed commit is pending", Type: ErrorType.Protocol, BadElement: "persist-id"));
+            CommitCandidate(session, comment);
+        }
+    }
+
+    private void CommitCandidate(Session session, string? comment)
+    {
+        lock (_commitGate)
+        {
             if (_candidateFollowsRunning) return; // nothing to commit
             var candidate = Candidate.Snapshot();
             Transaction(session, DatastoreName.Running, store => ReplaceAll(store, candidate), TestOption.TestThenSet, comment);
@@ -179,7 +199,11 @@ public sealed class Datastores
         DataValidator.Validate(config, new ValidationOptions(ConfigOnly: true));
 
     /// <summary>The session is gone: its locks are released.</summary>
-    public void SessionEnded(long sessionId) => Locks.ReleaseAll(sessionId);
+    public void SessionEnded(long sessionId)
+    {
+        Locks.ReleaseAll(sessionId);
+        RollBackIfOwnerLeft(sessionId);
+    }
 
     private delegate Applied Mutation(ConfigStore store);
 
@@ -190,7 +214,8 @@ public sealed class Datastores
         ChangeSet? published = null;
         lock (_commitGate)
         {
-            Locks.CheckWritable(target, session);
+            // The daemon's own transactions (confirmed-commit rollback) are not held up by client locks.
+            if (session.Id != Session.Daemon.Id) Locks.CheckWritable(target, session);
             if (target == DatastoreName.Candidate && _candidateFollowsRunning && test != TestOption.TestOnly)
             {
                 using (Candidate.Write()) Candidate.Tree = Running.Snapshot();

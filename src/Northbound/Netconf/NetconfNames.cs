@@ -10,6 +10,7 @@ public static class NetconfNames
     public const string Base11 = "urn:ietf:params:netconf:base:1.1";
     public const string WritableRunning = "urn:ietf:params:netconf:capability:writable-running:1.0";
     public const string Candidate = "urn:ietf:params:netconf:capability:candidate:1.0";
+    public const string ConfirmedCommit11 = "urn:ietf:params:netconf:capability:confirmed-commit:1.1";
     public const string RollbackOnError = "urn:ietf:params:netconf:capability:rollback-on-error:1.0";
     public const string Validate11 = "urn:ietf:params:netconf:capability:validate:1.1";
     public const string Startup = "urn:ietf:params:netconf:capability:startup:1.0";

@@ -38,7 +38,7 @@ public sealed class NetconfServer(Datastores datastores, NetconfOptions? options
     /// <summary>Capabilities announced in the server hello (RFC 6241 §8).</summary>
     public IReadOnlyList<string> Capabilities { get; } =
     [
-        NetconfNames.Base10, NetconfNames.Base11, NetconfNames.WritableRunning, NetconfNames.Candidate,
+        NetconfNames.Base10, NetconfNames.Base11, NetconfNames.WritableRunning, NetconfNames.Candidate, NetconfNames.ConfirmedCommit11,
         NetconfNames.RollbackOnError, NetconfNames.Validate11, NetconfNames.Startup, NetconfNames.WithDefaults,
         .. ModuleCapabilities(datastores),
     ];

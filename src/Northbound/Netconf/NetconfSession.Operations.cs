@@ -56,9 +56,10 @@ internal sealed partial class NetconfSession
                 return Ok;
             }
             case "commit":
-                if (op.HasElements)
-                    throw RpcErrors.Protocol(ErrorTag.OperationNotSupported, "confirmed commit is not supported yet", op.Elements().First().Name.LocalName);
-                ds.Commit(Info);
+                Commit(op);
+                return Ok;
+            case "cancel-commit":
+                ds.CancelCommit(Info, Text(op, "persist-id"));
                 return Ok;
             case "discard-changes":
                 ds.DiscardChanges(Info);
@@ -102,6 +103,24 @@ internal sealed partial class NetconfSession
             throw RpcErrors.Protocol(ErrorTag.OperationNotSupported, "the :url capability is not supported", "url");
         var config = op.Element(Nc + "config") ?? throw RpcErrors.Protocol(ErrorTag.MissingElement, "edit-config needs <config>", "config");
         server.Datastores.Edit(Info, target, ParseConfig(config, DataContent.Edit), defaultOperation, test);
+    }
+
+    /// <summary>commit, confirmed commit and confirming commit (RFC 6241 §8.3.4.1, §8.4.5.1).</summary>
+    private void Commit(XElement op)
+    {
+        var persistId = Text(op, "persist-id");
+        if (op.Element(Nc + "confirmed") is null)
+        {
+            if (op.Element(Nc + "confirm-timeout") is not null || op.Element(Nc + "persist") is not null)
+                throw RpcErrors.Protocol(ErrorTag.InvalidValue, "confirm-timeout and persist need <confirmed/>", "confirmed");
+            server.Datastores.Commit(Info, persistId: persistId);
+            return;
+        }
+        var timeoutText = Text(op, "confirm-timeout");
+        uint seconds = 600;
+        if (timeoutText is not null && (!uint.TryParse(timeoutText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out seconds) || seconds == 0))
+            throw Invalid("confirm-timeout", timeoutText);
+        server.Datastores.ConfirmedCommit(Info, TimeSpan.FromSeconds(seconds), Text(op, "persist"), persistId);
     }
 
     private void KillSession(XElement op)
