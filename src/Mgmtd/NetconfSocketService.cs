@@ -17,22 +17,35 @@ internal sealed class NetconfSocketService(DaemonCore core, UserStore users, IOp
     : BackgroundService
 {
     private NetconfServer? _server;
+    private Socket? _listener;
+    private string? _path;
 
     public NetconfServer Server => _server ?? throw new InvalidOperationException("the NETCONF server is not started");
 
+    /// <summary>Binds before the daemon reports ready, so that "ready" means connectable.</summary>
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        _path = options.Value.ResolveNetconfSocket();
+        if (_path is not null)
+        {
+            _server = new NetconfServer(core.Datastores, new NetconfOptions());
+            if (File.Exists(_path)) File.Delete(_path);
+            _listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            _listener.Bind(new UnixDomainSocketEndPoint(_path));
+            // Anyone may connect; only Mgmt users' accounts and the daemon's own are let in.
+            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(_path, (UnixFileMode)0b110_110_110);
+            _listener.Listen(64);
+            log.LogInformation("NETCONF socket {Path}", _path);
+        }
+        return base.StartAsync(cancellationToken);
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var path = options.Value.ResolveNetconfSocket();
-        if (path is null) return;
-        _server = new NetconfServer(core.Datastores, new NetconfOptions());
+        if (_listener is null || _path is null) return;
+        var path = _path;
+        using var listener = _listener;
         var auth = new LocalSocketAuthenticator(users, PeerCredentials.CurrentUid, uid => Mgmt.Datastore.Users.SystemAccounts.NameOf(uid));
-        if (File.Exists(path)) File.Delete(path);
-        using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        listener.Bind(new UnixDomainSocketEndPoint(path));
-        // Anyone may connect; only Mgmt users' accounts and the daemon's own are let in.
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, (UnixFileMode)0b110_110_110);
-        listener.Listen(64);
-        log.LogInformation("NETCONF socket {Path}", path);
         try
         {
             while (!stoppingToken.IsCancellationRequested)

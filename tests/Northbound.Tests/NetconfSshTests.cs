@@ -66,7 +66,7 @@ public sealed class NetconfSshTests : IDisposable
 
         var port = FreePort();
         using var d = new DaemonProcess($"--state-dir \"{state}\" --yang-dir \"{RepoPaths.Yang}\" --netconf-ssh 127.0.0.1:{port}", null, systemAccounts: true);
-        Assert.True(d.WaitForOutput("NETCONF over SSH on"), d.Out + d.Err);
+        Assert.True(d.WaitForOutput("sshd: Server listening on"), d.Out + d.Err);
         var script = Path.Combine(AppContext.BaseDirectory, "Clients", "ncclient_session.py");
 
         var byPassword = Run("/usr/bin/python3", $"\"{script}\" 127.0.0.1 {port} {_user} --password-env NC_PW eth-pw", env: new() { ["NC_PW"] = password });
