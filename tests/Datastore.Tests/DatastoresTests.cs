@@ -17,6 +17,14 @@ public sealed class DatastoresTests : IDisposable
     private readonly Session _alice = new(Session.NextId(), "alice", "netconf");
     private readonly Session _bob = new(Session.NextId(), "bob", "netconf");
 
+    public DatastoresTests()
+    {
+        // Both act as administrators here; access control has its own tests.
+        var users = Users.UserStore.Open(_dir);
+        foreach (var name in new[] { "alice", "bob" }) users.Add(new Users.User(name, ["admin"], null, []));
+        for (var i = 0; i < 50; i++) users.Add(new Users.User("user" + i, ["admin"], null, []));
+    }
+
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     private Datastores Open() => Datastores.Open(Schema.Value, _dir);

@@ -19,6 +19,8 @@ public sealed class ConfirmedCommitTests : IDisposable
 
     public ConfirmedCommitTests()
     {
+        var users = Mgmt.Datastore.Users.UserStore.Open(_dir); // administrators here; access control has its own tests
+        foreach (var name in new[] { "alice", "bob", "admin" }) users.Add(new Mgmt.Datastore.Users.User(name, ["admin"], null, []));
         _ds = Datastores.Open(Schema.Value, _dir);
         _server = new NetconfServer(_ds);
     }

@@ -19,6 +19,8 @@ public sealed class NetconfSessionTests : IDisposable
 
     public NetconfSessionTests()
     {
+        var users = Mgmt.Datastore.Users.UserStore.Open(_dir); // administrators here; access control has its own tests
+        foreach (var name in new[] { "alice", "bob", "admin" }) users.Add(new Mgmt.Datastore.Users.User(name, ["admin"], null, []));
         _server = new NetconfServer(Datastores.Open(Schema.Value, _dir), new NetconfOptions { MaxMessageBytes = 1 << 20 });
     }
 
@@ -260,5 +262,21 @@ public sealed class NetconfSessionTests : IDisposable
         await using (var c = await NetconfTestClient.ConnectAsync(_server))
             Assert.Equal(["eth0"], InterfaceNames(await c.RpcAsync("<get-config><source><running/></source></get-config>")));
         Assert.Equal(0, _server.SessionCount);
+    }
+
+    [Fact]
+    public async Task Access_control_denies_writes_and_default_deny_operations_with_access_denied()
+    {
+        Mgmt.Datastore.Users.UserStore.Open(_dir).Add(new Mgmt.Datastore.Users.User("carol", [], null, []));
+        await using var admin = await NetconfTestClient.ConnectAsync(_server, "admin");
+        await using var carol = await NetconfTestClient.ConnectAsync(_server, "carol");
+        AssertOk(await admin.RpcAsync(EditInterface("eth0")));
+        var denied = await carol.RpcAsync(EditInterface("eth1"));
+        Assert.Equal("access-denied", Tag(denied));
+        Assert.Equal("/ietf-interfaces:interfaces/interface[name='eth1']", Error(denied).Element(Nc + "error-path")!.Value);
+        Assert.Equal("access-denied", Tag(await carol.RpcAsync($"<kill-session><session-id>{admin.SessionId}</session-id></kill-session>")));
+        Assert.Equal("access-denied", Tag(await carol.RpcAsync("<delete-config><target><startup/></target></delete-config>")));
+        Assert.Equal(["eth0"], InterfaceNames(await carol.RpcAsync("<get-config><source><running/></source></get-config>")));
+        AssertOk(await carol.RpcAsync("<close-session/>"));
     }
 }

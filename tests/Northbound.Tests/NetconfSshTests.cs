@@ -59,7 +59,7 @@ public sealed class NetconfSshTests : IDisposable
         Assert.Equal(0, Run("ssh-keygen", $"-q -t ed25519 -N \"\" -f \"{key}\"").Code);
         var password = "pw-" + Guid.NewGuid().ToString("N");
         var mgmt = Path.Combine(AppContext.BaseDirectory, "mgmt.dll");
-        var add = Run("dotnet", $"\"{mgmt}\" user add {_user} --password-stdin --ssh-key \"{key}.pub\" --state-dir \"{state}\"", password + "\n",
+        var add = Run("dotnet", $"\"{mgmt}\" user add {_user} --group admin --password-stdin --ssh-key \"{key}.pub\" --state-dir \"{state}\"", password + "\n",
             new() { ["MGMT_SYSTEM_ACCOUNTS"] = "on" });
         Assert.True(add.Code == 0, add.Err);
         Assert.DoesNotContain("warning", add.Err);

@@ -1,5 +1,7 @@
 using Mgmt.Datastore.Locking;
+using Mgmt.Datastore.Nacm;
 using Mgmt.Datastore.Persistence;
+using Mgmt.Datastore.Users;
 using Mgmt.Yang.Data;
 using Mgmt.Yang.Schema;
 using Mgmt.Yang.Validation;
@@ -40,6 +42,30 @@ public sealed partial class Datastores
         Running = new ConfigStore(DatastoreName.Running, running);
         Candidate = new ConfigStore(DatastoreName.Candidate, new DataRoot(context));
         Startup = new ConfigStore(DatastoreName.Startup, startup ?? new DataRoot(context));
+        var users = UserStore.Open(stateDir);
+        Nacm = new NacmEngine(user => users.Find(user)?.Groups ?? []);
+        Nacm.Rules = RulesOf(running);
+    }
+
+    /// <summary>Access control over every read, write and operation (RFC 8341).</summary>
+    public NacmEngine Nacm { get; }
+
+    private NacmRules RulesOf(DataRoot running) =>
+        Context.GetModule(NacmRules.ModuleName) is { Implemented: true } ? NacmRules.From(running) : NacmRules.Initial;
+
+    /// <summary>
+    /// The configuration of a new state dir: NACM on, and one rule-list giving group admin all access
+    /// (only when the served schema has ietf-netconf-acm; otherwise the same rules are built in).
+    /// </summary>
+    private static DataRoot InitialRunning(SchemaContext context)
+    {
+        if (context.GetModule(NacmRules.ModuleName) is not { Implemented: true }) return new DataRoot(context);
+        const string json = """
+            {"ietf-netconf-acm:nacm": {"enable-nacm": true, "rule-list": [{"name": "admin", "group": ["admin"],
+              "rule": [{"name": "permit-all", "module-name": "*", "access-operations": "*", "action": "permit",
+                        "comment": "Group admin may do everything; created with the state dir."}]}]}}
+            """;
+        return Yang.Encoding.JsonDataReader.Parse(context, json, new Yang.Encoding.DataParseOptions(Yang.Encoding.DataContent.Config));
     }
 
     /// <summary>
@@ -52,9 +78,9 @@ public sealed partial class Datastores
         var runningFile = new ConfigFile(Path.Combine(stateDir, RunningFile));
         var startupFile = new ConfigFile(Path.Combine(stateDir, StartupFile));
         var startup = startupFile.Exists ? startupFile.Load(context) : null;
-        var running = runningFile.Exists ? runningFile.Load(context) : startup?.DeepClone() ?? new DataRoot(context);
+        var running = runningFile.Exists ? runningFile.Load(context) : startup?.DeepClone() ?? InitialRunning(context);
         var ds = new Datastores(context, stateDir, running, startup);
-        if (!runningFile.Exists && startup is not null) runningFile.Save(running);
+        if (!runningFile.Exists && running.HasChildren) runningFile.Save(running);
         return ds;
     }
 
@@ -89,6 +115,17 @@ public sealed partial class Datastores
         DatastoreName.Startup => Startup.Read(reader),
         _ => throw new ArgumentException("operational data is read through the operational view", nameof(name)),
     };
+
+    /// <summary>
+    /// A session's read: <paramref name="select"/> copies what was asked for (whole tree or filtered) under the
+    /// read lock, then the nodes the session may not read are pruned from the copy (RFC 8341 §3.4.5).
+    /// </summary>
+    public DataRoot ReadFor(Session session, DatastoreName name, Func<DataRoot, DataRoot> select)
+    {
+        var copy = Read(name, select);
+        Nacm.PruneForRead(session, copy);
+        return copy;
+    }
 
     private T ReadCandidate<T>(Func<DataRoot, T> reader)
     {
@@ -232,6 +269,7 @@ public sealed partial class Datastores
                 var applied = mutate(store);
                 try
                 {
+                    if (Nacm.CheckWrite(session, applied.Changes) is { } denied) throw new DataException(denied);
                     if (test != TestOption.Set || target != DatastoreName.Candidate)
                     {
                         var errors = Validate(store.Tree);
@@ -293,6 +331,8 @@ public sealed partial class Datastores
             if (e is DataException) throw;
             throw new DataException(new DataError(ErrorTag.OperationFailed, null, $"commit failed: {e.Message}"));
         }
+        if (changes.Changes.Any(c => c.Path.StartsWith("/" + NacmRules.ModuleName + ":", StringComparison.Ordinal)))
+            Nacm.Rules = RulesOf(Running.Tree); // still under the write lock: the rules match the configuration
         foreach (var h in _handlers)
         {
             try

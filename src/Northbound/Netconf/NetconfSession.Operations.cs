@@ -17,14 +17,17 @@ internal sealed partial class NetconfSession
         if (op.Name.Namespace != Nc)
             throw RpcErrors.Protocol(ErrorTag.OperationNotSupported, $"operation {op.Name.LocalName} in {op.Name.NamespaceName} is not supported", op.Name.LocalName);
         var ds = server.Datastores;
+        // RFC 8341 §3.4.4: the operation itself; kill-session and delete-config are default-deny-all in ietf-netconf.
+        if (!ds.Nacm.MayExec(Info, "ietf-netconf", op.Name.LocalName, op.Name.LocalName is "kill-session" or "delete-config"))
+            throw new DataException(new DataError(ErrorTag.AccessDenied, null, $"access denied: {Info.User} may not run {op.Name.LocalName}", Type: ErrorType.Protocol));
         switch (op.Name.LocalName)
         {
             case "get":
-                return Data(ds.Read(DatastoreName.Running, t => Select(t, op)), WithDefaults(op));
+                return Data(ds.ReadFor(Info, DatastoreName.Running, t => Select(t, op)), WithDefaults(op));
             case "get-config":
             {
                 var source = Datastore(op, "source");
-                return Data(ds.Read(source, t => Select(t, op)), WithDefaults(op));
+                return Data(ds.ReadFor(Info, source, t => Select(t, op)), WithDefaults(op));
             }
             case "edit-config":
                 EditConfig(op);

@@ -7,6 +7,9 @@ public enum DiffKind { Created, Deleted, Modified, Moved }
 /// <summary>One difference between two trees; <see cref="Before"/>/<see cref="After"/> are the nodes on each side.</summary>
 public sealed record DataChange(DiffKind Kind, string Path, DataNode? Before, DataNode? After)
 {
+    /// <summary>The parent the node was in (a deleted node is detached by the time anyone looks).</summary>
+    public DataInner? Parent { get; init; }
+
     public override string ToString() => Kind switch
     {
         DiffKind.Modified => $"~ {Path}: {(Before as DataLeaf)?.Value} -> {(After as DataLeaf)?.Value}",

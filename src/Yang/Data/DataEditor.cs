@@ -280,13 +280,13 @@ public static class DataEditor
             if (index < 0 || index >= parent.ChildCount) parent.Add(node);
             else parent.Insert(index, node);
             _undo.Add(() => parent.Remove(node));
-            Changes.Add(new DataChange(DiffKind.Created, node.Path, null, node));
+            Changes.Add(new DataChange(DiffKind.Created, node.Path, null, node) { Parent = parent });
         }
 
         public void Remove(DataInner parent, DataNode node)
         {
             var index = parent.IndexOf(node);
-            Changes.Add(new DataChange(DiffKind.Deleted, node.Path, node, null));
+            Changes.Add(new DataChange(DiffKind.Deleted, node.Path, node, null) { Parent = parent });
             parent.Remove(node);
             _undo.Add(() =>
             {

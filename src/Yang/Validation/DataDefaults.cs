@@ -10,7 +10,9 @@ namespace Mgmt.Yang.Validation;
 /// </summary>
 public static class DataDefaults
 {
-    public static void Add(DataRoot tree) => AddInto(tree, tree.Schema);
+    /// <param name="tree">The tree to complete.</param>
+    /// <param name="configOnly">A configuration: no state (config false) node is added, even one whose type has a default.</param>
+    public static void Add(DataRoot tree, bool configOnly = false) => AddInto(tree, tree.Schema, configOnly);
 
     /// <summary>Removes every node that only exists because of a default.</summary>
     public static void Remove(DataInner tree)
@@ -27,15 +29,16 @@ public static class DataDefaults
         }
     }
 
-    private static void AddInto(DataInner node, SchemaNode schema)
+    private static void AddInto(DataInner node, SchemaNode schema, bool configOnly)
     {
-        foreach (var c in schema.Children) AddChild(node, c);
+        foreach (var c in schema.Children) AddChild(node, c, configOnly);
         foreach (var c in node.Children)
-            if (c is DataInner inner && inner.Schema.Kind is SchemaNodeKind.Container or SchemaNodeKind.List) AddInto(inner, inner.Schema);
+            if (c is DataInner inner && inner.Schema.Kind is SchemaNodeKind.Container or SchemaNodeKind.List) AddInto(inner, inner.Schema, configOnly);
     }
 
-    private static void AddChild(DataInner node, SchemaNode c)
+    private static void AddChild(DataInner node, SchemaNode c, bool configOnly)
     {
+        if (configOnly && !c.Config) return;
         switch (c)
         {
             case LeafSchema { Default: { } def } leaf when node.Find(leaf) is null:
@@ -46,13 +49,13 @@ public static class DataDefaults
                 break;
             case ContainerSchema { IsPresence: false } cont when node.Find(cont) is null && SchemaFacts.HoldsDefaults(cont):
                 var created = new DataInner(cont);
-                foreach (var cc in cont.Children) AddChild(created, cc);
+                foreach (var cc in cont.Children) AddChild(created, cc, configOnly);
                 if (created.HasChildren) node.Add(created);
                 break;
             case ChoiceSchema choice:
                 var active = ActiveCase(node, choice) ?? choice.DefaultCase;
                 if (active is not null)
-                    foreach (var cc in active.Children) AddChild(node, cc);
+                    foreach (var cc in active.Children) AddChild(node, cc, configOnly);
                 break;
         }
     }

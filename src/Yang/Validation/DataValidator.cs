@@ -16,7 +16,7 @@ public static class DataValidator
     public static IReadOnlyList<DataError> Validate(DataRoot tree, ValidationOptions? o = null)
     {
         o ??= new ValidationOptions();
-        if (o.AddDefaults) DataDefaults.Add(tree);
+        if (o.AddDefaults) DataDefaults.Add(tree, o.ConfigOnly);
         var v = new Walker(tree, o);
         v.Inner(tree);
         v.CheckLeafrefs();
