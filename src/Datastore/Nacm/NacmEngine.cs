@@ -43,27 +43,21 @@ public sealed class NacmEngine(Func<string, IEnumerable<string>> externalGroups)
     {
         if (module == "ietf-netconf" && operation == "close-session") return true;
         var rules = Rules;
-        var lists = ListsFor(session, rules);
-        if (lists is null) return true;
-        foreach (var list in lists)
-        {
-            foreach (var r in list.Rules)
-            {
-                if (r.Module != "*" && r.Module != module) continue;
-                if (r.Kind is NacmRuleKind.Notification or NacmRuleKind.DataNode) continue;
-                if (r.Kind == NacmRuleKind.Rpc && r.Target != "*" && r.Target != operation) continue;
-                if ((r.Access & NacmAccess.Exec) == 0) continue;
-                return Count(r.Permit, ref _deniedOperations);
-            }
-        }
-        if (defaultDenyAll) return Count(false, ref _deniedOperations);
-        return Count(rules.ExecDefaultPermit, ref _deniedOperations);
+        return Count(DecideNamed(session, rules, module, NacmRuleKind.Rpc, operation, NacmAccess.Exec) ?? (!defaultDenyAll && rules.ExecDefaultPermit),
+            ref _deniedOperations);
     }
 
     /// <summary>May the session receive this notification (RFC 8341 §3.4.6)?</summary>
     public bool MayNotify(Session session, string module, string notification, bool defaultDenyAll = false)
     {
         var rules = Rules;
+        return Count(DecideNamed(session, rules, module, NacmRuleKind.Notification, notification, NacmAccess.Read) ?? (!defaultDenyAll && rules.ReadDefaultPermit),
+            ref _deniedNotifications);
+    }
+
+    /// <summary>The first rule matching an operation or notification decides; true for an unrestricted session; null when no rule matches (the defaults decide).</summary>
+    private bool? DecideNamed(Session session, NacmRules rules, string module, NacmRuleKind kind, string name, NacmAccess access)
+    {
         var lists = ListsFor(session, rules);
         if (lists is null) return true;
         foreach (var list in lists)
@@ -71,13 +65,13 @@ public sealed class NacmEngine(Func<string, IEnumerable<string>> externalGroups)
             foreach (var r in list.Rules)
             {
                 if (r.Module != "*" && r.Module != module) continue;
-                if (r.Kind is NacmRuleKind.Rpc or NacmRuleKind.DataNode) continue;
-                if (r.Kind == NacmRuleKind.Notification && r.Target != "*" && r.Target != notification) continue;
-                if ((r.Access & NacmAccess.Read) == 0) continue;
-                return Count(r.Permit, ref _deniedNotifications);
+                if (r.Kind != NacmRuleKind.Any && r.Kind != kind) continue;
+                if (r.Kind == kind && r.Target != "*" && r.Target != name) continue;
+                if ((r.Access & access) == 0) continue;
+                return r.Permit;
             }
         }
-        return Count(!defaultDenyAll && rules.ReadDefaultPermit, ref _deniedNotifications);
+        return null;
     }
 
     private static bool Count(bool permit, ref long denied)
