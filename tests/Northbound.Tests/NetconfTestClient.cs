@@ -41,6 +41,24 @@ internal sealed class NetconfTestClient : IAsyncDisposable
         return c;
     }
 
+    /// <summary>Connects to a daemon's NETCONF socket directly (as the daemon's own account: a recovery session).</summary>
+    public static async Task<NetconfTestClient> ConnectSocketAsync(string socketPath)
+    {
+        var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+        await socket.ConnectAsync(new System.Net.Sockets.UnixDomainSocketEndPoint(socketPath));
+        var stream = new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+        await stream.WriteAsync(Mgmt.Northbound.Netconf.Transport.ForwarderHeader.Encode(null));
+        var c = new NetconfTestClient(stream, Task.CompletedTask);
+        var hello = await c.ReceiveRawAsync() ?? throw new InvalidOperationException("no hello from the server");
+        c.ServerHello = XDocument.Parse(Encoding.UTF8.GetString(hello));
+        await c.SayHelloAsync(true);
+        return c;
+    }
+
+    /// <summary>Sends an rpc without waiting for its reply.</summary>
+    public Task SendRpcAsync(string operation) =>
+        SendRawAsync(Encoding.UTF8.GetBytes($"<rpc message-id=\"{++_messageId}\" xmlns=\"{NetconfNames.BaseNs}\">{operation}</rpc>"));
+
     /// <summary>Talks through a process's stdin/stdout (the forwarder), after its hello.</summary>
     public static async Task<NetconfTestClient> ConnectProcessAsync(System.Diagnostics.Process process, bool base11 = true)
     {
