@@ -88,7 +88,8 @@ public static class FeatureRunner
                 }
                 try
                 {
-                    method.Invoke(target, args);
+                    // A step may be async: it finishes before the next one starts.
+                    if (method.Invoke(target, args) is Task task) task.GetAwaiter().GetResult();
                 }
                 catch (TargetInvocationException e) when (e.InnerException is not null)
                 {
@@ -98,7 +99,11 @@ public static class FeatureRunner
         }
         finally
         {
-            foreach (var i in instances.Values) (i as IDisposable)?.Dispose();
+            foreach (var i in instances.Values)
+            {
+                if (i is IAsyncDisposable a) a.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                else (i as IDisposable)?.Dispose();
+            }
             try { Directory.Delete(context.WorkDir, true); } catch (IOException) { }
         }
     }
