@@ -225,7 +225,7 @@ public sealed class NetconfSessionTests : IDisposable
         Assert.False((await c.RpcAsync("<get><filter type=\"subtree\"/></get>")).Element(Nc + "data")!.HasElements);
         // A namespace that is not the node's does not match.
         Assert.Empty(InterfaceNames(await c.RpcAsync("""<get><filter type="subtree"><interfaces xmlns="urn:example:other"/></filter></get>""")));
-        Assert.Equal("operation-not-supported", Tag(await c.RpcAsync("""<get><filter type="xpath" select="/*"/></get>""")));
+        Assert.Equal("bad-attribute", Tag(await c.RpcAsync("""<get><filter type="regex"/></get>""")));
     }
 
     [Fact]
@@ -278,5 +278,25 @@ public sealed class NetconfSessionTests : IDisposable
         Assert.Equal("access-denied", Tag(await carol.RpcAsync("<delete-config><target><startup/></target></delete-config>")));
         Assert.Equal(["eth0"], InterfaceNames(await carol.RpcAsync("<get-config><source><running/></source></get-config>")));
         AssertOk(await carol.RpcAsync("<close-session/>"));
+    }
+
+    [Fact]
+    public async Task XPath_filters_select_nodes_with_their_ancestors_and_keys()
+    {
+        await using var c = await NetconfTestClient.ConnectAsync(_server);
+        foreach (var n in new[] { "eth0", "eth1", "eth2" }) AssertOk(await c.RpcAsync(EditInterface(n)));
+        var one = await c.RpcAsync("""
+            <get-config><source><running/></source>
+              <filter type="xpath" xmlns:if="urn:ietf:params:xml:ns:yang:ietf-interfaces" select="/if:interfaces/if:interface[if:name='eth1']/if:description"/>
+            </get-config>
+            """);
+        Assert.Equal(["eth1"], InterfaceNames(one));
+        Assert.Equal("port eth1", one.Descendants(If + "description").Single().Value);
+        Assert.Empty(one.Descendants(If + "type"));
+        var all = await c.RpcAsync("""<get-config><source><running/></source><filter type="xpath" xmlns:if="urn:ietf:params:xml:ns:yang:ietf-interfaces" select="/if:interfaces/if:interface[starts-with(if:name, 'eth')]"/></get-config>""");
+        Assert.Equal(["eth0", "eth1", "eth2"], InterfaceNames(all));
+        Assert.Equal(3, all.Descendants(If + "type").Count());
+        Assert.Equal("invalid-value", Tag(await c.RpcAsync("""<get><filter type="xpath" select="count(/*)"/></get>""")));
+        Assert.Equal("invalid-value", Tag(await c.RpcAsync("""<get><filter type="xpath" select="/if:interfaces["/></get>""")));
     }
 }

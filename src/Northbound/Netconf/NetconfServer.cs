@@ -39,7 +39,7 @@ public sealed class NetconfServer(Datastores datastores, NetconfOptions? options
     public IReadOnlyList<string> Capabilities { get; } =
     [
         NetconfNames.Base10, NetconfNames.Base11, NetconfNames.WritableRunning, NetconfNames.Candidate, NetconfNames.ConfirmedCommit11,
-        NetconfNames.RollbackOnError, NetconfNames.Validate11, NetconfNames.Startup, NetconfNames.WithDefaults,
+        NetconfNames.RollbackOnError, NetconfNames.Validate11, NetconfNames.Startup, NetconfNames.XPath, NetconfNames.WithDefaults,
         .. ModuleCapabilities(datastores),
     ];
 

@@ -150,10 +150,12 @@ internal sealed partial class NetconfSession
     {
         var filter = op.Element(Nc + "filter");
         if (filter is null) return tree.DeepClone();
-        var type = filter.Attribute("type")?.Value ?? "subtree";
-        if (type != "subtree")
-            throw RpcErrors.Protocol(type == "xpath" ? ErrorTag.OperationNotSupported : ErrorTag.BadAttribute, $"filter type {type} is not supported", "filter");
-        return SubtreeFilter.Apply(tree, filter);
+        return (filter.Attribute("type")?.Value ?? "subtree") switch
+        {
+            "subtree" => SubtreeFilter.Apply(tree, filter),
+            "xpath" => XPathFilter.Apply(tree, filter),
+            var other => throw new DataException(new DataError(ErrorTag.BadAttribute, null, $"unknown filter type \"{other}\"", Type: ErrorType.Protocol, BadElement: "filter") { BadAttribute = "type" }),
+        };
     }
 
     private static WithDefaultsMode WithDefaults(XElement op)
