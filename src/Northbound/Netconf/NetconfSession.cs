@@ -159,6 +159,11 @@ internal sealed partial class NetconfSession(NetconfServer server, Stream stream
         {
             return Reply(rpc, x => RpcErrors.Write(x, e.Errors));
         }
+        catch (Exception e) when (e is not (OutOfMemoryException or OperationCanceledException))
+        {
+            // A defect of ours must not cost the client its session (or the daemon anything): it gets an rpc-error.
+            return Reply(rpc, x => RpcErrors.Write(x, [new DataError(ErrorTag.OperationFailed, null, $"internal error ({e.GetType().Name}): {e.Message}")]));
+        }
     }
 
     /// <summary>&lt;rpc-reply&gt; with the rpc's attributes echoed (RFC 6241 §4.2).</summary>
