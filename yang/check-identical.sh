@@ -16,6 +16,8 @@ if [ ! -d "$corpus" ]; then echo "corpus folder $corpus not found" >&2; exit 2; 
 pass=0; fail=0
 for file in "$here"/*.yang; do
   name=$(basename "$file")
+  # mgmt-* modules are Mgmt's own, with no published original to compare with.
+  case "$name" in mgmt-*) continue ;; esac
   if [ ! -f "$corpus/$name" ]; then echo "FAIL $name: no original $name in $corpus"; fail=$((fail+1)); continue; fi
   # A submodule is printed through the module it belongs to.
   target=("$name")

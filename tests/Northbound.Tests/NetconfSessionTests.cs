@@ -299,4 +299,20 @@ public sealed class NetconfSessionTests : IDisposable
         Assert.Equal("invalid-value", Tag(await c.RpcAsync("""<get><filter type="xpath" select="count(/*)"/></get>""")));
         Assert.Equal("invalid-value", Tag(await c.RpcAsync("""<get><filter type="xpath" select="/if:interfaces["/></get>""")));
     }
+
+    [Fact]
+    public async Task Module_rpcs_are_dispatched_with_validated_input_and_their_output_in_the_reply()
+    {
+        await using var c = await NetconfTestClient.ConnectAsync(_server, "admin");
+        AssertOk(await c.RpcAsync(EditInterface("eth0")));
+        var first = _server.Datastores.History.List()[^1].Id;
+        AssertOk(await c.RpcAsync(EditInterface("eth1")));
+        var reply = await c.RpcAsync($"""<rollback xmlns="urn:mgmt:yang:mgmt-commits"><commit-id>{first}</commit-id><comment>undo eth1</comment></rollback>""");
+        XNamespace mc = "urn:mgmt:yang:mgmt-commits";
+        Assert.Equal(_server.Datastores.History.List()[^1].Id.ToString(System.Globalization.CultureInfo.InvariantCulture), reply.Element(mc + "commit-id")?.Value);
+        Assert.Equal(["eth0"], InterfaceNames(await c.RpcAsync("<get-config><source><running/></source></get-config>")));
+        Assert.Equal("missing-element", Tag(await c.RpcAsync("""<rollback xmlns="urn:mgmt:yang:mgmt-commits"/>""")));
+        Assert.Equal("invalid-value", Tag(await c.RpcAsync("""<rollback xmlns="urn:mgmt:yang:mgmt-commits"><commit-id>not-a-number</commit-id></rollback>""")));
+        Assert.Equal("operation-not-supported", Tag(await c.RpcAsync("""<reboot xmlns="urn:example:system"/>""")));
+    }
 }

@@ -45,6 +45,9 @@ public sealed partial class Datastores
         var users = UserStore.Open(stateDir);
         Nacm = new NacmEngine(user => users.Find(user)?.Groups ?? []);
         Nacm.Rules = RulesOf(running);
+        History = new Mgmt.Datastore.History.CommitHistory(stateDir);
+        _commitId = History.NextId() - 1;
+        RegisterBuiltinRpcs();
     }
 
     /// <summary>Access control over every read, write and operation (RFC 8341).</summary>
@@ -330,6 +333,14 @@ public sealed partial class Datastores
             }
             if (e is DataException) throw;
             throw new DataException(new DataError(ErrorTag.OperationFailed, null, $"commit failed: {e.Message}"));
+        }
+        try
+        {
+            History.Record(info, changes.Changes, _runningFile.Path);
+        }
+        catch (IOException)
+        {
+            // The commit is saved; a history that cannot be written loses an entry, not the commit.
         }
         if (changes.Changes.Any(c => c.Path.StartsWith("/" + NacmRules.ModuleName + ":", StringComparison.Ordinal)))
             Nacm.Rules = RulesOf(Running.Tree); // still under the write lock: the rules match the configuration

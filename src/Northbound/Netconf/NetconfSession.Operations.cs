@@ -14,8 +14,7 @@ internal sealed partial class NetconfSession
 
     private Action<XmlWriter> Dispatch(XElement op)
     {
-        if (op.Name.Namespace != Nc)
-            throw RpcErrors.Protocol(ErrorTag.OperationNotSupported, $"operation {op.Name.LocalName} in {op.Name.NamespaceName} is not supported", op.Name.LocalName);
+        if (op.Name.Namespace != Nc) return InvokeModuleRpc(op);
         var ds = server.Datastores;
         // RFC 8341 §3.4.4: the operation itself; kill-session and delete-config are default-deny-all in ietf-netconf.
         if (!ds.Nacm.MayExec(Info, "ietf-netconf", op.Name.LocalName, op.Name.LocalName is "kill-session" or "delete-config"))
@@ -78,6 +77,19 @@ internal sealed partial class NetconfSession
         }
     }
 
+    /// <summary>An rpc of a loaded YANG module (RFC 7950 §7.14): input parsed and validated, output written inside rpc-reply.</summary>
+    private Action<XmlWriter> InvokeModuleRpc(XElement op)
+    {
+        var ds = server.Datastores;
+        var module = ds.Context.GetModuleByNamespace(op.Name.NamespaceName);
+        if (module is null || ds.Context.Root.FindDataChild(module, op.Name.LocalName) is not { Kind: Yang.Schema.SchemaNodeKind.Rpc })
+            throw RpcErrors.Protocol(ErrorTag.OperationNotSupported, $"operation {op.Name.LocalName} in {op.Name.NamespaceName} is not supported", op.Name.LocalName);
+        var request = XmlDataReader.Parse(ds.Context, WithInScopeNamespaces(op).ToString(SaveOptions.DisableFormatting), new DataParseOptions(DataContent.RpcInput));
+        var output = ds.Invoke(Info, request);
+        if (!output.HasChildren) return Ok;
+        return x => XmlDataWriter.WriteChildren(output, x, new DataWriteOptions(Indent: false));
+    }
+
     private void EditConfig(XElement op)
     {
         var target = Datastore(op, "target");
@@ -138,12 +150,22 @@ internal sealed partial class NetconfSession
     /// <summary>Reads &lt;config&gt;'s content as instance data of the served schema.</summary>
     private DataRoot ParseConfig(XElement config, DataContent content)
     {
-        var wrapper = new XElement(Nc + "config", config.Attributes().Where(a => a.IsNamespaceDeclaration), config.Nodes());
-        // Namespace declarations in scope above <config> (on <rpc> or the operation) apply inside it too.
-        for (var e = config.Parent; e is not null; e = e.Parent)
-            foreach (var a in e.Attributes().Where(a => a.IsNamespaceDeclaration))
-                if (wrapper.Attribute(a.Name) is null) wrapper.SetAttributeValue(a.Name, a.Value);
+        var wrapper = WithInScopeNamespaces(new XElement(Nc + "config", config.Attributes().Where(a => a.IsNamespaceDeclaration), config.Nodes()), config);
         return XmlDataReader.Parse(server.Datastores.Context, wrapper.ToString(SaveOptions.DisableFormatting), new DataParseOptions(content));
+    }
+
+    /// <summary>
+    /// A detached copy of an element that declares the namespaces in scope above it (on &lt;rpc&gt; or the
+    /// operation), so that prefixes in values (identityrefs) still resolve when it is parsed on its own.
+    /// </summary>
+    private static XElement WithInScopeNamespaces(XElement element, XElement? origin = null)
+    {
+        origin ??= element;
+        var copy = ReferenceEquals(element, origin) ? new XElement(element) : element;
+        for (var e = origin.Parent; e is not null; e = e.Parent)
+            foreach (var a in e.Attributes().Where(a => a.IsNamespaceDeclaration))
+                if (copy.Attribute(a.Name) is null) copy.SetAttributeValue(a.Name, a.Value);
+        return copy;
     }
 
     private static DataRoot Select(DataRoot tree, XElement op)

@@ -45,6 +45,14 @@ public static class XmlDataWriter
             writer.WriteNode(tree, null);
     }
 
+    /// <summary>Writes a node's children only (e.g. an rpc's output leaves directly inside &lt;rpc-reply&gt;, RFC 7950 §7.14.4).</summary>
+    public static void WriteChildren(DataInner parent, XmlWriter x, DataWriteOptions? o = null)
+    {
+        o ??= new DataWriteOptions();
+        var writer = new Writer(x, o, ContextOf(parent));
+        foreach (var c in Ordered(parent)) writer.WriteNode(c, null);
+    }
+
     internal static SchemaContext ContextOf(DataNode n)
     {
         var top = n;

@@ -32,7 +32,9 @@ public static class DataValidator
         public void Inner(DataInner node)
         {
             var schema = node.Schema;
-            CheckChildren(node, schema is OperationSchema op ? op.Input : schema, new At(node, null));
+            // An rpc/action request or reply is validated on its own: the data tree's top-level rules do not apply.
+            var operationDocument = node is DataRoot && node.ChildCount == 1 && node.Children[0].Schema is OperationSchema;
+            if (!operationDocument) CheckChildren(node, schema is OperationSchema op ? op.Input : schema, new At(node, null));
             foreach (var c in node.Children)
             {
                 if (o.ConfigOnly && !c.Schema.Config)
