@@ -19,6 +19,7 @@ public static class Program
             {
                 ["user", .. var rest] => UserCommands.Run(rest, io),
                 ["netconf-forward", .. var rest] => NetconfForward.Run(rest, io),
+                ["config", .. var rest] => ConfigCommands.Run(rest, io),
                 ["-c", var command] => NetconfForward.FromLoginShell(command, io),
                 ["yang", .. var rest] => YangCommands.Run(rest, io),
                 [] or ["--help" or "-h" or "help"] => Usage(io.Out, 0),
@@ -42,6 +43,8 @@ public static class Program
               user del NAME [--state-dir DIR]
               user passwd NAME [--password-stdin] [--state-dir DIR]
 
+              config history [--state-dir DIR]
+              config diff FROM-ID [TO-ID] [--state-dir DIR] [--yang-dir DIR]
               netconf-forward [--socket PATH] [--user NAME]   (sshd's netconf subsystem)
 
               yang check -p DIR [-p DIR ...] FILE...

@@ -126,4 +126,32 @@ public sealed class CliProcessTests : IDisposable
         Assert.Contains("<c xmlns=\"urn:t\">", xml.Out);
         Assert.Contains("<s>hi</s>", xml.Out);
     }
+
+    [Fact]
+    public void Config_history_lists_commits_and_diff_shows_what_changed_between_two()
+    {
+        var users = Datastore.Users.UserStore.Open(_dir);
+        users.Add(new Datastore.Users.User("alice", ["admin"], null, []));
+        var schema = Yang.Compilation.SchemaContextBuilder.FromDirectory(global::Mgmt.Tests.Shared.RepoPaths.Yang);
+        var ds = Datastore.Transactions.Datastores.Open(schema, _dir);
+        var alice = new Datastore.Session(Datastore.Session.NextId(), "alice", "netconf");
+        foreach (var (name, mtu) in new[] { ("eth0", 1500), ("eth0", 9000) })
+            ds.Edit(alice, Datastore.DatastoreName.Running, Yang.Encoding.XmlDataReader.Parse(schema, $"""
+                <interfaces xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces" xmlns:ianaift="urn:ietf:params:xml:ns:yang:iana-if-type">
+                  <interface><name>{name}</name><type>ianaift:ethernetCsmacd</type>
+                    <ipv4 xmlns="urn:ietf:params:xml:ns:yang:ietf-ip"><mtu>{mtu}</mtu></ipv4></interface></interfaces>
+                """, new Yang.Encoding.DataParseOptions(Yang.Encoding.DataContent.Edit)), comment: $"mtu {mtu}");
+        var ids = ds.History.List().Select(r => r.Id).ToList();
+
+        var history = Mgmt($"config history --state-dir \"{_dir}\"");
+        Assert.Equal(0, history.Code);
+        Assert.Contains("\talice\tnetconf\t", history.Out);
+        Assert.Contains("mtu 9000", history.Out);
+
+        var yang = global::Mgmt.Tests.Shared.RepoPaths.Yang;
+        var diff = Mgmt($"config diff {ids[^2]} {ids[^1]} --state-dir \"{_dir}\" --yang-dir \"{yang}\"");
+        Assert.True(diff.Code == 0, diff.Err);
+        Assert.Equal("~ /ietf-interfaces:interfaces/interface[name='eth0']/ietf-ip:ipv4/mtu: 1500 -> 9000", diff.Out.Trim());
+        Assert.Equal(1, Mgmt($"config diff 999999 --state-dir \"{_dir}\"").Code);
+    }
 }
