@@ -1,5 +1,4 @@
 using Mgmt.Datastore.History;
-using Mgmt.Datastore.Persistence;
 using Mgmt.Yang;
 using Mgmt.Yang.Compilation;
 using Mgmt.Yang.Data;
@@ -37,21 +36,20 @@ internal static class ConfigCommands
         if (a.Positionals.Count is < 1 or > 2) throw new UsageException("usage: mgmt config diff FROM-ID [TO-ID] [--state-dir DIR] [--yang-dir DIR]");
         var ids = a.Positionals.Select(p => long.TryParse(p, out var id) ? id : throw new UsageException($"not a commit id: {p}")).ToList();
         if (ids.Count == 1) ids.Add(history.List().LastOrDefault()?.Id ?? 0);
-        var files = ids.Select(history.ConfigFile).ToList();
-        for (var i = 0; i < 2; i++)
-        {
-            if (files[i] is null)
-            {
-                io.Error.WriteLine($"mgmt: commit {ids[i]} is not in the history");
-                return 1;
-            }
-        }
         var yangDir = a.One("--yang-dir") ?? Path.Combine(AppContext.BaseDirectory, "yang");
         try
         {
             var schema = SchemaContextBuilder.FromDirectory(yangDir);
-            var from = new ConfigFile(files[0]!).Load(schema);
-            var to = new ConfigFile(files[1]!).Load(schema);
+            var configs = ids.Select(id => history.Configuration(id, schema)).ToList();
+            for (var i = 0; i < 2; i++)
+            {
+                if (configs[i] is null)
+                {
+                    io.Error.WriteLine($"mgmt: commit {ids[i]} is not in the history");
+                    return 1;
+                }
+            }
+            var (from, to) = (configs[0]!, configs[1]!);
             foreach (var change in DataDiff.Compute(from, to)) io.Out.WriteLine(Describe(change));
             return 0;
         }

@@ -73,18 +73,38 @@ public sealed class CommitHistoryTests : IDisposable
     }
 
     [Fact]
-    public void Only_the_last_commits_are_kept()
+    public void Only_the_last_commits_are_kept_and_each_kept_configuration_is_rebuilt()
     {
         var history = new History.CommitHistory(_dir, keep: 3);
-        var file = Path.Combine(_dir, "running.json");
+        var file = Path.Combine(_dir, "snapshot.json");
         for (var i = 1; i <= 5; i++)
         {
-            File.WriteAllText(file, $"{{\"n\": {i}}}");
-            history.Record(new CommitInfo(i, "alice", "cli", DateTimeOffset.UtcNow), [], file);
+            File.WriteAllText(file, "{\"ietf-interfaces:interfaces\": {\"interface\": [{\"name\": \"n" + i + "\", \"type\": \"iana-if-type:ethernetCsmacd\"}]}}");
+            history.Record(new CommitInfo(i, "alice", "cli", DateTimeOffset.UtcNow), [], file, null);
             File.Delete(file); // as the atomic save replaces it: the history keeps its own link
         }
         Assert.Equal([3L, 4L, 5L], history.List().Select(r => r.Id));
-        Assert.Equal("{\"n\": 4}", File.ReadAllText(history.ConfigFile(4)!));
-        Assert.Null(history.ConfigFile(2));
+        Assert.Contains("n4", XmlDataWriter.ToString(history.Configuration(4, Schema.Value)!));
+        Assert.Null(history.Configuration(2, Schema.Value));
+    }
+
+    [Fact]
+    public void Journaled_commits_are_rebuilt_from_the_last_snapshot_and_their_change_documents()
+    {
+        var ds = Datastores.Open(Schema.Value, _dir);
+        ds.Edit(_alice, DatastoreName.Running, Edit("eth0"));
+        var afterEth0 = ds.History.List()[^1].Id;
+        ds.Edit(_alice, DatastoreName.Running, Edit("eth1"));
+        ds.Edit(_alice, DatastoreName.Running, XmlDataReader.Parse(Schema.Value, """
+            <interfaces xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces" xmlns:nc="urn:ietf:params:xml:ns:netconf:base:1.0">
+              <interface nc:operation="delete"><name>eth0</name></interface></interfaces>
+            """, new DataParseOptions(DataContent.Edit)));
+        Assert.True(File.Exists(Path.Combine(_dir, "running.journal")));
+        Assert.Contains(Directory.GetFiles(Path.Combine(_dir, "history")), f => f.EndsWith(".edit.xml", StringComparison.Ordinal));
+        Assert.Equal("eth1", Names(ds));
+        Assert.Equal("eth1", Names(Datastores.Open(Schema.Value, _dir))); // snapshot + journal replayed at start
+        var rebuilt = ds.History.Configuration(afterEth0, Schema.Value)!;
+        Assert.Contains("eth0", XmlDataWriter.ToString(rebuilt));
+        Assert.DoesNotContain("eth1", XmlDataWriter.ToString(rebuilt));
     }
 }

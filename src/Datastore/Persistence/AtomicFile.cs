@@ -15,7 +15,14 @@ public static class AtomicFile
         Write(path, content, UnixFileMode.UserRead | UnixFileMode.UserWrite);
 
     /// <summary>With the given permissions, e.g. world-readable public keys that sshd opens as the logging-in user.</summary>
-    public static void Write(string path, ReadOnlySpan<byte> content, UnixFileMode mode)
+    public static void Write(string path, ReadOnlySpan<byte> content, UnixFileMode mode) => Write(path, content, mode, durable: true);
+
+    /// <summary>
+    /// Old or new content after a crash, like <see cref="Write(string, ReadOnlySpan{byte})"/>; with
+    /// <paramref name="durable"/> false nothing is flushed, so a crash may also lose the new content
+    /// (for records such as the commit history whose loss costs no configuration).
+    /// </summary>
+    public static void Write(string path, ReadOnlySpan<byte> content, UnixFileMode mode, bool durable)
     {
         var full = Path.GetFullPath(path);
         var dir = Path.GetDirectoryName(full)!;
@@ -25,10 +32,10 @@ public static class AtomicFile
         using (var fs = new FileStream(tmp, options))
         {
             fs.Write(content);
-            fs.Flush(flushToDisk: true);
+            fs.Flush(flushToDisk: durable);
         }
         File.Move(tmp, full, overwrite: true);
-        SyncDirectory(dir);
+        if (durable) SyncDirectory(dir);
     }
 
     public static void WriteText(string path, string text) => Write(path, Encoding.UTF8.GetBytes(text));

@@ -6,29 +6,80 @@ using Mgmt.Yang.Validation;
 namespace Mgmt.Datastore.Persistence;
 
 /// <summary>
-/// A datastore saved as one RFC 7951 JSON document in the state dir (<c>running.json</c>, <c>startup.json</c>),
-/// replaced atomically on every save: after a crash the file holds the old or the new configuration.
+/// A datastore saved in the state dir: a snapshot (<c>running.json</c>, RFC 7951 JSON, replaced atomically)
+/// and, when <see cref="Journaled"/>, a <see cref="ConfigJournal"/> of the commits since (<c>running.journal</c>).
+/// A small commit appends its change document to the journal; a large one, or a journal grown past
+/// <see cref="JournalLimit"/>, writes a new snapshot. After a crash at any moment loading gives the
+/// configuration of the last acknowledged commit or of the one before it, never a mix.
 /// </summary>
-public sealed class ConfigFile(string path)
+public sealed class ConfigFile
 {
-    public string Path { get; } = path;
+    /// <summary>Journal size after which the next commit writes a snapshot instead.</summary>
+    public const long JournalLimit = 8 << 20;
+
+    private readonly ConfigJournal? _journal;
+    private string _snapshotHash = "";
+
+    public ConfigFile(string path, bool journaled = false)
+    {
+        Path = path;
+        if (journaled) _journal = new ConfigJournal(System.IO.Path.ChangeExtension(path, ".journal"));
+    }
+
+    public string Path { get; }
+
+    public bool Journaled => _journal is not null;
 
     public bool Exists => File.Exists(Path);
 
+    /// <summary>Writes a snapshot of the whole configuration (and starts an empty journal after it).</summary>
     public void Save(DataRoot config)
     {
         using var buffer = new MemoryStream();
         JsonDataWriter.Write(config, buffer, new DataWriteOptions(WithDefaults: WithDefaultsMode.Explicit));
-        AtomicFile.Write(Path, buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
+        var bytes = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
+        AtomicFile.Write(Path, bytes);
+        if (_journal is not null)
+        {
+            _snapshotHash = ConfigJournal.HashOf(bytes);
+            _journal.Reset(_snapshotHash);
+        }
     }
 
-    /// <summary>Loads and fully validates the saved configuration; an invalid file is an error naming the file and the node.</summary>
+    /// <summary>
+    /// Saves a commit: its change document appended to the journal when there is one, it is not too big and
+    /// the changes have that form; otherwise a snapshot of <paramref name="config"/>. Returns the journal
+    /// record written, or null for a snapshot.
+    /// </summary>
+    public byte[]? Commit(DataRoot config, IReadOnlyList<DataChange> changes)
+    {
+        if (_journal is not null && _snapshotHash.Length > 0 && _journal.Length < JournalLimit
+            && ChangeDocument.Build(config.Context, changes) is { } doc)
+        {
+            var record = System.Text.Encoding.UTF8.GetBytes(XmlDataWriter.ToString(doc, new DataWriteOptions(Indent: false) { Marks = doc.Edit }));
+            if (record.Length < JournalLimit / 4)
+            {
+                _journal.Append(record);
+                return record;
+            }
+        }
+        Save(config);
+        return null;
+    }
+
+    /// <summary>Loads the snapshot, replays the journal after it, and validates the result; an invalid file is an error naming it and the node.</summary>
     public DataRoot Load(SchemaContext context)
     {
+        var bytes = File.ReadAllBytes(Path);
         DataRoot tree;
         try
         {
-            tree = JsonDataReader.Parse(context, File.ReadAllBytes(Path).AsMemory(), new DataParseOptions(DataContent.Config));
+            tree = JsonDataReader.Parse(context, bytes.AsMemory(), new DataParseOptions(DataContent.Config));
+            if (_journal is not null)
+            {
+                _snapshotHash = ConfigJournal.HashOf(bytes);
+                foreach (var record in _journal.Read(_snapshotHash)) Replay(context, tree, record);
+            }
         }
         catch (DataException e)
         {
@@ -39,8 +90,17 @@ public sealed class ConfigFile(string path)
         return tree;
     }
 
+    /// <summary>Applies one journal record (a change document) to a configuration.</summary>
+    public static void Replay(SchemaContext context, DataRoot tree, byte[] record)
+    {
+        var edit = XmlDataReader.Parse(context, new MemoryStream(record), new DataParseOptions(DataContent.Edit));
+        DataEditor.Apply(tree, edit, EditOperation.Merge);
+    }
+
     public void Delete()
     {
         if (File.Exists(Path)) File.Delete(Path);
+        _journal?.Delete();
+        _snapshotHash = "";
     }
 }

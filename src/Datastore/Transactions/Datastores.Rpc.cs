@@ -51,9 +51,8 @@ public sealed partial class Datastores
     private void Rollback(RpcCall call)
     {
         var id = ulong.Parse(call.Input.LeafValue("commit-id")!, System.Globalization.CultureInfo.InvariantCulture);
-        var file = History.ConfigFile((long)id)
+        var config = History.Configuration((long)id, Context)
             ?? throw new DataException(new DataError(ErrorTag.InvalidValue, null, $"commit {id} is not in the history (the last {History.List().Count} are kept)", BadElement: "commit-id"));
-        var config = new ConfigFile(file).Load(Context);
         var comment = call.Input.LeafValue("comment") ?? $"rollback to commit {id}";
         Copy(call.Session, config, DatastoreName.Running, comment);
         var made = History.List().LastOrDefault();

@@ -33,11 +33,11 @@ public sealed partial class Datastores
     // and discard-changes returns it there); it is copied only then, so commits to running stay cheap.
     private bool _candidateFollowsRunning = true;
 
-    private Datastores(SchemaContext context, string stateDir, DataRoot running, DataRoot? startup)
+    private Datastores(SchemaContext context, string stateDir, ConfigFile runningFile, DataRoot running, DataRoot? startup)
     {
         Context = context;
         StateDir = stateDir;
-        _runningFile = new ConfigFile(Path.Combine(stateDir, RunningFile));
+        _runningFile = runningFile;
         _startupFile = new ConfigFile(Path.Combine(stateDir, StartupFile));
         Running = new ConfigStore(DatastoreName.Running, running);
         Candidate = new ConfigStore(DatastoreName.Candidate, new DataRoot(context));
@@ -78,11 +78,11 @@ public sealed partial class Datastores
     public static Datastores Open(SchemaContext context, string stateDir)
     {
         Directory.CreateDirectory(stateDir);
-        var runningFile = new ConfigFile(Path.Combine(stateDir, RunningFile));
+        var runningFile = new ConfigFile(Path.Combine(stateDir, RunningFile), journaled: true);
         var startupFile = new ConfigFile(Path.Combine(stateDir, StartupFile));
         var startup = startupFile.Exists ? startupFile.Load(context) : null;
         var running = runningFile.Exists ? runningFile.Load(context) : startup?.DeepClone() ?? InitialRunning(context);
-        var ds = new Datastores(context, stateDir, running, startup);
+        var ds = new Datastores(context, stateDir, runningFile, running, startup);
         if (!runningFile.Exists && running.HasChildren) runningFile.Save(running);
         return ds;
     }
@@ -309,6 +309,7 @@ public sealed partial class Datastores
         var info = new CommitInfo(Interlocked.Increment(ref _commitId), session.User, session.Northbound, DateTimeOffset.UtcNow, comment);
         var changes = new ChangeSet(applied.Changes, Running.Tree, info);
         var prepared = new List<IChangeHandler>(_handlers.Count);
+        byte[]? journalRecord = null;
         try
         {
             foreach (var h in _handlers)
@@ -316,7 +317,14 @@ public sealed partial class Datastores
                 h.Prepare(changes);
                 prepared.Add(h);
             }
-            Save(_runningFile, Running.Tree);
+            try
+            {
+                journalRecord = _runningFile.Commit(Running.Tree, applied.Changes);
+            }
+            catch (IOException io)
+            {
+                throw new DataException(new DataError(ErrorTag.OperationFailed, null, $"cannot save {_runningFile.Path}: {io.Message}"));
+            }
         }
         catch (Exception e)
         {
@@ -336,7 +344,7 @@ public sealed partial class Datastores
         }
         try
         {
-            History.Record(info, changes.Changes, _runningFile.Path);
+            History.Record(info, changes.Changes, journalRecord is null ? _runningFile.Path : null, journalRecord);
         }
         catch (IOException)
         {

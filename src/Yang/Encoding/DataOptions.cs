@@ -11,4 +11,8 @@ public sealed record DataParseOptions(DataContent Content = DataContent.Data, bo
     public int MaxDepth { get; init; } = 256;
 }
 
-public sealed record DataWriteOptions(WithDefaultsMode WithDefaults = WithDefaultsMode.Explicit, bool Indent = true, bool ConfigOnly = false);
+public sealed record DataWriteOptions(WithDefaultsMode WithDefaults = WithDefaultsMode.Explicit, bool Indent = true, bool ConfigOnly = false)
+{
+    /// <summary>Writes an edit document: nodes with a mark get their nc:operation attribute (XML only), and are written even when empty.</summary>
+    public EditMetadata? Marks { get; init; }
+}

@@ -102,6 +102,7 @@ public static class XmlDataWriter
     internal static bool Visible(DataNode n, DataWriteOptions o)
     {
         if (o.ConfigOnly && !n.Schema.Config) return false;
+        if (o.Marks is { } marks && marks.Has(n)) return true;
         if (n is DataLeaf leaf)
         {
             return o.WithDefaults switch
@@ -135,6 +136,8 @@ public static class XmlDataWriter
             var module = n.Module;
             // The writer declares xmlns="..." itself wherever the namespace changes.
             x.WriteStartElement(n.Name, module.Namespace);
+            if (o.Marks?.Get(n).Operation is { } op and not EditOperation.Inherit)
+                x.WriteAttributeString("nc", "operation", XmlDataReader.NetconfNs, op.ToString().ToLowerInvariant());
             switch (n)
             {
                 case DataLeaf leaf:
