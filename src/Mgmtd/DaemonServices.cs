@@ -22,6 +22,7 @@ internal static class DaemonServices
     {
         services.AddHostedService<NetconfSocketService>();
         services.AddHostedService<SshdSupervisor>();
+        services.AddHostedService<NetconfTlsService>();
         return services;
     }
 }

@@ -26,8 +26,19 @@ public sealed class MgmtdOptions
     /// <summary>NETCONF over SSH: <c>HOST:PORT</c> of the daemon's own sshd (default 127.0.0.1:8830; 830 in production); <c>none</c> turns it off.</summary>
     public string? NetconfSsh { get; set; }
 
+    /// <summary>NETCONF over TLS: <c>ADDRESS:PORT</c> (6513 in production); off unless given.</summary>
+    public string? NetconfTls { get; set; }
+
+    /// <summary>The TLS server certificate and key (PEM); default: <c>STATE/tls/server.crt</c>/<c>server.key</c>, created self-signed.</summary>
+    public string? TlsCert { get; set; }
+
+    public string? TlsKey { get; set; }
+
     public static readonly Dictionary<string, string> SwitchMappings = new()
     {
+        ["--netconf-tls"] = "NetconfTls",
+        ["--tls-cert"] = "TlsCert",
+        ["--tls-key"] = "TlsKey",
         ["--netconf-ssh"] = "NetconfSsh",
         ["--netconf-socket"] = "NetconfSocket",
         ["--state-dir"] = "StateDir",
