@@ -43,12 +43,6 @@ public sealed class NetconfSshTests : IDisposable
         return (p.ExitCode, o.Result, e.Result);
     }
 
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
 
     [Fact]
     public void Ncclient_logs_in_with_password_and_with_key_and_configures_over_netconf()
@@ -64,7 +58,7 @@ public sealed class NetconfSshTests : IDisposable
         Assert.True(add.Code == 0, add.Err);
         Assert.DoesNotContain("warning", add.Err);
 
-        var port = FreePort();
+        var port = Ports.Free();
         using var d = new DaemonProcess($"--state-dir \"{state}\" --yang-dir \"{RepoPaths.Yang}\" --netconf-ssh 127.0.0.1:{port}", null, systemAccounts: true);
         Assert.True(d.WaitForOutput("sshd: Server listening on"), d.Out + d.Err);
         var script = Path.Combine(AppContext.BaseDirectory, "Clients", "ncclient_session.py");

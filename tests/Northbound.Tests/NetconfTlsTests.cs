@@ -29,12 +29,6 @@ public sealed class NetconfTlsTests : IDisposable
         return (p.ExitCode, o.Result, e.Result);
     }
 
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
 
     /// <summary>A CA and a client certificate with the given common name, signed by it (OpenSSL).</summary>
     private string[] MakePki(string name, string cn)
@@ -65,7 +59,7 @@ public sealed class NetconfTlsTests : IDisposable
             $$"""[{"id": 10, "fingerprint": "{{fingerprint}}", "map-type": "common-name"}]""");
         Datastore.Users.UserStore.Open(state).Add(new Datastore.Users.User("alice", ["admin"], null, []));
 
-        var port = FreePort();
+        var port = Ports.Free();
         using var d = new DaemonProcess($"--state-dir \"{state}\" --yang-dir \"{RepoPaths.Yang}\" --netconf-tls 127.0.0.1:{port}", "tls-admin-pw");
         Assert.True(d.WaitForOutput("NETCONF over TLS on"), d.Out + d.Err);
         Assert.True(d.WaitForOutput("mgmtd ready"), d.Out + d.Err);
