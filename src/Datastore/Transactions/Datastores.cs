@@ -105,6 +105,9 @@ public sealed partial class Datastores
     /// <summary>Raised after every commit to running that changed something, outside every lock.</summary>
     public event Action<ChangeSet>? Committed;
 
+    /// <summary>The NETCONF event stream: config-change events of every commit to running or startup, for replay and subscribers.</summary>
+    public Notifications.NotificationBus Events { get; } = new();
+
     public void AddHandler(IChangeHandler handler)
     {
         lock (_commitGate) _handlers.Add(handler);
@@ -300,7 +303,11 @@ public sealed partial class Datastores
                 }
             }
         }
-        if (published is not null) Committed?.Invoke(published);
+        if (published is not null)
+        {
+            Committed?.Invoke(published);
+            Events.Publish(Notifications.ConfigChangeEvent.From(published, session, DatastoreName.Running));
+        }
     }
 
     /// <summary>Handlers in two phases and the file; throws (after aborting the prepared handlers) when one refuses.</summary>

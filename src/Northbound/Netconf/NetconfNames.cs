@@ -13,6 +13,8 @@ public static class NetconfNames
     public const string ConfirmedCommit11 = "urn:ietf:params:netconf:capability:confirmed-commit:1.1";
     public const string RollbackOnError = "urn:ietf:params:netconf:capability:rollback-on-error:1.0";
     public const string Validate11 = "urn:ietf:params:netconf:capability:validate:1.1";
+    public const string Notification = "urn:ietf:params:netconf:capability:notification:1.0";
+    public const string Interleave = "urn:ietf:params:netconf:capability:interleave:1.0";
     public const string XPath = "urn:ietf:params:netconf:capability:xpath:1.0";
     public const string Startup = "urn:ietf:params:netconf:capability:startup:1.0";
     public const string WithDefaults = "urn:ietf:params:netconf:capability:with-defaults:1.0?basic-mode=explicit&also-supported=report-all,report-all-tagged,trim";

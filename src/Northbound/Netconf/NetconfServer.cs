@@ -40,6 +40,7 @@ public sealed class NetconfServer(Datastores datastores, NetconfOptions? options
     [
         NetconfNames.Base10, NetconfNames.Base11, NetconfNames.WritableRunning, NetconfNames.Candidate, NetconfNames.ConfirmedCommit11,
         NetconfNames.RollbackOnError, NetconfNames.Validate11, NetconfNames.Startup, NetconfNames.XPath, NetconfNames.WithDefaults,
+        NetconfNames.Notification, NetconfNames.Interleave,
         .. ModuleCapabilities(datastores),
     ];
 

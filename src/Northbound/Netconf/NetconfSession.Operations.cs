@@ -14,6 +14,13 @@ internal sealed partial class NetconfSession
 
     private Action<XmlWriter> Dispatch(XElement op)
     {
+        if (op.Name == XName.Get("create-subscription", NetconfNotifications.NotificationNs))
+        {
+            if (!server.Datastores.Nacm.MayExec(Info, "notifications", "create-subscription"))
+                throw new DataException(new DataError(ErrorTag.AccessDenied, null, $"access denied: {Info.User} may not subscribe", Type: ErrorType.Protocol));
+            CreateSubscription(op);
+            return Ok;
+        }
         if (op.Name.Namespace != Nc) return InvokeModuleRpc(op);
         var ds = server.Datastores;
         // RFC 8341 §3.4.4: the operation itself; kill-session and delete-config are default-deny-all in ietf-netconf.

@@ -18,6 +18,22 @@ internal sealed partial class NetconfSession(NetconfServer server, Stream stream
     private readonly CancellationTokenSource _killed = new();
     private bool _closing;
 
+    // Replies and notifications (from the event stream's thread) share the connection one message at a time.
+    private readonly SemaphoreSlim _write = new(1, 1);
+
+    private async Task SendAsync(byte[] message, CancellationToken ct)
+    {
+        await _write.WaitAsync(ct);
+        try
+        {
+            await _framer.WriteAsync(message, ct);
+        }
+        finally
+        {
+            _write.Release();
+        }
+    }
+
     public Session Info { get; } = info;
 
     public void Kill() => _killed.Cancel();
@@ -39,7 +55,13 @@ internal sealed partial class NetconfSession(NetconfServer server, Stream stream
                 }
                 if (message is null) return;
                 var reply = Handle(message);
-                await _framer.WriteAsync(reply, linked.Token);
+                await SendAsync(reply, linked.Token);
+                // A subscription starts after its <ok/> (RFC 5277 §2.1.1): replayed events first, then live ones.
+                if (_startSubscription is { } start)
+                {
+                    _startSubscription = null;
+                    start(linked.Token);
+                }
             }
         }
         catch (FramingException e) when (e.TooBig)
@@ -52,6 +74,7 @@ internal sealed partial class NetconfSession(NetconfServer server, Stream stream
         }
         finally
         {
+            _subscription?.Dispose();
             await stream.DisposeAsync();
         }
     }
@@ -61,7 +84,7 @@ internal sealed partial class NetconfSession(NetconfServer server, Stream stream
         try
         {
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            await _framer.WriteAsync(message, cts.Token);
+            await SendAsync(message, cts.Token);
         }
         catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException)
         {

@@ -1,0 +1,87 @@
+using System.Xml.Linq;
+using Mgmt.Datastore.Transactions;
+using Mgmt.Northbound.Netconf;
+using Mgmt.Yang.Compilation;
+using Mgmt.Yang.Schema;
+
+namespace Mgmt.Northbound.Tests;
+
+/// <summary>RFC 5277 subscriptions with RFC 6470 config-change events: live, replayed, interleaved with rpcs.</summary>
+public sealed class NotificationTests : IDisposable
+{
+    private static readonly Lazy<SchemaContext> Schema = new(() => SchemaContextBuilder.FromDirectory(Mgmt.Tests.Shared.RepoPaths.Yang));
+    private static readonly XNamespace Nc = NetconfNames.BaseNs;
+    private static readonly XNamespace Notif = "urn:ietf:params:xml:ns:netconf:notification:1.0";
+    private static readonly XNamespace Ncn = "urn:ietf:params:xml:ns:yang:ietf-netconf-notifications";
+
+    private readonly string _dir = Directory.CreateTempSubdirectory("notifications-").FullName;
+    private readonly NetconfServer _server;
+
+    public NotificationTests()
+    {
+        var users = Mgmt.Datastore.Users.UserStore.Open(_dir);
+        foreach (var n in new[] { "alice", "bob" }) users.Add(new Mgmt.Datastore.Users.User(n, ["admin"], null, []));
+        _server = new NetconfServer(Datastores.Open(Schema.Value, _dir));
+    }
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private const string Edit = """
+        <edit-config><target><running/></target><config>
+          <interfaces xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces" xmlns:ianaift="urn:ietf:params:xml:ns:yang:iana-if-type">
+            <interface><name>eth7</name><type>ianaift:ethernetCsmacd</type></interface></interfaces></config></edit-config>
+        """;
+
+    [Fact]
+    public async Task A_subscriber_receives_the_config_change_of_another_session_and_keeps_sending_rpcs()
+    {
+        await using var watcher = await NetconfTestClient.ConnectAsync(_server, "alice");
+        await using var editor = await NetconfTestClient.ConnectAsync(_server, "bob");
+        var caps = watcher.ServerHello.Root!.Descendants(Nc + "capability").Select(c => c.Value).ToList();
+        Assert.Contains(NetconfNames.Notification, caps);
+        Assert.Contains(NetconfNames.Interleave, caps);
+        Assert.NotNull((await editor.RpcAsync(Edit.Replace("eth7", "eth0"))).Element(Nc + "ok")); // the interfaces container exists
+        Assert.NotNull((await watcher.RpcAsync("""<create-subscription xmlns="urn:ietf:params:xml:ns:netconf:notification:1.0"/>""")).Element(Nc + "ok"));
+        Assert.NotNull((await editor.RpcAsync(Edit)).Element(Nc + "ok"));
+
+        var n = (await watcher.ReceiveAsync())!;
+        Assert.Equal(Notif + "notification", n.Name);
+        Assert.NotNull(n.Element(Notif + "eventTime"));
+        var change = n.Element(Ncn + "netconf-config-change")!;
+        Assert.Equal("bob", change.Element(Ncn + "changed-by")!.Element(Ncn + "username")!.Value);
+        Assert.Equal(editor.SessionId.ToString(System.Globalization.CultureInfo.InvariantCulture), change.Element(Ncn + "changed-by")!.Element(Ncn + "session-id")!.Value);
+        Assert.Equal("running", change.Element(Ncn + "datastore")!.Value);
+        var target = change.Elements(Ncn + "edit").Select(e => e.Element(Ncn + "target")!).First();
+        Assert.Equal("/ietf-interfaces:interfaces/ietf-interfaces:interface[ietf-interfaces:name='eth7']", target.Value);
+        Assert.Equal("urn:ietf:params:xml:ns:yang:ietf-interfaces", target.GetNamespaceOfPrefix("ietf-interfaces")!.NamespaceName);
+
+        // Interleave: the subscribed session still runs operations; a second subscription is refused.
+        Assert.NotNull((await watcher.RpcAsync("<get/>")).Element(Nc + "data"));
+        Assert.Equal("operation-failed", (await watcher.RpcAsync("""<create-subscription xmlns="urn:ietf:params:xml:ns:netconf:notification:1.0"/>"""))
+            .Element(Nc + "rpc-error")!.Element(Nc + "error-tag")!.Value);
+    }
+
+    [Fact]
+    public async Task Replay_sends_past_events_then_replay_complete_and_stop_time_ends_the_subscription()
+    {
+        var before = DateTimeOffset.UtcNow.AddSeconds(-5);
+        await using (var editor = await NetconfTestClient.ConnectAsync(_server, "bob"))
+            Assert.NotNull((await editor.RpcAsync(Edit)).Element(Nc + "ok"));
+        await using var late = await NetconfTestClient.ConnectAsync(_server, "alice");
+        var start = before.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture);
+        var stop = DateTimeOffset.UtcNow.AddSeconds(1).UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.NotNull((await late.RpcAsync($"""<create-subscription xmlns="urn:ietf:params:xml:ns:netconf:notification:1.0"><startTime>{start}</startTime><stopTime>{stop}</stopTime></create-subscription>""")).Element(Nc + "ok"));
+        Assert.NotNull((await late.ReceiveAsync())!.Element(Ncn + "netconf-config-change"));
+        Assert.Equal("replayComplete", (await late.ReceiveAsync())!.Elements().Last().Name.LocalName);
+        await Task.Delay(1500, TestContext.Current.CancellationToken);
+        await using (var editor = await NetconfTestClient.ConnectAsync(_server, "bob"))
+            Assert.NotNull((await editor.RpcAsync(Edit.Replace("eth7", "eth8"))).Element(Nc + "ok"));
+        Assert.Equal("notificationComplete", (await late.ReceiveAsync())!.Elements().Last().Name.LocalName);
+
+        await using var bad = await NetconfTestClient.ConnectAsync(_server, "alice");
+        Assert.Equal("missing-element", (await bad.RpcAsync($"""<create-subscription xmlns="urn:ietf:params:xml:ns:netconf:notification:1.0"><stopTime>{stop}</stopTime></create-subscription>"""))
+            .Element(Nc + "rpc-error")!.Element(Nc + "error-tag")!.Value);
+        Assert.Equal("invalid-value", (await bad.RpcAsync("""<create-subscription xmlns="urn:ietf:params:xml:ns:netconf:notification:1.0"><stream>SYSLOG</stream></create-subscription>"""))
+            .Element(Nc + "rpc-error")!.Element(Nc + "error-tag")!.Value);
+    }
+}
