@@ -131,4 +131,24 @@ public sealed class NacmTests : IDisposable
         ds.Edit(_dave, DatastoreName.Running, Doc(Interface("eth0", "changed by dave")));
         Assert.Contains("changed by dave", ds.Read(DatastoreName.Running, Xml));
     }
+
+    [Fact]
+    public void Notification_rules_filter_what_a_group_receives()
+    {
+        var ds = Datastores.Open(Schema.Value, _dir);
+        Assert.True(ds.Nacm.MayNotify(_carol, "ietf-netconf-notifications", "netconf-config-change"));
+        ds.Edit(_admin, DatastoreName.Running, Doc("""
+            <nacm xmlns="urn:ietf:params:xml:ns:yang:ietf-netconf-acm">
+              <rule-list><name>everyone</name><group>*</group>
+                <rule><name>no-config-events</name><module-name>ietf-netconf-notifications</module-name>
+                  <notification-name>netconf-config-change</notification-name><access-operations>read</access-operations><action>deny</action></rule>
+              </rule-list>
+            </nacm>
+            """));
+        Assert.False(ds.Nacm.MayNotify(_carol, "ietf-netconf-notifications", "netconf-config-change"));
+        Assert.True(ds.Nacm.MayNotify(_carol, "ietf-netconf-notifications", "netconf-session-start"));
+        Assert.Equal(1, ds.Nacm.DeniedNotifications);
+        // The admin's rule-list comes first and permits everything.
+        Assert.True(ds.Nacm.MayNotify(_admin, "ietf-netconf-notifications", "netconf-config-change"));
+    }
 }

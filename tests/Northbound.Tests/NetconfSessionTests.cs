@@ -315,4 +315,40 @@ public sealed class NetconfSessionTests : IDisposable
         Assert.Equal("invalid-value", Tag(await c.RpcAsync("""<rollback xmlns="urn:mgmt:yang:mgmt-commits"><commit-id>not-a-number</commit-id></rollback>""")));
         Assert.Equal("operation-not-supported", Tag(await c.RpcAsync("""<reboot xmlns="urn:example:system"/>""")));
     }
+
+    [Fact]
+    public async Task With_defaults_modes_report_defaults_as_RFC_6243_says()
+    {
+        await using var c = await NetconfTestClient.ConnectAsync(_server);
+        AssertOk(await c.RpcAsync(EditInterface("eth0")));
+        XNamespace wd = "urn:ietf:params:xml:ns:yang:ietf-netconf-with-defaults";
+        async Task<XElement> Get(string mode) => (await c.RpcAsync($"""
+            <get-config><source><running/></source><with-defaults xmlns="{wd.NamespaceName}">{mode}</with-defaults></get-config>
+            """)).Descendants(If + "interface").Single();
+        // enabled has the default true (RFC 8343) and was not set.
+        Assert.Null((await Get("explicit")).Element(If + "enabled"));
+        Assert.Equal("true", (await Get("report-all")).Element(If + "enabled")!.Value);
+        var tagged = (await Get("report-all-tagged")).Element(If + "enabled")!;
+        Assert.Equal("true", tagged.Attribute(XName.Get("default", "urn:ietf:params:xml:ns:netconf:default:1.0"))?.Value);
+        Assert.Null((await Get("trim")).Element(If + "enabled"));
+        // A value set explicitly to the default: shown by explicit, hidden by trim.
+        AssertOk(await c.RpcAsync(EditInterface("eth0").Replace("</description>", "</description><enabled>true</enabled>")));
+        Assert.NotNull((await Get("explicit")).Element(If + "enabled"));
+        Assert.Null((await Get("trim")).Element(If + "enabled"));
+        Assert.Equal("invalid-value", Tag(await c.RpcAsync($"""<get><with-defaults xmlns="{wd.NamespaceName}">everything</with-defaults></get>""")));
+    }
+
+    [Fact]
+    public async Task Get_schema_returns_the_text_of_a_served_module()
+    {
+        await using var c = await NetconfTestClient.ConnectAsync(_server);
+        XNamespace mon = NetconfNames.MonitoringNs;
+        var reply = await c.RpcAsync($"""<get-schema xmlns="{mon.NamespaceName}"><identifier>ietf-interfaces</identifier><version>2018-02-20</version><format>yang</format></get-schema>""");
+        var text = reply.Element(mon + "data")!.Value;
+        Assert.Equal(File.ReadAllText(Path.Combine(Mgmt.Tests.Shared.RepoPaths.Yang, "ietf-interfaces@2018-02-20.yang")), text);
+        var sub = await c.RpcAsync($"""<get-schema xmlns="{mon.NamespaceName}"><identifier>ietf-ipv6-router-advertisements</identifier></get-schema>""");
+        Assert.StartsWith("submodule ietf-ipv6-router-advertisements", sub.Element(mon + "data")!.Value.TrimStart().Split('\n').First(l => l.StartsWith("submodule", StringComparison.Ordinal)));
+        Assert.Equal("invalid-value", Tag(await c.RpcAsync($"""<get-schema xmlns="{mon.NamespaceName}"><identifier>no-such-module</identifier></get-schema>""")));
+        Assert.Equal("invalid-value", Tag(await c.RpcAsync($"""<get-schema xmlns="{mon.NamespaceName}"><identifier>ietf-interfaces</identifier><format>xsd</format></get-schema>""")));
+    }
 }

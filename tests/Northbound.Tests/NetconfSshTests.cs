@@ -68,6 +68,7 @@ public sealed class NetconfSshTests : IDisposable
         var r = JsonDocument.Parse(byPassword.Out).RootElement;
         Assert.True(r.GetProperty("base11").GetBoolean());
         Assert.True(r.GetProperty("candidate").GetBoolean());
+        Assert.Equal("module ietf-interfaces {", r.GetProperty("schema_head").GetString());
         Assert.Equal(["eth-pw"], r.GetProperty("names").EnumerateArray().Select(e => e.GetString()));
         Assert.Equal("missing-element", r.GetProperty("error_tag").GetString());
         Assert.Equal("/ietf-interfaces:interfaces/interface[name='no-type']/type", r.GetProperty("error_path").GetString());

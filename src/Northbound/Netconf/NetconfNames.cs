@@ -4,6 +4,7 @@ namespace Mgmt.Northbound.Netconf;
 public static class NetconfNames
 {
     public const string BaseNs = "urn:ietf:params:xml:ns:netconf:base:1.0";
+    public const string MonitoringNs = "urn:ietf:params:xml:ns:yang:ietf-netconf-monitoring";
     public const string WithDefaultsNs = "urn:ietf:params:xml:ns:yang:ietf-netconf-with-defaults";
 
     public const string Base10 = "urn:ietf:params:netconf:base:1.0";

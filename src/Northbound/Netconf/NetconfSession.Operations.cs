@@ -21,6 +21,7 @@ internal sealed partial class NetconfSession
             CreateSubscription(op);
             return Ok;
         }
+        if (op.Name == XName.Get("get-schema", NetconfNames.MonitoringNs)) return GetSchema(op);
         if (op.Name.Namespace != Nc) return InvokeModuleRpc(op);
         var ds = server.Datastores;
         // RFC 8341 §3.4.4: the operation itself; kill-session and delete-config are default-deny-all in ietf-netconf.
@@ -95,6 +96,31 @@ internal sealed partial class NetconfSession
         var output = ds.Invoke(Info, request);
         if (!output.HasChildren) return Ok;
         return x => XmlDataWriter.WriteChildren(output, x, new DataWriteOptions(Indent: false));
+    }
+
+    /// <summary>get-schema (RFC 6022 §3.1): the text of a served module or submodule, in YANG.</summary>
+    private Action<XmlWriter> GetSchema(XElement op)
+    {
+        XNamespace ns = NetconfNames.MonitoringNs;
+        if (!server.Datastores.Nacm.MayExec(Info, "ietf-netconf-monitoring", "get-schema"))
+            throw new DataException(new DataError(ErrorTag.AccessDenied, null, $"access denied: {Info.User} may not run get-schema", Type: ErrorType.Protocol));
+        var identifier = op.Element(ns + "identifier")?.Value.Trim()
+            ?? throw RpcErrors.Protocol(ErrorTag.MissingElement, "get-schema needs <identifier>", "identifier");
+        var version = op.Element(ns + "version")?.Value.Trim();
+        var format = op.Element(ns + "format")?.Value.Trim();
+        if (format is not null && format != "yang" && !format.EndsWith(":yang", StringComparison.Ordinal))
+            throw RpcErrors.Protocol(ErrorTag.InvalidValue, $"format {format} is not available (yang is)", "format");
+        var candidates = server.Datastores.Context.Modules
+            .Select(m => (m.Name, m.Revision, m.FilePath))
+            .Concat(server.Datastores.Context.Modules.SelectMany(m => m.Submodules).Select(s => (s.Name, s.Revision, s.FilePath)))
+            .Where(c => c.Name == identifier && (string.IsNullOrEmpty(version) || c.Revision == version) && c.FilePath is not null)
+            .DistinctBy(c => c.FilePath)
+            .ToList();
+        if (candidates.Count == 0) throw RpcErrors.Protocol(ErrorTag.InvalidValue, $"no schema {identifier}{(string.IsNullOrEmpty(version) ? "" : "@" + version)}", "identifier");
+        if (candidates.Count > 1)
+            throw new DataException(new DataError(ErrorTag.OperationFailed, null, $"{identifier} has several revisions; name one in <version>", "data-not-unique", ErrorType.Protocol));
+        var text = File.ReadAllText(candidates[0].FilePath!);
+        return x => x.WriteElementString("data", NetconfNames.MonitoringNs, text);
     }
 
     private void EditConfig(XElement op)

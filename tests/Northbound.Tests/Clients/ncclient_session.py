@@ -18,6 +18,7 @@ with manager.connect(host=host, port=int(port), username=user, hostkey_verify=Fa
     out["session_id"] = m.session_id
     out["base11"] = "urn:ietf:params:netconf:base:1.1" in m.server_capabilities
     out["candidate"] = ":candidate" in m.server_capabilities
+    out["schema_head"] = m.get_schema("ietf-interfaces").data.strip().splitlines()[0]
     m.lock(target="running")
     m.edit_config(target="running", config=f"""
       <config xmlns="urn:ietf:params:xml:ns:netconf:base:1.0">
