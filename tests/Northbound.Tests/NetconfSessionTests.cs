@@ -351,4 +351,28 @@ public sealed class NetconfSessionTests : IDisposable
         Assert.Equal("invalid-value", Tag(await c.RpcAsync($"""<get-schema xmlns="{mon.NamespaceName}"><identifier>no-such-module</identifier></get-schema>""")));
         Assert.Equal("invalid-value", Tag(await c.RpcAsync($"""<get-schema xmlns="{mon.NamespaceName}"><identifier>ietf-interfaces</identifier><format>xsd</format></get-schema>""")));
     }
+
+    private sealed class OperStatus : Mgmt.Datastore.Operational.IStateProvider
+    {
+        public void AddState(Mgmt.Yang.Data.DataRoot operational)
+        {
+            foreach (var list in operational.Children.OfType<Mgmt.Yang.Data.DataInner>().Where(c => c.Name == "interfaces"))
+                foreach (var entry in list.Children.OfType<Mgmt.Yang.Data.DataInner>())
+                    entry.Add(new Mgmt.Yang.Data.DataLeaf(entry.Schema.FindDataChild(entry.Module, "oper-status")!, "up"));
+        }
+    }
+
+    [Fact]
+    public async Task Get_merges_state_from_providers_and_get_config_does_not()
+    {
+        _server.Datastores.AddStateProvider(new OperStatus());
+        await using var c = await NetconfTestClient.ConnectAsync(_server);
+        AssertOk(await c.RpcAsync(EditInterface("eth0")));
+        Assert.Equal("up", (await c.RpcAsync("<get/>")).Descendants(If + "oper-status").Single().Value);
+        Assert.Empty((await c.RpcAsync("<get-config><source><running/></source></get-config>")).Descendants(If + "oper-status"));
+        // Filters apply to state too.
+        var filtered = await c.RpcAsync("""<get><filter type="subtree"><interfaces xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces"><interface><oper-status/></interface></interfaces></filter></get>""");
+        Assert.Equal("up", filtered.Descendants(If + "oper-status").Single().Value);
+        Assert.Empty(filtered.Descendants(If + "type"));
+    }
 }

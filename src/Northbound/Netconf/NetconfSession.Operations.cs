@@ -30,7 +30,7 @@ internal sealed partial class NetconfSession
         switch (op.Name.LocalName)
         {
             case "get":
-                return Data(ds.ReadFor(Info, DatastoreName.Running, t => Select(t, op)), WithDefaults(op));
+                return Data(ds.ReadOperational(Info, t => Select(t, op)), WithDefaults(op));
             case "get-config":
             {
                 var source = Datastore(op, "source");
