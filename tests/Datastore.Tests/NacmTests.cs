@@ -151,4 +151,16 @@ public sealed class NacmTests : IDisposable
         // The admin's rule-list comes first and permits everything.
         Assert.True(ds.Nacm.MayNotify(_admin, "ietf-netconf-notifications", "netconf-config-change"));
     }
+
+    [Fact]
+    public void The_denied_counters_are_state_under_nacm()
+    {
+        var ds = Datastores.Open(Schema.Value, _dir);
+        Assert.Throws<DataException>(() => ds.Edit(_carol, DatastoreName.Running, Doc(Interface("x"))));
+        var state = Xml(ds.ReadOperational(_admin, t => t.DeepClone()));
+        Assert.Contains("<denied-data-writes>1</denied-data-writes>", state);
+        Assert.Contains("<denied-operations>0</denied-operations>", state);
+        // carol cannot read /nacm at all (default-deny-all), counters included.
+        Assert.DoesNotContain("denied-data-writes", Xml(ds.ReadOperational(_carol, t => t.DeepClone())));
+    }
 }

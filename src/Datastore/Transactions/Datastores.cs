@@ -48,6 +48,7 @@ public sealed partial class Datastores
         History = new Mgmt.Datastore.History.CommitHistory(stateDir);
         _commitId = History.NextId() - 1;
         RegisterBuiltinRpcs();
+        AddStateProvider(new NacmState(Nacm));
     }
 
     /// <summary>Access control over every read, write and operation (RFC 8341).</summary>
