@@ -22,6 +22,19 @@ internal sealed partial class NetconfSession
             return Ok;
         }
         if (op.Name == XName.Get("get-schema", NetconfNames.MonitoringNs)) return GetSchema(op);
+        if (op.Name.NamespaceName == NmdaNs)
+        {
+            if (!server.Datastores.Nacm.MayExec(Info, "ietf-netconf-nmda", op.Name.LocalName))
+                throw new DataException(new DataError(ErrorTag.AccessDenied, null, $"access denied: {Info.User} may not run {op.Name.LocalName}", Type: ErrorType.Protocol));
+            switch (op.Name.LocalName)
+            {
+                case "get-data":
+                    return GetData(op);
+                case "edit-data":
+                    EditData(op);
+                    return Ok;
+            }
+        }
         if (op.Name.Namespace != Nc) return InvokeModuleRpc(op);
         var ds = server.Datastores;
         // RFC 8341 §3.4.4: the operation itself; kill-session and delete-config are default-deny-all in ietf-netconf.
@@ -196,8 +209,8 @@ internal sealed partial class NetconfSession
         origin ??= element;
         var copy = ReferenceEquals(element, origin) ? new XElement(element) : element;
         for (var e = origin.Parent; e is not null; e = e.Parent)
-            foreach (var a in e.Attributes().Where(a => a.IsNamespaceDeclaration))
-                if (copy.Attribute(a.Name) is null) copy.SetAttributeValue(a.Name, a.Value);
+            foreach (var a in e.Attributes().Where(a => a.IsNamespaceDeclaration && a.Name.Namespace == XNamespace.Xmlns))
+                if (copy.Attribute(a.Name) is null) copy.SetAttributeValue(a.Name, a.Value); // prefixed only: the copy keeps its own default
         return copy;
     }
 
