@@ -9,9 +9,9 @@ namespace Mgmt.Northbound.Tests;
 /// <summary>RFC 6241 §8.4 confirmed commit over NETCONF sessions: timeout, confirmation, session loss, persist, cancel.</summary>
 public sealed class ConfirmedCommitTests : IDisposable
 {
-    private static readonly Lazy<SchemaContext> Schema = new(() => SchemaContextBuilder.FromDirectory(Mgmt.Tests.Shared.RepoPaths.Yang));
-    private static readonly XNamespace Nc = NetconfNames.BaseNs;
-    private static readonly XNamespace If = "urn:ietf:params:xml:ns:yang:ietf-interfaces";
+    private static readonly Lazy<SchemaContext> Schema = TestWorld.Schema;
+    private static readonly XNamespace Nc = TestWorld.Nc;
+    private static readonly XNamespace If = TestWorld.If;
 
     private readonly string _dir = Directory.CreateTempSubdirectory("confirmed-commit-").FullName;
     private readonly Datastores _ds;
@@ -19,9 +19,7 @@ public sealed class ConfirmedCommitTests : IDisposable
 
     public ConfirmedCommitTests()
     {
-        var users = Mgmt.Datastore.Users.UserStore.Open(_dir); // administrators here; access control has its own tests
-        foreach (var name in new[] { "alice", "bob", "admin" }) users.Add(new Mgmt.Datastore.Users.User(name, ["admin"], null, []));
-        _ds = Datastores.Open(Schema.Value, _dir);
+        _ds = TestWorld.OpenDatastores(_dir, "alice", "bob", "admin");
         _server = new NetconfServer(_ds);
     }
 

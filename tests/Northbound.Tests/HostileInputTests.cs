@@ -13,7 +13,7 @@ namespace Mgmt.Northbound.Tests;
 /// </summary>
 public sealed class HostileInputTests : IDisposable
 {
-    private static readonly Lazy<SchemaContext> Schema = new(() => SchemaContextBuilder.FromDirectory(Mgmt.Tests.Shared.RepoPaths.Yang));
+    private static readonly Lazy<SchemaContext> Schema = TestWorld.Schema;
 
     private readonly string _dir = Directory.CreateTempSubdirectory("hostile-").FullName;
 

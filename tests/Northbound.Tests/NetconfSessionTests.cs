@@ -10,18 +10,16 @@ namespace Mgmt.Northbound.Tests;
 /// <summary>The NETCONF session layer in memory: hello, framing, rpc/rpc-reply, operations, errors, locks.</summary>
 public sealed class NetconfSessionTests : IDisposable
 {
-    private static readonly Lazy<SchemaContext> Schema = new(() => SchemaContextBuilder.FromDirectory(Mgmt.Tests.Shared.RepoPaths.Yang));
-    private static readonly XNamespace Nc = NetconfNames.BaseNs;
-    private static readonly XNamespace If = "urn:ietf:params:xml:ns:yang:ietf-interfaces";
+    private static readonly Lazy<SchemaContext> Schema = TestWorld.Schema;
+    private static readonly XNamespace Nc = TestWorld.Nc;
+    private static readonly XNamespace If = TestWorld.If;
 
     private readonly string _dir = Directory.CreateTempSubdirectory("netconf-test-").FullName;
     private readonly NetconfServer _server;
 
     public NetconfSessionTests()
     {
-        var users = Mgmt.Datastore.Users.UserStore.Open(_dir); // administrators here; access control has its own tests
-        foreach (var name in new[] { "alice", "bob", "admin" }) users.Add(new Mgmt.Datastore.Users.User(name, ["admin"], null, []));
-        _server = new NetconfServer(Datastores.Open(Schema.Value, _dir), new NetconfOptions { MaxMessageBytes = 1 << 20 });
+        _server = new NetconfServer(TestWorld.OpenDatastores(_dir, "alice", "bob", "admin"), new NetconfOptions { MaxMessageBytes = 1 << 20 });
     }
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);

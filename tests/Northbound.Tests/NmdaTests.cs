@@ -9,9 +9,9 @@ namespace Mgmt.Northbound.Tests;
 /// <summary>RFC 8526 get-data and edit-data over NETCONF.</summary>
 public sealed class NmdaTests : IDisposable
 {
-    private static readonly Lazy<SchemaContext> Schema = new(() => SchemaContextBuilder.FromDirectory(Mgmt.Tests.Shared.RepoPaths.Yang));
-    private static readonly XNamespace Nc = NetconfNames.BaseNs;
-    private static readonly XNamespace If = "urn:ietf:params:xml:ns:yang:ietf-interfaces";
+    private static readonly Lazy<SchemaContext> Schema = TestWorld.Schema;
+    private static readonly XNamespace Nc = TestWorld.Nc;
+    private static readonly XNamespace If = TestWorld.If;
     private static readonly XNamespace Nmda = "urn:ietf:params:xml:ns:yang:ietf-netconf-nmda";
     private const string Ds = "xmlns:ds=\"urn:ietf:params:xml:ns:yang:ietf-datastores\"";
 
@@ -20,8 +20,7 @@ public sealed class NmdaTests : IDisposable
 
     public NmdaTests()
     {
-        Mgmt.Datastore.Users.UserStore.Open(_dir).Add(new Mgmt.Datastore.Users.User("admin", ["admin"], null, []));
-        _server = new NetconfServer(Datastores.Open(Schema.Value, _dir));
+        _server = new NetconfServer(TestWorld.OpenDatastores(_dir, "admin"));
         _server.Datastores.AddStateProvider(new UpState());
     }
 

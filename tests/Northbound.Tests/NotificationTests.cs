@@ -9,8 +9,8 @@ namespace Mgmt.Northbound.Tests;
 /// <summary>RFC 5277 subscriptions with RFC 6470 config-change events: live, replayed, interleaved with rpcs.</summary>
 public sealed class NotificationTests : IDisposable
 {
-    private static readonly Lazy<SchemaContext> Schema = new(() => SchemaContextBuilder.FromDirectory(Mgmt.Tests.Shared.RepoPaths.Yang));
-    private static readonly XNamespace Nc = NetconfNames.BaseNs;
+    private static readonly Lazy<SchemaContext> Schema = TestWorld.Schema;
+    private static readonly XNamespace Nc = TestWorld.Nc;
     private static readonly XNamespace Notif = "urn:ietf:params:xml:ns:netconf:notification:1.0";
     private static readonly XNamespace Ncn = "urn:ietf:params:xml:ns:yang:ietf-netconf-notifications";
 
@@ -19,9 +19,7 @@ public sealed class NotificationTests : IDisposable
 
     public NotificationTests()
     {
-        var users = Mgmt.Datastore.Users.UserStore.Open(_dir);
-        foreach (var n in new[] { "alice", "bob" }) users.Add(new Mgmt.Datastore.Users.User(n, ["admin"], null, []));
-        _server = new NetconfServer(Datastores.Open(Schema.Value, _dir));
+        _server = new NetconfServer(TestWorld.OpenDatastores(_dir, "alice", "bob"));
     }
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
