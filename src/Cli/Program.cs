@@ -49,6 +49,7 @@ public static class Program
 
               yang check -p DIR [-p DIR ...] FILE...
               yang tree  -p DIR [-p DIR ...] FILE...
+              yang yin   -p DIR [-p DIR ...] FILE...      (RFC 7950 §13 YIN)
               yang validate -p DIR --schema FILE... [--type config|data] DOC
               yang convert  -p DIR --schema FILE... --to json|xml DOC
             """);

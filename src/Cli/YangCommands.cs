@@ -28,6 +28,10 @@ internal static class YangCommands
                 if (!Compile(a, a.Positionals, io, out var modules, out _, keepStatements: true)) return 1;
                 foreach (var m in modules) TreePrinter.Print(m, io.Out);
                 return 0;
+            case "yin":
+                if (!Compile(a, a.Positionals, io, out var yinModules, out _, keepStatements: true)) return 1;
+                foreach (var m in yinModules) YinPrinter.Print(m, io.Out);
+                return 0;
             default:
                 throw new UsageException($"yang: unknown command {args[0]}");
         }

@@ -154,4 +154,27 @@ public sealed class CliProcessTests : IDisposable
         Assert.Equal("~ /ietf-interfaces:interfaces/interface[name='eth0']/ietf-ip:ipv4/mtu: 1500 -> 9000", diff.Out.Trim());
         Assert.Equal(1, Mgmt($"config diff 999999 --state-dir \"{_dir}\"").Code);
     }
+
+    [Fact]
+    public void Yang_yin_prints_YIN_that_yanglint_reads_as_the_same_module()
+    {
+        Assert.SkipUnless(File.Exists("/usr/bin/yanglint"), "needs yanglint (libyang-tools)");
+        var yang = global::Mgmt.Tests.Shared.RepoPaths.Yang;
+        var module = Path.Combine(yang, "ietf-interfaces@2018-02-20.yang");
+        var yin = Mgmt($"yang yin -p \"{yang}\" \"{module}\"");
+        Assert.True(yin.Code == 0, yin.Err);
+        var yinFile = Path.Combine(_dir, "ietf-interfaces@2018-02-20.yin");
+        File.WriteAllText(yinFile, yin.Out);
+        static string Tree(string file, string dir)
+        {
+            var psi = new ProcessStartInfo("yanglint", $"-f tree -p \"{dir}\" \"{file}\"") { RedirectStandardOutput = true, RedirectStandardError = true };
+            using var p = Process.Start(psi)!;
+            var o = p.StandardOutput.ReadToEnd();
+            p.WaitForExit();
+            return o;
+        }
+        var expected = Tree(module, yang);
+        Assert.Contains("+--rw interfaces", expected);
+        Assert.Equal(expected, Tree(yinFile, yang));
+    }
 }
