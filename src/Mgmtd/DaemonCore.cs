@@ -11,6 +11,10 @@ public sealed class DaemonCore
 {
     private SchemaContext? _context;
     private Datastores? _datastores;
+    private Northbound.Netconf.NetconfServer? _netconf;
+
+    /// <summary>The one NETCONF server every transport hands its sessions to (so kill-session and monitoring see all).</summary>
+    public Northbound.Netconf.NetconfServer Netconf => _netconf ?? throw new InvalidOperationException("the datastores are not open yet");
 
     public SchemaContext Context => _context ?? throw new InvalidOperationException("the schema is not compiled yet");
 
@@ -20,5 +24,6 @@ public sealed class DaemonCore
     {
         _context = context;
         _datastores = datastores;
+        _netconf = new Northbound.Netconf.NetconfServer(datastores, new Northbound.Netconf.NetconfOptions());
     }
 }

@@ -16,11 +16,8 @@ namespace Mgmt.Mgmtd;
 internal sealed class NetconfSocketService(DaemonCore core, UserStore users, IOptions<MgmtdOptions> options, ILogger<NetconfSocketService> log)
     : BackgroundService
 {
-    private NetconfServer? _server;
     private Socket? _listener;
     private string? _path;
-
-    public NetconfServer Server => _server ?? throw new InvalidOperationException("the NETCONF server is not started");
 
     /// <summary>Binds before the daemon reports ready, so that "ready" means connectable.</summary>
     public override Task StartAsync(CancellationToken cancellationToken)
@@ -28,7 +25,6 @@ internal sealed class NetconfSocketService(DaemonCore core, UserStore users, IOp
         _path = options.Value.ResolveNetconfSocket();
         if (_path is not null)
         {
-            _server = new NetconfServer(core.Datastores, new NetconfOptions());
             if (File.Exists(_path)) File.Delete(_path);
             _listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
             _listener.Bind(new UnixDomainSocketEndPoint(_path));
@@ -80,7 +76,7 @@ internal sealed class NetconfSocketService(DaemonCore core, UserStore users, IOp
                 return;
             }
             log.LogInformation("NETCONF session for {User}{Recovery} (uid {Uid})", who.User, who.IsRecovery ? " (recovery)" : "", peer.Uid);
-            await Server.RunSessionAsync(stream, who.User, who.IsRecovery, ct);
+            await core.Netconf.RunSessionAsync(stream, who.User, who.IsRecovery, ct, "netconf-ssh");
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
         {

@@ -22,7 +22,6 @@ internal sealed class NetconfTlsService(DaemonCore core, UserStore users, IOptio
 {
     private TcpListener? _listener;
     private X509Certificate2? _serverCert;
-    private NetconfServer? _server;
 
     public override Task StartAsync(CancellationToken cancellationToken)
     {
@@ -35,7 +34,6 @@ internal sealed class NetconfTlsService(DaemonCore core, UserStore users, IOptio
             return Task.CompletedTask;
         }
         _serverCert = TlsCertificates.LoadOrCreateServer(TlsDir, o.TlsCert, o.TlsKey);
-        _server = new NetconfServer(core.Datastores, new NetconfOptions());
         _listener = new TcpListener(address, port);
         _listener.Start(64);
         log.LogInformation("NETCONF over TLS on {Endpoint} (server certificate {Subject})", _listener.LocalEndpoint, _serverCert.Subject);
@@ -87,7 +85,7 @@ internal sealed class NetconfTlsService(DaemonCore core, UserStore users, IOptio
                 return;
             }
             log.LogInformation("NETCONF over TLS session for {User} ({Subject})", user, chain[0].Subject);
-            await _server!.RunSessionAsync(ssl, user, false, ct);
+            await core.Netconf.RunSessionAsync(ssl, user, false, ct, "netconf-tls", (client.Client.RemoteEndPoint as IPEndPoint)?.Address.ToString());
         }
         catch (Exception e) when (e is IOException or System.Security.Authentication.AuthenticationException or OperationCanceledException or SocketException)
         {

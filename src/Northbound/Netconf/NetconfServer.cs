@@ -25,23 +25,39 @@ public sealed record NetconfOptions
 /// each authenticated connection to <see cref="RunSessionAsync"/>. Sessions share the datastores, so an
 /// edit-config here is the same transaction as a RESTCONF PATCH or a gNMI Set.
 /// </summary>
-public sealed class NetconfServer(Datastores datastores, NetconfOptions? options = null)
+public sealed class NetconfServer
 {
     private readonly ConcurrentDictionary<long, NetconfSession> _sessions = new();
 
-    public Datastores Datastores { get; } = datastores;
+    public NetconfServer(Datastores datastores, NetconfOptions? options = null)
+    {
+        Datastores = datastores;
+        Options = options ?? new NetconfOptions();
+        Capabilities = [.. BaseCapabilities, .. ModuleCapabilities(datastores)];
+        datastores.AddStateProvider(new NetconfMonitoringState(this));
+    }
 
-    public NetconfOptions Options { get; } = options ?? new NetconfOptions();
+    /// <summary>Server-wide counters of ietf-netconf-monitoring's statistics (RFC 6022 §2.1.4).</summary>
+    internal NetconfCounters Counters { get; } = new();
+
+    public DateTimeOffset StartTime { get; } = DateTimeOffset.UtcNow;
+
+    internal ICollection<NetconfSession> Sessions => _sessions.Values;
+
+    public Datastores Datastores { get; }
+
+    public NetconfOptions Options { get; }
 
     public int SessionCount => _sessions.Count;
 
     /// <summary>Capabilities announced in the server hello (RFC 6241 §8).</summary>
-    public IReadOnlyList<string> Capabilities { get; } =
+    public IReadOnlyList<string> Capabilities { get; }
+
+    private static readonly string[] BaseCapabilities =
     [
         NetconfNames.Base10, NetconfNames.Base11, NetconfNames.WritableRunning, NetconfNames.Candidate, NetconfNames.ConfirmedCommit11,
         NetconfNames.RollbackOnError, NetconfNames.Validate11, NetconfNames.Startup, NetconfNames.XPath, NetconfNames.WithDefaults,
         NetconfNames.Notification, NetconfNames.Interleave,
-        .. ModuleCapabilities(datastores),
     ];
 
     private static IEnumerable<string> ModuleCapabilities(Datastores ds) =>
@@ -54,14 +70,18 @@ public sealed class NetconfServer(Datastores datastores, NetconfOptions? options
     /// <param name="user">The authenticated Mgmt user.</param>
     /// <param name="isRecovery">The RFC 8341 recovery session (the daemon's own account on the local socket).</param>
     /// <param name="ct">Server shutdown.</param>
-    public async Task RunSessionAsync(Stream stream, string user, bool isRecovery, CancellationToken ct)
+    /// <param name="transport">The ietf-netconf-monitoring transport identity (netconf-ssh, netconf-tls).</param>
+    /// <param name="sourceHost">The peer's address when known.</param>
+    public async Task RunSessionAsync(Stream stream, string user, bool isRecovery, CancellationToken ct, string transport = "netconf-ssh", string? sourceHost = null)
     {
-        var session = new NetconfSession(this, stream, new Session(Session.NextId(), user, "netconf", isRecovery));
+        var session = new NetconfSession(this, stream, new Session(Session.NextId(), user, "netconf", isRecovery)) { Transport = transport, SourceHost = sourceHost };
         if (_sessions.Count >= Options.MaxSessions)
         {
+            Counters.Dropped();
             await stream.DisposeAsync();
             return;
         }
+        Counters.SessionStarted();
         _sessions[session.Info.Id] = session;
         try
         {
@@ -78,6 +98,7 @@ public sealed class NetconfServer(Datastores datastores, NetconfOptions? options
     {
         if (!_sessions.TryGetValue(sessionId, out var s)) return false;
         s.Kill();
+        Counters.Dropped();
         Datastores.SessionEnded(sessionId);
         return true;
     }

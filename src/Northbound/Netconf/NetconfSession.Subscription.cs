@@ -75,6 +75,7 @@ internal sealed partial class NetconfSession
             if (!wanted.Contains(XName.Get(name, ns)) && !wanted.Contains(XName.Get(name, NetconfNames.BaseNs)) && !wanted.Contains(XName.Get(name))) return;
         }
         await SendAsync(NetconfNotifications.Render(e, server.Datastores.Context), ct);
+        Count(c => c.Notification());
     }
 
     private static DateTimeOffset? Time(XElement? e, string name)

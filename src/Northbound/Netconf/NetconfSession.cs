@@ -36,6 +36,21 @@ internal sealed partial class NetconfSession(NetconfServer server, Stream stream
 
     public Session Info { get; } = info;
 
+    /// <summary>The ietf-netconf-monitoring transport identity name.</summary>
+    public string Transport { get; init; } = "netconf-ssh";
+
+    public string? SourceHost { get; init; }
+
+    public DateTimeOffset LoginTime { get; } = DateTimeOffset.UtcNow;
+
+    public NetconfCounters Counters { get; } = new();
+
+    private void Count(Action<NetconfCounters> counter)
+    {
+        counter(Counters);
+        counter(server.Counters);
+    }
+
     public void Kill() => _killed.Cancel();
 
     public async Task RunAsync(CancellationToken ct)
@@ -107,14 +122,20 @@ internal sealed partial class NetconfSession(NetconfServer server, Stream stream
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(server.Options.HelloTimeout);
         var message = await _framer.ReadAsync(timeout.Token);
-        if (message is null || !TryParse(message, out var doc)) return false;
+        if (message is null || !TryParse(message, out var doc)) return BadHello();
         var hello = doc.Root!;
         XNamespace nc = NetconfNames.BaseNs;
-        if (hello.Name != nc + "hello" || hello.Element(nc + "session-id") is not null) return false;
+        if (hello.Name != nc + "hello" || hello.Element(nc + "session-id") is not null) return BadHello();
         var caps = hello.Element(nc + "capabilities")?.Elements(nc + "capability").Select(c => c.Value.Trim()).ToHashSet() ?? [];
         if (caps.Contains(NetconfNames.Base11)) _framer.Chunked = true;
-        else if (!caps.Contains(NetconfNames.Base10)) return false;
+        else if (!caps.Contains(NetconfNames.Base10)) return BadHello();
         return true;
+
+        bool BadHello()
+        {
+            server.Counters.BadHello();
+            return false;
+        }
     }
 
     private static bool TryParse(byte[] message, out XDocument doc)
@@ -161,6 +182,16 @@ internal sealed partial class NetconfSession(NetconfServer server, Stream stream
     /// <summary>Answers one message; errors become rpc-errors, never exceptions.</summary>
     private byte[] Handle(byte[] message)
     {
+        var reply = HandleMessage(message, out var accepted, out var failed);
+        Count(accepted ? c => c.Rpc() : c => c.BadRpc());
+        if (failed) Count(c => c.RpcError());
+        return reply;
+    }
+
+    private byte[] HandleMessage(byte[] message, out bool accepted, out bool failed)
+    {
+        accepted = false;
+        failed = true;
         if (!TryParse(message, out var doc))
             return Reply(null, x => RpcErrors.Write(x, [new DataError(ErrorTag.MalformedMessage, null, "the message is not well-formed XML (or holds a DTD, or nests too deeply)", Type: ErrorType.Rpc)]));
         var rpc = doc.Root!;
@@ -173,9 +204,11 @@ internal sealed partial class NetconfSession(NetconfServer server, Stream stream
         if (operations.Count != 1)
             return Reply(rpc, x => RpcErrors.Write(x, [new DataError(operations.Count == 0 ? ErrorTag.MissingElement : ErrorTag.BadElement, null,
                 "an rpc holds exactly one operation", Type: ErrorType.Rpc, BadElement: "rpc")]));
+        accepted = true;
         try
         {
             var body = Dispatch(operations[0]);
+            failed = false;
             return Reply(rpc, body);
         }
         catch (DataException e)
