@@ -17,9 +17,10 @@ public sealed class MonitoringTests : IDisposable
         var b = new SchemaContextBuilder().AddSearchPath(RepoPaths.Yang);
         foreach (var f in Directory.GetFiles(RepoPaths.Yang, "*.yang").Where(f => !File.ReadAllText(f).TrimStart().StartsWith("submodule", StringComparison.Ordinal)))
             b.LoadFile(f);
-        // The module: ours once yang/ has it, otherwise the published one.
-        if (!File.Exists(Path.Combine(RepoPaths.Yang, "ietf-netconf-monitoring@2010-10-04.yang")))
-            b.LoadFile(Path.Combine(RepoPaths.Root, "..", "shared", "yang-corpus", "ietf-netconf-monitoring@2010-10-04.yang"));
+        // The modules: ours once yang/ has them, otherwise the published ones.
+        foreach (var m in new[] { "ietf-netconf-monitoring@2010-10-04", "ietf-yang-library@2019-01-04", "ietf-datastores@2018-02-14" })
+            if (!File.Exists(Path.Combine(RepoPaths.Yang, m + ".yang")))
+                b.LoadFile(Path.Combine(RepoPaths.Root, "..", "shared", "yang-corpus", m + ".yang"));
         return b.Build();
     });
 
@@ -66,5 +67,23 @@ public sealed class MonitoringTests : IDisposable
         Assert.Equal("2", stats.Element(Mon + "in-sessions")!.Value);
         Assert.True(int.Parse(stats.Element(Mon + "in-rpcs")!.Value, System.Globalization.CultureInfo.InvariantCulture) >= 1); // the lock (this get counts once answered)
         Assert.Equal("1", stats.Element(Mon + "out-rpc-errors")!.Value);
+    }
+
+    [Fact]
+    public async Task The_yang_library_lists_the_served_modules_and_its_content_id_is_in_the_capability()
+    {
+        await using var c = await NetconfTestClient.ConnectAsync(_server, "alice");
+        XNamespace yl = "urn:ietf:params:xml:ns:yang:ietf-yang-library";
+        var library = (await c.RpcAsync("""<get><filter type="subtree"><yang-library xmlns="urn:ietf:params:xml:ns:yang:ietf-yang-library"/></filter></get>"""))
+            .Descendants(yl + "yang-library").Single();
+        var contentId = library.Element(yl + "content-id")!.Value;
+        Assert.Contains($"urn:ietf:params:netconf:capability:yang-library:1.1?revision=2019-01-04&content-id={contentId}",
+            c.ServerHello.Root!.Descendants(Nc + "capability").Select(e => e.Value));
+        var interfaces = library.Descendants(yl + "module").Single(m => m.Element(yl + "name")!.Value == "ietf-interfaces");
+        Assert.Equal("2018-02-20", interfaces.Element(yl + "revision")!.Value);
+        Assert.Contains("if-mib", interfaces.Elements(yl + "feature").Select(f => f.Value));
+        var routing = library.Descendants(yl + "module").Single(m => m.Element(yl + "name")!.Value == "ietf-ipv6-unicast-routing");
+        Assert.Equal("ietf-ipv6-router-advertisements", routing.Element(yl + "submodule")!.Element(yl + "name")!.Value);
+        Assert.Equal(5, library.Elements(yl + "datastore").Count());
     }
 }

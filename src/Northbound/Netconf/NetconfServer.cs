@@ -33,8 +33,9 @@ public sealed class NetconfServer
     {
         Datastores = datastores;
         Options = options ?? new NetconfOptions();
-        Capabilities = [.. BaseCapabilities, .. ModuleCapabilities(datastores)];
+        Capabilities = [.. BaseCapabilities, YangLibraryState.Capability(datastores.Context), .. ModuleCapabilities(datastores)];
         datastores.AddStateProvider(new NetconfMonitoringState(this));
+        datastores.AddStateProvider(new YangLibraryState());
     }
 
     /// <summary>Server-wide counters of ietf-netconf-monitoring's statistics (RFC 6022 §2.1.4).</summary>
