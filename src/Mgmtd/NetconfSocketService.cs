@@ -67,8 +67,8 @@ internal sealed class NetconfSocketService(DaemonCore core, UserStore users, IOp
             var peer = PeerCredentials.Of(socket);
             using var headerTimeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
             headerTimeout.CancelAfter(TimeSpan.FromSeconds(10));
-            var claimed = await ForwarderHeader.ReadAsync(stream, headerTimeout.Token);
-            var who = claimed is null ? null : auth.Identify(peer, claimed);
+            var (absent, claimed) = await ForwarderHeader.ReadAsync(stream, TimeSpan.FromSeconds(1), headerTimeout.Token);
+            var who = absent ? auth.Identify(peer, null) : claimed is null ? null : auth.Identify(peer, claimed);
             if (who is null)
             {
                 log.LogWarning("NETCONF socket: refused uid {Uid} (pid {Pid}) claiming {User}", peer.Uid, peer.Pid, claimed ?? "(no header)");

@@ -75,4 +75,14 @@ public sealed class NetconfForwarderTests : IDisposable
         Assert.Equal("", hello);
         Assert.True(d.WaitForOutput("refused uid"), d.Out);
     }
+
+    [Fact]
+    public async Task A_plain_NETCONF_client_on_the_socket_needs_no_header()
+    {
+        using var d = StartDaemon();
+        await using var c = await NetconfTestClient.ConnectSocketAsync(Socket, header: false);
+        Assert.True(c.SessionId > 0);
+        Assert.NotNull((await c.RpcAsync("<get-config><source><running/></source></get-config>")).Element(Nc + "data"));
+        Assert.True(d.WaitForOutput("(recovery)"), d.Out);
+    }
 }

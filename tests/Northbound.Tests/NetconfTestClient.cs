@@ -42,12 +42,12 @@ internal sealed class NetconfTestClient : IAsyncDisposable
     }
 
     /// <summary>Connects to a daemon's NETCONF socket directly (as the daemon's own account: a recovery session).</summary>
-    public static async Task<NetconfTestClient> ConnectSocketAsync(string socketPath)
+    public static async Task<NetconfTestClient> ConnectSocketAsync(string socketPath, bool header = true)
     {
         var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
         await socket.ConnectAsync(new System.Net.Sockets.UnixDomainSocketEndPoint(socketPath));
         var stream = new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
-        await stream.WriteAsync(Mgmt.Northbound.Netconf.Transport.ForwarderHeader.Encode(null));
+        if (header) await stream.WriteAsync(Mgmt.Northbound.Netconf.Transport.ForwarderHeader.Encode(null));
         var c = new NetconfTestClient(stream, Task.CompletedTask);
         var hello = await c.ReceiveRawAsync() ?? throw new InvalidOperationException("no hello from the server");
         c.ServerHello = XDocument.Parse(Encoding.UTF8.GetString(hello));
