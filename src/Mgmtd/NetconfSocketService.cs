@@ -67,7 +67,7 @@ internal sealed class NetconfSocketService(DaemonCore core, UserStore users, IOp
             var peer = PeerCredentials.Of(socket);
             using var headerTimeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
             headerTimeout.CancelAfter(TimeSpan.FromSeconds(10));
-            var (absent, claimed) = await ForwarderHeader.ReadAsync(stream, TimeSpan.FromSeconds(1), headerTimeout.Token);
+            var (absent, claimed, consumed) = await ForwarderHeader.ReadAsync(stream, TimeSpan.FromSeconds(1), headerTimeout.Token);
             var who = absent ? auth.Identify(peer, null) : claimed is null ? null : auth.Identify(peer, claimed);
             if (who is null)
             {
@@ -76,7 +76,7 @@ internal sealed class NetconfSocketService(DaemonCore core, UserStore users, IOp
                 return;
             }
             log.LogInformation("NETCONF session for {User}{Recovery} (uid {Uid})", who.User, who.IsRecovery ? " (recovery)" : "", peer.Uid);
-            await core.Netconf.RunSessionAsync(stream, who.User, who.IsRecovery, ct, "netconf-ssh");
+            await core.Netconf.RunSessionAsync(consumed.Length > 0 ? new PrefixedStream(consumed, stream) : stream, who.User, who.IsRecovery, ct, "netconf-ssh");
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
         {
