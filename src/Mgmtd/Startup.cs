@@ -42,7 +42,7 @@ internal static class Startup
         try
         {
             var ds = Datastores.Open(context, stateDir);
-            var nodes = ds.Read(DatastoreName.Running, t => t.ChildCount);
+            var nodes = ds.Read(DatastoreName.Running, t => t.Children.Count(c => !DefaultsOnly(c)));
             log.LogInformation("Running configuration loaded: {TopLevelNodes} top-level node(s)", nodes);
             return ds;
         }
@@ -53,6 +53,10 @@ internal static class Startup
             return null;
         }
     }
+
+    /// <summary>A node that holds nothing but schema defaults (e.g. /nacm before anyone configured it).</summary>
+    private static bool DefaultsOnly(Mgmt.Yang.Data.DataNode n) =>
+        n.IsDefault || n is Mgmt.Yang.Data.DataInner i && i.Schema is Mgmt.Yang.Schema.ContainerSchema { IsPresence: false } && i.Children.All(DefaultsOnly);
 
     /// <summary>
     /// On first start (empty user store) creates user admin in group admin with the password from

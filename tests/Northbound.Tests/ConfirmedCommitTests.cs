@@ -36,7 +36,7 @@ public sealed class ConfirmedCommitTests : IDisposable
     private static string Tag(XElement reply) => reply.Element(Nc + "rpc-error")!.Element(Nc + "error-tag")!.Value;
 
     private string[] Running() => _ds.Read(Mgmt.Datastore.DatastoreName.Running, t =>
-        t.Children.SelectMany(c => c is Mgmt.Yang.Data.DataInner i ? i.Children.OfType<Mgmt.Yang.Data.DataInner>() : [])
+        t.Children.Where(c => c.Name == "interfaces").SelectMany(c => c is Mgmt.Yang.Data.DataInner i ? i.Children.OfType<Mgmt.Yang.Data.DataInner>() : [])
             .Select(e => e.LeafValue("name")!).Order().ToArray());
 
     private static async Task Eventually(Func<bool> condition)

@@ -57,6 +57,9 @@ public sealed class CommitHistory(string stateDir, int keep = 50)
         }
     }
 
+    /// <summary>True when some kept commit has a snapshot to rebuild configurations from.</summary>
+    public bool HasSnapshot => Directory.Exists(Dir) && Directory.EnumerateFiles(Dir, "*.config.json").Any();
+
     /// <summary>Kept commits, oldest first.</summary>
     public IReadOnlyList<CommitRecord> List()
     {

@@ -51,9 +51,12 @@ public sealed class ConfigFile
     /// the changes have that form; otherwise a snapshot of <paramref name="config"/>. Returns the journal
     /// record written, or null for a snapshot.
     /// </summary>
-    public byte[]? Commit(DataRoot config, IReadOnlyList<DataChange> changes)
+    /// <param name="config">The configuration after the commit.</param>
+    /// <param name="changes">What the commit changed.</param>
+    /// <param name="snapshot">Write a snapshot whatever the size (e.g. when the history needs a base to rebuild from).</param>
+    public byte[]? Commit(DataRoot config, IReadOnlyList<DataChange> changes, bool snapshot = false)
     {
-        if (_journal is not null && _snapshotHash.Length > 0 && _journal.Length < JournalLimit
+        if (!snapshot && _journal is not null && _snapshotHash.Length > 0 && _journal.Length < JournalLimit
             && ChangeDocument.Build(config.Context, changes) is { } doc)
         {
             var record = System.Text.Encoding.UTF8.GetBytes(XmlDataWriter.ToString(doc, new DataWriteOptions(Indent: false) { Marks = doc.Edit }));

@@ -327,7 +327,8 @@ public sealed partial class Datastores
             }
             try
             {
-                journalRecord = _runningFile.Commit(Running.Tree, applied.Changes);
+                // The first commit the history keeps is a snapshot, so that every kept configuration can be rebuilt.
+                journalRecord = _runningFile.Commit(Running.Tree, applied.Changes, snapshot: !History.HasSnapshot);
             }
             catch (IOException io)
             {

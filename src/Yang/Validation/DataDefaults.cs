@@ -12,7 +12,14 @@ public static class DataDefaults
 {
     /// <param name="tree">The tree to complete.</param>
     /// <param name="configOnly">A configuration: no state (config false) node is added, even one whose type has a default.</param>
-    public static void Add(DataRoot tree, bool configOnly = false) => AddInto(tree, tree.Schema, configOnly);
+    public static void Add(DataRoot tree, bool configOnly = false)
+    {
+        // An rpc/action request: defaults inside its input only, none at the top of the data tree.
+        if (tree.ChildCount == 1 && tree.Children[0] is DataInner { Schema: OperationSchema op } operation)
+            AddInto(operation, op.Input, false);
+        else
+            AddInto(tree, tree.Schema, configOnly);
+    }
 
     /// <summary>Removes every node that only exists because of a default.</summary>
     public static void Remove(DataInner tree)

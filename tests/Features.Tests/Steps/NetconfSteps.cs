@@ -65,7 +65,7 @@ public sealed class NetconfSteps(ScenarioContext ctx) : IAsyncDisposable
     {
         var ds = Server.Datastores;
         Assert.True(Mgmt.Datastore.DatastoreNames.TryParse(datastore, out var name), datastore);
-        var actual = ds.Read(name, t => t.Children.SelectMany(c => c is Mgmt.Yang.Data.DataInner i ? i.Children.OfType<Mgmt.Yang.Data.DataInner>() : [])
+        var actual = ds.Read(name, t => t.Children.Where(c => c.Name == "interfaces").SelectMany(c => c is Mgmt.Yang.Data.DataInner i ? i.Children.OfType<Mgmt.Yang.Data.DataInner>() : [])
             .Select(e => e.LeafValue("name")!).Order().ToArray());
         var expected = names.Length == 0 ? [] : names.Split(',', StringSplitOptions.TrimEntries).Order().ToArray();
         Assert.Equal(expected, actual);
