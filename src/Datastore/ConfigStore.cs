@@ -16,6 +16,12 @@ public sealed class ConfigStore(DatastoreName name, DataRoot tree)
     /// <summary>The live tree: only touch it inside <see cref="Read{T}"/> or while holding the write lock.</summary>
     internal DataRoot Tree { get; set; } = tree;
 
+    /// <summary>
+    /// True while <see cref="Tree"/> is known to be valid as a whole (it passed validation and only validated
+    /// edits followed): an edit is then validated by what it touches only.
+    /// </summary>
+    internal bool Valid { get; set; }
+
     /// <summary>Runs <paramref name="reader"/> on a consistent tree (no commit runs meanwhile); it must not keep references.</summary>
     public T Read<T>(Func<DataRoot, T> reader)
     {

@@ -189,6 +189,40 @@ public sealed class DatastoresTests : IDisposable
     }
 
     [Fact]
+    public void A_candidate_left_invalid_by_test_option_set_is_validated_whole_by_the_next_checked_edit()
+    {
+        var ds = Open();
+        ds.Edit(_alice, DatastoreName.Candidate, EditDoc("""
+            <interfaces xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces"><interface><name>half</name></interface></interfaces>
+            """), test: TestOption.Set);
+        // This edit is fine by itself; the candidate as a whole is not.
+        var e = Assert.Throws<DataException>(() => ds.Edit(_alice, DatastoreName.Candidate, EditDoc(Interface("eth0"))));
+        Assert.Contains(e.Errors, x => x.Path == "/ietf-interfaces:interfaces/interface[name='half']/type");
+        Assert.Equal(["half"], Names(ds, DatastoreName.Candidate));
+    }
+
+    [Fact]
+    public void A_refused_edit_that_deleted_a_leaf_with_a_default_leaves_the_explicit_value_alone()
+    {
+        var ds = Open();
+        ds.Edit(_alice, DatastoreName.Running, EditDoc("""
+            <interfaces xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces" xmlns:ianaift="urn:ietf:params:xml:ns:yang:iana-if-type">
+              <interface><name>eth0</name><type>ianaift:ethernetCsmacd</type><enabled>false</enabled></interface>
+            </interfaces>
+            """));
+        var before = Xml(ds, DatastoreName.Running);
+        // Deleting enabled brings back its default (true); the second entry lacks its type, so all is undone.
+        Assert.Throws<DataException>(() => ds.Edit(_alice, DatastoreName.Running, EditDoc("""
+            <interfaces xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces" xmlns:nc="urn:ietf:params:xml:ns:netconf:base:1.0">
+              <interface><name>eth0</name><enabled nc:operation="delete"/></interface>
+              <interface><name>eth1</name></interface>
+            </interfaces>
+            """)));
+        Assert.Equal(before, Xml(ds, DatastoreName.Running));
+        Assert.Single(ds.Read(DatastoreName.Running, t => ((DataInner)((DataInner)t.Children.Single(c => c.Name == "interfaces")).Children[0]).Children.Where(c => c.Name == "enabled").ToList()));
+    }
+
+    [Fact]
     public void Test_only_validates_without_changing_anything()
     {
         var ds = Open();

@@ -84,6 +84,7 @@ public sealed partial class Datastores
         var startup = startupFile.Exists ? startupFile.Load(context) : null;
         var running = runningFile.Exists ? runningFile.Load(context) : startup?.DeepClone() ?? InitialRunning(context);
         var ds = new Datastores(context, stateDir, runningFile, running, startup);
+        ds.Running.Valid = runningFile.Exists; // loading validated it
         if (!runningFile.Exists && running.HasChildren) runningFile.Save(running);
         return ds;
     }
@@ -222,6 +223,7 @@ public sealed partial class Datastores
             Transaction(session, DatastoreName.Running, store => ReplaceAll(store, candidate), TestOption.TestThenSet, comment);
             _candidateFollowsRunning = true;
             Candidate.Tree = new DataRoot(Context);
+            Candidate.Valid = false;
         }
     }
 
@@ -232,7 +234,11 @@ public sealed partial class Datastores
         {
             Locks.CheckWritable(DatastoreName.Candidate, session);
             _candidateFollowsRunning = true;
-            using (Candidate.Write()) Candidate.Tree = new DataRoot(Context);
+            using (Candidate.Write())
+            {
+                Candidate.Tree = new DataRoot(Context);
+                Candidate.Valid = false;
+            }
         }
     }
 
@@ -262,7 +268,11 @@ public sealed partial class Datastores
             if (session.Id != Session.Daemon.Id) Locks.CheckWritable(target, session);
             if (target == DatastoreName.Candidate && _candidateFollowsRunning && test != TestOption.TestOnly)
             {
-                using (Candidate.Write()) Candidate.Tree = Running.Snapshot();
+                using (Candidate.Write())
+                {
+                    Candidate.Tree = Running.Snapshot();
+                    Candidate.Valid = Running.Valid;
+                }
                 _candidateFollowsRunning = false;
             }
             var store = target switch
@@ -279,12 +289,17 @@ public sealed partial class Datastores
                     if (Nacm.CheckWrite(session, applied.Changes) is { } denied) throw new DataException(denied);
                     if (test != TestOption.Set || target != DatastoreName.Candidate)
                     {
-                        var errors = Validate(store.Tree);
+                        var errors = applied.Edit is { } edit
+                            ? DataValidator.ValidateEdit(store.Tree, edit, new ValidationOptions(ConfigOnly: true), treeWasValid: store.Valid)
+                            : Validate(store.Tree);
                         if (errors.Count > 0) throw new DataException(errors);
                     }
+                    // Valid as a whole from now on, unless the candidate took an edit without validation.
+                    var validNow = test != TestOption.Set || target != DatastoreName.Candidate || (store.Valid && applied.Changes.Count == 0);
                     if (test == TestOption.TestOnly || applied.Changes.Count == 0)
                     {
                         if (test == TestOption.TestOnly) applied.Undo();
+                        else store.Valid = validNow;
                         return;
                     }
                     switch (target)
@@ -296,6 +311,7 @@ public sealed partial class Datastores
                             Save(_startupFile, store.Tree);
                             break;
                     }
+                    store.Valid = validNow;
                 }
                 catch
                 {
@@ -393,16 +409,26 @@ public sealed partial class Datastores
         var old = store.Tree;
         var replacement = source.DeepClone();
         var changes = DataDiff.Compute(old, replacement);
+        var wasValid = store.Valid;
         store.Tree = replacement;
-        return new Applied(changes, () => store.Tree = old);
+        store.Valid = false;
+        return new Applied(changes, () =>
+        {
+            store.Tree = old;
+            store.Valid = wasValid;
+        });
     }
 
     private static Applied ApplyEdit(ConfigStore store, DataRoot edit, EditOperation defaultOperation)
     {
         var applied = DataEditor.ApplyUndoable(store.Tree, edit, defaultOperation);
-        return new Applied(applied.Changes, applied.Undo);
+        return new Applied(applied.Changes, applied.Undo) { Edit = applied };
     }
 
     /// <summary>A change made to a store's tree, not yet kept: what it changed and how to take it back.</summary>
-    private sealed record Applied(IReadOnlyList<DataChange> Changes, Action Undo);
+    private sealed record Applied(IReadOnlyList<DataChange> Changes, Action Undo)
+    {
+        /// <summary>The edit, when the change is one (validated by what it touches); null for a whole replacement.</summary>
+        public DataEditor.AppliedEdit? Edit { get; init; }
+    }
 }

@@ -46,6 +46,9 @@ public static class DataEditor
 
         /// <summary>Restores the tree as it was before the edit. Once only.</summary>
         public void Undo() => _log.Rollback();
+
+        /// <summary>A node added after the edit that is not a change of its own (a default): <see cref="Undo"/> removes it too.</summary>
+        internal void Track(DataInner parent, DataNode added) => _log.Added(parent, added);
     }
 
     private sealed class Session(EditMetadata marks, UndoLog undo)
@@ -294,6 +297,8 @@ public static class DataEditor
                 else parent.Insert(index, node);
             });
         }
+
+        public void Added(DataInner parent, DataNode node) => _undo.Add(() => parent.Remove(node));
 
         public void SetValue(DataLeaf leaf, string value)
         {

@@ -154,7 +154,10 @@ public static class XmlDataReader
             switch (schema.Kind)
             {
                 case SchemaNodeKind.Leaf or SchemaNodeKind.LeafList:
-                    node = ReadLeaf(parent, schema);
+                    // A leaf is deleted by its name alone (<mtu nc:operation="delete"/>): there is no value to check.
+                    node = schema.Kind == SchemaNodeKind.Leaf && mark.Operation is EditOperation.Delete or EditOperation.Remove && reader.IsEmptyElement
+                        ? SkipEmptyLeaf(schema)
+                        : ReadLeaf(parent, schema);
                     break;
                 case SchemaNodeKind.AnyData or SchemaNodeKind.AnyXml:
                     if (reader.IsEmptyElement)
@@ -232,6 +235,12 @@ public static class XmlDataReader
             }
             _scopeSnapshot = null;
             return new DataLeaf(schema, canonical);
+        }
+
+        private DataLeaf SkipEmptyLeaf(SchemaNode schema)
+        {
+            reader.Read();
+            return new DataLeaf(schema, "");
         }
 
         private static string Truncate(string s) => s.Length <= 80 ? s : s[..80] + "...";

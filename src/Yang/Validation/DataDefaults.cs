@@ -12,13 +12,14 @@ public static class DataDefaults
 {
     /// <param name="tree">The tree to complete.</param>
     /// <param name="configOnly">A configuration: no state (config false) node is added, even one whose type has a default.</param>
-    public static void Add(DataRoot tree, bool configOnly = false)
+    /// <param name="added">Told of every node added to a node that was already there (for an undo log).</param>
+    public static void Add(DataRoot tree, bool configOnly = false, Action<DataInner, DataNode>? added = null)
     {
         // An rpc/action request: defaults inside its input only, none at the top of the data tree.
         if (tree.ChildCount == 1 && tree.Children[0] is DataInner { Schema: OperationSchema op } operation)
-            AddInto(operation, op.Input, false);
+            AddInto(operation, op.Input, false, added);
         else
-            AddInto(tree, tree.Schema, configOnly);
+            AddInto(tree, tree.Schema, configOnly, added);
     }
 
     /// <summary>Removes every node that only exists because of a default.</summary>
@@ -36,35 +37,43 @@ public static class DataDefaults
         }
     }
 
-    private static void AddInto(DataInner node, SchemaNode schema, bool configOnly)
+    /// <summary>Defaults inside <paramref name="node"/> and below; <paramref name="added"/> hears of every node added directly to an existing one.</summary>
+    internal static void AddInto(DataInner node, SchemaNode schema, bool configOnly, Action<DataInner, DataNode>? added = null)
     {
-        foreach (var c in schema.Children) AddChild(node, c, configOnly);
+        foreach (var c in schema.Children) AddChild(node, c, configOnly, added);
         foreach (var c in node.Children)
-            if (c is DataInner inner && inner.Schema.Kind is SchemaNodeKind.Container or SchemaNodeKind.List) AddInto(inner, inner.Schema, configOnly);
+            if (c is DataInner inner && inner.Schema.Kind is SchemaNodeKind.Container or SchemaNodeKind.List) AddInto(inner, inner.Schema, configOnly, added);
     }
 
-    private static void AddChild(DataInner node, SchemaNode c, bool configOnly)
+    /// <summary>Defaults of one schema child (leaf, leaf-list, container or choice) of <paramref name="node"/>.</summary>
+    internal static void AddChild(DataInner node, SchemaNode c, bool configOnly, Action<DataInner, DataNode>? added = null)
     {
         if (configOnly && !c.Config) return;
         switch (c)
         {
             case LeafSchema { Default: { } def } leaf when node.Find(leaf) is null:
-                node.Add(new DataLeaf(leaf, def, isDefault: true));
+                Add(node, new DataLeaf(leaf, def, isDefault: true), added);
                 break;
             case LeafListSchema { Defaults.Count: > 0 } ll when node.Find(ll) is null:
-                foreach (var d in ll.Defaults) node.Add(new DataLeaf(ll, d, isDefault: true));
+                foreach (var d in ll.Defaults) Add(node, new DataLeaf(ll, d, isDefault: true), added);
                 break;
             case ContainerSchema { IsPresence: false } cont when node.Find(cont) is null && SchemaFacts.HoldsDefaults(cont):
                 var created = new DataInner(cont);
                 foreach (var cc in cont.Children) AddChild(created, cc, configOnly);
-                if (created.HasChildren) node.Add(created);
+                if (created.HasChildren) Add(node, created, added);
                 break;
             case ChoiceSchema choice:
                 var active = ActiveCase(node, choice) ?? choice.DefaultCase;
                 if (active is not null)
-                    foreach (var cc in active.Children) AddChild(node, cc, configOnly);
+                    foreach (var cc in active.Children) AddChild(node, cc, configOnly, added);
                 break;
         }
+    }
+
+    private static void Add(DataInner node, DataNode child, Action<DataInner, DataNode>? added)
+    {
+        node.Add(child);
+        added?.Invoke(node, child);
     }
 
     private static CaseSchema? ActiveCase(DataInner node, ChoiceSchema choice)

@@ -11,7 +11,7 @@ public sealed record ValidationOptions(bool ConfigOnly = false, bool AddDefaults
 /// Every error is reported with the instance path of the offending node; validation never stops at the
 /// first. Paths are built only for errors: a valid tree is walked without allocating.
 /// </summary>
-public static class DataValidator
+public static partial class DataValidator
 {
     public static IReadOnlyList<DataError> Validate(DataRoot tree, ValidationOptions? o = null)
     {
@@ -23,11 +23,15 @@ public static class DataValidator
         return v.Errors;
     }
 
-    private sealed class Walker(DataRoot tree, ValidationOptions o)
+    private sealed partial class Walker(DataRoot tree, ValidationOptions o)
     {
         public readonly List<DataError> Errors = [];
         private readonly List<DataLeaf> _leafrefs = [];
         private Dictionary<SchemaNode, HashSet<string>>? _targets;
+
+        // Set when validating an edit: instances whose when/must were already evaluated, and leafref leaves already queued.
+        private HashSet<DataNode>? _evaluated;
+        private HashSet<DataLeaf>? _queued;
 
         public void Inner(DataInner node)
         {
@@ -35,24 +39,32 @@ public static class DataValidator
             // An rpc/action request or reply is validated on its own: the data tree's top-level rules do not apply.
             var operationDocument = node is DataRoot && node.ChildCount == 1 && node.Children[0].Schema is OperationSchema;
             if (!operationDocument) CheckChildren(node, schema is OperationSchema op ? op.Input : schema, new At(node, null));
-            foreach (var c in node.Children)
+            foreach (var c in node.Children) Node(c);
+        }
+
+        /// <summary>One node and everything below it.</summary>
+        public void Node(DataNode c)
+        {
+            if (o.ConfigOnly && !c.Schema.Config)
             {
-                if (o.ConfigOnly && !c.Schema.Config)
-                {
-                    Errors.Add(new DataError(ErrorTag.InvalidValue, c.Path, $"\"{c.Name}\" is state data (config false) and not allowed in configuration"));
-                    continue;
-                }
-                if (c.Schema.Whens.Count > 0 || c.Schema.Musts.Count > 0) CheckWhenAndMust(c);
-                switch (c)
-                {
-                    case DataInner inner:
-                        Inner(inner);
-                        break;
-                    case DataLeaf leaf when RequiresInstance(leaf.Type):
-                        _leafrefs.Add(leaf);
-                        break;
-                }
+                Errors.Add(new DataError(ErrorTag.InvalidValue, c.Path, $"\"{c.Name}\" is state data (config false) and not allowed in configuration"));
+                return;
             }
+            if (c.Schema.Whens.Count > 0 || c.Schema.Musts.Count > 0) CheckWhenAndMust(c);
+            switch (c)
+            {
+                case DataInner inner:
+                    Inner(inner);
+                    break;
+                case DataLeaf leaf when RequiresInstance(leaf.Type):
+                    QueueLeafref(leaf);
+                    break;
+            }
+        }
+
+        private void QueueLeafref(DataLeaf leaf)
+        {
+            if (_queued is null || _queued.Add(leaf)) _leafrefs.Add(leaf);
         }
 
         /// <summary>
@@ -61,6 +73,7 @@ public static class DataValidator
         /// </summary>
         private void CheckWhenAndMust(DataNode n)
         {
+            if (_evaluated is not null && !_evaluated.Add(n)) return;
             foreach (var w in n.Schema.Whens)
             {
                 var context = w.ContextIsParent ? n.Parent ?? (DataNode)n : n;
@@ -213,17 +226,23 @@ public static class DataValidator
             foreach (var leaf in _leafrefs)
             {
                 var target = leaf.Type.LeafrefTarget!;
-                _targets ??= [];
-                if (!_targets.TryGetValue(target, out var values))
-                {
-                    values = new HashSet<string>(StringComparer.Ordinal);
-                    Collect(tree, target, values);
-                    _targets[target] = values;
-                }
-                if (!values.Contains(leaf.Value))
+                var exists = _evaluated is not null && TryFindByKey(leaf, target) is { } found ? found : TargetValues(target).Contains(leaf.Value);
+                if (!exists)
                     Errors.Add(new DataError(ErrorTag.DataMissing, leaf.Path,
                         $"\"{leaf.Value}\" does not refer to an existing {target.Path}", "instance-required"));
             }
+        }
+
+        private HashSet<string> TargetValues(SchemaNode target)
+        {
+            _targets ??= [];
+            if (!_targets.TryGetValue(target, out var values))
+            {
+                values = new HashSet<string>(StringComparer.Ordinal);
+                Collect(tree, target, values);
+                _targets[target] = values;
+            }
+            return values;
         }
 
         private static void Collect(DataInner node, SchemaNode target, HashSet<string> values)
