@@ -223,6 +223,24 @@ public sealed class DatastoresTests : IDisposable
     }
 
     [Fact]
+    public void A_commit_of_many_entries_is_journaled_replayed_at_restart_and_notified_by_its_parent()
+    {
+        var ds = Open();
+        ds.Edit(_alice, DatastoreName.Running, EditDoc(Interface("eth0")));
+        var events = new List<Notifications.NotificationEvent>();
+        using var sub = ds.Events.Subscribe(events.Add, null, out _);
+        var bulk = string.Concat(Enumerable.Range(1, 150).Select(i => $"<interface><name>bulk{i}</name><type>ianaift:ethernetCsmacd</type></interface>"));
+        ds.Edit(_alice, DatastoreName.Running, EditDoc($"""
+            <interfaces xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces" xmlns:ianaift="urn:ietf:params:xml:ns:yang:iana-if-type">{bulk}</interfaces>
+            """));
+        var change = Assert.IsType<Notifications.ConfigChangeEvent>(Assert.Single(events));
+        var edit = Assert.Single(change.Edits);
+        Assert.Equal(("/ietf-interfaces:interfaces", "merge"), (edit.Path, edit.Operation));
+        Assert.Equal(151, Names(Open(), DatastoreName.Running).Length);
+        Assert.Equal(Xml(ds, DatastoreName.Running), Xml(Open(), DatastoreName.Running));
+    }
+
+    [Fact]
     public void Test_only_validates_without_changing_anything()
     {
         var ds = Open();

@@ -17,16 +17,52 @@ public sealed record ConfigEdit(string Path, string Operation);
 public sealed record ConfigChangeEvent(DateTimeOffset Time, string User, long SessionId, string Northbound, DatastoreName Datastore, IReadOnlyList<ConfigEdit> Edits)
     : NotificationEvent(Time)
 {
+    /// <summary>
+    /// At most this many edit records per event: a commit that changes more is reported by the parents of the
+    /// changed nodes, or failing that by the changed top-level nodes, each as a merge. A bulk load of 100k list
+    /// entries is then one edit of the list's parent, not a 10 MB notification kept in the replay log.
+    /// </summary>
+    public const int MaxEdits = 100;
+
     public override (string Module, string Name) Kind => ("ietf-netconf-notifications", "netconf-config-change");
 
     public static ConfigChangeEvent From(Transactions.ChangeSet set, Session session, DatastoreName datastore) =>
-        new(set.Info.Time, session.User, session.Id, session.Northbound, datastore,
-            set.Changes.Select(c => new ConfigEdit(c.Path, c.Kind switch
+        new(set.Info.Time, session.User, session.Id, session.Northbound, datastore, EditsOf(set.Changes));
+
+    private static List<ConfigEdit> EditsOf(IReadOnlyList<DataChange> changes)
+    {
+        if (changes.Count <= MaxEdits)
+            return [.. changes.Select(c => new ConfigEdit(c.Path, c.Kind switch
             {
                 DiffKind.Created => "create",
                 DiffKind.Deleted => "delete",
                 _ => "merge",
-            })).ToList());
+            }))];
+        var byParent = Coalesce(changes, c => c.Parent is null or DataRoot ? null : c.Parent);
+        return byParent.Count <= MaxEdits ? byParent : Coalesce(changes, TopLevel);
+    }
+
+    /// <summary>One merge edit per distinct container of the changes (a top-level change stands for itself).</summary>
+    private static List<ConfigEdit> Coalesce(IReadOnlyList<DataChange> changes, Func<DataChange, DataInner?> container)
+    {
+        var seen = new HashSet<DataNode>(ReferenceEqualityComparer.Instance);
+        var edits = new List<ConfigEdit>();
+        foreach (var c in changes)
+        {
+            var at = (DataNode?)container(c) ?? c.After ?? c.Before!;
+            if (seen.Add(at)) edits.Add(new ConfigEdit(ReferenceEquals(at, c.After ?? c.Before) ? c.Path : DataPath.Of(at), "merge"));
+        }
+        return edits;
+    }
+
+    /// <summary>The top-level node a change is under, or null when the change is itself at the top.</summary>
+    private static DataInner? TopLevel(DataChange c)
+    {
+        var p = c.Parent;
+        if (p is null or DataRoot) return null;
+        while (p.Parent is { } up && up is not DataRoot) p = up;
+        return p;
+    }
 }
 
 /// <summary>

@@ -16,14 +16,14 @@ public static class ChangeDocument
         var doc = new DataRoot(context) { Edit = new EditMetadata() };
         // Keyed by instance path: the changes of a whole-tree replacement refer to nodes of two trees.
         var copies = new Dictionary<string, DataInner>(StringComparer.Ordinal);
-        var done = new List<string>(); // paths already covered by a created or removed subtree
+        var done = new HashSet<DataNode>(ReferenceEqualityComparer.Instance); // created or removed subtrees, covering what is inside
         // The last change of a path wins (a replace is a deletion followed by a creation).
         var last = new Dictionary<string, DataChange>(StringComparer.Ordinal);
         foreach (var c in changes) last[c.Path] = c;
         foreach (var c in last.Values.OrderBy(c => c.Path.Length))
         {
-            if (done.Exists(p => c.Path.StartsWith(p + "/", StringComparison.Ordinal))) continue;
             var node = c.After ?? c.Before!;
+            if (Covered(c.Parent ?? node.Parent, done)) continue;
             if (node.Schema is ListSchema { OrderedByUser: true } or LeafListSchema { OrderedByUser: true }) return null;
             var parent = CopyOf(c.Parent ?? node.Parent, doc, copies);
             if (parent is null) return null;
@@ -34,12 +34,12 @@ public static class ChangeDocument
                 case DiffKind.Created:
                     entry = node.DeepClone();
                     op = EditOperation.Replace;
-                    done.Add(c.Path);
+                    done.Add(node);
                     break;
                 case DiffKind.Deleted:
                     entry = Identity(node);
                     op = EditOperation.Remove;
-                    done.Add(c.Path);
+                    done.Add(node);
                     break;
                 default:
                     entry = node.DeepClone();
@@ -50,6 +50,17 @@ public static class ChangeDocument
             doc.Edit.Set(entry, new EditMark(op));
         }
         return doc;
+    }
+
+    /// <summary>
+    /// True when an ancestor is a created or removed node already in the document. A whole-tree replacement
+    /// mixes nodes of the old tree (deleted) and the new one (created); each is inside its own kind only.
+    /// </summary>
+    private static bool Covered(DataInner? parent, HashSet<DataNode> done)
+    {
+        for (var p = parent; p is not null; p = p.Parent)
+            if (done.Contains(p)) return true;
+        return false;
     }
 
     /// <summary>The copy of a live node in the document, made with its ancestors and keys on first use.</summary>

@@ -17,6 +17,9 @@ public sealed class ConfigFile
     /// <summary>Journal size after which the next commit writes a snapshot instead.</summary>
     public const long JournalLimit = 8 << 20;
 
+    /// <summary>A commit changing more nodes than this writes a snapshot: its change document would be as big.</summary>
+    public const int MaxJournaledChanges = 10_000;
+
     private readonly ConfigJournal? _journal;
     private string _snapshotHash = "";
 
@@ -57,7 +60,7 @@ public sealed class ConfigFile
     public byte[]? Commit(DataRoot config, IReadOnlyList<DataChange> changes, bool snapshot = false)
     {
         if (!snapshot && _journal is not null && _snapshotHash.Length > 0 && _journal.Length < JournalLimit
-            && ChangeDocument.Build(config.Context, changes) is { } doc)
+            && changes.Count <= MaxJournaledChanges && ChangeDocument.Build(config.Context, changes) is { } doc)
         {
             var record = System.Text.Encoding.UTF8.GetBytes(XmlDataWriter.ToString(doc, new DataWriteOptions(Indent: false) { Marks = doc.Edit }));
             if (record.Length < JournalLimit / 4)
