@@ -54,6 +54,10 @@ public static class Program
 
         await host.StartAsync();
         log.LogInformation("mgmtd ready");
+        // Loading left the parser's garbage and the memory reserved for the load behind: a second after the
+        // start, collect it once and give what is free back to the system, so the daemon settles at the size of
+        // its configuration (a pause of about 0.3 s with 250k interfaces, 0.05 s with 100k simple ones).
+        _ = Task.Delay(TimeSpan.FromSeconds(1)).ContinueWith(_ => GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true), TaskScheduler.Default);
         await host.WaitForShutdownAsync();
         log.LogInformation("mgmtd stopped");
         return 0;

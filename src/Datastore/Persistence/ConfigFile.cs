@@ -78,6 +78,7 @@ public sealed class ConfigFile
     {
         var bytes = File.ReadAllBytes(Path);
         DataRoot tree;
+        using var bulk = BulkLoad.Begin(bytes.Length);
         try
         {
             tree = JsonDataReader.Parse(context, bytes.AsMemory(), new DataParseOptions(DataContent.Config));

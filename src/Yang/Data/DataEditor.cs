@@ -113,7 +113,9 @@ public static class DataEditor
                     {
                         if (leaf.Schema.Kind == SchemaNodeKind.LeafList)
                         {
-                            if (mark.Insert is not null) Move(parent, old, mark);
+                            // Given explicitly, a value that was there by default makes every default go (RFC 7950 §7.7.2).
+                            if (old.IsDefault) Insert(parent, Clone(e), mark);
+                            else if (mark.Insert is not null) Move(parent, old, mark);
                             return;
                         }
                         if (old.Value != leaf.Value || old.IsDefault) undo.SetValue(old, leaf.Value);
@@ -200,8 +202,10 @@ public static class DataEditor
         private void InsertAt(DataInner parent, DataNode node, int index, EditMark mark)
         {
             RemoveOtherCases(parent, node.Schema);
-            // A default leaf of the same schema gives way to the explicit one.
+            // Defaults of the same leaf or leaf-list give way to an explicit value.
             if (node.Schema.Kind == SchemaNodeKind.Leaf && parent.Find(node.Schema) is { IsDefault: true } def) Remove(parent, def);
+            else if (node.Schema.Kind == SchemaNodeKind.LeafList)
+                foreach (var d in parent.FindAll(node.Schema).Where(d => d.IsDefault).ToList()) Remove(parent, d);
             if (mark.Insert is not null && IsUserOrdered(node.Schema)) index = Position(parent, node, mark);
             undo.Insert(parent, node, index);
         }
@@ -302,16 +306,21 @@ public static class DataEditor
 
         public void SetValue(DataLeaf leaf, string value)
         {
-            var (old, wasDefault) = (leaf.Value, leaf.IsDefault);
-            if (old == value && !wasDefault) return;
-            Changes.Add(new DataChange(DiffKind.Modified, leaf.Path, new DataLeaf(leaf.Schema, old, wasDefault), leaf));
-            leaf.Value = value;
-            leaf.SetDefault(false);
-            _undo.Add(() =>
+            if (leaf.IsDefault)
             {
-                leaf.Value = old;
-                leaf.SetDefault(wasDefault);
-            });
+                // A default leaf becomes an explicit one: a new node in its place.
+                var parent = leaf.Parent!;
+                var explicitLeaf = new DataLeaf(leaf.Schema, value);
+                parent.ReplaceAt(parent.IndexOf(leaf), explicitLeaf);
+                Changes.Add(new DataChange(DiffKind.Modified, explicitLeaf.Path, leaf, explicitLeaf) { Parent = parent });
+                _undo.Add(() => parent.ReplaceAt(parent.IndexOf(explicitLeaf), leaf));
+                return;
+            }
+            var old = leaf.Value;
+            if (old == value) return;
+            Changes.Add(new DataChange(DiffKind.Modified, leaf.Path, new DataLeaf(leaf.Schema, old), leaf));
+            leaf.Value = value;
+            _undo.Add(() => leaf.Value = old);
         }
 
         public void SetAny(DataAny node, AnyValue value)

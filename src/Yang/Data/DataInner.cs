@@ -35,7 +35,8 @@ public class DataInner : DataNode
     {
         if ((uint)index > (uint)_count) throw new ArgumentOutOfRangeException(nameof(index));
         if (_items is null) _items = new DataNode[Math.Max(Schema.ChildCountHint, 2)];
-        else if (_count == _items.Length) Array.Resize(ref _items, _count * 2);
+        // Small nodes (most list entries) grow by one: a default added to a complete entry costs one slot, not double.
+        else if (_count == _items.Length) Array.Resize(ref _items, _count < 8 ? _count + 1 : _count * 2);
         if (index < _count) Array.Copy(_items, index, _items, index + 1, _count - index);
         _items[index] = child;
         _count++;
@@ -67,6 +68,21 @@ public class DataInner : DataNode
         _items[_count] = null!;
         child.Parent = null;
         return true;
+    }
+
+    /// <summary>Puts <paramref name="node"/> where the child at <paramref name="index"/> was (which leaves the tree).</summary>
+    public void ReplaceAt(int index, DataNode node)
+    {
+        if ((uint)index >= (uint)_count) throw new ArgumentOutOfRangeException(nameof(index));
+        var old = _items![index];
+        if (_keyIndex is not null && old is DataInner oldEntry && old.Schema is ListSchema ls && _keyIndex.TryGetValue(ls, out var idx))
+        {
+            idx.Remove(KeyString(oldEntry));
+            if (node is DataInner entry && ReferenceEquals(node.Schema, ls)) idx[KeyString(entry)] = entry;
+        }
+        old.Parent = null;
+        _items[index] = node;
+        node.Parent = this;
     }
 
     public void ClearChildren()

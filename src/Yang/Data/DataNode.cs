@@ -32,27 +32,30 @@ public abstract class DataNode
 }
 
 /// <summary>A leaf or one leaf-list entry; <see cref="Value"/> is the canonical string.</summary>
-public sealed class DataLeaf : DataNode
+public class DataLeaf : DataNode
 {
-    private bool _isDefault;
-
-    public DataLeaf(SchemaNode schema, string value, bool isDefault = false) : base(schema)
+    public DataLeaf(SchemaNode schema, string value) : base(schema)
     {
         Value = value;
-        _isDefault = isDefault;
     }
+
+    /// <summary>A leaf that exists only because of a schema default (RFC 6243): a node of its own kind, so no leaf carries a flag.</summary>
+    public static DataLeaf Default(SchemaNode schema, string value) => new DefaultLeaf(schema, value);
 
     public string Value { get; set; }
 
-    public override bool IsDefault => _isDefault;
-
-    public void SetDefault(bool value) => _isDefault = value;
-
     public YangType Type => Schema is LeafSchema l ? l.Type : ((LeafListSchema)Schema).Type;
 
-    public override DataNode DeepClone() => new DataLeaf(Schema, Value, _isDefault);
+    public override DataNode DeepClone() => new DataLeaf(Schema, Value);
 
     public override string ToString() => $"{Path} = {Value}";
+
+    private sealed class DefaultLeaf(SchemaNode schema, string value) : DataLeaf(schema, value)
+    {
+        public override bool IsDefault => true;
+
+        public override DataNode DeepClone() => new DefaultLeaf(Schema, Value);
+    }
 }
 
 /// <summary>anydata / anyxml content kept as an opaque tree (see <see cref="AnyValue"/>).</summary>

@@ -44,6 +44,9 @@ public abstract class SchemaNode
     /// <summary>How many children the last completed instance of this node had: new instances start at that capacity.</summary>
     internal int ChildCountHint;
 
+    /// <summary>What validation and defaults learned about this node's subtree (computed on first use).</summary>
+    internal object? ValidationFacts;
+
     public string Name { get; }
 
     /// <summary>The module whose namespace this node is in (the augmenting module for augmented nodes).</summary>

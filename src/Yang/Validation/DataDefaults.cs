@@ -40,7 +40,8 @@ public static class DataDefaults
     /// <summary>Defaults inside <paramref name="node"/> and below; <paramref name="added"/> hears of every node added directly to an existing one.</summary>
     internal static void AddInto(DataInner node, SchemaNode schema, bool configOnly, Action<DataInner, DataNode>? added = null)
     {
-        foreach (var c in schema.Children) AddChild(node, c, configOnly, added);
+        if (!SchemaFacts.DefaultsBelow(schema)) return;
+        foreach (var c in SchemaFacts.Of(schema).DefaultChildren) AddChild(node, c, configOnly, added);
         foreach (var c in node.Children)
             if (c is DataInner inner && inner.Schema.Kind is SchemaNodeKind.Container or SchemaNodeKind.List) AddInto(inner, inner.Schema, configOnly, added);
     }
@@ -52,10 +53,10 @@ public static class DataDefaults
         switch (c)
         {
             case LeafSchema { Default: { } def } leaf when node.Find(leaf) is null:
-                Add(node, new DataLeaf(leaf, def, isDefault: true), added);
+                Add(node, DataLeaf.Default(leaf, def), added);
                 break;
             case LeafListSchema { Defaults.Count: > 0 } ll when node.Find(ll) is null:
-                foreach (var d in ll.Defaults) Add(node, new DataLeaf(ll, d, isDefault: true), added);
+                foreach (var d in ll.Defaults) Add(node, DataLeaf.Default(ll, d), added);
                 break;
             case ContainerSchema { IsPresence: false } cont when node.Find(cont) is null && SchemaFacts.HoldsDefaults(cont):
                 var created = new DataInner(cont);

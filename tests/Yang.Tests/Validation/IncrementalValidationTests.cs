@@ -54,6 +54,7 @@ public sealed class IncrementalValidationTests
                 }
                 leaf primary { type leafref { path "../node/name"; } must "deref(.)/../addr"; }
                 leaf total { type uint8; must "count(../node) >= ."; }
+                leaf-list color { type string; default "red"; default "blue"; max-elements 3; }
                 container opts {
                   leaf depth { type uint8; default 3; }
                   leaf strict { type boolean; must ". = 'false' or ../depth > 2"; }
@@ -132,6 +133,21 @@ public sealed class IncrementalValidationTests
         Assert.Equal("b", Assert.Single(modes) is DataLeaf l ? l.Value : null);
     }
 
+    [Fact]
+    public void An_explicit_leaf_list_value_replaces_all_its_defaults_and_the_undo_brings_them_back()
+    {
+        var tree = Parse("");
+        Assert.Empty(DataValidator.Validate(tree, Config));
+        var before = Xml(tree);
+        Assert.Equal(2, ((DataInner)tree.Children[0]).Children.Count(c => c is DataLeaf { Name: "color", IsDefault: true }));
+        var applied = DataEditor.ApplyUndoable(tree, ParseEdit("<color>red</color>"));
+        Assert.Empty(DataValidator.ValidateEdit(tree, applied, Config));
+        var colors = ((DataInner)tree.Children[0]).Children.Where(c => c.Name == "color").Cast<DataLeaf>().ToList();
+        Assert.Equal(("red", false), (Assert.Single(colors).Value, colors[0].IsDefault));
+        applied.Undo();
+        Assert.Equal(before, Xml(tree));
+    }
+
     private static HashSet<string> Keys(IReadOnlyList<DataError> errors) => errors.Select(e => $"{e.Tag}|{e.AppTag}|{e.Path}").ToHashSet();
 
     private static DataRoot RandomValidTree(Random rnd)
@@ -198,6 +214,9 @@ public sealed class IncrementalValidationTests
                         _ => ("total", rnd.Next(5).ToString()),
                     };
                     sb.Append($"<{top.Item1}{opAttr}>{(deleting ? "" : top.Item2)}</{top.Item1}>");
+                    break;
+                case 6 when rnd.Next(3) == 0:
+                    sb.Append($"<color{opAttr}>{(rnd.Next(2) == 0 ? "red" : "c" + rnd.Next(3))}</color>");
                     break;
                 case 6:
                     sb.Append($"<opts{opAttr}>{(deleting ? "" : (rnd.Next(2) == 0 ? $"<depth>{rnd.Next(5)}</depth>" : "") + (rnd.Next(2) == 0 ? $"<strict>{(rnd.Next(2) == 0 ? "true" : "false")}</strict>" : ""))}</opts>");
