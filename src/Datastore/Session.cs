@@ -10,6 +10,9 @@ namespace Mgmt.Datastore;
 /// <param name="IsRecovery">The recovery session of RFC 8341 §3.4.6 (bypasses access control).</param>
 public sealed record Session(long Id, string User, string Northbound, bool IsRecovery = false)
 {
+    /// <summary>The peer's IP address when the transport knows it (notifications name it).</summary>
+    public string? SourceHost { get; init; }
+
     private static long s_next;
 
     public static long NextId() => Interlocked.Increment(ref s_next);

@@ -68,7 +68,8 @@ public sealed class NotificationTests : IDisposable
         await using var late = await NetconfTestClient.ConnectAsync(_server, "alice");
         var start = before.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture);
         var stop = DateTimeOffset.UtcNow.AddSeconds(1).UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture);
-        Assert.NotNull((await late.RpcAsync($"""<create-subscription xmlns="urn:ietf:params:xml:ns:netconf:notification:1.0"><startTime>{start}</startTime><stopTime>{stop}</stopTime></create-subscription>""")).Element(Nc + "ok"));
+        // Only config-change events: the sessions' start and end events are in the log too.
+        Assert.NotNull((await late.RpcAsync($"""<create-subscription xmlns="urn:ietf:params:xml:ns:netconf:notification:1.0"><filter type="subtree"><netconf-config-change xmlns="urn:ietf:params:xml:ns:yang:ietf-netconf-notifications"/></filter><startTime>{start}</startTime><stopTime>{stop}</stopTime></create-subscription>""")).Element(Nc + "ok"));
         Assert.NotNull((await late.ReceiveAsync())!.Element(Ncn + "netconf-config-change"));
         Assert.Equal("replayComplete", (await late.ReceiveAsync())!.Elements().Last().Name.LocalName);
         await Task.Delay(1500, TestContext.Current.CancellationToken);
@@ -81,5 +82,58 @@ public sealed class NotificationTests : IDisposable
             .Element(Nc + "rpc-error")!.Element(Nc + "error-tag")!.Value);
         Assert.Equal("invalid-value", (await bad.RpcAsync("""<create-subscription xmlns="urn:ietf:params:xml:ns:netconf:notification:1.0"><stream>SYSLOG</stream></create-subscription>"""))
             .Element(Nc + "rpc-error")!.Element(Nc + "error-tag")!.Value);
+    }
+
+    [Fact]
+    public async Task Session_start_end_kill_and_confirmed_commit_events_are_sent_as_RFC_6470_defines()
+    {
+        await using var watcher = await NetconfTestClient.ConnectAsync(_server, "alice");
+        Assert.NotNull((await watcher.RpcAsync("""<create-subscription xmlns="urn:ietf:params:xml:ns:netconf:notification:1.0"/>""")).Element(Nc + "ok"));
+
+        var bob = await NetconfTestClient.ConnectAsync(_server, "bob");
+        var started = await NextAsync(watcher, "netconf-session-start");
+        Assert.Equal(("bob", bob.SessionId.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            (started.Element(Ncn + "username")!.Value, started.Element(Ncn + "session-id")!.Value));
+
+        // A confirmed commit: start with its timeout, then the confirming commit completes it.
+        Assert.NotNull((await bob.RpcAsync(Edit.Replace("<running/>", "<candidate/>"))).Element(Nc + "ok"));
+        Assert.NotNull((await bob.RpcAsync("<commit><confirmed/><confirm-timeout>120</confirm-timeout></commit>")).Element(Nc + "ok"));
+        var begun = await NextAsync(watcher, "netconf-confirmed-commit");
+        Assert.Equal(("start", "120", "bob"), (begun.Element(Ncn + "confirm-event")!.Value, begun.Element(Ncn + "timeout")!.Value, begun.Element(Ncn + "username")!.Value));
+        Assert.NotNull((await bob.RpcAsync("<commit/>")).Element(Nc + "ok"));
+        var done = await NextAsync(watcher, "netconf-confirmed-commit");
+        Assert.Equal("complete", done.Element(Ncn + "confirm-event")!.Value);
+        Assert.Null(done.Element(Ncn + "timeout"));
+
+        // A timeout carries no session.
+        Assert.NotNull((await bob.RpcAsync(Edit.Replace("<running/>", "<candidate/>").Replace("eth7", "eth9"))).Element(Nc + "ok"));
+        Assert.NotNull((await bob.RpcAsync("<commit><confirmed/><confirm-timeout>1</confirm-timeout></commit>")).Element(Nc + "ok"));
+        Assert.Equal("start", (await NextAsync(watcher, "netconf-confirmed-commit")).Element(Ncn + "confirm-event")!.Value);
+        var expired = await NextAsync(watcher, "netconf-confirmed-commit");
+        Assert.Equal("timeout", expired.Element(Ncn + "confirm-event")!.Value);
+        Assert.Null(expired.Element(Ncn + "username"));
+
+        // kill-session: the end names the killer; close-session ends as closed.
+        var carol = await NetconfTestClient.ConnectAsync(_server, "alice");
+        await NextAsync(watcher, "netconf-session-start");
+        Assert.NotNull((await carol.RpcAsync($"<kill-session><session-id>{bob.SessionId}</session-id></kill-session>")).Element(Nc + "ok"));
+        var killed = await NextAsync(watcher, "netconf-session-end");
+        Assert.Equal((bob.SessionId.ToString(System.Globalization.CultureInfo.InvariantCulture), "killed", carol.SessionId.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            (killed.Element(Ncn + "session-id")!.Value, killed.Element(Ncn + "termination-reason")!.Value, killed.Element(Ncn + "killed-by")!.Value));
+        Assert.NotNull((await carol.RpcAsync("<close-session/>")).Element(Nc + "ok"));
+        var closed = await NextAsync(watcher, "netconf-session-end");
+        Assert.Equal(("closed", null), (closed.Element(Ncn + "termination-reason")!.Value, closed.Element(Ncn + "killed-by")));
+        await bob.DisposeAsync();
+        await carol.DisposeAsync();
+    }
+
+    /// <summary>The next notification of this kind (others, such as config-change, are skipped).</summary>
+    private static async Task<XElement> NextAsync(NetconfTestClient client, string name)
+    {
+        while (true)
+        {
+            var n = await client.ReceiveAsync() ?? throw new InvalidOperationException($"the session ended before {name}");
+            if (n.Element(Ncn + name) is { } e) return e;
+        }
     }
 }

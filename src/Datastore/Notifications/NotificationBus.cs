@@ -65,6 +65,36 @@ public sealed record ConfigChangeEvent(DateTimeOffset Time, string User, long Se
     }
 }
 
+/// <summary>Why a session ended (RFC 6470 netconf-session-end termination-reason).</summary>
+public enum TerminationReason { Closed, Killed, Dropped, Timeout, BadHello, Other }
+
+/// <summary>Who a session-related event is about (RFC 6470 common-session-parms).</summary>
+/// <param name="SourceHost">The peer's IP address when known.</param>
+public sealed record SessionParms(string User, long SessionId, string? SourceHost);
+
+/// <summary>RFC 6470 netconf-session-start: a session finished its hello exchange.</summary>
+public sealed record SessionStartEvent(DateTimeOffset Time, SessionParms Session) : NotificationEvent(Time)
+{
+    public override (string Module, string Name) Kind => ("ietf-netconf-notifications", "netconf-session-start");
+}
+
+/// <summary>RFC 6470 netconf-session-end: a session ended, how, and who killed it.</summary>
+/// <param name="KilledBy">The session that sent kill-session (with <see cref="TerminationReason.Killed"/>).</param>
+public sealed record SessionEndEvent(DateTimeOffset Time, SessionParms Session, TerminationReason Reason, long? KilledBy = null) : NotificationEvent(Time)
+{
+    public override (string Module, string Name) Kind => ("ietf-netconf-notifications", "netconf-session-end");
+}
+
+/// <summary>What happened to a confirmed commit (RFC 6470 confirm-event).</summary>
+public enum ConfirmEvent { Start, Cancel, Timeout, Extend, Complete }
+
+/// <summary>RFC 6470 netconf-confirmed-commit; no session on a timeout.</summary>
+/// <param name="TimeoutSeconds">Seconds until the rollback, for start and extend.</param>
+public sealed record ConfirmedCommitEvent(DateTimeOffset Time, SessionParms? Session, ConfirmEvent Event, uint? TimeoutSeconds = null) : NotificationEvent(Time)
+{
+    public override (string Module, string Name) Kind => ("ietf-netconf-notifications", "netconf-confirmed-commit");
+}
+
 /// <summary>
 /// The NETCONF event stream: publishes events to subscribers as they happen and keeps the last ones for
 /// replay (RFC 5277 §2.1.1 startTime). Thread-safe; a slow subscriber does not hold up the publisher.

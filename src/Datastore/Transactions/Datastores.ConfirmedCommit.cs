@@ -1,3 +1,4 @@
+using Mgmt.Datastore.Notifications;
 using Mgmt.Yang.Data;
 
 namespace Mgmt.Datastore.Transactions;
@@ -50,15 +51,23 @@ public sealed partial class Datastores
                 CommitCandidate(session, comment);
                 _pending.Persist = persist;
                 _pending.Timer.Change(timeout, Timeout.InfiniteTimeSpan);
+                PublishConfirm(session, ConfirmEvent.Extend, timeout);
                 return;
             }
             var before = Running.Snapshot();
             CommitCandidate(session, comment);
-            var timer = new Timer(_ => RollBack("the confirm-timeout expired"), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            var timer = new Timer(_ => RollBack("the confirm-timeout expired", ConfirmEvent.Timeout, null), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
             _pending = new PendingCommit(before, session, persist, timer);
             timer.Change(timeout, Timeout.InfiniteTimeSpan);
+            PublishConfirm(session, ConfirmEvent.Start, timeout);
         }
     }
+
+    /// <summary>The RFC 6470 netconf-confirmed-commit event (sent without the session on a timeout).</summary>
+    private void PublishConfirm(Session? session, ConfirmEvent what, TimeSpan? timeout = null) =>
+        Events.Publish(new ConfirmedCommitEvent(DateTimeOffset.UtcNow,
+            session is null ? null : new SessionParms(session.User, session.Id, session.SourceHost), what,
+            timeout is { } t ? (uint)Math.Ceiling(t.TotalSeconds) : null));
 
     /// <summary>cancel-commit (RFC 6241 §8.4.4.1): rolls the pending confirmed commit back now.</summary>
     public void CancelCommit(Session session, string? persistId)
@@ -68,7 +77,7 @@ public sealed partial class Datastores
             if (_pending is null)
                 throw new DataException(new DataError(ErrorTag.OperationFailed, null, "no confirmed commit is pending", Type: ErrorType.Protocol));
             CheckMayConfirm(session, persistId);
-            RollBack("cancel-commit");
+            RollBack("cancel-commit", ConfirmEvent.Cancel, session);
         }
     }
 
@@ -86,11 +95,11 @@ public sealed partial class Datastores
     {
         lock (_commitGate)
         {
-            if (_pending is { Persist: null } p && p.Owner.Id == sessionId) RollBack($"session {sessionId} ended before confirming");
+            if (_pending is { Persist: null } p && p.Owner.Id == sessionId) RollBack($"session {sessionId} ended before confirming", ConfirmEvent.Cancel, p.Owner);
         }
     }
 
-    private void RollBack(string why)
+    private void RollBack(string why, ConfirmEvent what, Session? by)
     {
         lock (_commitGate)
         {
@@ -106,6 +115,7 @@ public sealed partial class Datastores
                 // Running keeps the confirmed configuration; whoever listens is told why (a timer thread must not throw).
                 why += $"; the rollback failed: {e.Errors[0].Message}";
             }
+            PublishConfirm(by, what);
         }
         ConfirmedCommitRolledBack?.Invoke(why);
     }

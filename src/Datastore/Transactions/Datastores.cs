@@ -206,6 +206,7 @@ public sealed partial class Datastores
                 CheckMayConfirm(session, persistId);
                 CommitCandidate(session, comment);
                 EndPending();
+                PublishConfirm(session, Notifications.ConfirmEvent.Complete);
                 return;
             }
             if (persistId is not null)

@@ -42,8 +42,43 @@ internal static class NetconfNotifications
                 }
                 x.WriteEndElement();
                 break;
+            case SessionStartEvent start:
+                x.WriteStartElement("netconf-session-start", ConfigChangeNs);
+                WriteSession(x, start.Session);
+                x.WriteEndElement();
+                break;
+            case SessionEndEvent end:
+                x.WriteStartElement("netconf-session-end", ConfigChangeNs);
+                WriteSession(x, end.Session);
+                if (end.KilledBy is { } by) x.WriteElementString("killed-by", ConfigChangeNs, by.ToString(CultureInfo.InvariantCulture));
+                x.WriteElementString("termination-reason", ConfigChangeNs, end.Reason switch
+                {
+                    TerminationReason.Closed => "closed",
+                    TerminationReason.Killed => "killed",
+                    TerminationReason.Dropped => "dropped",
+                    TerminationReason.Timeout => "timeout",
+                    TerminationReason.BadHello => "bad-hello",
+                    _ => "other",
+                });
+                x.WriteEndElement();
+                break;
+            case ConfirmedCommitEvent cc:
+                x.WriteStartElement("netconf-confirmed-commit", ConfigChangeNs);
+                if (cc.Session is { } who) WriteSession(x, who);
+                x.WriteElementString("confirm-event", ConfigChangeNs, cc.Event.ToString().ToLowerInvariant());
+                if (cc.TimeoutSeconds is { } seconds) x.WriteElementString("timeout", ConfigChangeNs, seconds.ToString(CultureInfo.InvariantCulture));
+                x.WriteEndElement();
+                break;
         }
     });
+
+    /// <summary>RFC 6470 common-session-parms.</summary>
+    private static void WriteSession(XmlWriter x, SessionParms s)
+    {
+        x.WriteElementString("username", ConfigChangeNs, s.User);
+        x.WriteElementString("session-id", ConfigChangeNs, s.SessionId.ToString(CultureInfo.InvariantCulture));
+        if (s.SourceHost is { Length: > 0 } host) x.WriteElementString("source-host", ConfigChangeNs, host);
+    }
 
     /// <summary>&lt;replayComplete/&gt; (RFC 5277 §3.2.1) or &lt;notificationComplete/&gt; (§2.2.1).</summary>
     public static byte[] Marker(string name) => Message(DateTimeOffset.UtcNow, x => x.WriteElementString(name, NetmodNotificationNs, null));

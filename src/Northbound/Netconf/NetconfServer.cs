@@ -2,6 +2,8 @@ using System.Collections.Concurrent;
 using Mgmt.Datastore;
 using Mgmt.Datastore.Transactions;
 
+using Mgmt.Datastore.Notifications;
+
 namespace Mgmt.Northbound.Netconf;
 
 /// <summary>Limits of a NETCONF server (every one is a defence against a hostile or broken peer).</summary>
@@ -75,7 +77,7 @@ public sealed class NetconfServer
     /// <param name="sourceHost">The peer's address when known.</param>
     public async Task RunSessionAsync(Stream stream, string user, bool isRecovery, CancellationToken ct, string transport = "netconf-ssh", string? sourceHost = null)
     {
-        var session = new NetconfSession(this, stream, new Session(Session.NextId(), user, "netconf", isRecovery)) { Transport = transport, SourceHost = sourceHost };
+        var session = new NetconfSession(this, stream, new Session(Session.NextId(), user, "netconf", isRecovery) { SourceHost = sourceHost }) { Transport = transport, SourceHost = sourceHost };
         if (_sessions.Count >= Options.MaxSessions)
         {
             Counters.Dropped();
@@ -92,13 +94,23 @@ public sealed class NetconfServer
         {
             _sessions.TryRemove(session.Info.Id, out _);
             Datastores.SessionEnded(session.Info.Id);
+            // RFC 6470: the end of every session that got as far as a hello, good or bad.
+            if (session.Started || session.EndReason is TerminationReason.BadHello)
+                Datastores.Events.Publish(new SessionEndEvent(DateTimeOffset.UtcNow, Parms(session.Info), session.EndReason,
+                    session.EndReason == TerminationReason.Killed ? session.KilledBy : null));
         }
     }
 
-    internal bool Kill(long sessionId)
+    /// <summary>The hello exchange succeeded: RFC 6470 netconf-session-start.</summary>
+    internal void SessionStarted(NetconfSession session) =>
+        Datastores.Events.Publish(new SessionStartEvent(DateTimeOffset.UtcNow, Parms(session.Info)));
+
+    private static SessionParms Parms(Session s) => new(s.User, s.Id, s.SourceHost);
+
+    internal bool Kill(long sessionId, long by)
     {
         if (!_sessions.TryGetValue(sessionId, out var s)) return false;
-        s.Kill();
+        s.Kill(by);
         Counters.Dropped();
         Datastores.SessionEnded(sessionId);
         return true;

@@ -89,6 +89,7 @@ internal sealed partial class NetconfSession
                 return Ok;
             case "close-session":
                 _closing = true;
+                EndReason = Mgmt.Datastore.Notifications.TerminationReason.Closed;
                 return Ok;
             case "kill-session":
                 KillSession(op);
@@ -190,7 +191,7 @@ internal sealed partial class NetconfSession
         if (!long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id) || id == 0)
             throw Invalid("session-id", text);
         if (id == Info.Id) throw RpcErrors.Protocol(ErrorTag.InvalidValue, "a session cannot kill itself; use close-session", "session-id");
-        if (!server.Kill(id)) throw RpcErrors.Protocol(ErrorTag.InvalidValue, $"no session {id}", "session-id");
+        if (!server.Kill(id, Info.Id)) throw RpcErrors.Protocol(ErrorTag.InvalidValue, $"no session {id}", "session-id");
     }
 
     /// <summary>Reads &lt;config&gt;'s content as instance data of the served schema.</summary>

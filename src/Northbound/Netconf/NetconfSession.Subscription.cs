@@ -31,10 +31,11 @@ internal sealed partial class NetconfSession
         var filter = op.Element(ns + "filter");
         var wanted = filter?.Elements().Select(e => e.Name).ToHashSet();
 
+        // Subscribed before the <ok/> goes out, so that no event after the reply is missed; delivered after it.
+        var queue = Channel.CreateBounded<NotificationEvent?>(new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropOldest });
+        _subscription = server.Datastores.Events.Subscribe(e => queue.Writer.TryWrite(e), start, out var replay);
         _startSubscription = ct =>
         {
-            var queue = Channel.CreateBounded<NotificationEvent?>(new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropOldest });
-            _subscription = server.Datastores.Events.Subscribe(e => queue.Writer.TryWrite(e), start, out var replay);
             _ = Task.Run(async () =>
             {
                 try

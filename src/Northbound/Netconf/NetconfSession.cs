@@ -51,7 +51,20 @@ internal sealed partial class NetconfSession(NetconfServer server, Stream stream
         counter(server.Counters);
     }
 
-    public void Kill() => _killed.Cancel();
+    /// <summary>Why the session ended, for the netconf-session-end event; set as it ends.</summary>
+    public Mgmt.Datastore.Notifications.TerminationReason EndReason { get; private set; } = Mgmt.Datastore.Notifications.TerminationReason.Dropped;
+
+    /// <summary>The session whose kill-session ended this one.</summary>
+    public long? KilledBy { get; private set; }
+
+    /// <summary>True once the hello exchange succeeded (netconf-session-start was sent).</summary>
+    public bool Started { get; private set; }
+
+    public void Kill(long by)
+    {
+        KilledBy = by;
+        _killed.Cancel();
+    }
 
     public async Task RunAsync(CancellationToken ct)
     {
@@ -60,13 +73,23 @@ internal sealed partial class NetconfSession(NetconfServer server, Stream stream
         {
             await _framer.WriteAsync(ServerHello(), linked.Token);
             if (!await ReadHelloAsync(linked.Token)) return;
+            Started = true;
+            server.SessionStarted(this);
             while (!_closing)
             {
                 byte[]? message;
                 using (var idle = CancellationTokenSource.CreateLinkedTokenSource(linked.Token))
                 {
                     if (server.Options.IdleTimeout > TimeSpan.Zero) idle.CancelAfter(server.Options.IdleTimeout);
-                    message = await _framer.ReadAsync(idle.Token);
+                    try
+                    {
+                        message = await _framer.ReadAsync(idle.Token);
+                    }
+                    catch (OperationCanceledException) when (!linked.IsCancellationRequested)
+                    {
+                        EndReason = Mgmt.Datastore.Notifications.TerminationReason.Timeout;
+                        return;
+                    }
                 }
                 if (message is null) return;
                 var reply = Handle(message);
@@ -81,11 +104,14 @@ internal sealed partial class NetconfSession(NetconfServer server, Stream stream
         }
         catch (FramingException e) when (e.TooBig)
         {
+            EndReason = Mgmt.Datastore.Notifications.TerminationReason.Other;
             await TryWriteAsync(Reply(null, x => RpcErrors.Write(x, [new DataError(ErrorTag.TooBig, null, e.Message, Type: ErrorType.Transport)])));
         }
         catch (Exception e) when (e is FramingException or OperationCanceledException or IOException or ObjectDisposedException)
         {
             // The session ends; its locks are released by the server.
+            if (KilledBy is not null) EndReason = Mgmt.Datastore.Notifications.TerminationReason.Killed;
+            else if (e is FramingException || ct.IsCancellationRequested) EndReason = Mgmt.Datastore.Notifications.TerminationReason.Other;
         }
         finally
         {
@@ -121,8 +147,18 @@ internal sealed partial class NetconfSession(NetconfServer server, Stream stream
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(server.Options.HelloTimeout);
-        var message = await _framer.ReadAsync(timeout.Token);
-        if (message is null || !TryParse(message, out var doc)) return BadHello();
+        byte[]? message;
+        try
+        {
+            message = await _framer.ReadAsync(timeout.Token);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            EndReason = Mgmt.Datastore.Notifications.TerminationReason.Timeout;
+            return false;
+        }
+        if (message is null) return false;
+        if (!TryParse(message, out var doc)) return BadHello();
         var hello = doc.Root!;
         XNamespace nc = NetconfNames.BaseNs;
         if (hello.Name != nc + "hello" || hello.Element(nc + "session-id") is not null) return BadHello();
@@ -134,6 +170,7 @@ internal sealed partial class NetconfSession(NetconfServer server, Stream stream
         bool BadHello()
         {
             server.Counters.BadHello();
+            EndReason = Mgmt.Datastore.Notifications.TerminationReason.BadHello;
             return false;
         }
     }
