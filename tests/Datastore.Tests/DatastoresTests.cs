@@ -241,6 +241,29 @@ public sealed class DatastoresTests : IDisposable
     }
 
     [Fact]
+    public void Continue_on_error_keeps_the_good_parts_but_a_refusing_handler_still_undoes_them_all()
+    {
+        var ds = Open();
+        const string TwoParts = """
+            <interfaces xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces" xmlns:ianaift="urn:ietf:params:xml:ns:yang:iana-if-type">
+              <interface><name>ok0</name><type>ianaift:ethernetCsmacd</type></interface>
+              <interface><name>bad0</name></interface>
+              <interface><name>ok1</name><type>ianaift:ethernetCsmacd</type></interface>
+            </interfaces>
+            """;
+        var skipped = ds.EditContinuing(_alice, DatastoreName.Running, EditDoc(TwoParts));
+        Assert.Equal("/ietf-interfaces:interfaces/interface[name='bad0']/type", Assert.Single(skipped).Path);
+        Assert.Equal(["ok0", "ok1"], Names(ds, DatastoreName.Running));
+        Assert.Equal(["ok0", "ok1"], Names(Open(), DatastoreName.Running));
+
+        var log = new List<string>();
+        ds.AddHandler(new RecordingHandler("h", log) { RefuseWhen = _ => true });
+        var before = Xml(ds, DatastoreName.Running);
+        Assert.Throws<DataException>(() => ds.EditContinuing(_alice, DatastoreName.Running, EditDoc(TwoParts.Replace("ok", "new"))));
+        Assert.Equal(before, Xml(ds, DatastoreName.Running));
+    }
+
+    [Fact]
     public void Test_only_validates_without_changing_anything()
     {
         var ds = Open();

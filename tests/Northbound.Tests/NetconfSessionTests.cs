@@ -118,6 +118,38 @@ public sealed class NetconfSessionTests : IDisposable
     }
 
     [Fact]
+    public async Task Continue_on_error_applies_the_good_parts_and_reports_each_bad_one_while_the_other_options_apply_nothing()
+    {
+        await using var c = await NetconfTestClient.ConnectAsync(_server);
+        AssertOk(await c.RpcAsync(EditInterface("eth0")));
+        string Edit(string option) => $"""
+            <edit-config><target><running/></target><error-option>{option}</error-option><config>
+              <interfaces xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces" xmlns:ianaift="urn:ietf:params:xml:ns:yang:iana-if-type"
+                          xmlns:nc="urn:ietf:params:xml:ns:netconf:base:1.0">
+                <interface><name>good1</name><type>ianaift:ethernetCsmacd</type></interface>
+                <interface><name>untyped</name></interface>
+                <interface nc:operation="create"><name>eth0</name><type>ianaift:ethernetCsmacd</type></interface>
+                <interface><name>good2</name><type>ianaift:softwareLoopback</type></interface>
+              </interfaces>
+            </config></edit-config>
+            """;
+        foreach (var allOrNothing in new[] { "stop-on-error", "rollback-on-error" })
+        {
+            Assert.NotNull(Error(await c.RpcAsync(Edit(allOrNothing))));
+            Assert.Equal(["eth0"], InterfaceNames(await c.RpcAsync("<get-config><source><running/></source></get-config>")));
+        }
+
+        var reply = await c.RpcAsync(Edit("continue-on-error"));
+        Assert.Null(reply.Element(Nc + "ok"));
+        var errors = reply.Elements(Nc + "rpc-error").ToList();
+        Assert.Equal(2, errors.Count);
+        Assert.Contains(errors, e => e.Element(Nc + "error-tag")!.Value == "missing-element"
+            && e.Element(Nc + "error-path")!.Value == "/ietf-interfaces:interfaces/interface[name='untyped']/type");
+        Assert.Contains(errors, e => e.Element(Nc + "error-tag")!.Value == "data-exists");
+        Assert.Equal(["eth0", "good1", "good2"], InterfaceNames(await c.RpcAsync("<get-config><source><running/></source></get-config>")).Order());
+    }
+
+    [Fact]
     public async Task Locks_contend_between_sessions_and_die_with_their_session()
     {
         await using var a = await NetconfTestClient.ConnectAsync(_server, "alice");

@@ -155,6 +155,55 @@ public sealed partial class Datastores
         Transaction(session, target, store => ApplyEdit(store, edit, defaultOperation), test, comment);
     }
 
+    /// <summary>
+    /// edit-config with error-option continue-on-error (RFC 6241 §7.2): the parts of the edit
+    /// (<see cref="DataEditor.SplitIntoParts"/>) are applied in order, each checked on its own (edit, access
+    /// control, validation of the result); a part that fails is left out and its errors returned, the others
+    /// are committed together as one transaction. Returns the errors of the parts left out (none: all applied).
+    /// </summary>
+    public IReadOnlyList<DataError> EditContinuing(Session session, DatastoreName target, DataRoot edit, EditOperation defaultOperation = EditOperation.Merge,
+        TestOption test = TestOption.TestThenSet, string? comment = null)
+    {
+        var skipped = new List<DataError>();
+        var parts = DataEditor.SplitIntoParts(edit);
+        var validate = test != TestOption.Set || target != DatastoreName.Candidate;
+        Transaction(session, target, store =>
+        {
+            var kept = new List<DataEditor.AppliedEdit>();
+            var wasValid = store.Valid;
+            foreach (var part in parts)
+            {
+                DataEditor.AppliedEdit a;
+                try
+                {
+                    a = DataEditor.ApplyUndoable(store.Tree, part, defaultOperation);
+                }
+                catch (DataException e)
+                {
+                    skipped.AddRange(e.Errors);
+                    continue;
+                }
+                var errors = Nacm.CheckWrite(session, a.Changes) is { } denied ? [denied]
+                    : validate ? DataValidator.ValidateEdit(store.Tree, a, new ValidationOptions(ConfigOnly: true), treeWasValid: store.Valid)
+                    : [];
+                if (errors.Count > 0)
+                {
+                    a.Undo();
+                    skipped.AddRange(errors);
+                    continue;
+                }
+                if (validate) store.Valid = true;
+                kept.Add(a);
+            }
+            return new Applied([.. kept.SelectMany(k => k.Changes)], () =>
+            {
+                for (var i = kept.Count - 1; i >= 0; i--) kept[i].Undo();
+                store.Valid = wasValid;
+            }) { Validated = validate };
+        }, test, comment);
+        return skipped;
+    }
+
     /// <summary>copy-config: replaces a whole datastore with another one's content or an inline configuration.</summary>
     public void Copy(Session session, DataRoot source, DatastoreName target, string? comment = null) =>
         Transaction(session, target, store => ReplaceAll(store, source), TestOption.TestThenSet, comment);
@@ -290,8 +339,8 @@ public sealed partial class Datastores
                     if (Nacm.CheckWrite(session, applied.Changes) is { } denied) throw new DataException(denied);
                     if (test != TestOption.Set || target != DatastoreName.Candidate)
                     {
-                        var errors = applied.Edit is { } edit
-                            ? DataValidator.ValidateEdit(store.Tree, edit, new ValidationOptions(ConfigOnly: true), treeWasValid: store.Valid)
+                        var errors = applied.Validated ? []
+                            : applied.Edit is { } edit ? DataValidator.ValidateEdit(store.Tree, edit, new ValidationOptions(ConfigOnly: true), treeWasValid: store.Valid)
                             : Validate(store.Tree);
                         if (errors.Count > 0) throw new DataException(errors);
                     }
@@ -431,5 +480,8 @@ public sealed partial class Datastores
     {
         /// <summary>The edit, when the change is one (validated by what it touches); null for a whole replacement.</summary>
         public DataEditor.AppliedEdit? Edit { get; init; }
+
+        /// <summary>Already validated part by part (continue-on-error).</summary>
+        public bool Validated { get; init; }
     }
 }

@@ -154,17 +154,25 @@ internal sealed partial class NetconfSession
             "test-only" => TestOption.TestOnly,
             var other => throw Invalid("test-option", other),
         };
-        // Every edit is all or nothing, so stop-on-error and rollback-on-error behave alike here;
-        // continue-on-error is accepted and equally leaves nothing half-applied.
-        _ = Text(op, "error-option") switch
+        // stop-on-error and rollback-on-error: the edit is all or nothing. continue-on-error: the parts that
+        // fail are left out and reported, the rest is applied.
+        var continueOnError = Text(op, "error-option") switch
         {
-            null or "stop-on-error" or "rollback-on-error" or "continue-on-error" => 0,
+            null or "stop-on-error" or "rollback-on-error" => false,
+            "continue-on-error" => true,
             var other => throw Invalid("error-option", other),
         };
         if (op.Element(Nc + "url") is not null)
             throw RpcErrors.Protocol(ErrorTag.OperationNotSupported, "the :url capability is not supported", "url");
         var config = op.Element(Nc + "config") ?? throw RpcErrors.Protocol(ErrorTag.MissingElement, "edit-config needs <config>", "config");
-        server.Datastores.Edit(Info, target, ParseConfig(config, DataContent.Edit), defaultOperation, test);
+        var edit = ParseConfig(config, DataContent.Edit);
+        if (!continueOnError)
+        {
+            server.Datastores.Edit(Info, target, edit, defaultOperation, test);
+            return;
+        }
+        var skipped = server.Datastores.EditContinuing(Info, target, edit, defaultOperation, test);
+        if (skipped.Count > 0) throw new DataException(skipped);
     }
 
     /// <summary>commit, confirmed commit and confirming commit (RFC 6241 §8.3.4.1, §8.4.5.1).</summary>

@@ -34,6 +34,53 @@ public static class DataEditor
         return new AppliedEdit(undo);
     }
 
+    /// <summary>
+    /// Cuts an edit document into parts that succeed or fail on their own (NETCONF continue-on-error): each
+    /// child of a top-level container or list entry, under a copy of that node with its keys; a top-level
+    /// node that carries an operation, or holds nothing but keys, stays whole. The document is taken apart
+    /// (its nodes move into the parts, which share its edit marks).
+    /// </summary>
+    public static List<DataRoot> SplitIntoParts(DataRoot edit)
+    {
+        var marks = edit.Edit ?? new EditMetadata();
+        var parts = new List<DataRoot>();
+        foreach (var top in edit.Children.ToArray())
+        {
+            if (top is not DataInner inner || marks.Get(top).Operation != EditOperation.Inherit || marks.Get(top).Insert is not null || !HasOwnChildren(inner))
+            {
+                parts.Add(Part(edit, marks, top));
+                continue;
+            }
+            foreach (var child in inner.Children.ToArray())
+            {
+                if (child.Schema is LeafSchema { IsKey: true } && inner.Schema is ListSchema) continue;
+                var shell = new DataInner(inner.Schema);
+                if (inner.Schema is ListSchema ls)
+                    foreach (var k in ls.Keys)
+                        if (inner.Find(k) is DataLeaf kv) shell.Add(new DataLeaf(k, kv.Value));
+                inner.Remove(child);
+                shell.Add(child);
+                parts.Add(Part(edit, marks, shell));
+            }
+        }
+        return parts;
+
+        static bool HasOwnChildren(DataInner n)
+        {
+            foreach (var c in n.Children)
+                if (!(c.Schema is LeafSchema { IsKey: true } && n.Schema is ListSchema)) return true;
+            return false;
+        }
+
+        static DataRoot Part(DataRoot edit, EditMetadata marks, DataNode node)
+        {
+            node.Parent?.Remove(node);
+            var root = new DataRoot(edit.Context) { Edit = marks };
+            root.Add(node);
+            return root;
+        }
+    }
+
     /// <summary>An edit applied to a tree: the changes in the order made, and its undo.</summary>
     public sealed class AppliedEdit
     {
