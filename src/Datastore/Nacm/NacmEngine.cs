@@ -48,6 +48,20 @@ public sealed class NacmEngine(Func<string, IEnumerable<string>> externalGroups)
     }
 
     /// <summary>May the session receive this notification (RFC 8341 §3.4.6)?</summary>
+    /// <summary>
+    /// An action (RFC 8341 §3.4.4): exec access to the action's node, decided by data-node rules on its path
+    /// (<paramref name="action"/> is the action node inside the request, under its ancestors).
+    /// </summary>
+    public bool MayExecAction(Session session, DataNode action)
+    {
+        var rules = Rules;
+        var lists = ListsFor(session, rules);
+        if (lists is null) return true;
+        var chain = ChainOf(action.Parent);
+        chain.Add(action);
+        return Count(Decide(lists, rules, chain, NacmAccess.Exec), ref _deniedOperations);
+    }
+
     public bool MayNotify(Session session, string module, string notification, bool defaultDenyAll = false)
     {
         var rules = Rules;
@@ -175,6 +189,7 @@ public sealed class NacmEngine(Func<string, IEnumerable<string>> externalGroups)
         var (denyAll, denyWrite) = Extensions(node.Schema);
         if (denyAll) return false;
         if (access == NacmAccess.Read) return rules.ReadDefaultPermit;
+        if (access == NacmAccess.Exec) return rules.ExecDefaultPermit;
         return !denyWrite && rules.WriteDefaultPermit;
     }
 

@@ -7,6 +7,9 @@ public static class NetconfNames
     public const string MonitoringNs = "urn:ietf:params:xml:ns:yang:ietf-netconf-monitoring";
     public const string WithDefaultsNs = "urn:ietf:params:xml:ns:yang:ietf-netconf-with-defaults";
 
+    /// <summary>The YANG namespace of RFC 7950 (action element, insert/key/value attributes).</summary>
+    public const string YangNs = "urn:ietf:params:xml:ns:yang:1";
+
     public const string Base10 = "urn:ietf:params:netconf:base:1.0";
     public const string Base11 = "urn:ietf:params:netconf:base:1.1";
     public const string WritableRunning = "urn:ietf:params:netconf:capability:writable-running:1.0";

@@ -35,6 +35,7 @@ internal sealed partial class NetconfSession
                     return Ok;
             }
         }
+        if (op.Name == XName.Get("action", NetconfNames.YangNs)) return InvokeAction(op);
         if (op.Name.Namespace != Nc) return InvokeModuleRpc(op);
         var ds = server.Datastores;
         // RFC 8341 §3.4.4: the operation itself; kill-session and delete-config are default-deny-all in ietf-netconf.
@@ -108,6 +109,21 @@ internal sealed partial class NetconfSession
             throw RpcErrors.Protocol(ErrorTag.OperationNotSupported, $"operation {op.Name.LocalName} in {op.Name.NamespaceName} is not supported", op.Name.LocalName);
         var request = XmlDataReader.Parse(ds.Context, WithInScopeNamespaces(op).ToString(SaveOptions.DisableFormatting), new DataParseOptions(DataContent.RpcInput));
         var output = ds.Invoke(Info, request);
+        if (!output.HasChildren) return Ok;
+        return x => XmlDataWriter.WriteChildren(output, x, new DataWriteOptions(Indent: false));
+    }
+
+    /// <summary>
+    /// &lt;action xmlns="urn:ietf:params:xml:ns:yang:1"&gt; (RFC 7950 §7.15.2): its content is the path from a top-level
+    /// node to one action with the action's input; the output goes inside rpc-reply.
+    /// </summary>
+    private Action<XmlWriter> InvokeAction(XElement op)
+    {
+        var ds = server.Datastores;
+        // Prefixes declared on <action> carry over; its own default namespace (yang:1) does not.
+        var content = WithInScopeNamespaces(new XElement(Nc + "data", op.Attributes().Where(a => a.IsNamespaceDeclaration && a.Name.Namespace == XNamespace.Xmlns), op.Nodes()), op);
+        var request = XmlDataReader.Parse(ds.Context, content.ToString(SaveOptions.DisableFormatting), new DataParseOptions(DataContent.Data));
+        var output = ds.InvokeAction(Info, request);
         if (!output.HasChildren) return Ok;
         return x => XmlDataWriter.WriteChildren(output, x, new DataWriteOptions(Indent: false));
     }

@@ -13,11 +13,12 @@ public static class DataDefaults
     /// <param name="tree">The tree to complete.</param>
     /// <param name="configOnly">A configuration: no state (config false) node is added, even one whose type has a default.</param>
     /// <param name="added">Told of every node added to a node that was already there (for an undo log).</param>
-    public static void Add(DataRoot tree, bool configOnly = false, Action<DataInner, DataNode>? added = null)
+    /// <param name="output">An rpc/action document is a reply: defaults of its output.</param>
+    public static void Add(DataRoot tree, bool configOnly = false, Action<DataInner, DataNode>? added = null, bool output = false)
     {
-        // An rpc/action request: defaults inside its input only, none at the top of the data tree.
+        // An rpc/action request or reply: defaults inside its input or output only, none at the top of the data tree.
         if (tree.ChildCount == 1 && tree.Children[0] is DataInner { Schema: OperationSchema op } operation)
-            AddInto(operation, op.Input, false, added);
+            AddInto(operation, output ? op.Output : op.Input, false, added);
         else
             AddInto(tree, tree.Schema, configOnly, added);
     }

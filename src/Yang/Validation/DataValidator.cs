@@ -3,7 +3,10 @@ using Mgmt.Yang.Schema;
 
 namespace Mgmt.Yang.Validation;
 
-public sealed record ValidationOptions(bool ConfigOnly = false, bool AddDefaults = true);
+/// <param name="ConfigOnly">A configuration: state (config false) nodes are errors.</param>
+/// <param name="AddDefaults">Add schema defaults first.</param>
+/// <param name="Output">An rpc or action document is its reply: checked against the output, not the input.</param>
+public sealed record ValidationOptions(bool ConfigOnly = false, bool AddDefaults = true, bool Output = false);
 
 /// <summary>
 /// Validates a whole data tree (RFC 7950 §8): mandatory nodes and choices, min/max-elements, choice
@@ -16,7 +19,7 @@ public static partial class DataValidator
     public static IReadOnlyList<DataError> Validate(DataRoot tree, ValidationOptions? o = null)
     {
         o ??= new ValidationOptions();
-        if (o.AddDefaults) DataDefaults.Add(tree, o.ConfigOnly);
+        if (o.AddDefaults) DataDefaults.Add(tree, o.ConfigOnly, output: o.Output);
         var v = new Walker(tree, o);
         v.Inner(tree);
         v.CheckLeafrefs();
@@ -38,7 +41,7 @@ public static partial class DataValidator
             var schema = node.Schema;
             // An rpc/action request or reply is validated on its own: the data tree's top-level rules do not apply.
             var operationDocument = node is DataRoot && node.ChildCount == 1 && node.Children[0].Schema is OperationSchema;
-            if (!operationDocument) CheckChildren(node, schema is OperationSchema op ? op.Input : schema, new At(node, null));
+            if (!operationDocument) CheckChildren(node, schema is OperationSchema op ? (o.Output ? op.Output : op.Input) : schema, new At(node, null));
             foreach (var c in node.Children) Node(c);
         }
 
