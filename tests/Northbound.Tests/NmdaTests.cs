@@ -54,9 +54,22 @@ public sealed class NmdaTests : IDisposable
         Assert.Equal("uplink", running.Element(Nmda + "data")!.Descendants(If + "description").Single().Value);
         Assert.Empty(running.Descendants(If + "oper-status"));
 
-        var operational = await c.RpcAsync(Get("<datastore>ds:operational</datastore><with-origin/>"));
+        var operational = await c.RpcAsync(Get("<datastore>ds:operational</datastore><with-origin/><with-defaults>report-all</with-defaults>"));
         Assert.Equal("up", operational.Descendants(If + "oper-status").Single().Value);
-        Assert.Equal("or:intended", operational.Descendants(If + "interfaces").Single().Attribute(XName.Get("origin", "urn:ietf:params:xml:ns:yang:ietf-origin"))!.Value);
+        XName origin = XName.Get("origin", "urn:ietf:params:xml:ns:yang:ietf-origin");
+        Assert.Equal("or:intended", operational.Descendants(If + "interfaces").Single().Attribute(origin)!.Value);
+        // enabled was not configured: its default is there, of origin default; what inherits says nothing.
+        Assert.Equal("or:default", operational.Descendants(If + "enabled").Single().Attribute(origin)!.Value);
+        Assert.Null(operational.Descendants(If + "description").Single().Attribute(origin));
+        Assert.Null(operational.Descendants(If + "oper-status").Single().Attribute(origin));
+
+        var defaultsOnly = await c.RpcAsync(Get("<datastore>ds:operational</datastore><origin-filter xmlns:or=\"urn:ietf:params:xml:ns:yang:ietf-origin\">or:default</origin-filter>"));
+        Assert.Empty(defaultsOnly.Descendants(If + "description"));
+        Assert.Empty(defaultsOnly.Descendants(If + "oper-status"));
+        var noDefaults = await c.RpcAsync(Get("<datastore>ds:operational</datastore><negated-origin-filter xmlns:or=\"urn:ietf:params:xml:ns:yang:ietf-origin\">or:default</negated-origin-filter>"));
+        Assert.Equal("uplink", noDefaults.Descendants(If + "description").Single().Value);
+        Assert.Empty(noDefaults.Descendants(If + "enabled"));
+        Assert.Equal("up", noDefaults.Descendants(If + "oper-status").Single().Value);
 
         var stateOnly = await c.RpcAsync(Get("<datastore>ds:operational</datastore><config-filter>false</config-filter>"));
         Assert.Equal("up", stateOnly.Descendants(If + "oper-status").Single().Value);

@@ -10,7 +10,7 @@ namespace Mgmt.Northbound.Netconf;
 /// <summary>
 /// The NMDA operations (RFC 8526): &lt;get-data&gt; from any datastore with subtree or XPath filter,
 /// config-filter, origin filters, max-depth, with-origin and with-defaults; &lt;edit-data&gt; of running or candidate.
-/// Every node of the applied configuration has origin intended; state nodes carry none.
+/// Every node of the applied configuration has origin intended, or default where a default made it; state nodes carry none.
 /// </summary>
 internal sealed partial class NetconfSession
 {
@@ -43,8 +43,9 @@ internal sealed partial class NetconfSession
         var withOrigin = op.Element(ns + "with-origin") is not null;
         if ((origins.Count > 0 || negated.Count > 0 || withOrigin) && datastore != DatastoreName.Operational)
             throw RpcErrors.Protocol(ErrorTag.InvalidValue, "origin filters and with-origin apply to the operational datastore only", "with-origin");
-        // Configuration nodes are all of origin intended: a filter that does not admit it leaves only state.
-        if (origins.Count > 0 && !origins.Exists(IsIntended) || negated.Exists(IsIntended)) KeepConfig(tree, false);
+        // Configuration nodes are of origin intended, or default where a default made them (RFC 8526 §3.1.1).
+        if (origins.Count > 0 || negated.Count > 0)
+            FilterOrigins(tree, origin => (origins.Count == 0 || origins.Exists(f => Admits(f, origin))) && !negated.Exists(f => Admits(f, origin)));
         if (op.Element(ns + "max-depth")?.Value.Trim() is { } depthText && depthText != "unbounded")
         {
             if (!ushort.TryParse(depthText, out var depth) || depth == 0) throw Invalid("max-depth", depthText);
@@ -55,20 +56,26 @@ internal sealed partial class NetconfSession
         {
             x.WriteStartElement("data", NmdaNs);
             if (withOrigin) x.WriteAttributeString("xmlns", "or", null, OriginNs);
-            var sw = new StringWriter();
-            using (var inner = XmlWriter.Create(sw, new XmlWriterSettings { ConformanceLevel = ConformanceLevel.Fragment, OmitXmlDeclaration = true }))
-                XmlDataWriter.Write(tree, inner, new DataWriteOptions(WithDefaults: mode, Indent: false));
-            var fragment = XElement.Parse("<r>" + sw + "</r>");
-            foreach (var top in fragment.Elements())
-            {
-                var schema = tree.Context.Modules.FirstOrDefault(m => m.Namespace == top.Name.NamespaceName) is { } m ? tree.Context.Root.FindDataChild(m, top.Name.LocalName) : null;
-                if (withOrigin && schema is { Config: true }) top.SetAttributeValue(XName.Get("origin", OriginNs), "or:intended");
-                top.WriteTo(x);
-            }
+            XmlDataWriter.Write(tree, x, new DataWriteOptions(WithDefaults: mode, Indent: false) { WithOrigin = withOrigin });
             x.WriteEndElement();
         };
 
-        static bool IsIntended(string identity) => identity.EndsWith(":intended", StringComparison.Ordinal) || identity == "intended";
+        // derived-from-or-self over ietf-origin's identities: intended is static, every one is an origin.
+        static bool Admits(string filter, string origin)
+        {
+            var name = filter[(filter.IndexOf(':') + 1)..];
+            return name == origin || name == "origin" || (name == "static" && origin == "intended");
+        }
+    }
+
+    /// <summary>Drops the configuration nodes whose origin is not admitted, with what is below them; state stays.</summary>
+    private static void FilterOrigins(DataInner node, Func<string, bool> admitted)
+    {
+        foreach (var c in node.Children.ToArray())
+        {
+            if (c.Schema.Config && !IsKey(c, node) && !admitted(c.IsDefault ? "default" : "intended")) node.Remove(c);
+            else if (c is DataInner inner) FilterOrigins(inner, admitted);
+        }
     }
 
     private void EditData(XElement op)

@@ -253,7 +253,9 @@ internal sealed partial class NetconfSession
 
     private static WithDefaultsMode WithDefaults(XElement op)
     {
-        var e = op.Element(XName.Get("with-defaults", NetconfNames.WithDefaultsNs));
+        // get and get-config: augmented by ietf-netconf-with-defaults (its namespace); get-data: the grouping used
+        // in ietf-netconf-nmda (the operation's own namespace, RFC 8526 §3.1.1).
+        var e = op.Element(XName.Get("with-defaults", NetconfNames.WithDefaultsNs)) ?? op.Element(op.Name.Namespace + "with-defaults");
         return e?.Value.Trim() switch
         {
             null or "explicit" => WithDefaultsMode.Explicit,

@@ -15,4 +15,10 @@ public sealed record DataWriteOptions(WithDefaultsMode WithDefaults = WithDefaul
 {
     /// <summary>Writes an edit document: nodes with a mark get their nc:operation attribute (XML only), and are written even when empty.</summary>
     public EditMetadata? Marks { get; init; }
+
+    /// <summary>
+    /// Annotates configuration nodes with their RFC 8342 origin (XML only): <c>or:intended</c>, or <c>or:default</c>
+    /// for nodes that exist because of a default; written where it differs from the parent's. State nodes carry none.
+    /// </summary>
+    public bool WithOrigin { get; init; }
 }

@@ -128,9 +128,12 @@ public static class XmlDataWriter
         _ => false,
     };
 
+    /// <summary>The ietf-origin namespace (RFC 8342), for the origin annotation of the operational datastore.</summary>
+    public const string OriginNs = "urn:ietf:params:xml:ns:yang:ietf-origin";
+
     private sealed class Writer(XmlWriter x, DataWriteOptions o, SchemaContext ctx)
     {
-        public void WriteNode(DataNode n, YangModule? parentModule)
+        public void WriteNode(DataNode n, YangModule? parentModule, string? parentOrigin = null)
         {
             if (!Visible(n, o)) return;
             var module = n.Module;
@@ -138,6 +141,9 @@ public static class XmlDataWriter
             x.WriteStartElement(n.Name, module.Namespace);
             if (o.Marks?.Get(n).Operation is { } op and not EditOperation.Inherit)
                 x.WriteAttributeString("nc", "operation", XmlDataReader.NetconfNs, op.ToString().ToLowerInvariant());
+            // RFC 8342 §5.3.4: a configuration node's origin, written where it differs from its parent's.
+            var origin = o.WithOrigin && n.Schema.Config ? (n.IsDefault ? "or:default" : "or:intended") : null;
+            if (origin is not null && origin != parentOrigin) x.WriteAttributeString("or", "origin", OriginNs, origin);
             switch (n)
             {
                 case DataLeaf leaf:
@@ -151,7 +157,7 @@ public static class XmlDataWriter
                     else if (any.Value.Json is { } json) x.WriteString(json);
                     break;
                 case DataInner inner:
-                    foreach (var c in Ordered(inner)) WriteNode(c, module);
+                    foreach (var c in Ordered(inner)) WriteNode(c, module, origin);
                     break;
             }
             x.WriteEndElement();
