@@ -116,6 +116,11 @@ public static partial class DataValidator
                 {
                     if (ScopeInstance(anchor, d.Scope) is not { } scope || !scopes.Add((scope, d.Node))) continue;
                     foreach (var instance in Instances(scope, d.Node)) CheckWhenAndMust(instance);
+                    // A when that now holds can make an absent node required: its parents' rules again.
+                    if (d.GuardsCardinality && (d.Node.DataParent ?? deps.Root) is var parentSchema
+                        && ValidationDependencies.Depth(parentSchema) >= ValidationDependencies.Depth(scope.Schema))
+                        foreach (var p in Instances(scope, parentSchema))
+                            if (p is DataInner holder && DirectChild(holder.Schema, d.Node) is { } holderChild) parentChecks.Add((holder, holderChild));
                 }
 
                 if (c.Kind != DiffKind.Created)

@@ -90,6 +90,25 @@ public static partial class DataValidator
             }
         }
 
+        /// <summary>
+        /// Whether the when conditions of schema child <paramref name="c"/> hold in <paramref name="parent"/>: on an
+        /// instance when there is one, else on a stand-in node hung below the parent (not one of its children) so
+        /// that relative paths start where the node would be. A condition that cannot be evaluated does not hold.
+        /// </summary>
+        private static bool WhenHolds(DataInner parent, SchemaNode c)
+        {
+            if (!c.IsDataNode) return false;
+            var node = parent.Find(c);
+            if (node is null)
+            {
+                node = c.Kind is SchemaNodeKind.Leaf or SchemaNodeKind.LeafList ? new DataLeaf(c, "") : c.Kind is SchemaNodeKind.AnyData or SchemaNodeKind.AnyXml ? new DataAny(c, new AnyValue(null, null)) : new DataInner(c);
+                node.Parent = parent;
+            }
+            foreach (var w in c.Whens)
+                if (TryEvaluate(w.Expression, w.ContextIsParent ? parent : node, node) != true) return false;
+            return true;
+        }
+
         private static bool? TryEvaluate(XPath.XPathExpr e, DataNode context, DataNode current)
         {
             try
@@ -113,9 +132,8 @@ public static partial class DataValidator
         private void CheckSchemaChild(DataInner node, SchemaNode c, At path)
         {
             if (o.ConfigOnly && !c.Config) return;
-            // A node under a when condition exists only when it holds; until when is evaluated, its
-            // cardinality rules are not enforced rather than enforced wrongly.
-            if (c.Whens.Count > 0) return;
+            // A node under a when condition is only required while the condition holds (RFC 7950 §7.21.5).
+            if (c.Whens.Count > 0 && !WhenHolds(node, c)) return;
             switch (c)
             {
                 case LeafSchema { Mandatory: true } leaf:

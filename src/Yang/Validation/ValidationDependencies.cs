@@ -34,7 +34,11 @@ internal sealed class ValidationDependencies
     /// <summary>A schema node with when or must conditions, and the ancestor that bounds what they read.</summary>
     /// <param name="Node">The node carrying the conditions.</param>
     /// <param name="Scope">Ancestor-or-self of <paramref name="Node"/> (the schema root for absolute paths).</param>
-    public sealed record Dependent(SchemaNode Node, SchemaNode Scope);
+    /// <param name="GuardsCardinality">
+    /// Its when decides whether the node is required (mandatory, min/max-elements, mandatory nodes below a
+    /// non-presence container): a change to what the when reads re-checks the node's parents too.
+    /// </param>
+    public sealed record Dependent(SchemaNode Node, SchemaNode Scope, bool GuardsCardinality = false);
 
     /// <summary>
     /// The conditions a create, delete or value change of an instance of <paramref name="changed"/> can affect:
@@ -93,14 +97,23 @@ internal sealed class ValidationDependencies
             ok &= reach.Expression(w.Expression, [w.ContextIsParent ? node.DataParent ?? Root : node], node);
         foreach (var m in node.Musts)
             ok &= reach.Expression(m.Expression, [node], node);
+        var guards = node.Whens.Count > 0 && node switch
+        {
+            LeafSchema l => l.Mandatory,
+            AnySchema a => a.Mandatory,
+            ListSchema l => l.MinElements > 0 || l.MaxElements != uint.MaxValue,
+            LeafListSchema l => l.MinElements > 0 || l.MaxElements != uint.MaxValue,
+            ContainerSchema { IsPresence: false } c => SchemaFacts.HasMandatoryBelow(c),
+            _ => false,
+        };
         if (!ok)
         {
-            _global.Add(new Dependent(node, Root));
+            _global.Add(new Dependent(node, Root, guards));
             return;
         }
         var scope = node;
         for (var d = Depth(node); d > reach.MinDepth && scope is not null; d--) scope = scope.DataParent;
-        var dependent = new Dependent(node, scope ?? Root);
+        var dependent = new Dependent(node, scope ?? Root, guards);
         var ancestors = new HashSet<SchemaNode>(ReferenceEqualityComparer.Instance);
         foreach (var r in reach.Reached)
             for (SchemaNode? s = r; s is not null; s = s.Parent)

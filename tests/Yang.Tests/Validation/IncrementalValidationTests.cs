@@ -51,10 +51,13 @@ public sealed class IncrementalValidationTests
                     case k2 { leaf k2-val { type uint8; mandatory true; } leaf k2-opt { type string; } }
                   }
                   leaf-list tag { type string; max-elements 2; }
+                  leaf seven-note { when "../addr = 7"; type string; mandatory true; }
                 }
                 leaf primary { type leafref { path "../node/name"; } must "deref(.)/../addr"; }
                 leaf total { type uint8; must "count(../node) >= ."; }
                 leaf-list color { type string; default "red"; default "blue"; max-elements 3; }
+                leaf style { type enumeration { enum plain; enum fancy; } }
+                container fancy-opts { when "../style = 'fancy'"; leaf level { type uint8; mandatory true; } }
                 container opts {
                   leaf depth { type uint8; default 3; }
                   leaf strict { type boolean; must ". = 'false' or ../depth > 2"; }
@@ -148,6 +151,19 @@ public sealed class IncrementalValidationTests
         Assert.Equal(before, Xml(tree));
     }
 
+    [Fact]
+    public void A_mandatory_node_under_when_is_required_exactly_while_the_condition_holds()
+    {
+        var tree = Parse("<style>plain</style>");
+        Assert.Empty(DataValidator.Validate(tree, Config));
+        var applied = DataEditor.ApplyUndoable(tree, ParseEdit("<style>fancy</style>"));
+        var errors = DataValidator.ValidateEdit(tree, applied, Config);
+        Assert.Contains(errors, e => e.Tag == ErrorTag.MissingElement && e.Path == "/inc:sys/fancy-opts/level");
+        Assert.Contains(DataValidator.Validate(tree, Config), e => e.Path == "/inc:sys/fancy-opts/level");
+        applied.Undo();
+        Assert.Empty(DataValidator.ValidateEdit(tree, DataEditor.ApplyUndoable(tree, ParseEdit("<style>fancy</style><fancy-opts><level>2</level></fancy-opts>")), Config));
+    }
+
     private static HashSet<string> Keys(IReadOnlyList<DataError> errors) => errors.Select(e => $"{e.Tag}|{e.AppTag}|{e.Path}").ToHashSet();
 
     private static DataRoot RandomValidTree(Random rnd)
@@ -197,7 +213,7 @@ public sealed class IncrementalValidationTests
                         4 => ("a-only", "x"),
                         5 => ("k2-val", "2"),
                         6 => ("k1-val", "7"),
-                        7 => ("g-val", "g"),
+                        7 => rnd.Next(2) == 0 ? ("g-val", "g") : ("seven-note", "n"),
                         _ => ("tag", "t" + rnd.Next(3)),
                     };
                     sb.Append($"<node><name>{Pick(rnd)}</name><{leaf.Item1}{opAttr}>{(deleting && leaf.Item1 != "tag" ? "" : leaf.Item2)}</{leaf.Item1}></node>");
@@ -214,6 +230,11 @@ public sealed class IncrementalValidationTests
                         _ => ("total", rnd.Next(5).ToString()),
                     };
                     sb.Append($"<{top.Item1}{opAttr}>{(deleting ? "" : top.Item2)}</{top.Item1}>");
+                    break;
+                case 6 when rnd.Next(4) == 0:
+                    sb.Append(rnd.Next(2) == 0
+                        ? $"<style{opAttr}>{(rnd.Next(2) == 0 ? "plain" : "fancy")}</style>"
+                        : $"<fancy-opts{opAttr}>{(deleting || rnd.Next(3) == 0 ? "" : "<level>1</level>")}</fancy-opts>");
                     break;
                 case 6 when rnd.Next(3) == 0:
                     sb.Append($"<color{opAttr}>{(rnd.Next(2) == 0 ? "red" : "c" + rnd.Next(3))}</color>");
@@ -241,6 +262,7 @@ public sealed class IncrementalValidationTests
         if (rnd.Next(4) == 0) sb.Append($"<extra>{(rnd.Next(3) > 0 ? "<level>1</level>" : "")}{(rnd.Next(3) == 0 ? "<b-only>y</b-only>" : "")}</extra>");
         if (rnd.Next(4) == 0) sb.Append("<a-only>x</a-only>");
         if (rnd.Next(5) == 0) sb.Append("<g-val>g</g-val>");
+        if (rnd.Next(4) == 0) sb.Append("<seven-note>n</seven-note>");
         switch (rnd.Next(4))
         {
             case 0: sb.Append("<k1-val>5</k1-val>"); break;
