@@ -25,16 +25,22 @@ for file in "$here"/*.yang; do
     main=$(sed -n 's/^ *belongs-to \([A-Za-z0-9_.-]*\).*/\1/p' "$file" | head -1)
     target=(-s "${name%%@*}" "$(cd "$here" && ls "$main"@*.yang | head -1)")
   fi
-  ours=$(cd "$here" && yanglint -f tree -p . "${target[@]}" 2>/tmp/check-identical.$$.err); ours_rc=$?
+  theirs=$(cd "$corpus" && yanglint -f tree -p . "${target[@]}" 2>/dev/null); theirs_rc=$?
+  # Warnings the published module itself draws (ietf-netconf-notifications' when on uses) are allowed in ours too.
+  theirs_warn=$(cd "$corpus" && yanglint -p . "${target[@]}" 2>&1 >/dev/null)
+  # yanglint 2.1's tree printer crashes on some modules (ietf-netconf and those that import it, ietf-origin),
+  # the published ones too: those are compiled without printing, and compared by their statements below.
+  format=(-f tree); [ $theirs_rc -ne 0 ] && format=()
+  ours=$(cd "$here" && yanglint "${format[@]}" -p . "${target[@]}" 2>/tmp/check-identical.$$.err); ours_rc=$?
   warn=$(cat /tmp/check-identical.$$.err); rm -f /tmp/check-identical.$$.err
-  theirs=$(cd "$corpus" && yanglint -f tree -p . "${target[@]}" 2>/dev/null)
-  if [ $ours_rc -ne 0 ] || [ -n "$warn" ]; then echo "FAIL $name: yanglint reports: $warn"; fail=$((fail+1)); continue; fi
-  if [ -z "$ours" ] || [ "$ours" != "$theirs" ]; then
+  if [ $ours_rc -ne 0 ] || { [ -n "$warn" ] && [ "$warn" != "$theirs_warn" ]; }; then echo "FAIL $name: yanglint reports: $warn"; fail=$((fail+1)); continue; fi
+  if [ $theirs_rc -eq 0 ] && { [ -z "$ours" ] || [ "$ours" != "$theirs" ]; }; then
     echo "FAIL $name: tree differs"; diff <(echo "$theirs") <(echo "$ours") | head -20; fail=$((fail+1)); continue
   fi
   if ! python3 - "$here" "$corpus" "${target[@]}" <<'PY'
 import re, subprocess, sys, xml.etree.ElementTree as ET
-FREE_TEXT = {'description', 'reference', 'organization', 'contact', 'error-message'}
+# 'text' is how yanglint prints the description inside an extension instance (md:annotation).
+FREE_TEXT = {'description', 'reference', 'organization', 'contact', 'error-message', 'text'}
 def statements(folder, target):
     run = subprocess.run(['yanglint', '-f', 'yin', '-p', '.', *target], cwd=folder, capture_output=True, text=True)
     # yanglint 2.1 closes an include element that has substatements with "}" instead of </include>

@@ -60,11 +60,11 @@ internal sealed partial class NetconfSession
             x.WriteEndElement();
         };
 
-        // derived-from-or-self over ietf-origin's identities: intended is static, every one is an origin.
+        // derived-from-or-self over ietf-origin's identities: each is an origin, none derives from another.
         static bool Admits(string filter, string origin)
         {
             var name = filter[(filter.IndexOf(':') + 1)..];
-            return name == origin || name == "origin" || (name == "static" && origin == "intended");
+            return name == origin || name == "origin";
         }
     }
 

@@ -113,7 +113,7 @@ internal sealed partial class Compiler
     {
         foreach (var f in src.Module.Features.Values)
         {
-            if (!_allFeatures && !_enabledFeatures.Contains((f.Module.Name, f.Name))) f.Enabled = false;
+            if ((!_allFeatures && !_enabledFeatures.Contains((f.Module.Name, f.Name))) || DisabledFeatures.Contains((f.Module.Name, f.Name))) f.Enabled = false;
         }
         // A feature's own if-feature statements may disable it (evaluated after every module's selection).
         foreach (var f in src.Module.Features.Values)

@@ -14,6 +14,9 @@ internal sealed partial class Compiler
     private readonly ModuleRepository _repository;
     private readonly bool _allFeatures;
     private readonly HashSet<(string, string)> _enabledFeatures;
+
+    /// <summary>Features that stay off even when all are enabled.</summary>
+    public HashSet<(string Module, string Feature)> DisabledFeatures { get; init; } = [];
     private readonly List<YangDiagnostic> _diagnostics = [];
     private readonly SchemaContext _context = new();
 

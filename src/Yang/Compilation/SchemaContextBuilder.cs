@@ -14,6 +14,7 @@ public sealed class SchemaContextBuilder
     private bool _allFeatures = true;
     private bool _keepStatements;
     private readonly HashSet<(string Module, string Feature)> _enabled = [];
+    private readonly HashSet<(string Module, string Feature)> _disabled = [];
 
     public SchemaContextBuilder AddSearchPath(string dir)
     {
@@ -54,6 +55,13 @@ public sealed class SchemaContextBuilder
         return this;
     }
 
+    /// <summary>Turns one feature off whatever else is enabled (a feature the server does not implement).</summary>
+    public SchemaContextBuilder DisableFeature(string module, string feature)
+    {
+        _disabled.Add((module, feature));
+        return this;
+    }
+
     /// <summary>Loads a module file and marks it implemented; its directory becomes a search path too.</summary>
     public YangModule LoadFile(string path)
     {
@@ -82,14 +90,15 @@ public sealed class SchemaContextBuilder
     /// <summary>Compiles everything loaded; throws a <see cref="YangException"/> carrying every error found.</summary>
     public SchemaContext Build()
     {
-        var compiler = new Compiler(_repository, _allFeatures, _enabled, _keepStatements);
+        var compiler = new Compiler(_repository, _allFeatures, _enabled, _keepStatements) { DisabledFeatures = _disabled };
         return compiler.Compile(_implemented);
     }
 
     /// <summary>Loads and compiles every module file (not submodule) in a directory, each implemented.</summary>
-    public static SchemaContext FromDirectory(string dir)
+    public static SchemaContext FromDirectory(string dir, IEnumerable<(string Module, string Feature)>? disabledFeatures = null)
     {
         var b = new SchemaContextBuilder().AddSearchPath(dir);
+        foreach (var (module, feature) in disabledFeatures ?? []) b.DisableFeature(module, feature);
         var errors = new List<YangDiagnostic>();
         foreach (var file in Directory.EnumerateFiles(dir, "*.yang").Order(StringComparer.Ordinal))
         {

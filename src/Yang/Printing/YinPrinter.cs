@@ -92,7 +92,11 @@ public static class YinPrinter
 
             foreach (var imp in root.FindAll("import"))
             {
-                if (imp.ArgOf("prefix") is not { } p || imp.Argument is null || compiled is null) continue;
+                if (imp.ArgOf("prefix") is not { } p || imp.Argument is null) continue;
+                // Extension instances use import prefixes as XML prefixes: without the compiled imports their
+                // namespace is not known, but the prefix must still be declared for the document to be XML.
+                _namespaces.TryAdd(p, "urn:mgmt:yin:unresolved-import:" + imp.Argument);
+                if (compiled is null) continue;
                 YangModule? target = null;
                 foreach (var i in compiled.Imports)
                     if (i.Module.Name == imp.Argument) target = i.Module;
