@@ -98,4 +98,19 @@ public sealed class NmdaTests : IDisposable
         Assert.Equal("invalid-value", Tag(await c.RpcAsync(Get("<datastore>ds:nowhere</datastore>"))));
         Assert.Equal("invalid-value", Tag(await c.RpcAsync($"""<edit-data xmlns="urn:ietf:params:xml:ns:yang:ietf-netconf-nmda" {Ds}><datastore>ds:operational</datastore><config/></edit-data>""")));
     }
+
+    [Fact]
+    public async Task Lock_unlock_and_validate_name_datastores_by_identity()
+    {
+        await using var a = await NetconfTestClient.ConnectAsync(_server, "admin");
+        const string Nmda = "xmlns:ncds=\"urn:ietf:params:xml:ns:yang:ietf-netconf-nmda\" xmlns:ds=\"urn:ietf:params:xml:ns:yang:ietf-datastores\"";
+        Assert.NotNull((await a.RpcAsync($"<lock><target><ncds:datastore {Nmda}>ds:candidate</ncds:datastore></target></lock>")).Element(Nc + "ok"));
+        // The candidate is locked now, whichever way the next session names it.
+        await using var b = await NetconfTestClient.ConnectAsync(_server, "admin");
+        Assert.Equal("lock-denied", (await b.RpcAsync("<lock><target><candidate/></target></lock>")).Element(Nc + "rpc-error")!.Element(Nc + "error-tag")!.Value);
+        Assert.NotNull((await a.RpcAsync($"<validate><source><ncds:datastore {Nmda}>ds:running</ncds:datastore></source></validate>")).Element(Nc + "ok"));
+        Assert.NotNull((await a.RpcAsync($"<unlock><target><ncds:datastore {Nmda}>ds:candidate</ncds:datastore></target></unlock>")).Element(Nc + "ok"));
+        Assert.Equal("invalid-value", (await a.RpcAsync($"<lock><target><ncds:datastore {Nmda}>ds:operational</ncds:datastore></target></lock>"))
+            .Element(Nc + "rpc-error")!.Element(Nc + "error-tag")!.Value);
+    }
 }

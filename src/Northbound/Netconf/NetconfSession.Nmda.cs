@@ -98,6 +98,12 @@ internal sealed partial class NetconfSession
     private static DatastoreName NmdaDatastore(XElement op)
     {
         var e = op.Element(XName.Get("datastore", NmdaNs)) ?? throw RpcErrors.Protocol(ErrorTag.MissingElement, $"{op.Name.LocalName} needs <datastore>", "datastore");
+        return DatastoreIdentity(e);
+    }
+
+    /// <summary>A datastore named by its ietf-datastores identity (prefix resolved where the element is).</summary>
+    private static DatastoreName DatastoreIdentity(XElement e)
+    {
         var text = e.Value.Trim();
         var colon = text.IndexOf(':');
         var ns = colon < 0 ? e.GetDefaultNamespace() : e.GetNamespaceOfPrefix(text[..colon]);

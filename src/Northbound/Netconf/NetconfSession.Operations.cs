@@ -277,6 +277,14 @@ internal sealed partial class NetconfSession
     {
         var holder = Child(op, parameter);
         var names = holder.Elements().ToList();
+        // RFC 8526 §3.2: lock, unlock and validate may name the datastore by its identity (<datastore>ds:running</datastore>).
+        if (names.Count == 1 && names[0].Name == XName.Get("datastore", NmdaNs))
+        {
+            var byIdentity = DatastoreIdentity(names[0]);
+            if (byIdentity is DatastoreName.Intended or DatastoreName.Operational)
+                throw RpcErrors.Protocol(ErrorTag.InvalidValue, $"<{parameter}> must name one of running, candidate, startup", parameter);
+            return byIdentity;
+        }
         if (names.Count != 1 || names[0].Name.Namespace != Nc || !DatastoreNames.TryParse(names[0].Name.LocalName, out var name)
             || name is DatastoreName.Intended or DatastoreName.Operational)
             throw RpcErrors.Protocol(ErrorTag.InvalidValue, $"<{parameter}> must name one of running, candidate, startup", parameter);
