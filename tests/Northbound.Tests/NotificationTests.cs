@@ -127,6 +127,42 @@ public sealed class NotificationTests : IDisposable
         await carol.DisposeAsync();
     }
 
+    [Fact]
+    public async Task Subtree_and_xpath_filters_select_events_by_their_content()
+    {
+        await using var killedOnly = await NetconfTestClient.ConnectAsync(_server, "alice");
+        Assert.NotNull((await killedOnly.RpcAsync("""
+            <create-subscription xmlns="urn:ietf:params:xml:ns:netconf:notification:1.0"><filter type="subtree">
+              <netconf-session-end xmlns="urn:ietf:params:xml:ns:yang:ietf-netconf-notifications"><termination-reason>killed</termination-reason></netconf-session-end>
+            </filter></create-subscription>
+            """)).Element(Nc + "ok"));
+        await using var bobsOnly = await NetconfTestClient.ConnectAsync(_server, "alice");
+        Assert.NotNull((await bobsOnly.RpcAsync("""
+            <create-subscription xmlns="urn:ietf:params:xml:ns:netconf:notification:1.0">
+              <filter type="xpath" xmlns:ncn="urn:ietf:params:xml:ns:yang:ietf-netconf-notifications" select="/ncn:netconf-session-start[ncn:username='bob']"/>
+            </create-subscription>
+            """)).Element(Nc + "ok"));
+
+        var carol = await NetconfTestClient.ConnectAsync(_server, "alice");
+        Assert.NotNull((await carol.RpcAsync("<close-session/>")).Element(Nc + "ok"));
+        await carol.DisposeAsync();
+        var bob = await NetconfTestClient.ConnectAsync(_server, "bob");
+        Assert.NotNull((await killedOnly.RpcAsync($"<kill-session><session-id>{bob.SessionId}</session-id></kill-session>")).Element(Nc + "ok"));
+        await bob.DisposeAsync();
+
+        // Only the killed session's end passes the first filter (the closed one and every start do not) ...
+        var end = (await killedOnly.ReceiveAsync())!.Element(Ncn + "netconf-session-end")!;
+        Assert.Equal(("killed", bob.SessionId.ToString(System.Globalization.CultureInfo.InvariantCulture)), (end.Element(Ncn + "termination-reason")!.Value, end.Element(Ncn + "session-id")!.Value));
+        // ... and only bob's start the second.
+        var start = (await bobsOnly.ReceiveAsync())!.Element(Ncn + "netconf-session-start")!;
+        Assert.Equal("bob", start.Element(Ncn + "username")!.Value);
+        Assert.NotNull((await bobsOnly.RpcAsync("<get/>")).Element(Nc + "data")); // nothing else was queued before the reply
+
+        await using var fresh = await NetconfTestClient.ConnectAsync(_server, "alice");
+        Assert.Equal("invalid-value", (await fresh.RpcAsync("""<create-subscription xmlns="urn:ietf:params:xml:ns:netconf:notification:1.0"><filter type="xpath" select="/[["/></create-subscription>"""))
+            .Element(Nc + "rpc-error")!.Element(Nc + "error-tag")!.Value);
+    }
+
     /// <summary>The next notification of this kind (others, such as config-change, are skipped).</summary>
     private static async Task<XElement> NextAsync(NetconfTestClient client, string name)
     {
