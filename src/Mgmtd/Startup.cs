@@ -12,9 +12,6 @@ namespace Mgmt.Mgmtd;
 internal static class Startup
 {
     /// <summary>Compiles every module of the YANG dir; on errors prints <c>file:line:col: error: message</c> lines and returns null.</summary>
-    /// <summary>Features of the served modules the daemon does not implement, so the schema (and the YANG library) leaves them out.</summary>
-    public static readonly (string Module, string Feature)[] NotImplementedFeatures = [("ietf-netconf", "url")];
-
     public static SchemaContext? CompileModules(string yangDir, ILogger log, TextWriter errors)
     {
         if (!Directory.Exists(yangDir))
@@ -25,7 +22,7 @@ internal static class Startup
         try
         {
             var started = System.Diagnostics.Stopwatch.StartNew();
-            var context = SchemaContextBuilder.FromDirectory(yangDir, NotImplementedFeatures);
+            var context = SchemaContextBuilder.FromDirectory(yangDir, Mgmt.Northbound.Netconf.NetconfServer.UnsupportedFeatures);
             var implemented = context.ImplementedModules.Count();
             log.LogInformation("Compiled {ModuleCount} YANG modules ({Implemented} implemented) from {YangDir} in {Elapsed} ms",
                 context.Modules.Count, implemented, yangDir, started.ElapsedMilliseconds);

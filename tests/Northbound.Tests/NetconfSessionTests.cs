@@ -52,6 +52,8 @@ public sealed class NetconfSessionTests : IDisposable
         // A module capability per YANG 1.0 module (RFC 6020 §5.6.4); YANG 1.1 modules only through the yang library.
         Assert.Contains("urn:ietf:params:xml:ns:yang:ietf-inet-types?module=ietf-inet-types&revision=2025-12-22", caps);
         Assert.DoesNotContain(caps, cap => cap.Contains("module=ietf-interfaces", StringComparison.Ordinal));
+        // ietf-netconf is announced with the features served: all but url, which is not implemented.
+        Assert.Contains("urn:ietf:params:xml:ns:netconf:base:1.0?module=ietf-netconf&revision=2011-06-01&features=candidate,confirmed-commit,rollback-on-error,startup,validate,writable-running,xpath", caps);
         Assert.True(c.SessionId > 0);
         AssertOk(await c.RpcAsync("<lock><target><running/></target></lock>")); // a chunked reply parsed by the chunked reader
     }

@@ -10,7 +10,7 @@ namespace Mgmt.Northbound.Tests;
 /// <summary>What the in-memory NETCONF tests share: the served schema, namespaces, a state dir with users.</summary>
 internal static class TestWorld
 {
-    public static readonly Lazy<SchemaContext> Schema = new(() => SchemaContextBuilder.FromDirectory(Mgmt.Tests.Shared.RepoPaths.Yang));
+    public static readonly Lazy<SchemaContext> Schema = new(() => SchemaContextBuilder.FromDirectory(Mgmt.Tests.Shared.RepoPaths.Yang, NetconfServer.UnsupportedFeatures));
 
     public static readonly XNamespace Nc = NetconfNames.BaseNs;
     public static readonly XNamespace If = "urn:ietf:params:xml:ns:yang:ietf-interfaces";

@@ -63,10 +63,25 @@ public sealed class NetconfServer
         NetconfNames.Notification, NetconfNames.Interleave,
     ];
 
+    /// <summary>Features of the NETCONF modules this server does not implement: the daemon compiles its schema
+    /// without them, so neither the schema, the capabilities nor the YANG library claim them.</summary>
+    public static readonly (string Module, string Feature)[] UnsupportedFeatures = [("ietf-netconf", "url")];
+
+    /// <summary>
+    /// One capability per YANG 1.0 module (RFC 6020 §5.6.4): its namespace with module, revision, the features it
+    /// supports and the modules that deviate it (YANG 1.1 modules are announced through the YANG library).
+    /// </summary>
     private static IEnumerable<string> ModuleCapabilities(Datastores ds) =>
         ds.Context.Modules
             .Where(m => m.YangVersion != "1.1")
-            .Select(m => m.Namespace + "?module=" + m.Name + (m.Revision is null ? "" : "&revision=" + m.Revision));
+            .Select(m =>
+            {
+                var features = m.Features.Values.Where(f => f.Enabled).Select(f => f.Name).Order(StringComparer.Ordinal).ToList();
+                var deviations = m.DeviatedBy.Select(d => d.Name).Distinct().Order(StringComparer.Ordinal).ToList();
+                return m.Namespace + "?module=" + m.Name + (m.Revision is null ? "" : "&revision=" + m.Revision)
+                    + (features.Count == 0 ? "" : "&features=" + string.Join(',', features))
+                    + (deviations.Count == 0 ? "" : "&deviations=" + string.Join(',', deviations));
+            });
 
     /// <summary>Runs one session until the peer closes it, it is killed, it breaks the protocol or the server stops.</summary>
     /// <param name="stream">The connection; disposed when the session ends.</param>
