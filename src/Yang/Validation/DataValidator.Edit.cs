@@ -129,6 +129,11 @@ public static partial class DataValidator
                             foreach (var instance in Instances(tree, l))
                                 if (instance is DataLeaf referring) QueueLeafref(referring);
             }
+            if (changes.Count > 0)
+                foreach (var l in deps.PredicateLeafrefs)
+                    if (leafrefSchemas.Add(l))
+                        foreach (var instance in Instances(tree, l))
+                            if (instance is DataLeaf referring) QueueLeafref(referring);
             foreach (var (parent, child) in parentChecks) CheckSchemaChild(parent, child, new At(parent, null));
             foreach (var (parent, list) in uniqueChecks)
                 if (DirectChild(parent.Schema, list) is not { } holder || !parentChecks.Contains((parent, holder))) CheckUnique(parent, (ListSchema)list);

@@ -247,7 +247,9 @@ public static partial class DataValidator
             foreach (var leaf in _leafrefs)
             {
                 var target = leaf.Type.LeafrefTarget!;
-                var exists = _evaluated is not null && TryFindByKey(leaf, target) is { } found ? found : TargetValues(target).Contains(leaf.Value);
+                var exists = leaf.Type.LeafrefPath is XPath.LeafrefPath path && LeafrefInstances.HasPredicates(leaf.Type) ? LeafrefInstances.Exists(leaf, path)
+                    : _evaluated is not null && TryFindByKey(leaf, target) is { } found ? found
+                    : TargetValues(target).Contains(leaf.Value);
                 if (!exists)
                     Errors.Add(new DataError(ErrorTag.DataMissing, leaf.Path,
                         $"\"{leaf.Value}\" does not refer to an existing {target.Path}", "instance-required"));

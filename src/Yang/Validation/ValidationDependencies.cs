@@ -52,9 +52,16 @@ internal sealed class ValidationDependencies
         into.AddRange(_global);
     }
 
-    /// <summary>Leafref leaves whose target is <paramref name="changed"/> or below it: a delete or value change there can leave them dangling.</summary>
+    /// <summary>
+    /// Leafref leaves whose target is <paramref name="changed"/> or below it: a delete or value change there can
+    /// leave them dangling. Leafrefs with key predicates also read the leaves their predicates name: any change
+    /// may affect them (<see cref="PredicateLeafrefs"/>).
+    /// </summary>
     public IReadOnlyList<SchemaNode> LeafrefsInto(SchemaNode changed) =>
         _leafrefsByTargetAncestor.TryGetValue(changed, out var l) ? l : [];
+
+    /// <summary>Leafref leaves whose path has key predicates: re-checked after every edit (correct, and rare).</summary>
+    public List<SchemaNode> PredicateLeafrefs { get; } = [];
 
     /// <summary>Depth in data terms: the root is 0, a top-level node 1.</summary>
     public static int Depth(SchemaNode s)
@@ -82,6 +89,8 @@ internal sealed class ValidationDependencies
 
     private void IndexLeafref(SchemaNode leaf, SchemaNode target)
     {
+        var type = (leaf as LeafSchema)?.Type ?? ((LeafListSchema)leaf).Type;
+        if (LeafrefInstances.HasPredicates(type)) PredicateLeafrefs.Add(leaf);
         for (SchemaNode? s = target; s is not null; s = s.Parent)
         {
             if (!_leafrefsByTargetAncestor.TryGetValue(s, out var list)) _leafrefsByTargetAncestor[s] = list = [];

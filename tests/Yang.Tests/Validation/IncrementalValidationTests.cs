@@ -57,6 +57,8 @@ public sealed class IncrementalValidationTests
                 leaf total { type uint8; must "count(../node) >= ."; }
                 leaf-list color { type string; default "red"; default "blue"; max-elements 3; }
                 leaf style { type enumeration { enum plain; enum fancy; } }
+                leaf picked-name { type string; }
+                leaf picked-addr { type leafref { path "/inc:sys/inc:node[inc:name = current()/../picked-name]/inc:addr"; } }
                 container fancy-opts { when "../style = 'fancy'"; leaf level { type uint8; mandatory true; } }
                 container opts {
                   leaf depth { type uint8; default 3; }
@@ -164,6 +166,21 @@ public sealed class IncrementalValidationTests
         Assert.Empty(DataValidator.ValidateEdit(tree, DataEditor.ApplyUndoable(tree, ParseEdit("<style>fancy</style><fancy-opts><level>2</level></fancy-opts>")), Config));
     }
 
+    [Fact]
+    public void A_leafref_with_a_key_predicate_must_reach_the_value_in_the_entry_its_predicate_names()
+    {
+        const string Nodes = "<node><name>a</name><addr>1</addr></node><node><name>b</name><addr>2</addr></node>";
+        Assert.Empty(DataValidator.Validate(Parse(Nodes + "<picked-name>b</picked-name><picked-addr>2</picked-addr>"), Config));
+        // 1 is an address, but not b's.
+        Assert.Contains(DataValidator.Validate(Parse(Nodes + "<picked-name>b</picked-name><picked-addr>1</picked-addr>"), Config),
+            e => e.AppTag == "instance-required" && e.Path == "/inc:sys/picked-addr");
+        // Changing the predicate's source alone breaks it, and the edit's validation sees that.
+        var tree = Parse(Nodes + "<picked-name>b</picked-name><picked-addr>2</picked-addr>");
+        Assert.Empty(DataValidator.Validate(tree, Config));
+        var applied = DataEditor.ApplyUndoable(tree, ParseEdit("<picked-name>a</picked-name>"));
+        Assert.Contains(DataValidator.ValidateEdit(tree, applied, Config), e => e.Path == "/inc:sys/picked-addr");
+    }
+
     private static HashSet<string> Keys(IReadOnlyList<DataError> errors) => errors.Select(e => $"{e.Tag}|{e.AppTag}|{e.Path}").ToHashSet();
 
     private static DataRoot RandomValidTree(Random rnd)
@@ -230,6 +247,11 @@ public sealed class IncrementalValidationTests
                         _ => ("total", rnd.Next(5).ToString()),
                     };
                     sb.Append($"<{top.Item1}{opAttr}>{(deleting ? "" : top.Item2)}</{top.Item1}>");
+                    break;
+                case 6 when rnd.Next(5) == 0:
+                    sb.Append(rnd.Next(2) == 0
+                        ? $"<picked-name{opAttr}>{(deleting ? "" : Pick(rnd))}</picked-name>"
+                        : $"<picked-addr{opAttr}>{(deleting ? "" : rnd.Next(8).ToString())}</picked-addr>");
                     break;
                 case 6 when rnd.Next(4) == 0:
                     sb.Append(rnd.Next(2) == 0
