@@ -121,7 +121,9 @@ public static partial class DataValidator
             }
         }
 
-        private static bool RequiresInstance(YangType t) => t.Kind == BuiltinType.Leafref && t.RequireInstance && t.LeafrefTarget is not null;
+        private static bool RequiresInstance(YangType t) =>
+            (t.Kind == BuiltinType.Leafref && t.RequireInstance && t.LeafrefTarget is not null)
+            || (t.Kind == BuiltinType.InstanceIdentifier && t.RequireInstance);
 
         /// <summary>Cardinality rules of the data children of <paramref name="schema"/> within one instance.</summary>
         private void CheckChildren(DataInner node, SchemaNode schema, At path)
@@ -246,6 +248,12 @@ public static partial class DataValidator
         {
             foreach (var leaf in _leafrefs)
             {
+                if (leaf.Type.Kind == BuiltinType.InstanceIdentifier)
+                {
+                    if (!InstanceIdentifiers.Exists(tree, leaf.Value))
+                        Errors.Add(new DataError(ErrorTag.DataMissing, leaf.Path, $"\"{leaf.Value}\" does not refer to an existing node", "instance-required"));
+                    continue;
+                }
                 var target = leaf.Type.LeafrefTarget!;
                 var exists = leaf.Type.LeafrefPath is XPath.LeafrefPath path && LeafrefInstances.HasPredicates(leaf.Type) ? LeafrefInstances.Exists(leaf, path)
                     : _evaluated is not null && TryFindByKey(leaf, target) is { } found ? found

@@ -60,7 +60,7 @@ internal sealed class ValidationDependencies
     public IReadOnlyList<SchemaNode> LeafrefsInto(SchemaNode changed) =>
         _leafrefsByTargetAncestor.TryGetValue(changed, out var l) ? l : [];
 
-    /// <summary>Leafref leaves whose path has key predicates: re-checked after every edit (correct, and rare).</summary>
+    /// <summary>Leafrefs whose path has key predicates and required instance-identifiers: re-checked after every edit (correct, and rare).</summary>
     public List<SchemaNode> PredicateLeafrefs { get; } = [];
 
     /// <summary>Depth in data terms: the root is 0, a top-level node 1.</summary>
@@ -80,6 +80,9 @@ internal sealed class ValidationDependencies
                 if (c.Whens.Count > 0 || c.Musts.Count > 0) Analyze(c);
                 if (c is LeafSchema { Type: var t } && IsRequiredLeafref(t)) IndexLeafref(c, t.LeafrefTarget!);
                 else if (c is LeafListSchema { Type: var lt } && IsRequiredLeafref(lt)) IndexLeafref(c, lt.LeafrefTarget!);
+                // An instance-identifier may point anywhere: re-checked after every edit, like predicate leafrefs.
+                else if (((c as LeafSchema)?.Type ?? (c as LeafListSchema)?.Type) is { Kind: BuiltinType.InstanceIdentifier, RequireInstance: true })
+                    PredicateLeafrefs.Add(c);
             }
             Visit(c);
         }

@@ -58,6 +58,7 @@ public sealed class IncrementalValidationTests
                 leaf-list color { type string; default "red"; default "blue"; max-elements 3; }
                 leaf style { type enumeration { enum plain; enum fancy; } }
                 leaf picked-name { type string; }
+                leaf pointer { type instance-identifier; }
                 leaf picked-addr { type leafref { path "/inc:sys/inc:node[inc:name = current()/../picked-name]/inc:addr"; } }
                 container fancy-opts { when "../style = 'fancy'"; leaf level { type uint8; mandatory true; } }
                 container opts {
@@ -181,6 +182,21 @@ public sealed class IncrementalValidationTests
         Assert.Contains(DataValidator.ValidateEdit(tree, applied, Config), e => e.Path == "/inc:sys/picked-addr");
     }
 
+    [Fact]
+    public void An_instance_identifier_must_point_at_an_existing_node()
+    {
+        static string Pointer(string p) => $"<pointer xmlns:inc=\"urn:t:inc\">{p}</pointer>";
+        const string Nodes = "<node><name>a</name><addr>1</addr></node><node><name>b</name></node>";
+        Assert.Empty(DataValidator.Validate(Parse(Nodes + Pointer("/inc:sys/inc:node[inc:name='a']/inc:addr")), Config));
+        Assert.Empty(DataValidator.Validate(Parse(Nodes + Pointer("/inc:sys/inc:node[inc:name='b']")), Config));
+        Assert.Contains(DataValidator.Validate(Parse(Nodes + Pointer("/inc:sys/inc:node[inc:name='b']/inc:addr")), Config),
+            e => e.AppTag == "instance-required" && e.Path == "/inc:sys/pointer");
+        var tree = Parse(Nodes + Pointer("/inc:sys/inc:node[inc:name='a']"));
+        Assert.Empty(DataValidator.Validate(tree, Config));
+        var applied = DataEditor.ApplyUndoable(tree, ParseEdit("<node nc:operation=\"delete\"><name>a</name></node>"));
+        Assert.Contains(DataValidator.ValidateEdit(tree, applied, Config), e => e.Path == "/inc:sys/pointer");
+    }
+
     private static HashSet<string> Keys(IReadOnlyList<DataError> errors) => errors.Select(e => $"{e.Tag}|{e.AppTag}|{e.Path}").ToHashSet();
 
     private static DataRoot RandomValidTree(Random rnd)
@@ -247,6 +263,10 @@ public sealed class IncrementalValidationTests
                         _ => ("total", rnd.Next(5).ToString()),
                     };
                     sb.Append($"<{top.Item1}{opAttr}>{(deleting ? "" : top.Item2)}</{top.Item1}>");
+                    break;
+                case 6 when rnd.Next(6) == 0:
+                    var pointed = rnd.Next(2) == 0 ? $"/inc:sys/inc:node[inc:name='{Pick(rnd)}']" : $"/inc:sys/inc:node[inc:name='{Pick(rnd)}']/inc:addr";
+                    sb.Append($"<pointer{opAttr} xmlns:inc=\"urn:t:inc\">{(deleting ? "" : pointed)}</pointer>");
                     break;
                 case 6 when rnd.Next(5) == 0:
                     sb.Append(rnd.Next(2) == 0
