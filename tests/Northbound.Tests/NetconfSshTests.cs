@@ -82,4 +82,45 @@ public sealed class NetconfSshTests : IDisposable
         Assert.NotEqual(0, wrong.Code);
         Assert.Contains("Authentication", wrong.Err);
     }
+
+    [Fact]
+    public void Ncclient_runs_a_controller_workflow_over_ssh_in_two_sessions()
+    {
+        Assert.SkipUnless(CanRun, "needs root, openssh-server and python3-ncclient (installed by .ci/run)");
+        var state = Path.Combine(_dir, "state");
+        var key = Path.Combine(_dir, "id_ed25519");
+        Assert.Equal(0, Run("ssh-keygen", $"-q -t ed25519 -N \"\" -f \"{key}\"").Code);
+        var mgmt = Path.Combine(AppContext.BaseDirectory, "mgmt.dll");
+        var add = Run("dotnet", $"\"{mgmt}\" user add {_user} --group admin --ssh-key \"{key}.pub\" --state-dir \"{state}\"", null, new() { ["MGMT_SYSTEM_ACCOUNTS"] = "on" });
+        Assert.True(add.Code == 0, add.Err);
+        var port = Ports.Free();
+        using var d = new DaemonProcess($"--state-dir \"{state}\" --yang-dir \"{RepoPaths.Yang}\" --netconf-ssh 127.0.0.1:{port}", null, systemAccounts: true);
+        Assert.True(d.WaitForOutput("sshd: Server listening on"), d.Out + d.Err);
+
+        var script = Path.Combine(AppContext.BaseDirectory, "Clients", "ncclient_workflow.py");
+        var run = Run("/usr/bin/python3", $"\"{script}\" 127.0.0.1 {port} {_user} \"{key}\"");
+        Assert.True(run.Code == 0, run.Err + d.Out);
+        var r = JsonDocument.Parse(run.Out).RootElement;
+        string[] Names(string p) => [.. r.GetProperty(p).EnumerateArray().Select(e => e.GetString()!)];
+
+        var denied = r.GetProperty("lock_denied");
+        Assert.Equal("lock-denied", denied.GetProperty("tag").GetString());
+        Assert.Contains($"<session-id>{r.GetProperty("holder").GetString()}</session-id>", denied.GetProperty("info").GetString()!.Replace("nc:", ""));
+        Assert.Equal(["wf0"], Names("running"));
+        Assert.Equal(["wf-temp", "wf0"], Names("during_confirm"));
+        Assert.Equal(["wf0"], Names("after_timeout"));
+        Assert.Equal(["wf0"], Names("candidate_after_discard"));
+        Assert.Equal(["wf0"], Names("startup"));
+        Assert.EndsWith(":ethernetCsmacd", Assert.Single(Names("xpath_types")));
+        Assert.Equal(["wf0"], Names("xpath_names"));
+        Assert.Equal(["true"], Names("enabled_report_all"));
+        Assert.Empty(Names("enabled_explicit"));
+        Assert.Equal("data-exists", r.GetProperty("data_exists").GetProperty("tag").GetString());
+        Assert.Equal("/ietf-interfaces:interfaces/interface[name='wf0']", r.GetProperty("data_exists").GetProperty("path").GetString());
+        Assert.Equal("data-missing", r.GetProperty("data_missing").GetProperty("tag").GetString());
+        Assert.Equal("invalid-value", r.GetProperty("bad_value").GetProperty("tag").GetString());
+        Assert.Equal("/ietf-interfaces:interfaces/interface[name='wf0']/enabled", r.GetProperty("bad_value").GetProperty("path").GetString());
+        Assert.Contains("netconf-config-change", Names("notifications"));
+        Assert.False(r.GetProperty("killed_session_works").GetBoolean());
+    }
 }
