@@ -79,11 +79,16 @@ public sealed class HostileInputTests : IDisposable
         var ds = Datastores.Open(Schema.Value, _dir);
         var server = new NetconfServer(ds);
         var before = ds.Read(Mgmt.Datastore.DatastoreName.Running, t => Mgmt.Yang.Encoding.XmlDataWriter.ToString(t));
-        const string seed = """<rpc message-id="7" xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><get-config><source><running/></source><filter type="subtree"><interfaces xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces"><interface><name>eth0</name></interface></interfaces></filter></get-config></rpc>""";
-        var gen = Gen.Select(Gen.Int[0, seed.Length - 1], Gen.Int[1, 20], Gen.Char["<>/\"'=&;#x \n]!-"], Gen.Int[0, 2]);
-        var cases = gen.Array[300].Single();
+        string[] seeds =
+        [
+            """<rpc message-id="7" xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><get-config><source><running/></source><filter type="subtree"><interfaces xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces"><interface><name>eth0</name></interface></interfaces></filter></get-config></rpc>""",
+            """<rpc message-id="8" xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><action xmlns="urn:ietf:params:xml:ns:yang:1"><interfaces xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces"><interface><name>eth0</name><nothing/></interface></interfaces></action></rpc>""",
+            // continue-on-error over parts that all fail (no type): nothing may be applied, whatever the mutation.
+            """<rpc message-id="9" xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><edit-config><target><running/></target><error-option>continue-on-error</error-option><config><interfaces xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces"><interface><name>x</name><description>d</description></interface><interface><name>y</name></interface></interfaces></config></edit-config></rpc>""",
+        ];
         await using var c = await NetconfTestClient.ConnectAsync(server, "admin");
-        foreach (var (pos, len, ch, mode) in cases)
+        foreach (var seed in seeds)
+        foreach (var (pos, len, ch, mode) in Gen.Select(Gen.Int[0, seed.Length - 1], Gen.Int[1, 20], Gen.Char["<>/\"'=&;#x \n]!-"], Gen.Int[0, 2]).Array[150].Single())
         {
             var l = Math.Min(len, seed.Length - pos);
             var text = mode switch { 0 => seed.Remove(pos, l), 1 => seed.Insert(pos, new string(ch, l)), _ => seed[..pos] };
