@@ -54,6 +54,8 @@ public sealed class NetconfSessionTests : IDisposable
         Assert.DoesNotContain(caps, cap => cap.Contains("module=ietf-interfaces", StringComparison.Ordinal));
         // ietf-netconf is announced with the features served: all but url, which is not implemented.
         Assert.Contains("urn:ietf:params:xml:ns:netconf:base:1.0?module=ietf-netconf&revision=2011-06-01&features=candidate,confirmed-commit,rollback-on-error,startup,validate,writable-running,xpath", caps);
+        // RFC 5277's create-subscription, as the YANG module "notifications" (a YANG 1.0 module: a capability of its own).
+        Assert.Contains("urn:ietf:params:xml:ns:netconf:notification:1.0?module=notifications&revision=2008-07-14", caps);
         Assert.True(c.SessionId > 0);
         AssertOk(await c.RpcAsync("<lock><target><running/></target></lock>")); // a chunked reply parsed by the chunked reader
     }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Mgmt.Yang.Schema;
 
 namespace Mgmt.Yang.Data;
@@ -10,62 +11,118 @@ namespace Mgmt.Yang.Data;
 public class DataInner : DataNode
 {
     private const int IndexThreshold = 8;
+    private const int MaxHint = 64;
 
-    // Children in an array of their own (no List object per node: a million-node tree has ~200k inner
-    // nodes); readers trim it to size when the node is complete.
-    private DataNode[]? _items;
-    private int _count;
-    private Dictionary<ListSchema, Dictionary<string, DataInner>>? _keyIndex;
+    // Children, in one of two forms (no List object per node: a million-node tree has ~200k inner nodes):
+    // a DataNode[] filled exactly (most list entries and containers, once complete), or a ChildStore with spare
+    // capacity, the count and the key indexes (nodes being built, and nodes with many children).
+    private object? _children;
 
     public DataInner(SchemaNode schema) : base(schema)
     {
     }
 
-    public ArrayView<DataNode> Children => new(_items, _count);
+    public ArrayView<DataNode> Children => _children switch
+    {
+        ChildStore s => new(s.Items, s.Count),
+        null => default,
+        var a => new(Unsafe.As<DataNode[]>(a), Unsafe.As<DataNode[]>(a).Length),
+    };
 
-    public int ChildCount => _count;
+    public int ChildCount => _children switch
+    {
+        ChildStore s => s.Count,
+        null => 0,
+        var a => Unsafe.As<DataNode[]>(a).Length,
+    };
 
-    public bool HasChildren => _count > 0;
+    public bool HasChildren => ChildCount > 0;
 
     /// <summary>Appends a child. A list entry must have its key leaves before it is added.</summary>
-    public void Add(DataNode child) => Insert(_count, child);
+    public void Add(DataNode child) => Insert(ChildCount, child);
 
     /// <summary>Inserts a child at a position (ordered-by user lists and leaf-lists).</summary>
     public void Insert(int index, DataNode child)
     {
-        if ((uint)index > (uint)_count) throw new ArgumentOutOfRangeException(nameof(index));
-        if (_items is null) _items = new DataNode[Math.Max(Schema.ChildCountHint, 2)];
-        // Small nodes (most list entries) grow by one: a default added to a complete entry costs one slot, not double.
-        else if (_count == _items.Length) Array.Resize(ref _items, _count < 8 ? _count + 1 : _count * 2);
-        if (index < _count) Array.Copy(_items, index, _items, index + 1, _count - index);
-        _items[index] = child;
-        _count++;
+        var count = ChildCount;
+        if ((uint)index > (uint)count) throw new ArgumentOutOfRangeException(nameof(index));
+        if (_children is ChildStore s)
+        {
+            if (s.Count == s.Items.Length) Array.Resize(ref s.Items, s.Count * 2);
+            if (index < s.Count) Array.Copy(s.Items, index, s.Items, index + 1, s.Count - index);
+            s.Items[index] = child;
+            s.Count++;
+            if (s.Indexes is not null && child is DataInner entry && child.Schema is ListSchema ls) s.IndexOf(ls)?.Add(entry);
+        }
+        else if (_children is null && Schema.ChildCountHint > 1)
+        {
+            // A node being built: room for as many children as the last node of its kind had (within reason).
+            var store = new ChildStore(new DataNode[Math.Min(Schema.ChildCountHint, MaxHint)]) { Count = 1 };
+            store.Items[0] = child;
+            _children = store;
+        }
+        else if (count < IndexThreshold)
+        {
+            // Small nodes (most list entries) stay exact and grow by one: a default added to a complete entry costs one slot.
+            var items = new DataNode[count + 1];
+            if (count > 0)
+            {
+                var old = Unsafe.As<DataNode[]>(_children!);
+                Array.Copy(old, items, index);
+                Array.Copy(old, index, items, index + 1, count - index);
+            }
+            items[index] = child;
+            _children = items;
+        }
+        else
+        {
+            var store = Store();
+            store.Count = count; // Store() made it exact; grow through the first branch
+            _children = store;
+            Insert(index, child);
+            return;
+        }
         child.Parent = this;
-        if (_keyIndex is not null && child is DataInner entry && child.Schema is ListSchema ls && _keyIndex.TryGetValue(ls, out var idx))
-            idx[KeyString(entry)] = entry;
     }
 
     /// <summary>Drops spare capacity (readers call it when a node's content is complete).</summary>
     public void TrimExcess()
     {
-        if (_items is null) return;
-        Schema.ChildCountHint = _count; // the next instance of this node starts at this size
-        if (_count < _items.Length) Array.Resize(ref _items, _count);
+        if (_children is not ChildStore s) return;
+        Schema.ChildCountHint = s.Count; // the next instance of this node starts at this size
+        if (s.Indexes is not null) return; // an indexed node keeps its store
+        _children = s.Count == 0 ? null : s.Count == s.Items.Length ? s.Items : s.Items[..s.Count];
     }
 
-    public int IndexOf(DataNode child) => _items is null ? -1 : Array.IndexOf(_items, child, 0, _count);
+    public int IndexOf(DataNode child)
+    {
+        var c = Children;
+        return c.Count == 0 ? -1 : Array.IndexOf(ItemsArray(), child, 0, c.Count);
+    }
 
     public bool Remove(DataNode child)
     {
-        if (_items is null) return false;
+        var count = ChildCount;
+        if (count == 0) return false;
+        var items = ItemsArray();
         // Most removals hit the tail or a recent child; search from the end.
-        var i = _count == 0 ? -1 : Array.LastIndexOf(_items, child, _count - 1, _count);
+        var i = Array.LastIndexOf(items, child, count - 1, count);
         if (i < 0) return false;
-        if (_keyIndex is not null && child is DataInner entry && child.Schema is ListSchema ls && _keyIndex.TryGetValue(ls, out var idx))
-            idx.Remove(KeyString(entry));
-        _count--;
-        if (i < _count) Array.Copy(_items, i + 1, _items, i, _count - i);
-        _items[_count] = null!;
+        if (_children is ChildStore s)
+        {
+            if (s.Indexes is not null && child is DataInner entry && child.Schema is ListSchema ls) s.IndexOf(ls)?.Remove(entry);
+            s.Count--;
+            if (i < s.Count) Array.Copy(items, i + 1, items, i, s.Count - i);
+            items[s.Count] = null!;
+        }
+        else if (count == 1) _children = null;
+        else
+        {
+            var shorter = new DataNode[count - 1];
+            Array.Copy(items, shorter, i);
+            Array.Copy(items, i + 1, shorter, i, count - i - 1);
+            _children = shorter;
+        }
         child.Parent = null;
         return true;
     }
@@ -73,89 +130,107 @@ public class DataInner : DataNode
     /// <summary>Puts <paramref name="node"/> where the child at <paramref name="index"/> was (which leaves the tree).</summary>
     public void ReplaceAt(int index, DataNode node)
     {
-        if ((uint)index >= (uint)_count) throw new ArgumentOutOfRangeException(nameof(index));
-        var old = _items![index];
-        if (_keyIndex is not null && old is DataInner oldEntry && old.Schema is ListSchema ls && _keyIndex.TryGetValue(ls, out var idx))
-        {
-            idx.Remove(KeyString(oldEntry));
-            if (node is DataInner entry && ReferenceEquals(node.Schema, ls)) idx[KeyString(entry)] = entry;
-        }
+        if ((uint)index >= (uint)ChildCount) throw new ArgumentOutOfRangeException(nameof(index));
+        var items = ItemsArray();
+        var old = items[index];
         old.Parent = null;
-        _items[index] = node;
+        items[index] = node;
         node.Parent = this;
+        if (_children is ChildStore { Indexes: not null } s)
+        {
+            if (old is DataInner oldEntry && old.Schema is ListSchema ols) s.IndexOf(ols)?.Remove(oldEntry);
+            if (node is DataInner entry && node.Schema is ListSchema ls) s.IndexOf(ls)?.Add(entry);
+        }
     }
 
     public void ClearChildren()
     {
-        if (_items is null) return;
-        for (var i = 0; i < _count; i++) _items[i].Parent = null;
-        _items = null;
-        _count = 0;
-        _keyIndex = null;
+        foreach (var c in Children) c.Parent = null;
+        _children = null;
+    }
+
+    // The array behind Children (longer than the count in a ChildStore).
+    private DataNode[] ItemsArray() => _children is ChildStore s ? s.Items : Unsafe.As<DataNode[]>(_children!);
+
+    // The children as a store (created from an exact array or nothing), for indexing.
+    private ChildStore Store()
+    {
+        if (_children is ChildStore s) return s;
+        var items = _children is null ? [] : Unsafe.As<DataNode[]>(_children);
+        var store = new ChildStore(items) { Count = items.Length };
+        _children = store;
+        return store;
+    }
+
+    // The key index of one list among the children, built on first use; null while the node is small.
+    private ListKeyIndex? KeyIndex(ListSchema list)
+    {
+        if (_children is ChildStore { Indexes: not null } s && s.IndexOf(list) is { } idx) return idx;
+        var count = ChildCount;
+        if (count <= IndexThreshold) return null;
+        var store = Store();
+        idx = new ListKeyIndex(list, count) { Next = store.Indexes };
+        foreach (var c in Children)
+            if (ReferenceEquals(c.Schema, list) && c is DataInner e) idx.Add(e);
+        store.Indexes = idx;
+        return idx;
+    }
+
+    private sealed class ChildStore(DataNode[] items)
+    {
+        public DataNode[] Items = items;
+        public int Count;
+        public ListKeyIndex? Indexes;
+
+        public ListKeyIndex? IndexOf(ListSchema list)
+        {
+            for (var i = Indexes; i is not null; i = i.Next)
+                if (ReferenceEquals(i.List, list)) return i;
+            return null;
+        }
     }
 
     /// <summary>First child bound to <paramref name="schema"/> (container, leaf, anydata), or null.</summary>
     public DataNode? Find(SchemaNode schema)
     {
-        for (var i = 0; i < _count; i++)
-            if (ReferenceEquals(_items![i].Schema, schema)) return _items[i];
+        foreach (var c in Children)
+            if (ReferenceEquals(c.Schema, schema)) return c;
         return null;
     }
 
     /// <summary>All children bound to <paramref name="schema"/> (the entries of a list or leaf-list), in order.</summary>
     public IEnumerable<DataNode> FindAll(SchemaNode schema)
     {
-        for (var i = 0; i < _count; i++)
-            if (ReferenceEquals(_items![i].Schema, schema)) yield return _items[i];
+        for (var i = 0; i < ChildCount; i++)
+            if (Children[i] is var c && ReferenceEquals(c.Schema, schema)) yield return c;
     }
 
     public int Count(SchemaNode schema)
     {
         var n = 0;
-        for (var i = 0; i < _count; i++)
-            if (ReferenceEquals(_items![i].Schema, schema)) n++;
+        foreach (var c in Children)
+            if (ReferenceEquals(c.Schema, schema)) n++;
         return n;
     }
 
     /// <summary>The list entry whose keys equal <paramref name="keyValues"/> (canonical values in key order).</summary>
     public DataInner? FindListEntry(ListSchema list, IReadOnlyList<string> keyValues)
     {
-        if (_count == 0) return null;
-        if (_keyIndex is null || !_keyIndex.TryGetValue(list, out var idx))
-        {
-            if (_count <= IndexThreshold)
-            {
-                foreach (var c in Children)
-                    if (ReferenceEquals(c.Schema, list) && c is DataInner e && KeysEqual(e, list, keyValues)) return e;
-                return null;
-            }
-            idx = new Dictionary<string, DataInner>(StringComparer.Ordinal);
-            foreach (var c in Children)
-                if (ReferenceEquals(c.Schema, list) && c is DataInner e) idx[KeyString(e)] = e;
-            (_keyIndex ??= new Dictionary<ListSchema, Dictionary<string, DataInner>>())[list] = idx;
-        }
-        return idx.GetValueOrDefault(JoinKeys(keyValues));
+        if (KeyIndex(list) is { } idx) return idx.Find(keyValues);
+        foreach (var c in Children)
+            if (ReferenceEquals(c.Schema, list) && c is DataInner e && KeysEqual(e, list, keyValues)) return e;
+        return null;
     }
 
     /// <summary>Another entry of <paramref name="entry"/>'s list with the same keys, or null.</summary>
     public DataInner? FindSameKeys(DataInner entry)
     {
         var list = (ListSchema)entry.Schema;
-        if (_count == 0) return null;
-        if (_keyIndex is null || !_keyIndex.TryGetValue(list, out var idx))
-        {
-            if (_count <= IndexThreshold)
-            {
-                foreach (var c in Children)
-                    if (ReferenceEquals(c.Schema, list) && c is DataInner e && !ReferenceEquals(e, entry) && SameKeys(e, entry, list)) return e;
-                return null;
-            }
-            idx = new Dictionary<string, DataInner>(StringComparer.Ordinal);
-            foreach (var c in Children)
-                if (ReferenceEquals(c.Schema, list) && c is DataInner e) idx[KeyString(e)] = e;
-            (_keyIndex ??= new Dictionary<ListSchema, Dictionary<string, DataInner>>())[list] = idx;
-        }
-        return idx.TryGetValue(KeyString(entry), out var found) && !ReferenceEquals(found, entry) ? found : null;
+        // The index holds one entry per key, the one added first: a later twin finds it.
+        if (KeyIndex(list) is { } idx) return idx.FindLike(entry) is { } found && !ReferenceEquals(found, entry) ? found : null;
+        foreach (var c in Children)
+            if (ReferenceEquals(c.Schema, list) && c is DataInner e && !ReferenceEquals(e, entry) && SameKeys(e, entry, list)) return e;
+        return null;
     }
 
     private static bool SameKeys(DataInner a, DataInner b, ListSchema list)
@@ -207,18 +282,6 @@ public class DataInner : DataNode
             if ((entry.Find(list.Keys[i]) as DataLeaf)?.Value != keyValues[i]) return false;
         return true;
     }
-
-    private static string KeyString(DataInner entry)
-    {
-        var ls = (ListSchema)entry.Schema;
-        if (ls.Keys.Length == 1) return (entry.Find(ls.Keys[0]) as DataLeaf)?.Value ?? "";
-        var parts = new string[ls.Keys.Length];
-        for (var i = 0; i < parts.Length; i++) parts[i] = (entry.Find(ls.Keys[i]) as DataLeaf)?.Value ?? "";
-        return string.Join('\0', parts);
-    }
-
-    private static string JoinKeys(IReadOnlyList<string> keyValues) =>
-        keyValues.Count == 1 ? keyValues[0] : string.Join('\0', keyValues);
 }
 
 /// <summary>The top of a data tree: its children are top-level nodes of any module in <see cref="Context"/>.</summary>

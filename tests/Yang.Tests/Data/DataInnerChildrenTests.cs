@@ -1,0 +1,146 @@
+using Mgmt.Yang.Compilation;
+using Mgmt.Yang.Data;
+using Mgmt.Yang.Schema;
+
+namespace Mgmt.Yang.Tests.Data;
+
+/// <summary>
+/// A node's children and the key index of its lists (an open-addressing table with backward-shift deletion)
+/// against a plain model: random inserts at any position, removals, replacements, trims and lookups by key on
+/// lists with one and with two keys, across the sizes where the index is built, grows and shrinks.
+/// </summary>
+public sealed class DataInnerChildrenTests
+{
+    private static readonly Lazy<SchemaContext> Context = new(() =>
+    {
+        var b = new SchemaContextBuilder();
+        b.LoadText("""
+            module kids {
+              namespace "urn:t:kids";
+              prefix k;
+              container top {
+                leaf note { type string; }
+                list one { key name; leaf name { type string; } leaf v { type string; } }
+                list two { key "a b"; leaf a { type string; } leaf b { type uint8; } }
+              }
+            }
+            """, "kids.yang");
+        return b.Build();
+    });
+
+    private static ContainerSchema Top => (ContainerSchema)Context.Value.GetModule("kids")!.TopLevel[0];
+
+    private static ListSchema One => (ListSchema)Child(Top, "one");
+
+    private static ListSchema Two => (ListSchema)Child(Top, "two");
+
+    [Theory]
+    [InlineData(1, 40)]
+    [InlineData(2, 400)]
+    [InlineData(3, 3000)]
+    public void Children_and_key_lookups_match_a_model_through_random_changes(int seed, int maxSize)
+    {
+        var rng = new Random(seed);
+        var node = new DataInner(Top);
+        var model = new List<DataNode>();
+        for (var step = 0; step < 20000; step++)
+        {
+            var roll = rng.Next(100);
+            if (roll < 45 && model.Count < maxSize)
+            {
+                var child = NewChild(rng);
+                // Keys stay unique among the children, as in a valid tree (a twin is tested separately below).
+                if (child is DataInner e && model.OfType<DataInner>().Any(m => SameEntry(m, e))) continue;
+                var at = rng.Next(model.Count + 1);
+                node.Insert(at, child);
+                model.Insert(at, child);
+                Assert.Same(node, child.Parent);
+            }
+            else if (roll < 80 && model.Count > 0)
+            {
+                var victim = model[rng.Next(model.Count)];
+                Assert.True(node.Remove(victim));
+                model.Remove(victim);
+                Assert.Null(victim.Parent);
+            }
+            else if (roll < 85 && model.Count > 0)
+            {
+                var at = rng.Next(model.Count);
+                var replacement = NewChild(rng);
+                if (replacement is DataInner e && model.Where((_, i) => i != at).OfType<DataInner>().Any(m => SameEntry(m, e))) continue;
+                node.ReplaceAt(at, replacement);
+                model[at] = replacement;
+            }
+            else if (roll < 88) node.TrimExcess();
+            else if (roll < 89)
+            {
+                var copy = (DataInner)node.DeepClone();
+                Assert.Equal(model.Select(Describe), copy.Children.ToArray().Select(Describe));
+            }
+
+            Assert.Equal(model.Count, node.ChildCount);
+            if (step % 7 == 0) Assert.Equal(model, node.Children.ToArray());
+            // Lookups: an entry that is there, and a key that is not.
+            var entries = model.OfType<DataInner>().ToList();
+            if (entries.Count > 0)
+            {
+                var e = entries[rng.Next(entries.Count)];
+                var keys = e.KeyValues().Select(k => k!).ToList();
+                Assert.Same(e, node.FindListEntry((ListSchema)e.Schema, keys));
+                Assert.Null(node.FindSameKeys(e));
+            }
+            var (list, probe) = RandomKeys(rng);
+            var expected = model.OfType<DataInner>().FirstOrDefault(m => ReferenceEquals(m.Schema, list) && m.KeyValues().SequenceEqual(probe));
+            Assert.Same(expected, node.FindListEntry(list, probe));
+        }
+    }
+
+    [Fact]
+    public void An_entry_with_the_keys_of_another_is_found_as_its_twin_in_small_and_indexed_nodes()
+    {
+        foreach (var size in new[] { 3, 50 })
+        {
+            var node = new DataInner(Top);
+            for (var i = 0; i < size; i++) node.Add(Entry(One, $"e{i}"));
+            node.FindListEntry(One, ["e0"]); // builds the index when the node is large
+            var first = node.FindListEntry(One, ["e1"])!;
+            var twin = Entry(One, "e1");
+            Assert.Same(first, node.FindSameKeys(twin)); // not a child yet
+            node.Add(twin);
+            Assert.NotNull(node.FindSameKeys(first) ?? node.FindSameKeys(twin));
+            node.Remove(twin);
+            Assert.Null(node.FindSameKeys(first));
+            Assert.Same(first, node.FindListEntry(One, ["e1"]));
+        }
+    }
+
+    private static SchemaNode Child(SchemaNode parent, string name)
+    {
+        foreach (var c in parent.DataChildren())
+            if (c.Name == name) return c;
+        throw new InvalidOperationException(name);
+    }
+
+    private static bool SameEntry(DataInner a, DataInner b) =>
+        ReferenceEquals(a.Schema, b.Schema) && a.KeyValues().SequenceEqual(b.KeyValues());
+
+    private static string Describe(DataNode n) => n is DataLeaf l ? $"{n.Name}={l.Value}" : $"{n.Name}[{string.Join(',', ((DataInner)n).KeyValues())}]";
+
+    private static DataNode NewChild(Random rng) => rng.Next(10) switch
+    {
+        0 => new DataLeaf(Child(Top, "note"), "n" + rng.Next(5)),
+        < 6 => Entry(One, "k" + rng.Next(4000)),
+        _ => Entry(Two, "a" + rng.Next(60), rng.Next(50).ToString()),
+    };
+
+    private static (ListSchema, List<string>) RandomKeys(Random rng) => rng.Next(2) == 0
+        ? (One, ["k" + rng.Next(4000)])
+        : (Two, ["a" + rng.Next(60), rng.Next(50).ToString()]);
+
+    private static DataInner Entry(ListSchema list, params string[] keys)
+    {
+        var e = new DataInner(list);
+        for (var i = 0; i < keys.Length; i++) e.Add(new DataLeaf(list.Keys[i], keys[i]));
+        return e;
+    }
+}
