@@ -11,11 +11,14 @@ namespace Mgmt.Yang.Data;
 public class DataInner : DataNode
 {
     private const int IndexThreshold = 8;
-    private const int MaxHint = 64;
+
+    // Nodes with up to this many children keep them in a plain array; larger ones in a ChildStore.
+    private const int SmallMax = 16;
 
     // Children, in one of two forms (no List object per node: a million-node tree has ~200k inner nodes):
-    // a DataNode[] filled exactly (most list entries and containers, once complete), or a ChildStore with spare
-    // capacity, the count and the key indexes (nodes being built, and nodes with many children).
+    // - a DataNode[] of at most SmallMax slots, children first and the spare slots null (most list entries and
+    //   containers; exact once the node is complete and trimmed), or
+    // - a ChildStore: the array, the count and the key indexes of the lists (nodes with many children).
     private object? _children;
 
     public DataInner(SchemaNode schema) : base(schema)
@@ -26,14 +29,14 @@ public class DataInner : DataNode
     {
         ChildStore s => new(s.Items, s.Count),
         null => default,
-        var a => new(Unsafe.As<DataNode[]>(a), Unsafe.As<DataNode[]>(a).Length),
+        var a => new(Unsafe.As<DataNode[]>(a), CountOf(Unsafe.As<DataNode[]>(a))),
     };
 
     public int ChildCount => _children switch
     {
         ChildStore s => s.Count,
         null => 0,
-        var a => Unsafe.As<DataNode[]>(a).Length,
+        var a => CountOf(Unsafe.As<DataNode[]>(a)),
     };
 
     public bool HasChildren => ChildCount > 0;
@@ -54,33 +57,25 @@ public class DataInner : DataNode
             s.Count++;
             if (s.Indexes is not null && child is DataInner entry && child.Schema is ListSchema ls) s.IndexOf(ls)?.Add(entry);
         }
-        else if (_children is null && Schema.ChildCountHint > 1)
-        {
-            // A node being built: room for as many children as the last node of its kind had (within reason).
-            var store = new ChildStore(new DataNode[Math.Min(Schema.ChildCountHint, MaxHint)]) { Count = 1 };
-            store.Items[0] = child;
-            _children = store;
-        }
-        else if (count < IndexThreshold)
-        {
-            // Small nodes (most list entries) stay exact and grow by one: a default added to a complete entry costs one slot.
-            var items = new DataNode[count + 1];
-            if (count > 0)
-            {
-                var old = Unsafe.As<DataNode[]>(_children!);
-                Array.Copy(old, items, index);
-                Array.Copy(old, index, items, index + 1, count - index);
-            }
-            items[index] = child;
-            _children = items;
-        }
         else
         {
-            var store = Store();
-            store.Count = count; // Store() made it exact; grow through the first branch
-            _children = store;
-            Insert(index, child);
-            return;
+            var items = Unsafe.As<DataNode[]?>(_children);
+            if (items is null || count == items.Length)
+            {
+                if (count == SmallMax)
+                {
+                    _children = new ChildStore(items!) { Count = count };
+                    Insert(index, child);
+                    return;
+                }
+                // A node being built gets room for as many children as the last node of its kind had; a complete
+                // node grows by one (a default added to a complete entry costs one slot).
+                var grown = new DataNode[Math.Clamp(Schema.ChildCountHint, count + 1, SmallMax)];
+                if (count > 0) Array.Copy(items!, grown, count);
+                _children = items = grown;
+            }
+            if (index < count) Array.Copy(items, index, items, index + 1, count - index);
+            items[index] = child;
         }
         child.Parent = this;
     }
@@ -88,16 +83,25 @@ public class DataInner : DataNode
     /// <summary>Drops spare capacity (readers call it when a node's content is complete).</summary>
     public void TrimExcess()
     {
-        if (_children is not ChildStore s) return;
-        Schema.ChildCountHint = s.Count; // the next instance of this node starts at this size
-        if (s.Indexes is not null) return; // an indexed node keeps its store
-        _children = s.Count == 0 ? null : s.Count == s.Items.Length ? s.Items : s.Items[..s.Count];
+        var count = ChildCount;
+        Schema.ChildCountHint = count; // the next instance of this node starts at this size
+        switch (_children)
+        {
+            case null:
+                return;
+            case ChildStore s:
+                if (s.Count < s.Items.Length) s.Items = s.Items[..s.Count];
+                return;
+            case var a when count < Unsafe.As<DataNode[]>(a).Length:
+                _children = count == 0 ? null : Unsafe.As<DataNode[]>(a)[..count];
+                return;
+        }
     }
 
     public int IndexOf(DataNode child)
     {
-        var c = Children;
-        return c.Count == 0 ? -1 : Array.IndexOf(ItemsArray(), child, 0, c.Count);
+        var count = ChildCount;
+        return count == 0 ? -1 : Array.IndexOf(ItemsArray(), child, 0, count);
     }
 
     public bool Remove(DataNode child)
@@ -112,17 +116,10 @@ public class DataInner : DataNode
         {
             if (s.Indexes is not null && child is DataInner entry && child.Schema is ListSchema ls) s.IndexOf(ls)?.Remove(entry);
             s.Count--;
-            if (i < s.Count) Array.Copy(items, i + 1, items, i, s.Count - i);
-            items[s.Count] = null!;
         }
-        else if (count == 1) _children = null;
-        else
-        {
-            var shorter = new DataNode[count - 1];
-            Array.Copy(items, shorter, i);
-            Array.Copy(items, i + 1, shorter, i, count - i - 1);
-            _children = shorter;
-        }
+        count--;
+        if (i < count) Array.Copy(items, i + 1, items, i, count - i);
+        items[count] = null!;
         child.Parent = null;
         return true;
     }
@@ -152,14 +149,22 @@ public class DataInner : DataNode
     // The array behind Children (longer than the count in a ChildStore).
     private DataNode[] ItemsArray() => _children is ChildStore s ? s.Items : Unsafe.As<DataNode[]>(_children!);
 
-    // The children as a store (created from an exact array or nothing), for indexing.
+    // The children as a store (created from a small array or nothing), for indexing.
     private ChildStore Store()
     {
         if (_children is ChildStore s) return s;
-        var items = _children is null ? [] : Unsafe.As<DataNode[]>(_children);
-        var store = new ChildStore(items) { Count = items.Length };
+        var count = ChildCount;
+        var store = new ChildStore(_children is null ? [] : Unsafe.As<DataNode[]>(_children)) { Count = count };
         _children = store;
         return store;
+    }
+
+    // Children first, spare slots null: the count is the position after the last child.
+    private static int CountOf(DataNode[] items)
+    {
+        var n = items.Length;
+        while (n > 0 && items[n - 1] is null) n--;
+        return n;
     }
 
     // The key index of one list among the children, built on first use; null while the node is small.

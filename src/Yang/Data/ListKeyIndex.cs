@@ -4,22 +4,24 @@ namespace Mgmt.Yang.Data;
 
 /// <summary>
 /// The entries of one list under one parent, found by their keys: an open-addressing hash table of the entries
-/// themselves (linear probing, at most 4/5 full), so an index costs about 10 bytes per entry and no object per
-/// entry. Hashes are computed from the key leaves' canonical values when needed, never stored. Of two entries
-/// with the same keys (only in a tree not yet validated, or being undone) the one added first stays indexed:
-/// <see cref="FindLike"/> from the later one finds it, and removing the later one leaves the index right.
+/// themselves with their key hashes beside them (linear probing, between about 1/2 and 7/10 full), so an index
+/// costs 17 to 24 bytes per entry and no object per entry. A probe compares hashes first and reads an entry's key
+/// leaves only when the hash matches.
+/// Of two entries with the same keys (only in a tree not yet validated, or being undone) the one added first
+/// stays indexed: <see cref="FindLike"/> from the later one finds it, and removing the later one leaves the
+/// index right.
 /// </summary>
 internal sealed class ListKeyIndex
 {
     private DataInner?[] _slots;
+    private int[] _hashes;
     private int _count;
 
     public ListKeyIndex(ListSchema list, int capacity)
     {
         List = list;
-        var size = 16;
-        while (size * 4 < capacity * 5) size *= 2;
-        _slots = new DataInner?[size];
+        _slots = new DataInner?[Math.Max(16, capacity * 3 / 2)];
+        _hashes = new int[_slots.Length];
     }
 
     public ListSchema List { get; }
@@ -29,93 +31,95 @@ internal sealed class ListKeyIndex
 
     public DataInner? Find(IReadOnlyList<string> keyValues)
     {
-        var mask = _slots.Length - 1;
-        for (var i = HashOf(keyValues) & mask; ; i = (i + 1) & mask)
+        var hash = HashOf(keyValues);
+        for (var i = Home(hash); ; i = Step(i))
         {
             var e = _slots[i];
-            if (e is null) return null;
-            if (KeysEqual(e, keyValues)) return e;
+            if (e is null || _hashes[i] == hash && KeysEqual(e, keyValues)) return e;
         }
     }
 
     /// <summary>The indexed entry with the keys of <paramref name="entry"/> (possibly itself), or null.</summary>
-    public DataInner? FindLike(DataInner entry)
-    {
-        var mask = _slots.Length - 1;
-        for (var i = HashOf(entry) & mask; ; i = (i + 1) & mask)
-        {
-            var e = _slots[i];
-            if (e is null) return null;
-            if (ReferenceEquals(e, entry) || SameKeys(e, entry)) return e;
-        }
-    }
+    public DataInner? FindLike(DataInner entry) => _slots[SlotOf(entry, out _)];
 
     public void Add(DataInner entry)
     {
-        if ((_count + 1) * 5 > _slots.Length * 4) Grow();
-        var mask = _slots.Length - 1;
-        for (var i = HashOf(entry) & mask; ; i = (i + 1) & mask)
-        {
-            var e = _slots[i];
-            if (e is null)
-            {
-                _slots[i] = entry;
-                _count++;
-                return;
-            }
-            if (ReferenceEquals(e, entry)) return;
-            if (SameKeys(e, entry)) return;
-        }
+        if ((_count + 1) * 10 > _slots.Length * 7) Resize(_slots.Length * 3 / 2);
+        var i = SlotOf(entry, out var hash);
+        if (_slots[i] is not null) return; // entry itself, or an earlier twin
+        _slots[i] = entry;
+        _hashes[i] = hash;
+        _count++;
     }
 
     /// <summary>Removes <paramref name="entry"/> itself (not another entry with its keys).</summary>
     public void Remove(DataInner entry)
     {
-        var mask = _slots.Length - 1;
-        var i = HashOf(entry) & mask;
-        for (; ; i = (i + 1) & mask)
-        {
-            var e = _slots[i];
-            if (e is null) return;
-            if (ReferenceEquals(e, entry)) break;
-        }
-        // Backward-shift deletion: move later members of the probe run into the hole when their home allows it.
+        var hole = SlotOf(entry, out _);
+        if (!ReferenceEquals(_slots[hole], entry)) return;
         _count--;
-        var hole = i;
-        for (var j = (i + 1) & mask; ; j = (j + 1) & mask)
+        // Backward-shift deletion: later members of the probe run move into the hole unless their home lies
+        // cyclically within (hole, j].
+        for (var j = Step(hole); _slots[j] is { } e; j = Step(j))
         {
-            var e = _slots[j];
-            if (e is null) break;
-            var home = HashOf(e) & mask;
-            // e may fill the hole when its home is not cyclically within (hole, j].
-            if (((j - home) & mask) >= ((j - hole) & mask))
+            if (Distance(Home(_hashes[j]), j) >= Distance(hole, j))
             {
                 _slots[hole] = e;
+                _hashes[hole] = _hashes[j];
                 hole = j;
             }
         }
         _slots[hole] = null;
+        if (_count * 5 < _slots.Length && _slots.Length > 16) Resize(Math.Max(16, _count * 3 / 2));
     }
 
-    private void Grow()
-    {
-        var old = _slots;
-        _slots = new DataInner?[old.Length * 2];
-        _count = 0;
-        foreach (var e in old)
-            if (e is not null) Add(e);
-    }
-
-    private int HashOf(DataInner entry)
+    // The slot of the entry with entry's keys, or the empty slot where it would go.
+    private int SlotOf(DataInner entry, out int hash)
     {
         var keys = List.Keys;
-        if (keys.Length == 1) return (KeyValue(entry, keys[0]) ?? "").GetHashCode();
-        var h = new HashCode();
-        foreach (var k in keys) h.Add(KeyValue(entry, k) ?? "");
-        return h.ToHashCode();
+        if (keys.Length == 1)
+        {
+            var key = KeyValue(entry, keys[0]);
+            hash = key.GetHashCode();
+            for (var i = Home(hash); ; i = Step(i))
+            {
+                var e = _slots[i];
+                if (e is null || ReferenceEquals(e, entry) || _hashes[i] == hash && KeyValue(e, keys[0]) == key) return i;
+            }
+        }
+        var values = new string[keys.Length];
+        for (var k = 0; k < keys.Length; k++) values[k] = KeyValue(entry, keys[k]);
+        hash = HashOf(values);
+        for (var i = Home(hash); ; i = Step(i))
+        {
+            var e = _slots[i];
+            if (e is null || ReferenceEquals(e, entry) || _hashes[i] == hash && KeysEqual(e, values)) return i;
+        }
     }
 
-    private int HashOf(IReadOnlyList<string> keyValues)
+    private void Resize(int size)
+    {
+        var (old, oldHashes) = (_slots, _hashes);
+        _slots = new DataInner?[size];
+        _hashes = new int[size];
+        for (var j = 0; j < old.Length; j++)
+        {
+            if (old[j] is null) continue;
+            var i = Home(oldHashes[j]);
+            while (_slots[i] is not null) i = Step(i);
+            _slots[i] = old[j];
+            _hashes[i] = oldHashes[j];
+        }
+    }
+
+    // Any table size: the hash's high bits pick the home slot.
+    private int Home(int hash) => (int)(((ulong)(uint)hash * (ulong)_slots.Length) >> 32);
+
+    private int Step(int i) => i + 1 == _slots.Length ? 0 : i + 1;
+
+    private int Distance(int from, int to) => to >= from ? to - from : to + _slots.Length - from;
+
+    private static int HashOf(IReadOnlyList<string> keyValues)
     {
         if (keyValues.Count == 1) return keyValues[0].GetHashCode();
         var h = new HashCode();
@@ -127,16 +131,10 @@ internal sealed class ListKeyIndex
     {
         var keys = List.Keys;
         for (var i = 0; i < keys.Length; i++)
-            if ((KeyValue(entry, keys[i]) ?? "") != keyValues[i]) return false;
+            if (KeyValue(entry, keys[i]) != keyValues[i]) return false;
         return true;
     }
 
-    private bool SameKeys(DataInner a, DataInner b)
-    {
-        foreach (var k in List.Keys)
-            if ((KeyValue(a, k) ?? "") != (KeyValue(b, k) ?? "")) return false;
-        return true;
-    }
-
-    private static string? KeyValue(DataInner entry, LeafSchema key) => (entry.Find(key) as DataLeaf)?.Value;
+    // A missing key (a tree not yet validated) counts as the empty string.
+    private static string KeyValue(DataInner entry, LeafSchema key) => (entry.Find(key) as DataLeaf)?.Value ?? "";
 }

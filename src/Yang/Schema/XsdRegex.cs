@@ -42,7 +42,8 @@ public static class XsdRegex
 
     public static Regex Compile(string xsdPattern) => Build(Translate(xsdPattern));
 
-    public static Regex Build(string dotnetPattern) => new(dotnetPattern, RegexOptions.CultureInvariant, MatchTimeout);
+    public static Regex Build(string dotnetPattern, bool compiled = false) =>
+        new(dotnetPattern, compiled ? RegexOptions.CultureInvariant | RegexOptions.Compiled : RegexOptions.CultureInvariant, MatchTimeout);
 
     /// <summary>Translates one pattern; throws <see cref="FormatException"/> for constructs XSD does not allow.</summary>
     public static string Translate(string p)

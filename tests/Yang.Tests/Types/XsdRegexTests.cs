@@ -152,4 +152,22 @@ public sealed class XsdRegexTests
         Assert.NotEqual(Regex.InfiniteMatchTimeout, r.MatchTimeout);
         Assert.True(r.Options.HasFlag(RegexOptions.CultureInvariant));
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_pattern_gives_the_same_verdicts_before_and_after_it_is_compiled_to_IL(bool invert)
+    {
+        var xsd = @"(([0-9]|[1-9][0-9]|1[0-9][0-9]|2[0-4][0-9]|25[0-5])\.){3}([0-9]|[1-9][0-9]|1[0-9][0-9]|2[0-4][0-9]|25[0-5])";
+        var p = new PatternRestriction(xsd, XsdRegex.Translate(xsd), invert, null, null);
+        var rng = new Random(7);
+        for (var i = 0; i < PatternRestriction.CompileAfter * 2; i++)
+        {
+            var value = $"{rng.Next(300)}.{rng.Next(300)}.{rng.Next(300)}.{rng.Next(300)}{(rng.Next(10) == 0 ? "x" : "")}";
+            var expected = Regex.IsMatch(value, @"^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$");
+            Assert.Equal(expected != invert, p.IsSatisfiedBy(value));
+        }
+        Assert.True(p.Regex.Options.HasFlag(RegexOptions.Compiled));
+        Assert.NotEqual(Regex.InfiniteMatchTimeout, p.Regex.MatchTimeout);
+    }
 }
