@@ -365,6 +365,18 @@ public sealed class NetconfSessionTests : IDisposable
         var tagged = (await Get("report-all-tagged")).Element(If + "enabled")!;
         Assert.Equal("true", tagged.Attribute(XName.Get("default", "urn:ietf:params:xml:ns:netconf:default:1.0"))?.Value);
         Assert.Null((await Get("trim")).Element(If + "enabled"));
+        // Running does not store this default (no constraint reads it): report-all adds it before filtering, so a
+        // subtree filter selecting it and get-data of running find it too.
+        var selected = (await c.RpcAsync($"""
+            <get-config><source><running/></source><filter><interfaces xmlns="{If.NamespaceName}"><interface><enabled/></interface></interfaces></filter>
+            <with-defaults xmlns="{wd.NamespaceName}">report-all</with-defaults></get-config>
+            """)).Descendants(If + "interface").Single();
+        Assert.Equal(["name", "enabled"], selected.Elements().Select(e => e.Name.LocalName));
+        XNamespace nmda = "urn:ietf:params:xml:ns:yang:ietf-netconf-nmda";
+        var data = await c.RpcAsync($"""
+            <get-data xmlns="{nmda.NamespaceName}" xmlns:ds="urn:ietf:params:xml:ns:yang:ietf-datastores"><datastore>ds:running</datastore><with-defaults>report-all</with-defaults></get-data>
+            """);
+        Assert.Equal("true", data.Descendants(If + "interface").Single().Element(If + "enabled")!.Value);
         // A value set explicitly to the default: shown by explicit, hidden by trim.
         AssertOk(await c.RpcAsync(EditInterface("eth0").Replace("</description>", "</description><enabled>true</enabled>")));
         Assert.NotNull((await Get("explicit")).Element(If + "enabled"));

@@ -21,7 +21,7 @@ public sealed partial class Datastores
     public DataRoot ReadOperational(Session session, Func<DataRoot, DataRoot> select)
     {
         var tree = Read(DatastoreName.Running, t => t.DeepClone());
-        DataDefaults.Add(tree, configOnly: true);
+        DataDefaults.AddAll(tree);
         IStateProvider[] providers;
         lock (_stateProviders) providers = [.. _stateProviders];
         foreach (var p in providers) p.AddState(tree);

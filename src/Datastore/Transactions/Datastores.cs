@@ -128,9 +128,20 @@ public sealed partial class Datastores
     /// A session's read: <paramref name="select"/> copies what was asked for (whole tree or filtered) under the
     /// read lock, then the nodes the session may not read are pruned from the copy (RFC 8341 §3.4.5).
     /// </summary>
-    public DataRoot ReadFor(Session session, DatastoreName name, Func<DataRoot, DataRoot> select)
+    /// <param name="allDefaults">
+    /// The reader reports defaults (with-defaults report-all or report-all-tagged): <paramref name="select"/>
+    /// sees a copy with every default, including those a configuration does not store (see <see cref="DataDefaults"/>).
+    /// </param>
+    public DataRoot ReadFor(Session session, DatastoreName name, Func<DataRoot, DataRoot> select, bool allDefaults = false)
     {
-        var copy = Read(name, select);
+        DataRoot copy;
+        if (allDefaults)
+        {
+            var whole = Read(name, t => t.DeepClone());
+            DataDefaults.AddAll(whole);
+            copy = select(whole);
+        }
+        else copy = Read(name, select);
         Nacm.PruneForRead(session, copy);
         return copy;
     }

@@ -30,7 +30,8 @@ internal sealed partial class NetconfSession
             : xpath is not null ? XPathFilter.Apply(tree, new XElement(xpath.Name, new XAttribute("select", xpath.Value)).WithScopeOf(xpath))
             : tree.DeepClone();
         var ds = server.Datastores;
-        var tree = datastore == DatastoreName.Operational ? ds.ReadOperational(Info, select) : ds.ReadFor(Info, datastore, select);
+        var mode = WithDefaults(op);
+        var tree = datastore == DatastoreName.Operational ? ds.ReadOperational(Info, select) : ds.ReadFor(Info, datastore, select, ReportsDefaults(mode));
 
         var configFilter = op.Element(ns + "config-filter")?.Value.Trim();
         if (configFilter is not null)
@@ -51,7 +52,6 @@ internal sealed partial class NetconfSession
             if (!ushort.TryParse(depthText, out var depth) || depth == 0) throw Invalid("max-depth", depthText);
             Trim(tree, depth);
         }
-        var mode = WithDefaults(op);
         return x =>
         {
             x.WriteStartElement("data", NmdaNs);

@@ -48,7 +48,8 @@ internal sealed partial class NetconfSession
             case "get-config":
             {
                 var source = Datastore(op, "source");
-                return Data(ds.ReadFor(Info, source, t => Select(t, op)), WithDefaults(op));
+                var mode = WithDefaults(op);
+                return Data(ds.ReadFor(Info, source, t => Select(t, op), ReportsDefaults(mode)), mode);
             }
             case "edit-config":
                 EditConfig(op);
@@ -250,6 +251,8 @@ internal sealed partial class NetconfSession
             var other => throw new DataException(new DataError(ErrorTag.BadAttribute, null, $"unknown filter type \"{other}\"", Type: ErrorType.Protocol, BadElement: "filter") { BadAttribute = "type" }),
         };
     }
+
+    private static bool ReportsDefaults(WithDefaultsMode mode) => mode is WithDefaultsMode.ReportAll or WithDefaultsMode.ReportAllTagged;
 
     private static WithDefaultsMode WithDefaults(XElement op)
     {

@@ -29,7 +29,7 @@ public static partial class DataValidator
         var v = new Walker(tree, o);
         if (treeWasValid)
         {
-            if (o.AddDefaults) AddDefaultsAfter(tree, changes, edit, o.ConfigOnly);
+            if (o.AddDefaults) AddDefaultsAfter(tree, changes, edit, DataDefaults.For(tree.Context, o.ConfigOnly));
             v.Changes(changes);
         }
         else
@@ -41,7 +41,7 @@ public static partial class DataValidator
         return v.Errors;
     }
 
-    private static void AddDefaultsAfter(DataRoot tree, IReadOnlyList<DataChange> changes, DataEditor.AppliedEdit edit, bool configOnly)
+    private static void AddDefaultsAfter(DataRoot tree, IReadOnlyList<DataChange> changes, DataEditor.AppliedEdit edit, DataDefaults.Scope scope)
     {
         var track = edit.Track;
         foreach (var c in changes)
@@ -49,10 +49,10 @@ public static partial class DataValidator
             switch (c.Kind)
             {
                 case DiffKind.Created when c.After is DataInner { Schema.Kind: SchemaNodeKind.Container or SchemaNodeKind.List } created && IsIn(created, tree):
-                    DataDefaults.AddInto(created, created.Schema, configOnly, track);
+                    DataDefaults.AddInto(created, created.Schema, scope, track);
                     break;
                 case DiffKind.Deleted when c.Parent is { } parent && IsIn(parent, tree) && DirectChild(parent.Schema, c.Before!.Schema) is { } child:
-                    DataDefaults.AddChild(parent, child, configOnly, track);
+                    DataDefaults.AddChild(parent, child, scope, track);
                     break;
             }
         }

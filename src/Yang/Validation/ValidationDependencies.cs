@@ -27,6 +27,42 @@ internal sealed class ValidationDependencies
     {
         Root = context.Root;
         Visit(context.Root);
+        // A configuration path with predicates, or a configuration instance-identifier's value, can name any leaf:
+        // by name, conservatively. (State, rpc and notification content is checked against trees with every default.)
+        foreach (var leaf in PredicateLeafrefs.Where(l => l.Config))
+        {
+            var type = (leaf as LeafSchema)?.Type ?? ((LeafListSchema)leaf).Type;
+            if (type.Kind == BuiltinType.InstanceIdentifier) _anyLeafObserved = true;
+            else foreach (var name in NameTokens(type.LeafrefPathText ?? "")) _observedNames.Add(name);
+        }
+    }
+
+    private readonly HashSet<SchemaNode> _uniqueLeaves = new(ReferenceEqualityComparer.Instance);
+    private readonly HashSet<string> _observedNames = new(StringComparer.Ordinal);
+    private bool _anyLeafObserved;
+
+    /// <summary>
+    /// True when no constraint of the schema can read <paramref name="leaf"/>: no when or must reaches it or an
+    /// ancestor whose value it is part of, no leafref targets it, no unique names it, no path predicate or
+    /// instance-identifier can name it, it has no conditions of its own and it sits directly in a container or
+    /// list (not in a choice). Such a leaf's default need not be stored in a configuration: validation cannot
+    /// tell, and readers that report defaults add it (<see cref="DataDefaults"/>).
+    /// </summary>
+    public bool Unobserved(LeafSchema leaf)
+    {
+        if (_anyLeafObserved || _global.Count > 0 || leaf.Whens.Count > 0 || leaf.Musts.Count > 0) return false;
+        if (leaf.Parent is not (ContainerSchema or ListSchema)) return false;
+        if (_bySubtree.ContainsKey(leaf) || _leafrefsByTargetAncestor.ContainsKey(leaf) || _uniqueLeaves.Contains(leaf)) return false;
+        if (_observedNames.Contains(leaf.Name)) return false;
+        for (SchemaNode? s = leaf; s is not null; s = s.Parent)
+            if (_byFinal.ContainsKey(s)) return false;
+        return true;
+    }
+
+    private static IEnumerable<string> NameTokens(string path)
+    {
+        foreach (System.Text.RegularExpressions.Match m in System.Text.RegularExpressions.Regex.Matches(path, @"[A-Za-z_][A-Za-z0-9_.-]*"))
+            yield return m.Value;
     }
 
     public SchemaNode Root { get; }
@@ -78,6 +114,8 @@ internal sealed class ValidationDependencies
             if (c.IsDataNode)
             {
                 if (c.Whens.Count > 0 || c.Musts.Count > 0) Analyze(c);
+                if (c is ListSchema list)
+                    foreach (var u in list.Uniques) _uniqueLeaves.UnionWith(u.Leaves);
                 if (c is LeafSchema { Type: var t } && IsRequiredLeafref(t)) IndexLeafref(c, t.LeafrefTarget!);
                 else if (c is LeafListSchema { Type: var lt } && IsRequiredLeafref(lt)) IndexLeafref(c, lt.LeafrefTarget!);
                 // An instance-identifier may point anywhere: re-checked after every edit, like predicate leafrefs.
