@@ -56,16 +56,9 @@ internal static class DataCommands
         var options = new DataParseOptions(config ? DataContent.Config : DataContent.Data);
         try
         {
-            // Streamed (XML) or read as UTF-8 bytes (JSON): a document is never held as a UTF-16 string.
-            if (IsJson(doc))
-            {
-                tree = JsonDataReader.Parse(ctx!, File.ReadAllBytes(doc).AsMemory(), options);
-            }
-            else
-            {
-                using var stream = File.OpenRead(doc);
-                tree = XmlDataReader.Parse(ctx!, stream, options);
-            }
+            // Streamed in both encodings: the document is never held whole, only the tree it becomes.
+            using var stream = File.OpenRead(doc);
+            tree = IsJson(doc) ? JsonDataReader.Parse(ctx!, stream, options) : XmlDataReader.Parse(ctx!, stream, options);
             return true;
         }
         catch (DataException e)
