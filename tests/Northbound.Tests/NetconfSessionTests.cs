@@ -151,6 +151,21 @@ public sealed class NetconfSessionTests : IDisposable
             && e.Element(Nc + "error-path")!.Value == "/ietf-interfaces:interfaces/interface[name='untyped']/type");
         Assert.Contains(errors, e => e.Element(Nc + "error-tag")!.Value == "data-exists");
         Assert.Equal(["eth0", "good1", "good2"], InterfaceNames(await c.RpcAsync("<get-config><source><running/></source></get-config>")).Order());
+
+        // Parts that do not even read (an unknown element, a bad value) are reported too, and the rest goes on.
+        var unreadable = await c.RpcAsync("""
+            <edit-config><target><running/></target><error-option>continue-on-error</error-option><config>
+              <interfaces xmlns="urn:ietf:params:xml:ns:yang:ietf-interfaces" xmlns:ianaift="urn:ietf:params:xml:ns:yang:iana-if-type">
+                <interface><name>good3</name><type>ianaift:ethernetCsmacd</type></interface>
+                <interface><name>odd</name><type>ianaift:ethernetCsmacd</type><colour>red</colour></interface>
+                <interface><name>bad-value</name><type>ianaift:ethernetCsmacd</type><enabled>maybe</enabled></interface>
+                <interface><name>good4</name><type>ianaift:ethernetCsmacd</type></interface>
+              </interfaces>
+            </config></edit-config>
+            """);
+        var parseErrors = unreadable.Elements(Nc + "rpc-error").ToList();
+        Assert.Equal(["invalid-value", "unknown-element"], parseErrors.Select(e => e.Element(Nc + "error-tag")!.Value).Order());
+        Assert.Equal(["eth0", "good1", "good2", "good3", "good4"], InterfaceNames(await c.RpcAsync("<get-config><source><running/></source></get-config>")).Order());
     }
 
     [Fact]

@@ -182,14 +182,67 @@ internal sealed partial class NetconfSession
         if (op.Element(Nc + "url") is not null)
             throw RpcErrors.Protocol(ErrorTag.OperationNotSupported, "the :url capability is not supported", "url");
         var config = op.Element(Nc + "config") ?? throw RpcErrors.Protocol(ErrorTag.MissingElement, "edit-config needs <config>", "config");
-        var edit = ParseConfig(config, DataContent.Edit);
         if (!continueOnError)
         {
-            server.Datastores.Edit(Info, target, edit, defaultOperation, test);
+            server.Datastores.Edit(Info, target, ParseConfig(config, DataContent.Edit), defaultOperation, test);
             return;
         }
+        var unreadable = new List<DataError>();
+        var edit = ParseConfigContinuing(config, unreadable);
         var skipped = server.Datastores.EditContinuing(Info, target, edit, defaultOperation, test);
-        if (skipped.Count > 0) throw new DataException(skipped);
+        if (unreadable.Count + skipped.Count > 0) throw new DataException([.. unreadable, .. skipped]);
+    }
+
+    /// <summary>
+    /// continue-on-error and an edit document with errors in it (unknown elements, bad values): the parts that
+    /// read (each child of a top-level container, or a whole top-level node, as the edit's parts are split) go
+    /// on, and the errors of the others are reported with the rest.
+    /// </summary>
+    private DataRoot ParseConfigContinuing(XElement config, List<DataError> unreadable)
+    {
+        try
+        {
+            return ParseConfig(config, DataContent.Edit);
+        }
+        catch (DataException)
+        {
+            // Read part by part below.
+        }
+        var readable = new XElement(config.Name, config.Attributes());
+        foreach (var top in config.Elements())
+        {
+            var pieces = IsContainer(top) && top.HasElements ? top.Elements().Select(child => Shell(top, child)) : [new XElement(top)];
+            foreach (var piece in pieces)
+            {
+                try
+                {
+                    ParseConfig(WithInScopeNamespaces(new XElement(config.Name, config.Attributes(), piece), config), DataContent.Edit);
+                    Add(readable, piece);
+                }
+                catch (DataException e)
+                {
+                    unreadable.AddRange(e.Errors);
+                }
+            }
+        }
+        return ParseConfig(WithInScopeNamespaces(readable, config), DataContent.Edit);
+
+        bool IsContainer(XElement e) =>
+            server.Datastores.Context.GetModuleByNamespace(e.Name.NamespaceName) is { } m
+            && server.Datastores.Context.Root.FindDataChild(m, e.Name.LocalName) is Mgmt.Yang.Schema.ContainerSchema;
+
+        // The top-level element with one of its children, its own attributes and namespaces kept.
+        static XElement Shell(XElement top, XElement child) =>
+            new(top.Name, top.Attributes(), top.Nodes().Where(n => n is not XElement), new XElement(child));
+
+        // Readable pieces of one top-level container go back under one element.
+        static void Add(XElement into, XElement piece)
+        {
+            var last = into.Elements().LastOrDefault();
+            if (last is not null && last.Name == piece.Name && piece.Elements().Count() == 1 && last.Attributes().Select(a => a.ToString()).SequenceEqual(piece.Attributes().Select(a => a.ToString())))
+                last.Add(piece.Elements());
+            else into.Add(piece);
+        }
     }
 
     /// <summary>commit, confirmed commit and confirming commit (RFC 6241 §8.3.4.1, §8.4.5.1).</summary>
