@@ -42,11 +42,13 @@ public sealed class ConfigFile
         JsonDataWriter.Write(config, buffer, new DataWriteOptions(WithDefaults: WithDefaultsMode.Explicit));
         var bytes = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
         AtomicFile.Write(Path, bytes);
+        var hash = ConfigJournal.HashOf(bytes);
         if (_journal is not null)
         {
-            _snapshotHash = ConfigJournal.HashOf(bytes);
+            _snapshotHash = hash;
             _journal.Reset(_snapshotHash);
         }
+        WriteSeal(hash, config.Context);
     }
 
     /// <summary>
@@ -73,18 +75,26 @@ public sealed class ConfigFile
         return null;
     }
 
-    /// <summary>Loads the snapshot, replays the journal after it, and validates the result; an invalid file is an error naming it and the node.</summary>
+    /// <summary>
+    /// Loads the snapshot, replays the journal after it, and validates the result; an invalid file is an error
+    /// naming it and the node. A snapshot this daemon wrote or validated for the same schema carries a seal
+    /// (<see cref="SealPath"/>: its SHA-256 and the schema's content-id): then its values are taken as canonical
+    /// and the whole-tree validation is skipped, as both were done when it was committed. A file changed by hand,
+    /// or a changed schema, is validated in full (and sealed when valid).
+    /// </summary>
     public DataRoot Load(SchemaContext context)
     {
         var bytes = File.ReadAllBytes(Path);
+        var hash = ConfigJournal.HashOf(bytes);
+        var trusted = ReadSeal() == Seal(hash, context);
         DataRoot tree;
         using var bulk = BulkLoad.Begin(bytes.Length);
         try
         {
-            tree = JsonDataReader.Parse(context, bytes.AsMemory(), new DataParseOptions(DataContent.Config));
+            tree = JsonDataReader.Parse(context, bytes.AsMemory(), new DataParseOptions(DataContent.Config) { CanonicalValues = trusted });
             if (_journal is not null)
             {
-                _snapshotHash = ConfigJournal.HashOf(bytes);
+                _snapshotHash = hash;
                 foreach (var record in _journal.Read(_snapshotHash)) Replay(context, tree, record);
             }
         }
@@ -92,10 +102,36 @@ public sealed class ConfigFile
         {
             throw new InvalidDataException($"{Path}: {e.Errors[0]}", e);
         }
+        if (trusted)
+        {
+            DataDefaults.Add(tree, configOnly: true);
+            return tree;
+        }
         var errors = DataValidator.Validate(tree, new ValidationOptions(ConfigOnly: true));
         if (errors.Count > 0) throw new InvalidDataException($"{Path}: {errors[0]}");
+        WriteSeal(hash, context);
         return tree;
     }
+
+    /// <summary>Where the seal of the snapshot is kept: <c>running.json.seal</c> beside <c>running.json</c>.</summary>
+    public string SealPath => Path + ".seal";
+
+    private static string Seal(string snapshotHash, SchemaContext context) => $"mgmt-seal 1\n{snapshotHash}\n{context.ContentId}\n";
+
+    private string? ReadSeal()
+    {
+        try
+        {
+            return File.ReadAllText(SealPath);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    // Written after the snapshot it names: a crash in between leaves a seal of the old snapshot, which no longer matches.
+    private void WriteSeal(string snapshotHash, SchemaContext context) => AtomicFile.WriteText(SealPath, Seal(snapshotHash, context));
 
     /// <summary>Applies one journal record (a change document) to a configuration.</summary>
     public static void Replay(SchemaContext context, DataRoot tree, byte[] record)

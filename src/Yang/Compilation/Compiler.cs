@@ -61,7 +61,6 @@ internal sealed partial class Compiler
             if (!m.Implemented) continue;
             foreach (var n in m.TopLevel) _context.Root.AddChild(n);
         }
-        _context.ContentId = ComputeContentId();
 
         if (_diagnostics.Exists(d => !d.IsWarning))
             throw new YangException(_diagnostics.FindAll(d => !d.IsWarning));
@@ -90,18 +89,6 @@ internal sealed partial class Compiler
             foreach (var e in n.Extensions) e.Statement.Detach();
             foreach (var c in n.Children) Release(c);
         }
-    }
-
-    private string ComputeContentId()
-    {
-        var h = new HashCode();
-        foreach (var m in _context.Modules)
-        {
-            h.Add(m.Name);
-            h.Add(m.Revision);
-            h.Add(m.Implemented);
-        }
-        return ((uint)h.ToHashCode()).ToString("x8");
     }
 
     private void Error(SourceLocation at, string message) => _diagnostics.Add(new YangDiagnostic(at, message));

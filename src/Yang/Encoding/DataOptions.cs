@@ -9,6 +9,12 @@ public sealed record DataParseOptions(DataContent Content = DataContent.Data, bo
 {
     /// <summary>Deepest element nesting accepted (protects the parser's stack).</summary>
     public int MaxDepth { get; init; } = 256;
+
+    /// <summary>
+    /// The document was written by this engine for the same schema and is known unchanged since (a sealed
+    /// snapshot): its values are taken as canonical without being parsed again. Structure is still checked.
+    /// </summary>
+    public bool CanonicalValues { get; init; }
 }
 
 public sealed record DataWriteOptions(WithDefaultsMode WithDefaults = WithDefaultsMode.Explicit, bool Indent = true, bool ConfigOnly = false)

@@ -470,6 +470,11 @@ public static class JsonDataReader
                 default:
                     throw Bad(path, schema, $"invalid JSON value for \"{schema.Name}\"");
             }
+            if (_o.CanonicalValues)
+            {
+                if (cache is not null && cache.Count < MaxCachedValues) cache.TryAdd(text, text);
+                return new DataLeaf(schema, text);
+            }
             if (!ValueParser.TryParse(type, text, Resolver(schema.Module), out var canonical, out var error))
                 throw new DataException(new DataError(ErrorTag.InvalidValue, path.ToString(), $"invalid value \"{text}\" of \"{schema.Name}\": {error}", BadElement: schema.Name));
             if (cache is not null && cache.Count < MaxCachedValues) cache.TryAdd(text, canonical);

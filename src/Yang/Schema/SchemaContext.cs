@@ -23,8 +23,39 @@ public sealed class SchemaContext
     /// <summary>Warnings collected while compiling.</summary>
     public List<YangDiagnostic> Warnings { get; } = [];
 
-    /// <summary>Changes whenever the set of modules changes (RFC 8525 content-id).</summary>
-    public string ContentId { get; set; } = "0";
+    /// <summary>
+    /// RFC 8525 content-id: the same for the same schema across restarts, different when a module, revision,
+    /// conformance, enabled feature, deviation or module text changes. Computed on first use.
+    /// </summary>
+    public string ContentId => _contentId ??= ComputeContentId();
+
+    private string? _contentId;
+
+    private string ComputeContentId()
+    {
+        using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        void Add(string? text) => sha.AppendData(System.Text.Encoding.UTF8.GetBytes((text ?? "") + "\n"));
+        void AddFile(string? path)
+        {
+            if (path is not null && File.Exists(path)) sha.AppendData(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(path)));
+        }
+        foreach (var m in _modules.OrderBy(m => m.Name, StringComparer.Ordinal))
+        {
+            Add(m.Name);
+            Add(m.Revision);
+            Add(m.Implemented ? "implemented" : "import");
+            foreach (var f in m.Features.Values.Where(f => f.Enabled).Select(f => f.Name).Order(StringComparer.Ordinal)) Add("+" + f);
+            foreach (var d in m.DeviatedBy.Select(d => d.Name).Order(StringComparer.Ordinal)) Add("~" + d);
+            AddFile(m.FilePath);
+            foreach (var sub in m.Submodules.OrderBy(x => x.Name, StringComparer.Ordinal))
+            {
+                Add(sub.Name);
+                Add(sub.Revision);
+                AddFile(sub.FilePath);
+            }
+        }
+        return Convert.ToHexStringLower(sha.GetHashAndReset())[..16];
+    }
 
     public void AddModule(YangModule module)
     {
