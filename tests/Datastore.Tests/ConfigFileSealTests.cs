@@ -89,10 +89,10 @@ public sealed class ConfigFileSealTests : IDisposable
         // A snapshot with a bad value under a seal naming another schema: validated, so refused.
         var text = BadPrefix(File.ReadAllText(file.Path));
         File.WriteAllText(file.Path, text);
-        File.WriteAllText(file.SealPath, $"mgmt-seal 1\n{ConfigJournal.HashOf(System.Text.Encoding.UTF8.GetBytes(text))}\nsomething-else\n");
+        File.WriteAllText(file.SealPath, $"mgmt-seal 1\n{ConfigJournal.HashOf(System.Text.Encoding.UTF8.GetBytes(text))}\nsomething-else\n{seal[3]}\n");
         Assert.Throws<InvalidDataException>(() => new ConfigFile(file.Path, journaled: true).Load(Schema.Value));
         // The same seal with the right content-id is believed: proof that the seal is what skips validation.
-        File.WriteAllText(file.SealPath, $"mgmt-seal 1\n{ConfigJournal.HashOf(System.Text.Encoding.UTF8.GetBytes(text))}\n{Schema.Value.ContentId}\n");
+        File.WriteAllText(file.SealPath, $"mgmt-seal 1\n{ConfigJournal.HashOf(System.Text.Encoding.UTF8.GetBytes(text))}\n{Schema.Value.ContentId}\n{seal[3]}\n");
         new ConfigFile(file.Path, journaled: true).Load(Schema.Value);
     }
 

@@ -78,7 +78,7 @@ public sealed class ConfigFile
     /// <summary>
     /// Loads the snapshot, replays the journal after it, and validates the result; an invalid file is an error
     /// naming it and the node. A snapshot this daemon wrote or validated for the same schema carries a seal
-    /// (<see cref="SealPath"/>: its SHA-256 and the schema's content-id): then its values are taken as canonical
+    /// (<see cref="SealPath"/>: its SHA-256, the schema's content-id and the YANG engine's build): then its values are taken as canonical
     /// and the whole-tree validation is skipped, as both were done when it was committed. A file changed by hand,
     /// or a changed schema, is validated in full (and sealed when valid).
     /// </summary>
@@ -116,7 +116,10 @@ public sealed class ConfigFile
     /// <summary>Where the seal of the snapshot is kept: <c>running.json.seal</c> beside <c>running.json</c>.</summary>
     public string SealPath => Path + ".seal";
 
-    private static string Seal(string snapshotHash, SchemaContext context) => $"mgmt-seal 1\n{snapshotHash}\n{context.ContentId}\n";
+    // The engine's build is part of the seal: another build may parse or canonicalize values differently.
+    private static readonly string EngineBuild = typeof(ValueParser).Assembly.ManifestModule.ModuleVersionId.ToString("N");
+
+    private static string Seal(string snapshotHash, SchemaContext context) => $"mgmt-seal 1\n{snapshotHash}\n{context.ContentId}\n{EngineBuild}\n";
 
     private string? ReadSeal()
     {

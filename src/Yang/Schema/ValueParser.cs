@@ -22,7 +22,9 @@ public static class ValueParser
             case BuiltinType.Decimal64:
                 return ParseDecimal(type, lexical, out canonical, out error);
             case BuiltinType.String:
-                return CheckString(type, lexical, out error);
+                if (!CheckString(type, lexical, out error)) return false;
+                canonical = WellKnownStrings.Canonical(type, lexical);
+                return true;
             case BuiltinType.Boolean:
                 // Shared literals: a million "true" leaves then cost no string each.
                 if (lexical == "true") { canonical = "true"; return true; }
