@@ -35,7 +35,12 @@ internal sealed class ValidationDependencies
             if (type.Kind == BuiltinType.InstanceIdentifier) _anyLeafObserved = true;
             else foreach (var name in NameTokens(type.LeafrefPathText ?? "")) _observedNames.Add(name);
         }
+        foreach (var leaf in _defaultLeaves)
+            if (ComputeUnobserved(leaf)) _unobserved.Add(leaf);
     }
+
+    private readonly List<LeafSchema> _defaultLeaves = [];
+    private readonly HashSet<LeafSchema> _unobserved = new(ReferenceEqualityComparer.Instance);
 
     private readonly HashSet<SchemaNode> _uniqueLeaves = new(ReferenceEqualityComparer.Instance);
     private readonly HashSet<string> _observedNames = new(StringComparer.Ordinal);
@@ -48,7 +53,9 @@ internal sealed class ValidationDependencies
     /// list (not in a choice). Such a leaf's default need not be stored in a configuration: validation cannot
     /// tell, and readers that report defaults add it (<see cref="DataDefaults"/>).
     /// </summary>
-    public bool Unobserved(LeafSchema leaf)
+    public bool Unobserved(LeafSchema leaf) => _unobserved.Contains(leaf);
+
+    private bool ComputeUnobserved(LeafSchema leaf)
     {
         if (_anyLeafObserved || _global.Count > 0 || leaf.Whens.Count > 0 || leaf.Musts.Count > 0) return false;
         if (leaf.Parent is not (ContainerSchema or ListSchema)) return false;
@@ -116,6 +123,7 @@ internal sealed class ValidationDependencies
                 if (c.Whens.Count > 0 || c.Musts.Count > 0) Analyze(c);
                 if (c is ListSchema list)
                     foreach (var u in list.Uniques) _uniqueLeaves.UnionWith(u.Leaves);
+                if (c is LeafSchema { Default: not null } withDefault) _defaultLeaves.Add(withDefault);
                 if (c is LeafSchema { Type: var t } && IsRequiredLeafref(t)) IndexLeafref(c, t.LeafrefTarget!);
                 else if (c is LeafListSchema { Type: var lt } && IsRequiredLeafref(lt)) IndexLeafref(c, lt.LeafrefTarget!);
                 // An instance-identifier may point anywhere: re-checked after every edit, like predicate leafrefs.
