@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Mgmt.Yang.Schema;
 
 namespace Mgmt.Yang.Data;
@@ -53,7 +54,7 @@ public class DataInner : DataNode
         {
             if (s.Count == s.Items.Length) Array.Resize(ref s.Items, s.Count * 2);
             if (index < s.Count) Array.Copy(s.Items, index, s.Items, index + 1, s.Count - index);
-            s.Items[index] = child;
+            Put(s.Items, index, child);
             s.Count++;
             if (s.Indexes is not null && child is DataInner entry && child.Schema is ListSchema ls) s.IndexOf(ls)?.Add(entry);
         }
@@ -75,7 +76,7 @@ public class DataInner : DataNode
                 _children = items = grown;
             }
             if (index < count) Array.Copy(items, index, items, index + 1, count - index);
-            items[index] = child;
+            Put(items, index, child);
         }
         child.Parent = this;
     }
@@ -131,7 +132,7 @@ public class DataInner : DataNode
         var items = ItemsArray();
         var old = items[index];
         old.Parent = null;
-        items[index] = node;
+        Put(items, index, node);
         node.Parent = this;
         if (_children is ChildStore { Indexes: not null } s)
         {
@@ -158,6 +159,11 @@ public class DataInner : DataNode
         _children = store;
         return store;
     }
+
+    // Every children array is created here as exactly DataNode[], so a store needs no covariance check (the
+    // check was ~5% of loading a large configuration); callers have checked the index.
+    private static void Put(DataNode[] items, int index, DataNode node) =>
+        Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(items), index) = node;
 
     // Children first, spare slots null: the count is the position after the last child.
     private static int CountOf(DataNode[] items)
