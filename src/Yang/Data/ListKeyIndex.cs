@@ -47,7 +47,7 @@ internal sealed class ListKeyIndex
         if ((_count + 1) * 10 > _slots.Length * 7) Resize(_slots.Length * 3 / 2);
         var i = SlotOf(entry, out var hash);
         if (_slots[i] is not null) return; // entry itself, or an earlier twin
-        _slots[i] = entry;
+        Put(_slots, i, entry);
         _hashes[i] = hash;
         _count++;
     }
@@ -64,7 +64,7 @@ internal sealed class ListKeyIndex
         {
             if (Distance(Home(_hashes[j]), j) >= Distance(hole, j))
             {
-                _slots[hole] = e;
+                Put(_slots, hole, e);
                 _hashes[hole] = _hashes[j];
                 hole = j;
             }
@@ -107,10 +107,14 @@ internal sealed class ListKeyIndex
             if (old[j] is null) continue;
             var i = Home(oldHashes[j]);
             while (_slots[i] is not null) i = Step(i);
-            _slots[i] = old[j];
+            Put(_slots, i, old[j]);
             _hashes[i] = oldHashes[j];
         }
     }
+
+    // The slot arrays are created here as exactly DataInner?[]: a store needs no covariance check.
+    private static void Put(DataInner?[] slots, int i, DataInner? entry) =>
+        System.Runtime.CompilerServices.Unsafe.Add(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(slots), i) = entry;
 
     // Any table size: the hash's high bits pick the home slot.
     private int Home(int hash) => (int)(((ulong)(uint)hash * (ulong)_slots.Length) >> 32);

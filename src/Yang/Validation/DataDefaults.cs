@@ -70,7 +70,7 @@ public static class DataDefaults
         if (scope.ConfigOnly && !c.Config) return;
         switch (c)
         {
-            case LeafSchema { Default: { } def } leaf when node.Find(leaf) is null && scope.Elide?.Unobserved(leaf) != true:
+            case LeafSchema { Default: { } def } leaf when scope.Elide?.Unobserved(leaf) != true && node.Find(leaf) is null:
                 Add(node, DataLeaf.Default(leaf, def), added);
                 break;
             case LeafListSchema { Defaults.Count: > 0 } ll when node.Find(ll) is null:
