@@ -52,7 +52,7 @@ public class DataInner : DataNode
         if ((uint)index > (uint)count) throw new ArgumentOutOfRangeException(nameof(index));
         if (_children is ChildStore s)
         {
-            if (s.Count == s.Items.Length) Array.Resize(ref s.Items, s.Count * 2);
+            if (s.Count == s.Items.Length) Array.Resize(ref s.Items, Math.Max(SmallMax, s.Count * 2)); // a trimmed store may be empty
             if (index < s.Count) Array.Copy(s.Items, index, s.Items, index + 1, s.Count - index);
             Put(s.Items, index, child);
             s.Count++;

@@ -96,6 +96,23 @@ public sealed class DataInnerChildrenTests
     }
 
     [Fact]
+    public void A_large_node_emptied_and_trimmed_takes_children_again()
+    {
+        var node = new DataInner(Top);
+        var entries = Enumerable.Range(0, 40).Select(i => Entry(One, $"e{i}")).ToList();
+        foreach (var e in entries) node.Add(e);
+        Assert.Same(entries[30], node.FindListEntry(One, ["e30"])); // indexed
+        foreach (var e in entries) Assert.True(node.Remove(e));
+        node.TrimExcess();
+        Assert.Equal(0, node.ChildCount);
+        var again = Enumerable.Range(0, 40).Select(i => Entry(One, $"f{i}")).ToList();
+        foreach (var e in again) node.Add(e);
+        Assert.Equal(again, node.Children.ToArray());
+        Assert.Same(again[39], node.FindListEntry(One, ["f39"]));
+        Assert.Null(node.FindListEntry(One, ["e30"]));
+    }
+
+    [Fact]
     public void An_entry_with_the_keys_of_another_is_found_as_its_twin_in_small_and_indexed_nodes()
     {
         foreach (var size in new[] { 3, 50 })
