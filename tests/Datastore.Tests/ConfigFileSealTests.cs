@@ -81,6 +81,21 @@ public sealed class ConfigFileSealTests : IDisposable
     }
 
     [Fact]
+    public void A_changed_snapshot_under_a_seal_of_this_schema_gets_canonical_values()
+    {
+        // The load parses a file sealed for this schema taking values as written, while its hash is computed; a
+        // hash that does not match must throw that parse away. A value spelled other than canonically shows it.
+        Saved(out var file);
+        var text = File.ReadAllText(file.Path);
+        Assert.Contains("\"2001:db8::1\"", text, StringComparison.Ordinal);
+        File.WriteAllText(file.Path, text.Replace("\"2001:db8::1\"", "\"2001:DB8:0:0::1\"", StringComparison.Ordinal));
+        var loaded = new ConfigFile(file.Path, journaled: true).Load(Schema.Value);
+        var printed = Print(loaded);
+        Assert.Contains("<ip>2001:db8::1</ip>", printed, StringComparison.Ordinal);
+        Assert.DoesNotContain("DB8", printed, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_seal_for_another_schema_is_not_trusted()
     {
         Saved(out var file);

@@ -85,17 +85,30 @@ public sealed class ConfigFile
     public DataRoot Load(SchemaContext context)
     {
         var bytes = File.ReadAllBytes(Path);
-        var hash = ConfigJournal.HashOf(bytes);
-        var trusted = ReadSeal() == Seal(hash, context);
-        DataRoot tree;
+        // The snapshot is hashed on another core while it is parsed: when the seal names this schema and engine,
+        // the parse takes the values as canonical, and is done again in full should the hash not match.
+        var hashing = Task.Run(() => ConfigJournal.HashOf(bytes));
+        var seal = ReadSeal();
+        var sealedHere = seal?.Split('\n') is [_, var sealedHash, ..] && seal == Seal(sealedHash, context);
+        DataRoot? tree = null;
         using var bulk = BulkLoad.Begin(bytes.Length);
         try
         {
-            tree = JsonDataReader.Parse(context, bytes.AsMemory(), new DataParseOptions(DataContent.Config) { CanonicalValues = trusted });
+            if (sealedHere) tree = ParseSnapshot(context, bytes, canonical: true);
+        }
+        catch (DataException)
+        {
+            // Parsed again below, in full, which reports the error.
+        }
+        var hash = hashing.GetAwaiter().GetResult();
+        var trusted = tree is not null && seal == Seal(hash, context);
+        try
+        {
+            if (!trusted) tree = ParseSnapshot(context, bytes, canonical: false);
             if (_journal is not null)
             {
                 _snapshotHash = hash;
-                foreach (var record in _journal.Read(_snapshotHash)) Replay(context, tree, record);
+                foreach (var record in _journal.Read(_snapshotHash)) Replay(context, tree!, record);
             }
         }
         catch (DataException e)
@@ -104,14 +117,17 @@ public sealed class ConfigFile
         }
         if (trusted)
         {
-            DataDefaults.Add(tree, configOnly: true);
-            return tree;
+            DataDefaults.Add(tree!, configOnly: true);
+            return tree!;
         }
-        var errors = DataValidator.Validate(tree, new ValidationOptions(ConfigOnly: true));
+        var errors = DataValidator.Validate(tree!, new ValidationOptions(ConfigOnly: true));
         if (errors.Count > 0) throw new InvalidDataException($"{Path}: {errors[0]}");
         WriteSeal(hash, context);
-        return tree;
+        return tree!;
     }
+
+    private static DataRoot ParseSnapshot(SchemaContext context, byte[] bytes, bool canonical) =>
+        JsonDataReader.Parse(context, bytes.AsMemory(), new DataParseOptions(DataContent.Config) { CanonicalValues = canonical });
 
     /// <summary>Where the seal of the snapshot is kept: <c>running.json.seal</c> beside <c>running.json</c>.</summary>
     public string SealPath => Path + ".seal";
