@@ -96,6 +96,22 @@ public sealed record ConfirmedCommitEvent(DateTimeOffset Time, SessionParms? Ses
 }
 
 /// <summary>
+/// RFC 6470 netconf-capability-change: capabilities that appeared, disappeared, or kept their base URI with other
+/// parameters (the new URI is given). <paramref name="ChangedBy"/> null: the server itself changed them.
+/// </summary>
+public sealed record CapabilityChangeEvent(DateTimeOffset Time, SessionParms? ChangedBy, IReadOnlyList<string> Added,
+    IReadOnlyList<string> Deleted, IReadOnlyList<string> Modified) : NotificationEvent(Time)
+{
+    public override (string Module, string Name) Kind => ("ietf-netconf-notifications", "netconf-capability-change");
+}
+
+/// <summary>RFC 8525 yang-library-update: the YANG library changed; its new content-id.</summary>
+public sealed record YangLibraryUpdateEvent(DateTimeOffset Time, string ContentId) : NotificationEvent(Time)
+{
+    public override (string Module, string Name) Kind => ("ietf-yang-library", "yang-library-update");
+}
+
+/// <summary>
 /// The NETCONF event stream: publishes events to subscribers as they happen and keeps the last ones for
 /// replay (RFC 5277 §2.1.1 startTime). Thread-safe; a slow subscriber does not hold up the publisher.
 /// </summary>

@@ -62,6 +62,22 @@ internal static class NetconfNotifications
                 });
                 x.WriteEndElement();
                 break;
+            case CapabilityChangeEvent cap:
+                x.WriteStartElement("netconf-capability-change", ConfigChangeNs);
+                x.WriteStartElement("changed-by", ConfigChangeNs);
+                if (cap.ChangedBy is { } user) WriteSession(x, user);
+                else x.WriteElementString("server", ConfigChangeNs, null);
+                x.WriteEndElement();
+                foreach (var uri in cap.Added) x.WriteElementString("added-capability", ConfigChangeNs, uri);
+                foreach (var uri in cap.Deleted) x.WriteElementString("deleted-capability", ConfigChangeNs, uri);
+                foreach (var uri in cap.Modified) x.WriteElementString("modified-capability", ConfigChangeNs, uri);
+                x.WriteEndElement();
+                break;
+            case YangLibraryUpdateEvent update:
+                x.WriteStartElement("yang-library-update", YangLibraryState.Namespace);
+                x.WriteElementString("content-id", YangLibraryState.Namespace, update.ContentId);
+                x.WriteEndElement();
+                break;
             case ConfirmedCommitEvent cc:
                 x.WriteStartElement("netconf-confirmed-commit", ConfigChangeNs);
                 if (cc.Session is { } who) WriteSession(x, who);

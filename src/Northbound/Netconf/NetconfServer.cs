@@ -38,6 +38,7 @@ public sealed class NetconfServer
         Capabilities = [.. BaseCapabilities, YangLibraryState.Capability(datastores.Context), .. ModuleCapabilities(datastores)];
         datastores.AddStateProvider(new NetconfMonitoringState(this));
         datastores.AddStateProvider(new YangLibraryState());
+        CapabilityChanges.Announce(this);
     }
 
     /// <summary>Server-wide counters of ietf-netconf-monitoring's statistics (RFC 6022 §2.1.4).</summary>

@@ -15,10 +15,12 @@ internal sealed class YangLibraryState : IStateProvider
 {
     public const string Module = "ietf-yang-library";
     public const string Revision = "2019-01-04";
+    public const string Namespace = "urn:ietf:params:xml:ns:yang:ietf-yang-library";
 
     /// <summary>The capability a NMDA server announces (RFC 8526 §2).</summary>
-    public static string Capability(SchemaContext context) =>
-        $"urn:ietf:params:netconf:capability:yang-library:1.1?revision={Revision}&content-id={context.ContentId}";
+    public static string Capability(SchemaContext context) => $"{CapabilityBase}?revision={Revision}&content-id={context.ContentId}";
+
+    public const string CapabilityBase = "urn:ietf:params:netconf:capability:yang-library:1.1";
 
     public void AddState(DataRoot operational)
     {
