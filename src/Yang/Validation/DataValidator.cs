@@ -77,14 +77,18 @@ public static partial class DataValidator
         private void CheckWhenAndMust(DataNode n)
         {
             if (_evaluated is not null && !_evaluated.Add(n)) return;
-            foreach (var w in n.Schema.Whens)
+            var whens = n.Schema.Whens;
+            for (var i = 0; i < whens.Count; i++)
             {
+                var w = whens[i];
                 var context = w.ContextIsParent ? n.Parent ?? (DataNode)n : n;
                 if (TryEvaluate(w.Expression, context, n) == false)
                     Errors.Add(new DataError(ErrorTag.UnknownElement, n.Path, $"\"{n.Name}\" is present although its when condition \"{w.Text}\" is false", "when-violation"));
             }
-            foreach (var m in n.Schema.Musts)
+            var musts = n.Schema.Musts;
+            for (var i = 0; i < musts.Count; i++)
             {
+                var m = musts[i];
                 if (TryEvaluate(m.Expression, n, n) == false)
                     Errors.Add(new DataError(ErrorTag.OperationFailed, n.Path, m.ErrorMessage ?? $"must condition \"{m.Text}\" is not satisfied", m.ErrorAppTag ?? "must-violation"));
             }
@@ -95,7 +99,7 @@ public static partial class DataValidator
         /// instance when there is one, else on a stand-in node hung below the parent (not one of its children) so
         /// that relative paths start where the node would be. A condition that cannot be evaluated does not hold.
         /// </summary>
-        private static bool WhenHolds(DataInner parent, SchemaNode c)
+        private bool WhenHolds(DataInner parent, SchemaNode c)
         {
             if (!c.IsDataNode) return false;
             var node = parent.Find(c);
@@ -109,7 +113,25 @@ public static partial class DataValidator
             return true;
         }
 
-        private static bool? TryEvaluate(XPath.XPathExpr e, DataNode context, DataNode current)
+        /// <summary>Values of context-free expressions (<see cref="XPath.ContextFreeXPath"/>) in this validation's tree.</summary>
+        private Dictionary<XPath.XPathExpr, bool?>? _constants;
+
+        private bool? TryEvaluate(XPath.XPathExpr e, DataNode context, DataNode current)
+        {
+            if (!XPath.ContextFreeXPath.Is(e) || !InTree(context)) return Evaluate(e, context, current);
+            _constants ??= new(ReferenceEqualityComparer.Instance);
+            if (!_constants.TryGetValue(e, out var value)) _constants.Add(e, value = Evaluate(e, context, current));
+            return value;
+        }
+
+        // An absolute path starts at the root of the context node: the memo holds for nodes of this tree only.
+        private bool InTree(DataNode n)
+        {
+            while (n.Parent is { } up) n = up;
+            return ReferenceEquals(n, tree);
+        }
+
+        private static bool? Evaluate(XPath.XPathExpr e, DataNode context, DataNode current)
         {
             try
             {
@@ -134,8 +156,9 @@ public static partial class DataValidator
         private void CheckSchemaChild(DataInner node, SchemaNode c, At path)
         {
             if (o.ConfigOnly && !c.Config) return;
-            // A node under a when condition is only required while the condition holds (RFC 7950 §7.21.5).
-            if (c.Whens.Count > 0 && !WhenHolds(node, c)) return;
+            // A node under a when condition is only required while the condition holds (RFC 7950 §7.21.5); the
+            // condition is evaluated only when the child has a rule to check here.
+            if (c.Whens.Count > 0 && HasCardinalityRule(node, c) && !WhenHolds(node, c)) return;
             switch (c)
             {
                 case LeafSchema { Mandatory: true } leaf:
@@ -164,6 +187,18 @@ public static partial class DataValidator
                     break;
             }
         }
+
+        /// <summary>Whether <see cref="CheckSchemaChild"/> has anything to check for <paramref name="c"/> in <paramref name="node"/>.</summary>
+        private static bool HasCardinalityRule(DataInner node, SchemaNode c) => c switch
+        {
+            LeafSchema l => l.Mandatory,
+            AnySchema a => a.Mandatory,
+            ListSchema l => l.MinElements > 0 || l.MaxElements != uint.MaxValue || l.Uniques.Count > 0,
+            LeafListSchema l => l.MinElements > 0 || l.MaxElements != uint.MaxValue,
+            ContainerSchema { IsPresence: false } cont => SchemaFacts.HasMandatoryBelow(cont) && node.Find(cont) is null,
+            ChoiceSchema => true,
+            _ => false,
+        };
 
         private void CheckCount(DataInner node, SchemaNode s, uint min, uint max, At path)
         {

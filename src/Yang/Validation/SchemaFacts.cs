@@ -78,7 +78,9 @@ internal sealed class SchemaFacts
                 case ListSchema { MinElements: > 0 }:
                 case LeafListSchema { MinElements: > 0 }:
                     return true;
-                case ContainerSchema { IsPresence: false } or ChoiceSchema or CaseSchema when HasMandatoryBelow(c):
+                // A choice that is not mandatory requires nothing while none of its cases has data (and its
+                // default case may not hold mandatory nodes, RFC 7950 §7.9.3): only its own mandatory counts.
+                case ContainerSchema { IsPresence: false } when HasMandatoryBelow(c):
                     return true;
             }
         }

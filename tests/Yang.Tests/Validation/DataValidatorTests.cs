@@ -47,4 +47,25 @@ public sealed class DataValidatorTests
         DataDefaults.Remove(t);
         Assert.DoesNotContain(((DataInner)t.Children[0]).Children, c => c.Name == "name");
     }
+
+    [Fact]
+    public void An_absent_container_requires_only_what_a_mandatory_choice_or_node_requires()
+    {
+        var b = new Mgmt.Yang.Compilation.SchemaContextBuilder();
+        b.LoadText("""
+            module absent { yang-version 1.1; namespace "urn:t:absent"; prefix a;
+              container loose { container inner { choice c { case one { leaf x { type string; mandatory true; } } case two { leaf y { type string; } } } } }
+              container strict { choice c { mandatory true; leaf p { type string; } leaf q { type string; } } }
+            }
+            """, "absent.yang");
+        var ctx = b.Build();
+        var errors = DataValidator.Validate(new DataRoot(ctx), new ValidationOptions(ConfigOnly: true));
+        // The mandatory x counts only once case "one" has data; the mandatory choice counts with its container absent.
+        var e = Assert.Single(errors);
+        Assert.Equal("missing-choice", e.AppTag);
+        Assert.Equal("/absent:strict/c", e.Path);
+        var withCase = Mgmt.Yang.Encoding.JsonDataReader.Parse(ctx, """{"absent:loose":{"inner":{"y":"v"}},"absent:strict":{"p":"v"}}""",
+            new Mgmt.Yang.Encoding.DataParseOptions(Mgmt.Yang.Encoding.DataContent.Config));
+        Assert.Empty(DataValidator.Validate(withCase, new ValidationOptions(ConfigOnly: true)));
+    }
 }
