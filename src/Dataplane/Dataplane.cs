@@ -1,0 +1,231 @@
+using Mgmt.Dataplane.Fib;
+using Mgmt.Dataplane.Interfaces;
+using Mgmt.Dataplane.Neighbors;
+using Mgmt.Dataplane.Packets;
+using Mgmt.Dataplane.Ports;
+
+namespace Mgmt.Dataplane;
+
+/// <summary>
+/// The in-process dataplane and its typed API, which the translation layer calls: interfaces on ports, their
+/// addresses, routes, neighbors; counters and traces to read back. Every call is checked first and refused with a
+/// <see cref="DataplaneException"/> that says why, changing nothing. Calls come from one control thread at a time;
+/// the worker reads the tables without locks (<see cref="Start"/> runs it on its own thread, <see cref="PollOnce"/>
+/// steps it from the caller's, as tests do).
+/// </summary>
+public sealed class Dataplane : IDisposable
+{
+    public const int MinMtu = 68;
+    public const int MaxMtu = PacketPool.BufferSize - PacketPool.Headroom - Ethernet.HeaderLength;
+
+    private readonly Lock _api = new();
+    private Thread? _thread;
+    private volatile bool _stopping;
+
+    public Dataplane(int buffers = 4096)
+    {
+        Worker = new Worker(this, buffers);
+    }
+
+    internal DpInterface?[] InterfaceArray { get; private set; } = [];
+
+    public IEnumerable<DpInterface> Interfaces => InterfaceArray.OfType<DpInterface>();
+
+    public Ip4Fib Fib { get; } = new();
+
+    public NeighborTable Neighbors { get; } = new();
+
+    public Worker Worker { get; }
+
+    public DpInterface Interface(string name) =>
+        Interfaces.FirstOrDefault(i => i.Name == name) ?? throw new DataplaneException($"no interface \"{name}\"");
+
+    /// <summary>Creates an interface (admin down, no addresses) on a port; names are unique.</summary>
+    public DpInterface CreateInterface(string name, IPacketPort port, ulong mac, int mtu = 1500)
+    {
+        lock (_api)
+        {
+            if (string.IsNullOrEmpty(name) || name.Length > 64) throw new DataplaneException("an interface name has 1 to 64 characters");
+            if (Interfaces.Any(i => i.Name == name)) throw new DataplaneException($"interface \"{name}\" exists");
+            CheckMac(mac);
+            CheckMtu(mtu);
+            var all = InterfaceArray;
+            var index = Array.IndexOf(all, null);
+            if (index < 0) index = all.Length;
+            var itf = new DpInterface(index, name, port, mac, mtu);
+            var next = new DpInterface?[Math.Max(all.Length, index + 1)];
+            all.CopyTo(next, 0);
+            next[index] = itf;
+            InterfaceArray = next;
+            return itf;
+        }
+    }
+
+    /// <summary>Deletes an interface with its addresses, the routes through it and its neighbors.</summary>
+    public void DeleteInterface(string name)
+    {
+        lock (_api)
+        {
+            var itf = Interface(name);
+            itf.AdminUp = false;
+            foreach (var r in Fib.Routes.Where(r => r.Adjacency.Interface == itf.Index && r.Adjacency.Kind is RouteKind.Connected or RouteKind.NextHop or RouteKind.Local).ToList())
+                Fib.Remove(r.Prefix, r.Length);
+            Neighbors.RemoveInterface(itf.Index);
+            var next = (DpInterface?[])InterfaceArray.Clone();
+            next[itf.Index] = null;
+            InterfaceArray = next;
+            itf.Port.Dispose();
+        }
+    }
+
+    public void SetAdminUp(string name, bool up)
+    {
+        lock (_api) Interface(name).AdminUp = up;
+    }
+
+    public void SetMtu(string name, int mtu)
+    {
+        lock (_api)
+        {
+            CheckMtu(mtu);
+            Interface(name).Mtu = mtu;
+        }
+    }
+
+    public void SetMac(string name, ulong mac)
+    {
+        lock (_api)
+        {
+            CheckMac(mac);
+            Interface(name).Mac = mac;
+        }
+    }
+
+    /// <summary>Adds an IPv4 address: a local route for it and a connected route for its subnet (/31 and /32 included).</summary>
+    public void AddAddress(string name, uint address, int length)
+    {
+        lock (_api)
+        {
+            var itf = Interface(name);
+            if (length is < 1 or > 32) throw new DataplaneException($"prefix length {length} is not between 1 and 32");
+            if (address == 0 || address >> 28 >= 0xe) throw new DataplaneException($"{Ip4.Format(address)} is not a unicast address");
+            var prefix = new Ip4Prefix(address, length);
+            if (length < 31 && (address == prefix.Network || address == (prefix.Network | ~Ip4Fib.Mask(length))))
+                throw new DataplaneException($"{prefix} is the network or broadcast address of its subnet");
+            foreach (var other in Interfaces)
+                foreach (var a in other.Addresses)
+                {
+                    if (a.Address == address) throw new DataplaneException($"{Ip4.Format(address)} is already on {other.Name}");
+                    if (other != itf && a.Network == prefix.Network && a.Length == length)
+                        throw new DataplaneException($"subnet {Ip4.Format(prefix.Network)}/{length} is already on {other.Name}");
+                }
+            itf.Addresses = [.. itf.Addresses, prefix];
+            Fib.Add(new Ip4Route(address, 32, new Adjacency(RouteKind.Local, itf.Index, 0)));
+            if (length < 32 && !Fib.TryGet(prefix.Network, length, out _))
+                Fib.Add(new Ip4Route(prefix.Network, length, new Adjacency(RouteKind.Connected, itf.Index, 0)));
+        }
+    }
+
+    public void RemoveAddress(string name, uint address, int length)
+    {
+        lock (_api)
+        {
+            var itf = Interface(name);
+            var prefix = new Ip4Prefix(address, length);
+            if (!itf.Addresses.Contains(prefix)) throw new DataplaneException($"{prefix} is not on {name}");
+            itf.Addresses = [.. itf.Addresses.Where(a => a != prefix)];
+            Fib.Remove(address, 32);
+            if (length < 32 && !itf.Addresses.Any(a => a.Network == prefix.Network && a.Length == length)) Fib.Remove(prefix.Network, length);
+        }
+    }
+
+    /// <summary>
+    /// Adds (or replaces) a route. A next hop must be on a connected subnet of its interface, or, without an
+    /// interface (-1), is resolved through the connected route that covers it.
+    /// </summary>
+    public void AddRoute(uint prefix, int length, RouteKind kind, uint nextHop = 0, string? interfaceName = null)
+    {
+        lock (_api)
+        {
+            var adjacency = kind switch
+            {
+                RouteKind.NextHop => NextHopAdjacency(nextHop, interfaceName),
+                RouteKind.Blackhole or RouteKind.Unreachable or RouteKind.Prohibit => new Adjacency(kind, -1, 0),
+                _ => throw new DataplaneException($"routes of kind {kind} come from interface addresses"),
+            };
+            if (Fib.TryGet(prefix, length, out var existing) && existing.Kind is RouteKind.Local or RouteKind.Connected)
+                throw new DataplaneException($"{Ip4.Format(prefix)}/{length} is an interface's own route");
+            Fib.Add(new Ip4Route(prefix, length, adjacency));
+        }
+    }
+
+    public void DeleteRoute(uint prefix, int length)
+    {
+        lock (_api)
+        {
+            if (Fib.TryGet(prefix, length, out var existing) && existing.Kind is RouteKind.Local or RouteKind.Connected)
+                throw new DataplaneException($"{Ip4.Format(prefix)}/{length} is an interface's own route");
+            if (!Fib.Remove(prefix, length)) throw new DataplaneException($"no route {Ip4.Format(prefix)}/{length}");
+        }
+    }
+
+    public void AddNeighbor(string name, uint address, ulong mac)
+    {
+        lock (_api)
+        {
+            CheckMac(mac);
+            Neighbors.SetStatic(Interface(name).Index, address, mac);
+        }
+    }
+
+    private Adjacency NextHopAdjacency(uint nextHop, string? interfaceName)
+    {
+        if (interfaceName is not null)
+        {
+            var itf = Interface(interfaceName);
+            if (!itf.Addresses.Any(a => ((a.Address ^ nextHop) & Ip4Fib.Mask(a.Length)) == 0))
+                throw new DataplaneException($"next hop {Ip4.Format(nextHop)} is not on a subnet of {interfaceName}");
+            return new Adjacency(RouteKind.NextHop, itf.Index, nextHop);
+        }
+        var via = Fib.Lookup(nextHop);
+        if (via.Kind != RouteKind.Connected) throw new DataplaneException($"next hop {Ip4.Format(nextHop)} is not on a connected subnet");
+        return new Adjacency(RouteKind.NextHop, via.Interface, nextHop);
+    }
+
+    private static void CheckMac(ulong mac)
+    {
+        if (mac == 0 || mac > Ethernet.Broadcast || Ethernet.IsGroup(mac)) throw new DataplaneException($"{Ethernet.Format(mac & Ethernet.Broadcast)} is not a unicast MAC address");
+    }
+
+    private static void CheckMtu(int mtu)
+    {
+        if (mtu is < MinMtu or > MaxMtu) throw new DataplaneException($"MTU {mtu} is not between {MinMtu} and {MaxMtu}");
+    }
+
+    /// <summary>Steps the worker once on the caller's thread (tests; the worker thread must not be running).</summary>
+    public int PollOnce() => Worker.PollOnce();
+
+    /// <summary>Runs the worker on its own thread until <see cref="Dispose"/>; it sleeps briefly when no frame comes.</summary>
+    public void Start()
+    {
+        if (_thread is not null) return;
+        _thread = new Thread(() =>
+        {
+            var idle = 0;
+            while (!_stopping)
+            {
+                if (Worker.PollOnce() > 0) idle = 0;
+                else if (++idle > 64) Thread.Sleep(1);
+                else Thread.SpinWait(50);
+            }
+        }) { IsBackground = true, Name = "dataplane-worker" };
+        _thread.Start();
+    }
+
+    public void Dispose()
+    {
+        _stopping = true;
+        _thread?.Join();
+        foreach (var i in Interfaces) i.Port.Dispose();
+    }
+}

@@ -1,0 +1,84 @@
+namespace Mgmt.Dataplane.Fib;
+
+/// <summary>
+/// One IPv4 forwarding table (a VRF): the routes by prefix for the control plane, and the <see cref="Ip4Mtrie"/>
+/// whose leaves index the adjacencies the workers read. Changes come from one control thread while workers
+/// look up without locks; routes with the same decision share its adjacency,
+/// and adjacency slots are never reused, so a worker holding an old leaf still finds the decision it was made for.
+/// </summary>
+public sealed class Ip4Fib
+{
+    private readonly Ip4Mtrie _trie = new();
+    private readonly Dictionary<(uint, int), uint> _routes = [];
+    private Adjacency[] _adjacencies = new Adjacency[1024];
+    private int _adjacencyCount = 1; // leaf 0: no route
+    private readonly Dictionary<Adjacency, uint> _adjacencyLeaves = [];
+
+    public int Count => _routes.Count;
+
+    /// <summary>The decision for a destination (kind None when no route covers it).</summary>
+    public Adjacency Lookup(uint destination) => Volatile.Read(ref _adjacencies)[_trie.Lookup(destination)];
+
+    /// <summary>Adds a route or replaces the one with the same prefix and length.</summary>
+    public void Add(Ip4Route route)
+    {
+        Check(route.Prefix, route.Length);
+        var leaf = NewAdjacency(route.Adjacency);
+        _routes[(route.Prefix, route.Length)] = leaf;
+        _trie.Insert(route.Prefix, route.Length, leaf);
+    }
+
+    /// <summary>Removes a route; false when there is none with that prefix and length.</summary>
+    public bool Remove(uint prefix, int length)
+    {
+        Check(prefix, length);
+        if (!_routes.Remove((prefix, length))) return false;
+        var (coverLeaf, coverLength) = Cover(prefix, length);
+        _trie.Remove(prefix, length, coverLeaf, coverLength);
+        return true;
+    }
+
+    public bool TryGet(uint prefix, int length, out Adjacency adjacency)
+    {
+        adjacency = default;
+        if (!_routes.TryGetValue((prefix, length), out var leaf)) return false;
+        adjacency = _adjacencies[leaf];
+        return true;
+    }
+
+    public IEnumerable<Ip4Route> Routes => _routes.Select(r => new Ip4Route(r.Key.Item1, r.Key.Item2, _adjacencies[r.Value]));
+
+    /// <summary>The longest route shorter than prefix/length that covers it, or no route.</summary>
+    private (uint Leaf, int Length) Cover(uint prefix, int length)
+    {
+        for (var l = length - 1; l >= 0; l--)
+            if (_routes.TryGetValue((prefix & Mask(l), l), out var leaf)) return (leaf, l);
+        return (0, 0);
+    }
+
+    public static uint Mask(int length) => length == 0 ? 0 : uint.MaxValue << (32 - length);
+
+    private static void Check(uint prefix, int length)
+    {
+        if (length is < 0 or > 32) throw new DataplaneException($"prefix length {length} is not between 0 and 32");
+        if ((prefix & ~Mask(length)) != 0)
+            throw new DataplaneException($"{Mgmt.Dataplane.Packets.Ip4.Format(prefix)}/{length} has host bits set");
+    }
+
+    // Routes with the same decision share one adjacency (next hops are few; prefixes many).
+    private uint NewAdjacency(Adjacency a)
+    {
+        if (_adjacencyLeaves.TryGetValue(a, out var known)) return known;
+        if ((uint)_adjacencyCount >= Ip4Mtrie.PlyFlag - 1) throw new DataplaneException("adjacency table full");
+        if (_adjacencyCount == _adjacencies.Length)
+        {
+            var bigger = new Adjacency[_adjacencies.Length * 2];
+            Array.Copy(_adjacencies, bigger, _adjacencyCount);
+            bigger[_adjacencyCount] = a;
+            Volatile.Write(ref _adjacencies, bigger);
+        }
+        else _adjacencies[_adjacencyCount] = a;
+        _adjacencyLeaves.Add(a, (uint)_adjacencyCount);
+        return (uint)_adjacencyCount++;
+    }
+}

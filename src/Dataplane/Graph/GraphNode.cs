@@ -1,0 +1,30 @@
+namespace Mgmt.Dataplane.Graph;
+
+/// <summary>
+/// A node of the packet graph: it gets a vector of packet indices, does its one job on each and hands each to a
+/// next node (<see cref="VectorGraph.Enqueue"/>). Counters: how often it ran and how many packets it saw.
+/// </summary>
+public abstract class GraphNode(string name)
+{
+    public string Name { get; } = name;
+
+    public long Calls { get; internal set; }
+
+    public long Packets { get; internal set; }
+
+    internal Frame Pending = new();
+
+    internal bool Scheduled;
+
+    protected internal abstract void Process(ReadOnlySpan<int> packets);
+}
+
+/// <summary>Up to <see cref="Size"/> packet indices handed to a node at once.</summary>
+internal sealed class Frame
+{
+    public const int Size = 256;
+
+    public readonly int[] Packets = new int[Size];
+
+    public int Count;
+}

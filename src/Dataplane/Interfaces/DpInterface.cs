@@ -1,0 +1,84 @@
+namespace Mgmt.Dataplane.Interfaces;
+
+/// <summary>An IPv4 address with its prefix length on an interface.</summary>
+public readonly record struct Ip4Prefix(uint Address, int Length)
+{
+    public uint Network => Address & Fib.Ip4Fib.Mask(Length);
+
+    public override string ToString() => $"{Packets.Ip4.Format(Address)}/{Length}";
+}
+
+/// <summary>
+/// A dataplane interface: its port (where frames come from and go to), MAC, MTU, admin state, IPv4 addresses
+/// and RFC 8343 counters. Settings change from the control plane; workers read them without locks (addresses
+/// are replaced as a whole array).
+/// </summary>
+public sealed class DpInterface
+{
+    internal DpInterface(int index, string name, Ports.IPacketPort port, ulong mac, int mtu)
+    {
+        Index = index;
+        Name = name;
+        Port = port;
+        Mac = mac;
+        Mtu = mtu;
+    }
+
+    public int Index { get; }
+
+    public string Name { get; }
+
+    public Ports.IPacketPort Port { get; }
+
+    public ulong Mac { get; internal set; }
+
+    /// <summary>Largest IP packet sent without fragmenting (the Ethernet payload).</summary>
+    public int Mtu { get; internal set; }
+
+    public bool AdminUp { get; internal set; }
+
+    /// <summary>Up when the administrator wants it and the port has a link.</summary>
+    public bool OperUp => AdminUp && Port.LinkUp;
+
+    public Ip4Prefix[] Addresses { get; internal set; } = [];
+
+    public InterfaceCounters Counters { get; } = new();
+
+    /// <summary>The first address of this interface in the subnet of <paramref name="peer"/>, else its first address, else 0.</summary>
+    public uint SourceFor(uint peer)
+    {
+        var all = Addresses;
+        foreach (var a in all)
+            if (((a.Address ^ peer) & Fib.Ip4Fib.Mask(a.Length)) == 0) return a.Address;
+        return all.Length > 0 ? all[0].Address : 0;
+    }
+
+    public bool Owns(uint address)
+    {
+        foreach (var a in Addresses) if (a.Address == address) return true;
+        return false;
+    }
+}
+
+/// <summary>RFC 8343 interface statistics, counted by the worker that handles the interface.</summary>
+public sealed class InterfaceCounters
+{
+    public long InOctets, InUnicast, InBroadcast, InMulticast, InDiscards, InErrors, InUnknownProtos;
+    public long OutOctets, OutUnicast, OutBroadcast, OutMulticast, OutDiscards, OutErrors;
+
+    internal void Received(ulong destination, int length)
+    {
+        InOctets += length;
+        if (destination == Packets.Ethernet.Broadcast) InBroadcast++;
+        else if (Packets.Ethernet.IsGroup(destination)) InMulticast++;
+        else InUnicast++;
+    }
+
+    internal void Sent(ulong destination, int length)
+    {
+        OutOctets += length;
+        if (destination == Packets.Ethernet.Broadcast) OutBroadcast++;
+        else if (Packets.Ethernet.IsGroup(destination)) OutMulticast++;
+        else OutUnicast++;
+    }
+}

@@ -1,0 +1,52 @@
+using Mgmt.Dataplane.Graph;
+using Mgmt.Dataplane.Packets;
+
+namespace Mgmt.Dataplane.Nodes;
+
+/// <summary>Accepts frames for the interface's MAC or a group address, counts them, and sorts them by ethertype.</summary>
+internal sealed class EthernetInput(Worker w) : GraphNode("ethernet-input")
+{
+    protected internal override void Process(ReadOnlySpan<int> packets)
+    {
+        foreach (var p in packets)
+        {
+            ref var m = ref w.Pool.Meta[p];
+            var itf = w.Interface(m.RxInterface);
+            var frame = w.Pool.Data(p);
+            if (itf is null || !itf.AdminUp)
+            {
+                w.Discard(p, DropReason.InterfaceDown);
+                continue;
+            }
+            if (frame.Length < Ethernet.HeaderLength)
+            {
+                itf.Counters.InErrors++;
+                w.Discard(p, DropReason.Ip4Malformed);
+                continue;
+            }
+            var destination = Ethernet.Destination(frame);
+            itf.Counters.Received(destination, frame.Length);
+            if (destination != itf.Mac && !Ethernet.IsGroup(destination))
+            {
+                w.Discard(p, DropReason.NotForUs);
+                continue;
+            }
+            var type = Ethernet.Type(frame);
+            w.Trace(p, Name, $"{Ethernet.Format(Ethernet.Source(frame))} -> {Ethernet.Format(destination)} type 0x{type:x4}");
+            switch (type)
+            {
+                case Ethernet.TypeArp:
+                    w.Graph.Enqueue(w.Arp, p);
+                    break;
+                case Ethernet.TypeIp4:
+                    w.Pool.Advance(p, Ethernet.HeaderLength);
+                    w.Graph.Enqueue(w.Ip4Input, p);
+                    break;
+                default:
+                    itf.Counters.InUnknownProtos++;
+                    w.Discard(p, DropReason.UnknownEthertype);
+                    break;
+            }
+        }
+    }
+}

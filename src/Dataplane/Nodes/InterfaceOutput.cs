@@ -1,0 +1,27 @@
+using Mgmt.Dataplane.Graph;
+using Mgmt.Dataplane.Packets;
+
+namespace Mgmt.Dataplane.Nodes;
+
+/// <summary>Hands finished frames to the egress interface's port and counts them.</summary>
+internal sealed class InterfaceOutput(Worker w) : GraphNode("interface-output")
+{
+    protected internal override void Process(ReadOnlySpan<int> packets)
+    {
+        foreach (var p in packets)
+        {
+            var itf = w.Interface(w.Pool.Meta[p].TxInterface);
+            var frame = w.Pool.Data(p);
+            if (itf is null || !itf.OperUp)
+            {
+                if (itf is not null) itf.Counters.OutDiscards++;
+                w.Discard(p, DropReason.InterfaceDown);
+                continue;
+            }
+            w.Trace(p, Name, $"{itf.Name} {frame.Length} bytes");
+            if (itf.Port.Transmit(frame)) itf.Counters.Sent(Ethernet.Destination(frame), frame.Length);
+            else itf.Counters.OutDiscards++;
+            w.Pool.Free(p);
+        }
+    }
+}

@@ -1,0 +1,33 @@
+using Mgmt.Dataplane.Graph;
+using Mgmt.Dataplane.Packets;
+
+namespace Mgmt.Dataplane.Nodes;
+
+/// <summary>Checks an IPv4 header (version, length, checksum) and trims link padding; then to the lookup.</summary>
+internal sealed class Ip4Input(Worker w) : GraphNode("ip4-input")
+{
+    protected internal override void Process(ReadOnlySpan<int> packets)
+    {
+        foreach (var p in packets)
+        {
+            var h = w.Pool.Data(p);
+            int headerLength;
+            if (h.Length < Ip4.MinHeaderLength || h[0] >> 4 != 4 || (headerLength = Ip4.HeaderLength(h)) < Ip4.MinHeaderLength
+                || headerLength > h.Length || Ip4.TotalLength(h) < headerLength || Ip4.TotalLength(h) > h.Length)
+            {
+                w.Interface(w.Pool.Meta[p].RxInterface)!.Counters.InErrors++;
+                w.Discard(p, DropReason.Ip4Malformed);
+                continue;
+            }
+            if (!Checksum.IsValid(h[..headerLength]))
+            {
+                w.Interface(w.Pool.Meta[p].RxInterface)!.Counters.InErrors++;
+                w.Discard(p, DropReason.Ip4BadChecksum);
+                continue;
+            }
+            w.Pool.Meta[p].Length = Ip4.TotalLength(h); // Ethernet pads short frames
+            w.Trace(p, Name, $"{Ip4.Format(Ip4.Source(h))} -> {Ip4.Format(Ip4.Destination(h))} proto {Ip4.Protocol(h)} ttl {Ip4.Ttl(h)}");
+            w.Graph.Enqueue(w.Lookup, p);
+        }
+    }
+}

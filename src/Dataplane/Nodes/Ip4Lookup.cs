@@ -1,0 +1,49 @@
+using Mgmt.Dataplane.Fib;
+using Mgmt.Dataplane.Graph;
+using Mgmt.Dataplane.Packets;
+
+namespace Mgmt.Dataplane.Nodes;
+
+/// <summary>Longest-prefix match of the destination: local, forwarded (interface and next hop set), or refused.</summary>
+internal sealed class Ip4Lookup(Worker w) : GraphNode("ip4-lookup")
+{
+    protected internal override void Process(ReadOnlySpan<int> packets)
+    {
+        var fib = w.Dataplane.Fib;
+        foreach (var p in packets)
+        {
+            ref var m = ref w.Pool.Meta[p];
+            var destination = Ip4.Destination(w.Pool.Data(p));
+            var a = fib.Lookup(destination);
+            w.Trace(p, Name, $"{Ip4.Format(destination)}: {a.Kind}");
+            switch (a.Kind)
+            {
+                case RouteKind.Local:
+                    w.Graph.Enqueue(w.Local, p);
+                    break;
+                case RouteKind.Connected:
+                    m.TxInterface = a.Interface;
+                    m.NextHop = destination;
+                    w.Graph.Enqueue(w.Rewrite, p);
+                    break;
+                case RouteKind.NextHop:
+                    m.TxInterface = a.Interface;
+                    m.NextHop = a.NextHop;
+                    w.Graph.Enqueue(w.Rewrite, p);
+                    break;
+                case RouteKind.Blackhole:
+                    w.Discard(p, DropReason.BlackholeRoute);
+                    break;
+                case RouteKind.Unreachable:
+                    Ip4IcmpError.Send(w, p, 3, 1, DropReason.NoRoute);
+                    break;
+                case RouteKind.Prohibit:
+                    Ip4IcmpError.Send(w, p, 3, 13, DropReason.NoRoute);
+                    break;
+                default:
+                    Ip4IcmpError.Send(w, p, 3, 0, DropReason.NoRoute); // network unreachable (RFC 1812 §5.2.7.1)
+                    break;
+            }
+        }
+    }
+}

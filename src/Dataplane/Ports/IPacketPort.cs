@@ -1,0 +1,19 @@
+using Mgmt.Dataplane.Packets;
+
+namespace Mgmt.Dataplane.Ports;
+
+/// <summary>Where an interface's frames come from and go to: memory, a pcap file, AF_PACKET, TAP, DPDK.</summary>
+public interface IPacketPort : IDisposable
+{
+    /// <summary>Whether the link is up (a memory port always is).</summary>
+    bool LinkUp { get; }
+
+    /// <summary>
+    /// Receives up to <c>into.Length</c> waiting frames, each into a buffer allocated from <paramref name="pool"/>
+    /// (data at its start, length set); returns how many. Never blocks.
+    /// </summary>
+    int Receive(PacketPool pool, Span<int> into);
+
+    /// <summary>Sends one frame; false when the port could not take it (it is then counted as an output discard).</summary>
+    bool Transmit(ReadOnlySpan<byte> frame);
+}
