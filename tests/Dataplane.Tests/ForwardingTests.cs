@@ -61,29 +61,41 @@ public sealed class ForwardingTests : IDisposable
     }
 
     [Fact]
-    public void An_unknown_next_hop_is_asked_for_with_ARP_and_learned_from_the_reply()
+    public void Packets_for_an_unknown_next_hop_wait_for_its_ARP_reply_within_bounds()
     {
-        _p0.Inject(Frames.Udp(MacIf0, MacA, "10.0.1.2", "192.168.7.9"));
+        for (var i = 0; i < 10; i++) _p0.Inject(Frames.Udp(MacIf0, MacA, "10.0.1.2", "192.168.7.9", ttl: 9));
         _dp.PollOnce();
-        var request = Single(_p1);
+        var request = Single(_p1); // one request for ten packets
         Assert.Equal(Ethernet.Broadcast, Ethernet.Destination(request));
         Assert.Equal(Ethernet.TypeArp, Ethernet.Type(request));
         var arp = request.AsSpan(14);
         Assert.Equal(1, BinaryPrimitives.ReadUInt16BigEndian(arp[6..]));
         Assert.Equal(Ip4.Parse("10.0.2.1"), BinaryPrimitives.ReadUInt32BigEndian(arp[14..]));
         Assert.Equal(Ip4.Parse("10.0.2.2"), BinaryPrimitives.ReadUInt32BigEndian(arp[24..]));
-        Assert.Equal(1, _dp.Worker.DropCount(DropReason.NeighborMiss));
+        Assert.Equal(10 - Nodes.Ip4Rewrite.HoldPerNeighbor, _dp.Worker.DropCount(DropReason.NeighborMiss));
 
-        // B answers; the next packet goes through.
+        // B answers: the held packets go out to it, once, with their TTL lowered once.
         var reply = Frames.ArpRequest(MacB, "10.0.2.2", "10.0.2.1");
         BinaryPrimitives.WriteUInt16BigEndian(reply.AsSpan(20), 2);
         Ethernet.Write48(reply, MacIf1);
         _p1.Inject(reply);
         _dp.PollOnce();
-        Assert.Empty(_p1.Sent);
-        _p0.Inject(Frames.Udp(MacIf0, MacA, "10.0.1.2", "192.168.7.9"));
+        Assert.Equal(Nodes.Ip4Rewrite.HoldPerNeighbor, _p1.Sent.Count);
+        Assert.All(_p1.Sent, f => Assert.Equal(MacB, Ethernet.Destination(f)));
+        Assert.All(_p1.Sent, f => Assert.Equal(8, Ip4.Ttl(Frames.IpOf(f))));
+        Assert.Equal(_dp.Worker.Pool.Capacity, _dp.Worker.Pool.FreeCount);
+    }
+
+    [Fact]
+    public void Held_packets_of_a_silent_neighbor_are_dropped_after_a_second()
+    {
+        _p0.Inject(Frames.Udp(MacIf0, MacA, "10.0.1.2", "10.0.2.50"));
         _dp.PollOnce();
-        Assert.Equal(MacB, Ethernet.Destination(Single(_p1)));
+        Assert.Equal(_dp.Worker.Pool.Capacity - 1, _dp.Worker.Pool.FreeCount);
+        Thread.Sleep(Nodes.Ip4Rewrite.HoldMilliseconds + 50);
+        _p0.Inject(Frames.Udp(MacIf0, MacA, "10.0.1.2", "10.0.2.60"));
+        _dp.PollOnce();
+        Assert.Equal(1, _dp.Worker.DropCount(DropReason.NeighborMiss));
     }
 
     [Fact]

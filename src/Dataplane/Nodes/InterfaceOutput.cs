@@ -19,7 +19,9 @@ internal sealed class InterfaceOutput(Worker w) : GraphNode("interface-output")
                 continue;
             }
             w.Trace(p, Name, $"{itf.Name} {frame.Length} bytes");
-            if (itf.Port.Transmit(frame)) itf.Counters.Sent(Ethernet.Destination(frame), frame.Length);
+            var destination = Ethernet.Destination(frame);
+            var length = frame.Length;
+            if (itf.Port.Transmit(w.Pool, p)) itf.Counters.Sent(destination, length);
             else itf.Counters.OutDiscards++;
             w.Pool.Free(p);
         }

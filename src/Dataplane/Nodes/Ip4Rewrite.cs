@@ -5,16 +5,52 @@ namespace Mgmt.Dataplane.Nodes;
 
 /// <summary>
 /// Forwards: TTL decrement with an incremental checksum update (ICMP time exceeded at 1), the egress MTU (ICMP
-/// fragmentation needed when DF is set), the neighbor's MAC (an ARP request when it is unknown) and the
-/// Ethernet header in front; then to interface-output.
+/// fragmentation needed when DF is set), the neighbor's MAC and the Ethernet header in front; then to
+/// interface-output. A packet for a neighbor not yet known waits in a bounded hold queue while ARP asks for it
+/// (<see cref="HoldPerNeighbor"/> per neighbor, <see cref="HoldTotal"/> in all, <see cref="HoldMilliseconds"/> at most).
 /// </summary>
 internal sealed class Ip4Rewrite(Worker w) : GraphNode("ip4-rewrite")
 {
-    // Unresolved next hops: when the last ARP request for each was sent (one per 100 ms at most).
-    private readonly Dictionary<(int, uint), long> _asked = [];
+    public const int HoldPerNeighbor = 8, HoldTotal = 512, HoldMilliseconds = 1000;
+
+    // Unresolved next hops: when ARP was first asked and last asked (once per 100 ms at most), and the packets held.
+    private readonly Dictionary<(int, uint), Unresolved> _unresolved = [];
+    private int _held;
+
+    private sealed class Unresolved(long now)
+    {
+        public readonly long Since = now;
+        public long Asked = now;
+        public readonly List<int> Packets = new(HoldPerNeighbor);
+    }
+
+    /// <summary>A neighbor became known: its held packets go out (they are rewritten again, now with its MAC).</summary>
+    public void Resolved(int interfaceIndex, uint address)
+    {
+        if (!_unresolved.Remove((interfaceIndex, address), out var pending)) return;
+        _held -= pending.Packets.Count;
+        foreach (var p in pending.Packets) w.Graph.Enqueue(this, p);
+    }
+
+    /// <summary>Drops what waited too long for a neighbor that did not answer.</summary>
+    private void Expire(long now)
+    {
+        if (_unresolved.Count == 0) return;
+        List<(int, uint)>? gone = null;
+        foreach (var (key, pending) in _unresolved)
+            if (now - pending.Since >= HoldMilliseconds) (gone ??= []).Add(key);
+        if (gone is null) return;
+        foreach (var key in gone)
+        {
+            _unresolved.Remove(key, out var pending);
+            _held -= pending!.Packets.Count;
+            foreach (var p in pending.Packets) w.Discard(p, DropReason.NeighborMiss);
+        }
+    }
 
     protected internal override void Process(ReadOnlySpan<int> packets)
     {
+        Expire(Environment.TickCount64);
         foreach (var p in packets)
         {
             ref var m = ref w.Pool.Meta[p];
@@ -25,7 +61,7 @@ internal sealed class Ip4Rewrite(Worker w) : GraphNode("ip4-rewrite")
                 w.Discard(p, DropReason.InterfaceDown);
                 continue;
             }
-            if (!m.Originated)
+            if (!m.Originated && !m.Held)
             {
                 if (Ip4.Ttl(h) <= 1)
                 {
@@ -42,15 +78,7 @@ internal sealed class Ip4Rewrite(Worker w) : GraphNode("ip4-rewrite")
             }
             if (!w.Dataplane.Neighbors.TryGet(itf.Index, m.NextHop, out var mac))
             {
-                var now = Environment.TickCount64;
-                if (!_asked.TryGetValue((itf.Index, m.NextHop), out var last) || now - last >= 100)
-                {
-                    if (_asked.Count > 4096) _asked.Clear();
-                    _asked[(itf.Index, m.NextHop)] = now;
-                    ArpInput.Request(w, itf, m.NextHop);
-                }
-                w.Trace(p, Name, $"no neighbor {Ip4.Format(m.NextHop)} on {itf.Name}: ARP request");
-                w.Discard(p, DropReason.NeighborMiss);
+                Hold(p, itf, m.NextHop);
                 continue;
             }
             w.Pool.Advance(p, -Ethernet.HeaderLength);
@@ -58,5 +86,30 @@ internal sealed class Ip4Rewrite(Worker w) : GraphNode("ip4-rewrite")
             w.Trace(p, Name, $"to {itf.Name} {Ethernet.Format(mac)}");
             w.Graph.Enqueue(w.Output, p);
         }
+    }
+
+    private void Hold(int p, Interfaces.DpInterface itf, uint nextHop)
+    {
+        var now = Environment.TickCount64;
+        var key = (itf.Index, nextHop);
+        if (!_unresolved.TryGetValue(key, out var pending))
+        {
+            _unresolved[key] = pending = new Unresolved(now);
+            ArpInput.Request(w, itf, nextHop);
+        }
+        else if (now - pending.Asked >= 100)
+        {
+            pending.Asked = now;
+            ArpInput.Request(w, itf, nextHop);
+        }
+        w.Trace(p, Name, $"no neighbor {Ip4.Format(nextHop)} on {itf.Name}: held, ARP request");
+        if (pending.Packets.Count >= HoldPerNeighbor || _held >= HoldTotal || _unresolved.Count > HoldTotal)
+        {
+            w.Discard(p, DropReason.NeighborMiss);
+            return;
+        }
+        w.Pool.Meta[p].Held = true;
+        pending.Packets.Add(p);
+        _held++;
     }
 }

@@ -88,6 +88,9 @@ public struct PacketMeta
     /// <summary>Made by the dataplane itself (an ICMP reply or error): forwarded without a TTL decrement.</summary>
     public bool Originated;
 
+    /// <summary>Waited for its neighbor in ip4-rewrite (its TTL was lowered already).</summary>
+    public bool Held;
+
     /// <summary>For ip4-icmp-error: the ICMP type and code to send back, and the next-hop MTU of "fragmentation needed".</summary>
     public byte IcmpType, IcmpCode;
 

@@ -7,32 +7,46 @@ namespace Mgmt.Dataplane.Ports;
 /// A Linux interface (veth, NIC) through an AF_PACKET raw socket: every frame in, promiscuous; frames out as
 /// they are. Non-blocking; the socket ignores the frames it sends itself. Needs CAP_NET_RAW.
 /// </summary>
+/// <remarks>
+/// Frames carry a virtio-net header (PACKET_VNET_HDR): a sender on the same host (a veth peer) leaves transport
+/// checksums to "offload", and the header says where to finish them, which this port does. Segmentation offload
+/// (frames larger than a buffer) is not supported yet: such frames are dropped and counted in
+/// <see cref="OversizeDropped"/>; turn TSO/GSO off on local senders and GRO off on NICs the dataplane owns.
+/// </remarks>
 public sealed class AfPacketPort : IPacketPort
 {
     private const int AfPacket = 17, SockRaw = 3, SockNonblock = 0x800, SockCloexec = 0x80000;
     private const ushort EthPAll = 0x0003;
-    private const int SolPacket = 263, PacketAddMembership = 1, PacketMrPromisc = 1, PacketIgnoreOutgoing = 23;
-    private const int MsgDontwait = 0x40;
+    private const int SolPacket = 263, PacketAddMembership = 1, PacketMrPromisc = 1, PacketVnetHdr = 15, PacketIgnoreOutgoing = 23;
+    private const int MsgDontwait = 0x40, MsgTrunc = 0x20;
+
+    /// <summary>struct virtio_net_hdr: flags, gso_type, hdr_len, gso_size, csum_start, csum_offset.</summary>
+    private const int VnetHeaderLength = 10;
+    private const byte VnetNeedsChecksum = 1;
     private const int Eagain = 11, Eintr = 4;
+    private const int CloneNewnet = 0x40000000;
+    private const uint Siocgifflags = 0x8913, Siocgifhwaddr = 0x8927, Siocgifindex = 0x8933;
+    private const int IffUp = 0x1, IffRunning = 0x40;
 
     private readonly int _fd;
-    private readonly string _carrierPath;
 
-    public AfPacketPort(string linuxInterface)
+    /// <param name="linuxInterface">The Linux interface's name.</param>
+    /// <param name="networkNamespace">A named network namespace (<c>ip netns</c>) that holds the interface, or null for the daemon's own.</param>
+    public AfPacketPort(string linuxInterface, string? networkNamespace = null)
     {
+        if (linuxInterface.Length is 0 or > 15) throw new ArgumentException($"\"{linuxInterface}\" is not a Linux interface name");
         Name = linuxInterface;
-        var ifindex = int.Parse(File.ReadAllText($"/sys/class/net/{linuxInterface}/ifindex").Trim(), System.Globalization.CultureInfo.InvariantCulture);
-        Mac = Ethernet.Parse(File.ReadAllText($"/sys/class/net/{linuxInterface}/address").Trim());
-        _carrierPath = $"/sys/class/net/{linuxInterface}/carrier";
-        _fd = Native.socket(AfPacket, SockRaw | SockNonblock | SockCloexec, Htons(EthPAll));
-        if (_fd < 0) throw Error("socket(AF_PACKET)");
+        _fd = networkNamespace is null ? Open(linuxInterface) : InNamespace(networkNamespace, () => Open(linuxInterface));
         try
         {
+            var ifindex = Query(Siocgifindex).Int;
+            Mac = Ethernet.Read48(Query(Siocgifhwaddr).Bytes(2, 6));
+            var one = 1;
+            if (Native.setsockopt(_fd, SolPacket, PacketVnetHdr, ref one, sizeof(int)) != 0) throw Error("PACKET_VNET_HDR");
             var address = new SockaddrLl { Family = AfPacket, Protocol = Htons(EthPAll), Ifindex = ifindex };
             if (Native.bind(_fd, ref address, Marshal.SizeOf<SockaddrLl>()) != 0) throw Error($"bind to {linuxInterface}");
             var promisc = new PacketMreq { Ifindex = ifindex, Type = PacketMrPromisc };
             if (Native.setsockopt(_fd, SolPacket, PacketAddMembership, ref promisc, Marshal.SizeOf<PacketMreq>()) != 0) throw Error("PACKET_ADD_MEMBERSHIP");
-            var one = 1;
             Native.setsockopt(_fd, SolPacket, PacketIgnoreOutgoing, ref one, sizeof(int)); // Linux 4.20+; older kernels echo our frames back
         }
         catch
@@ -42,25 +56,78 @@ public sealed class AfPacketPort : IPacketPort
         }
     }
 
+    private static int Open(string linuxInterface)
+    {
+        var fd = Native.socket(AfPacket, SockRaw | SockNonblock | SockCloexec, Htons(EthPAll));
+        if (fd < 0) throw Error($"socket(AF_PACKET) for {linuxInterface}");
+        return fd;
+    }
+
+    /// <summary>Runs <paramref name="open"/> on a thread that joined the namespace; the socket it makes stays in that namespace.</summary>
+    private static int InNamespace(string name, Func<int> open)
+    {
+        var result = -1;
+        Exception? error = null;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                using var ns = File.OpenHandle($"/var/run/netns/{name}");
+                if (Native.setns((int)ns.DangerousGetHandle(), CloneNewnet) != 0) throw Error($"setns to {name}");
+                result = open();
+            }
+            catch (Exception e)
+            {
+                error = e;
+            }
+        });
+        thread.Start();
+        thread.Join(); // the thread ends with it: no pooled thread is left in the other namespace
+        return error is null ? result : throw new IOException($"network namespace {name}: {error.Message}", error);
+    }
+
+    private Ifreq Query(uint request)
+    {
+        var r = new Ifreq();
+        var name = System.Text.Encoding.ASCII.GetBytes(Name);
+        unsafe
+        {
+            for (var i = 0; i < name.Length; i++) r.Name[i] = name[i];
+        }
+        if (Native.ioctl(_fd, request, ref r) != 0) throw Error($"{Name}: ioctl 0x{request:x}");
+        return r;
+    }
+
     public string Name { get; }
 
     /// <summary>The Linux interface's own MAC, which the dataplane interface usually takes.</summary>
     public ulong Mac { get; }
 
+    /// <summary>The Linux interface is up and running (carrier); asked of the kernel at most every 200 ms, as workers ask per packet.</summary>
     public bool LinkUp
     {
         get
         {
+            var now = Environment.TickCount64;
+            if (now - _linkCheckedAt < 200) return _linkUp;
             try
             {
-                return File.ReadAllText(_carrierPath).Trim() == "1";
+                _linkUp = (Query(Siocgifflags).Int & (IffUp | IffRunning)) == (IffUp | IffRunning);
             }
             catch (IOException)
             {
-                return false;
+                _linkUp = false;
             }
+            _linkCheckedAt = now;
+            return _linkUp;
         }
     }
+
+    private bool _linkUp;
+    private long _linkCheckedAt = long.MinValue / 2;
+
+    /// <summary>Frames dropped because they were larger than a buffer (segmentation offload, jumbo frames).</summary>
+    public long OversizeDropped { get; private set; }
 
     public unsafe int Receive(PacketPool pool, Span<int> into)
     {
@@ -69,29 +136,58 @@ public sealed class AfPacketPort : IPacketPort
         {
             var p = pool.Allocate();
             if (p < 0) break;
+            // The virtio-net header lands in the headroom, the frame where the pool wants it.
+            pool.Advance(p, -VnetHeaderLength);
             var room = pool.Room(p);
             nint got;
-            fixed (byte* b = room) got = Native.recv(_fd, b, room.Length, MsgDontwait);
+            fixed (byte* b = room) got = Native.recv(_fd, b, room.Length, MsgDontwait | MsgTrunc);
             if (got <= 0)
             {
                 pool.Free(p);
-                var errno = Marshal.GetLastPInvokeError();
-                if (got < 0 && errno == Eintr) continue;
+                if (got < 0 && Marshal.GetLastPInvokeError() == Eintr) continue;
                 break; // EAGAIN: nothing more now
             }
+            var header = room[..VnetHeaderLength];
+            if (got > room.Length || header[1] != 0 || got < VnetHeaderLength + Ethernet.HeaderLength)
+            {
+                pool.Free(p);
+                OversizeDropped++;
+                continue;
+            }
             pool.Meta[p].Length = (int)got;
+            pool.Advance(p, VnetHeaderLength);
+            if ((header[0] & VnetNeedsChecksum) != 0 && !FinishChecksum(pool.Data(p), header))
+            {
+                pool.Free(p);
+                continue;
+            }
             into[n++] = p;
         }
         return n;
     }
 
-    public unsafe bool Transmit(ReadOnlySpan<byte> frame)
+    // The sender put the pseudo-header sum at csum_start + csum_offset; the checksum covers csum_start to the end.
+    private static bool FinishChecksum(Span<byte> frame, ReadOnlySpan<byte> header)
     {
-        fixed (byte* b = frame)
+        int start = System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(header[6..]);
+        int offset = System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(header[8..]);
+        if (start + offset + 2 > frame.Length) return false;
+        var sum = Checksum.Fold(Checksum.Sum(frame[start..]));
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(frame[(start + offset)..], (ushort)~sum);
+        return true;
+    }
+
+    public unsafe bool Transmit(PacketPool pool, int packet)
+    {
+        // An all-zero virtio-net header in front: nothing to offload.
+        pool.Advance(packet, -VnetHeaderLength);
+        var data = pool.Data(packet);
+        data[..VnetHeaderLength].Clear();
+        fixed (byte* b = data)
         {
             for (var attempt = 0; attempt < 3; attempt++)
             {
-                if (Native.send(_fd, b, frame.Length, MsgDontwait) == frame.Length) return true;
+                if (Native.send(_fd, b, data.Length, MsgDontwait) == data.Length) return true;
                 if (Marshal.GetLastPInvokeError() is not (Eagain or Eintr)) return false;
             }
         }
@@ -103,6 +199,29 @@ public sealed class AfPacketPort : IPacketPort
     private static ushort Htons(ushort v) => (ushort)(v << 8 | v >> 8);
 
     private static IOException Error(string what) => new($"{what}: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
+
+    /// <summary>struct ifreq: the name, then a union (index, flags, or a sockaddr with the hardware address).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    private unsafe struct Ifreq
+    {
+        public fixed byte Name[16];
+        public fixed byte Union[24];
+
+        public int Int
+        {
+            get
+            {
+                fixed (byte* u = Union) return *(int*)u;
+            }
+        }
+
+        public ReadOnlySpan<byte> Bytes(int offset, int length)
+        {
+            var copy = new byte[length];
+            fixed (byte* u = Union) new ReadOnlySpan<byte>(u + offset, length).CopyTo(copy);
+            return copy;
+        }
+    }
 
     [StructLayout(LayoutKind.Sequential)]
     private struct SockaddrLl
@@ -147,5 +266,11 @@ public sealed class AfPacketPort : IPacketPort
 
         [DllImport("libc", SetLastError = true)]
         public static extern int close(int fd);
+
+        [DllImport("libc", SetLastError = true)]
+        public static extern int ioctl(int fd, nuint request, ref Ifreq value);
+
+        [DllImport("libc", SetLastError = true)]
+        public static extern int setns(int fd, int type);
     }
 }

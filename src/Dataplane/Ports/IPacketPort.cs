@@ -14,6 +14,9 @@ public interface IPacketPort : IDisposable
     /// </summary>
     int Receive(PacketPool pool, Span<int> into);
 
-    /// <summary>Sends one frame; false when the port could not take it (it is then counted as an output discard).</summary>
-    bool Transmit(ReadOnlySpan<byte> frame);
+    /// <summary>
+    /// Sends one frame (the packet's data; the port may use the headroom in front of it); false when the port could
+    /// not take it (it is then counted as an output discard). The caller frees the buffer.
+    /// </summary>
+    bool Transmit(PacketPool pool, int packet);
 }

@@ -35,10 +35,10 @@ public sealed class MemoryPort : IPacketPort
         return n;
     }
 
-    public bool Transmit(ReadOnlySpan<byte> frame)
+    public bool Transmit(PacketPool pool, int packet)
     {
         if (Sent.Count >= MaxQueued) return false;
-        Sent.Enqueue(frame.ToArray());
+        Sent.Enqueue(pool.Data(packet).ToArray());
         return true;
     }
 
