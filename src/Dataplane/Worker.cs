@@ -98,6 +98,7 @@ public sealed class Worker
     /// <summary>The trace recorded so far, one line per packet and node (VPP's <c>show trace</c>).</summary>
     public IReadOnlyList<string> TraceLines => [.. _trace];
 
+    /// <summary>Records a line for a traced packet; callers test <see cref="PacketMeta.Traced"/> first, so that untraced packets format nothing.</summary>
     internal void Trace(int packet, string node, string what)
     {
         ref var m = ref Pool.Meta[packet];

@@ -17,7 +17,7 @@ public sealed class AfPacketForwardingTests : IDisposable
 
     public AfPacketForwardingTests()
     {
-        Assert.SkipUnless(Environment.UserName == "root" && File.Exists("/usr/sbin/ip") || File.Exists("/sbin/ip"), "needs root and iproute2 (network namespaces)");
+        Assert.SkipUnless(Environment.UserName == "root" && (File.Exists("/usr/sbin/ip") || File.Exists("/sbin/ip")), "needs root and iproute2 (network namespaces)");
         _a = $"mgdp-a-{_tag}";
         _b = $"mgdp-b-{_tag}";
         _r = $"mgdp-r-{_tag}";

@@ -53,11 +53,10 @@ public sealed class BulkLoadTests : IDisposable
         var deferral = BulkLoad.Defer();
         try
         {
-            var before = GC.CollectionCount(0);
             var tree = file.Load(Schema.Value);
             Assert.True(tree.HasChildren);
+            // Still in the region: no collection ended it (one that the load's allocations forced would have).
             Assert.Equal(GCLatencyMode.NoGCRegion, GCSettings.LatencyMode);
-            Assert.InRange(GC.CollectionCount(0) - before, 0, 1); // starting a region collects once
         }
         finally
         {

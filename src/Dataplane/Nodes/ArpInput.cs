@@ -41,7 +41,7 @@ internal sealed class ArpInput(Worker w) : GraphNode("arp-input")
             }
             w.Dataplane.Neighbors.Learn(itf.Index, senderIp, senderMac);
             w.Rewrite.Resolved(itf.Index, senderIp);
-            w.Trace(p, Name, $"{(op == 1 ? "request" : "reply")} from {Ip4.Format(senderIp)} is-at {Ethernet.Format(senderMac)} for {Ip4.Format(targetIp)}");
+            if (w.Pool.Meta[p].Traced) w.Trace(p, Name, $"{(op == 1 ? "request" : "reply")} from {Ip4.Format(senderIp)} is-at {Ethernet.Format(senderMac)} for {Ip4.Format(targetIp)}");
             if (op != 1)
             {
                 w.Pool.Free(p);

@@ -14,7 +14,7 @@ internal sealed class ErrorDrop(Worker w) : GraphNode("error-drop")
         {
             var reason = w.Pool.Meta[p].Drop;
             Counts[(int)reason]++;
-            w.Trace(p, Name, reason.ToString());
+            if (w.Pool.Meta[p].Traced) w.Trace(p, Name, reason.ToString());
             w.Pool.Free(p);
         }
     }

@@ -18,7 +18,7 @@ internal sealed class InterfaceOutput(Worker w) : GraphNode("interface-output")
                 w.Discard(p, DropReason.InterfaceDown);
                 continue;
             }
-            w.Trace(p, Name, $"{itf.Name} {frame.Length} bytes");
+            if (w.Pool.Meta[p].Traced) w.Trace(p, Name, $"{itf.Name} {frame.Length} bytes");
             var destination = Ethernet.Destination(frame);
             var length = frame.Length;
             if (itf.Port.Transmit(w.Pool, p)) itf.Counters.Sent(destination, length);

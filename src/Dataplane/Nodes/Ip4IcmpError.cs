@@ -57,7 +57,7 @@ internal sealed class Ip4IcmpError(Worker w) : GraphNode("ip4-icmp-error")
             original[..quoted].CopyTo(icmp[8..]);
             BinaryPrimitives.WriteUInt16BigEndian(icmp[2..], Checksum.Compute(icmp[..(8 + quoted)]));
             Ip4.WriteHeader(h, e.Length, 64, Ip4.ProtoIcmp, source, Ip4.Source(original));
-            w.Trace(p, Name, $"ICMP {m.IcmpType}/{m.IcmpCode} to {Ip4.Format(Ip4.Source(original))}");
+            if (w.Pool.Meta[p].Traced) w.Trace(p, Name, $"ICMP {m.IcmpType}/{m.IcmpCode} to {Ip4.Format(Ip4.Source(original))}");
             w.Discard(p, reason);
             w.Graph.Enqueue(w.Lookup, error);
         }

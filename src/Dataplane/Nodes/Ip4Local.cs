@@ -41,7 +41,7 @@ internal sealed class Ip4Local(Worker w) : GraphNode("ip4-local")
                 Ip4.WriteHeader(w.Pool.Data(p), m.Length, 64, Ip4.ProtoIcmp, destination, source);
             }
             m.Originated = true;
-            w.Trace(p, Name, $"echo reply to {Ip4.Format(source)}");
+            if (w.Pool.Meta[p].Traced) w.Trace(p, Name, $"echo reply to {Ip4.Format(source)}");
             w.Graph.Enqueue(w.Lookup, p);
         }
     }

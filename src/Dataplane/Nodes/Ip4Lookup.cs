@@ -15,7 +15,7 @@ internal sealed class Ip4Lookup(Worker w) : GraphNode("ip4-lookup")
             ref var m = ref w.Pool.Meta[p];
             var destination = Ip4.Destination(w.Pool.Data(p));
             var a = fib.Lookup(destination);
-            w.Trace(p, Name, $"{Ip4.Format(destination)}: {a.Kind}");
+            if (w.Pool.Meta[p].Traced) w.Trace(p, Name, $"{Ip4.Format(destination)}: {a.Kind}");
             switch (a.Kind)
             {
                 case RouteKind.Local:

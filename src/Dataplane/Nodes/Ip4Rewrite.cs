@@ -83,7 +83,7 @@ internal sealed class Ip4Rewrite(Worker w) : GraphNode("ip4-rewrite")
             }
             w.Pool.Advance(p, -Ethernet.HeaderLength);
             Ethernet.WriteHeader(w.Pool.Data(p), mac, itf.Mac, Ethernet.TypeIp4);
-            w.Trace(p, Name, $"to {itf.Name} {Ethernet.Format(mac)}");
+            if (w.Pool.Meta[p].Traced) w.Trace(p, Name, $"to {itf.Name} {Ethernet.Format(mac)}");
             w.Graph.Enqueue(w.Output, p);
         }
     }
@@ -102,7 +102,7 @@ internal sealed class Ip4Rewrite(Worker w) : GraphNode("ip4-rewrite")
             pending.Asked = now;
             ArpInput.Request(w, itf, nextHop);
         }
-        w.Trace(p, Name, $"no neighbor {Ip4.Format(nextHop)} on {itf.Name}: held, ARP request");
+        if (w.Pool.Meta[p].Traced) w.Trace(p, Name, $"no neighbor {Ip4.Format(nextHop)} on {itf.Name}: held, ARP request");
         if (pending.Packets.Count >= HoldPerNeighbor || _held >= HoldTotal || _unresolved.Count > HoldTotal)
         {
             w.Discard(p, DropReason.NeighborMiss);

@@ -1,0 +1,120 @@
+using System.Diagnostics;
+using Mgmt.Dataplane;
+using Mgmt.Dataplane.Fib;
+using Mgmt.Dataplane.Packets;
+using Mgmt.Dataplane.Ports;
+
+// Packets per second of one worker on in-memory vectors (issue 5 cases mem-ip4-*): a generator port hands the
+// worker 256 frames per poll (64-byte UDP to destinations spread over the routes), the graph forwards them, the
+// egress port counts and drops them. Prints: case, mgmt_mpps, reference, reference_mpps.
+//   dotnet run -c Release --project bench/Dataplane.Bench -- mem-ip4 ROUTES SECONDS
+var (kind, routes, seconds) = args switch
+{
+    [var k, var r, var s] => (k, int.Parse(r), double.Parse(s, System.Globalization.CultureInfo.InvariantCulture)),
+    _ => ("mem-ip4", 1000, 3.0),
+};
+if (kind != "mem-ip4") { Console.Error.WriteLine($"unknown case {kind}"); return 2; }
+
+const ulong MacIn = 0x02_00_00_00_00_01, MacOut = 0x02_00_00_00_00_02, MacPeer = 0x02_bb_00_00_00_0b;
+var random = new Random(42);
+var destinations = new uint[4096];
+var prefixes = new List<(uint Prefix, int Length)>(routes);
+using var dp = new Dataplane(buffers: 8192);
+var rx = new GeneratorPort();
+var tx = new CountingPort();
+dp.CreateInterface("in", rx, MacIn);
+dp.CreateInterface("out", tx, MacOut);
+dp.AddAddress("in", Ip4.Parse("10.0.0.1"), 24);
+dp.AddAddress("out", Ip4.Parse("10.0.1.1"), 24);
+dp.SetAdminUp("in", true);
+dp.SetAdminUp("out", true);
+dp.AddNeighbor("out", Ip4.Parse("10.0.1.2"), MacPeer);
+var load = Stopwatch.StartNew();
+while (prefixes.Count < routes)
+{
+    // Lengths as in an Internet full table (about 60% /24, 25% /19-/23, 10% /16-/18, 5% longer), out of
+    // 11.0.0.0 .. 222.255.255.255.
+    var roll = random.Next(100);
+    var length = roll < 60 ? 24 : roll < 85 ? random.Next(19, 24) : roll < 95 ? random.Next(16, 19) : random.Next(25, 33);
+    var prefix = (uint)random.NextInt64(11L << 24, 223L << 24) & Ip4Fib.Mask(length);
+    if (dp.Fib.TryGet(prefix, length, out _)) continue;
+    dp.AddRoute(prefix, length, RouteKind.NextHop, Ip4.Parse("10.0.1.2"));
+    prefixes.Add((prefix, length));
+}
+var loadSeconds = load.Elapsed.TotalSeconds;
+for (var i = 0; i < destinations.Length; i++)
+{
+    var (prefix, length) = prefixes[random.Next(prefixes.Count)];
+    destinations[i] = prefix | (uint)random.NextInt64(1L << 32) & ~Ip4Fib.Mask(length);
+}
+rx.Build(MacIn, destinations);
+
+// Warm up, then measure.
+var until = Stopwatch.StartNew();
+while (until.Elapsed.TotalSeconds < 0.5) dp.PollOnce();
+var before = tx.Count;
+var clock = Stopwatch.StartNew();
+while (clock.Elapsed.TotalSeconds < seconds) dp.PollOnce();
+var mpps = (tx.Count - before) / clock.Elapsed.TotalSeconds / 1e6;
+var drops = Enum.GetValues<DropReason>().Where(r => dp.Worker.DropCount(r) > 0).Select(r => $"{r}={dp.Worker.DropCount(r)}");
+Console.Error.WriteLine($"{routes} routes loaded in {loadSeconds:F2} s; heap {GC.GetTotalMemory(false) / 1e6:F0} MB; drops: {string.Join(' ', drops)}; GC gen0 {GC.CollectionCount(0)}");
+Console.WriteLine($"mem-ip4-{Label(routes)}\t{mpps:F2}\tnone\t");
+return 0;
+
+static string Label(int n) => n >= 1_000_000 ? $"{n / 1_000_000}m" : n >= 1000 ? $"{n / 1000}k" : $"{n}";
+
+/// <summary>Hands out copies of prepared 60-byte frames, a full vector per poll.</summary>
+sealed class GeneratorPort : IPacketPort
+{
+    private byte[][] _frames = [];
+    private int _next;
+
+    public bool LinkUp => true;
+
+    public void Build(ulong mac, uint[] destinations)
+    {
+        _frames = destinations.Select(d =>
+        {
+            var f = new byte[60];
+            Ethernet.WriteHeader(f, mac, 0x02_aa_00_00_00_0a, Ethernet.TypeIp4);
+            Ip4.WriteHeader(f.AsSpan(14), 46, 64, Ip4.ProtoUdp, Ip4.Parse("10.0.0.2"), d);
+            return f;
+        }).ToArray();
+    }
+
+    public int Receive(PacketPool pool, Span<int> into)
+    {
+        var n = 0;
+        for (; n < into.Length; n++)
+        {
+            var p = pool.Allocate();
+            if (p < 0) break;
+            var frame = _frames[_next++ & (_frames.Length - 1)];
+            frame.CopyTo(pool.Room(p));
+            pool.Meta[p].Length = frame.Length;
+            into[n] = p;
+        }
+        return n;
+    }
+
+    public bool Transmit(PacketPool pool, int packet) => true;
+
+    public void Dispose() { }
+}
+
+sealed class CountingPort : IPacketPort
+{
+    public long Count;
+
+    public bool LinkUp => true;
+
+    public int Receive(PacketPool pool, Span<int> into) => 0;
+
+    public bool Transmit(PacketPool pool, int packet)
+    {
+        Count++;
+        return true;
+    }
+
+    public void Dispose() { }
+}
