@@ -87,6 +87,20 @@ public sealed class ForwardingTests : IDisposable
     }
 
     [Fact]
+    public void A_changed_neighbor_MAC_is_used_from_the_next_packet_on()
+    {
+        _dp.AddNeighbor("if1", Ip4.Parse("10.0.2.2"), MacB);
+        _p0.Inject(Frames.Udp(MacIf0, MacA, "10.0.1.2", "192.168.7.9"));
+        _dp.PollOnce();
+        Assert.Equal(MacB, Ethernet.Destination(Single(_p1)));
+        const ulong moved = 0x02_cc_00_00_00_0c;
+        _dp.AddNeighbor("if1", Ip4.Parse("10.0.2.2"), moved);
+        _p0.Inject(Frames.Udp(MacIf0, MacA, "10.0.1.2", "192.168.7.9"));
+        _dp.PollOnce();
+        Assert.Equal(moved, Ethernet.Destination(Single(_p1)));
+    }
+
+    [Fact]
     public void Held_packets_of_a_silent_neighbor_are_dropped_after_a_second()
     {
         _p0.Inject(Frames.Udp(MacIf0, MacA, "10.0.1.2", "10.0.2.50"));

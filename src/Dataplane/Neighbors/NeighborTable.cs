@@ -13,7 +13,12 @@ public sealed class NeighborTable
 {
     private readonly ConcurrentDictionary<(int Interface, uint Address), Neighbor> _entries = new();
 
+    private int _version;
+
     public int Count => _entries.Count;
+
+    /// <summary>Changes with every change of the table: workers keep a cache of lookups as long as it stays the same.</summary>
+    public int Version => Volatile.Read(ref _version);
 
     public bool TryGet(int interfaceIndex, uint address, out ulong mac)
     {
@@ -22,20 +27,33 @@ public sealed class NeighborTable
         return found;
     }
 
-    public void SetStatic(int interfaceIndex, uint address, ulong mac) => _entries[(interfaceIndex, address)] = new Neighbor(mac, true, Environment.TickCount64);
+    public void SetStatic(int interfaceIndex, uint address, ulong mac)
+    {
+        _entries[(interfaceIndex, address)] = new Neighbor(mac, true, Environment.TickCount64);
+        Interlocked.Increment(ref _version);
+    }
 
     /// <summary>Learns a neighbor from ARP, unless a static entry is there.</summary>
-    public void Learn(int interfaceIndex, uint address, ulong mac) =>
+    public void Learn(int interfaceIndex, uint address, ulong mac)
+    {
         _entries.AddOrUpdate((interfaceIndex, address), new Neighbor(mac, false, Environment.TickCount64),
             (_, old) => old.Static ? old : new Neighbor(mac, false, Environment.TickCount64));
+        Interlocked.Increment(ref _version);
+    }
 
-    public bool Remove(int interfaceIndex, uint address) => _entries.TryRemove((interfaceIndex, address), out _);
+    public bool Remove(int interfaceIndex, uint address)
+    {
+        var removed = _entries.TryRemove((interfaceIndex, address), out _);
+        Interlocked.Increment(ref _version);
+        return removed;
+    }
 
     /// <summary>Forgets every entry of an interface (when it is deleted or loses an address).</summary>
     public void RemoveInterface(int interfaceIndex)
     {
         foreach (var key in _entries.Keys)
             if (key.Interface == interfaceIndex) _entries.TryRemove(key, out _);
+        Interlocked.Increment(ref _version);
     }
 
     public IEnumerable<(int Interface, uint Address, Neighbor Entry)> Entries => _entries.Select(e => (e.Key.Interface, e.Key.Address, e.Value));

@@ -17,6 +17,31 @@ internal sealed class Ip4Rewrite(Worker w) : GraphNode("ip4-rewrite")
     private readonly Dictionary<(int, uint), Unresolved> _unresolved = [];
     private int _held;
 
+    // Neighbor lookups of this worker, direct-mapped by next hop, valid while the table's version stays the same.
+    private const int CacheSize = 1024;
+    private readonly (int Interface, uint Address, ulong Mac)[] _cache = new (int, uint, ulong)[CacheSize];
+    private int _cacheVersion = -1;
+
+    private bool TryNeighbor(int interfaceIndex, uint address, out ulong mac)
+    {
+        var table = w.Dataplane.Neighbors;
+        var version = table.Version;
+        if (version != _cacheVersion)
+        {
+            Array.Clear(_cache);
+            _cacheVersion = version;
+        }
+        ref var slot = ref _cache[(int)((address * 2654435761u) >> 22)];
+        if (slot.Mac != 0 && slot.Address == address && slot.Interface == interfaceIndex)
+        {
+            mac = slot.Mac;
+            return true;
+        }
+        if (!table.TryGet(interfaceIndex, address, out mac)) return false;
+        slot = (interfaceIndex, address, mac);
+        return true;
+    }
+
     private sealed class Unresolved(long now)
     {
         public readonly long Since = now;
@@ -76,7 +101,7 @@ internal sealed class Ip4Rewrite(Worker w) : GraphNode("ip4-rewrite")
                 else w.Discard(p, DropReason.FragmentationNeeded); // fragmentation is not done yet
                 continue;
             }
-            if (!w.Dataplane.Neighbors.TryGet(itf.Index, m.NextHop, out var mac))
+            if (!TryNeighbor(itf.Index, m.NextHop, out var mac))
             {
                 Hold(p, itf, m.NextHop);
                 continue;
