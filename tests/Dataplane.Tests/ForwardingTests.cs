@@ -72,7 +72,7 @@ public sealed class ForwardingTests : IDisposable
         Assert.Equal(1, BinaryPrimitives.ReadUInt16BigEndian(arp[6..]));
         Assert.Equal(Ip4.Parse("10.0.2.1"), BinaryPrimitives.ReadUInt32BigEndian(arp[14..]));
         Assert.Equal(Ip4.Parse("10.0.2.2"), BinaryPrimitives.ReadUInt32BigEndian(arp[24..]));
-        Assert.Equal(10 - Nodes.Ip4Rewrite.HoldPerNeighbor, _dp.Worker.DropCount(DropReason.NeighborMiss));
+        Assert.Equal(10 - Neighbors.HoldQueue.PerNeighbor, _dp.Worker.DropCount(DropReason.NeighborMiss));
 
         // B answers: the held packets go out to it, once, with their TTL lowered once.
         var reply = Frames.ArpRequest(MacB, "10.0.2.2", "10.0.2.1");
@@ -80,7 +80,7 @@ public sealed class ForwardingTests : IDisposable
         Ethernet.Write48(reply, MacIf1);
         _p1.Inject(reply);
         _dp.PollOnce();
-        Assert.Equal(Nodes.Ip4Rewrite.HoldPerNeighbor, _p1.Sent.Count);
+        Assert.Equal(Neighbors.HoldQueue.PerNeighbor, _p1.Sent.Count);
         Assert.All(_p1.Sent, f => Assert.Equal(MacB, Ethernet.Destination(f)));
         Assert.All(_p1.Sent, f => Assert.Equal(8, Ip4.Ttl(Frames.IpOf(f))));
         Assert.Equal(_dp.Worker.Pool.Capacity, _dp.Worker.Pool.FreeCount);
@@ -106,7 +106,7 @@ public sealed class ForwardingTests : IDisposable
         _p0.Inject(Frames.Udp(MacIf0, MacA, "10.0.1.2", "10.0.2.50"));
         _dp.PollOnce();
         Assert.Equal(_dp.Worker.Pool.Capacity - 1, _dp.Worker.Pool.FreeCount);
-        Thread.Sleep(Nodes.Ip4Rewrite.HoldMilliseconds + 50);
+        Thread.Sleep(Neighbors.HoldQueue.Milliseconds + 50);
         _p0.Inject(Frames.Udp(MacIf0, MacA, "10.0.1.2", "10.0.2.60"));
         _dp.PollOnce();
         Assert.Equal(1, _dp.Worker.DropCount(DropReason.NeighborMiss));
