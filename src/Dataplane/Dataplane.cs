@@ -33,6 +33,8 @@ public sealed class Dataplane : IDisposable
 
     public Ip4Fib Fib { get; } = new();
 
+    public Ip6Fib Fib6 { get; } = new();
+
     public NeighborTable Neighbors { get; } = new();
 
     public Worker Worker { get; }
@@ -52,7 +54,7 @@ public sealed class Dataplane : IDisposable
             var all = InterfaceArray;
             var index = Array.IndexOf(all, null);
             if (index < 0) index = all.Length;
-            var itf = new DpInterface(index, name, port, mac, mtu);
+            var itf = new DpInterface(index, name, port, mac, mtu) { Addresses6 = [new Ip6Prefix(Ip6.LinkLocal(mac), 64)] };
             var next = new DpInterface?[Math.Max(all.Length, index + 1)];
             all.CopyTo(next, 0);
             next[index] = itf;
@@ -70,6 +72,8 @@ public sealed class Dataplane : IDisposable
             itf.AdminUp = false;
             foreach (var r in Fib.Routes.Where(r => r.Adjacency.Interface == itf.Index && r.Adjacency.Kind is RouteKind.Connected or RouteKind.NextHop or RouteKind.Local).ToList())
                 Fib.Remove(r.Prefix, r.Length);
+            foreach (var r in Fib6.Routes.Where(r => r.Adjacency.Interface == itf.Index && r.Adjacency.Kind is RouteKind.Connected or RouteKind.NextHop or RouteKind.Local).ToList())
+                Fib6.Remove(r.Prefix, r.Length);
             Neighbors.RemoveInterface(itf.Index);
             var next = (DpInterface?[])InterfaceArray.Clone();
             next[itf.Index] = null;
@@ -136,6 +140,64 @@ public sealed class Dataplane : IDisposable
             itf.Addresses = [.. itf.Addresses.Where(a => a != prefix)];
             Fib.Remove(address, 32);
             if (length < 32 && !itf.Addresses.Any(a => a.Network == prefix.Network && a.Length == length)) Fib.Remove(prefix.Network, length);
+        }
+    }
+
+    /// <summary>Adds a global IPv6 address: a local route for it and a connected route for its prefix.</summary>
+    public void AddAddress6(string name, UInt128 address, int length)
+    {
+        lock (_api)
+        {
+            var itf = Interface(name);
+            if (length is < 1 or > 128) throw new DataplaneException($"prefix length {length} is not between 1 and 128");
+            if (address == UInt128.Zero || Ip6.IsMulticast(address) || Ip6.IsLinkLocal(address) || address == UInt128.One)
+                throw new DataplaneException($"{Ip6.Format(address)} is not a global unicast address");
+            var prefix = new Ip6Prefix(address, length);
+            foreach (var other in Interfaces)
+                foreach (var a in other.Addresses6)
+                {
+                    if (a.Address == address) throw new DataplaneException($"{Ip6.Format(address)} is already on {other.Name}");
+                    if (other != itf && !Ip6.IsLinkLocal(a.Address) && a.Network == prefix.Network && a.Length == length)
+                        throw new DataplaneException($"prefix {Ip6.Format(prefix.Network)}/{length} is already on {other.Name}");
+                }
+            itf.Addresses6 = [.. itf.Addresses6, prefix];
+            Fib6.Add(address, 128, new Ip6Adjacency(RouteKind.Local, itf.Index, UInt128.Zero));
+            if (length < 128 && !Fib6.TryGet(prefix.Network, length, out _))
+                Fib6.Add(prefix.Network, length, new Ip6Adjacency(RouteKind.Connected, itf.Index, UInt128.Zero));
+        }
+    }
+
+    /// <summary>Adds (or replaces) an IPv6 route; a next hop is a link-local or on-link address of the interface given.</summary>
+    public void AddRoute6(UInt128 prefix, int length, RouteKind kind, UInt128 nextHop = default, string? interfaceName = null)
+    {
+        lock (_api)
+        {
+            Ip6Adjacency adjacency;
+            if (kind == RouteKind.NextHop)
+            {
+                if (interfaceName is null)
+                {
+                    var via = Fib6.Lookup(nextHop);
+                    if (via.Kind != RouteKind.Connected) throw new DataplaneException($"next hop {Ip6.Format(nextHop)} is not on a connected prefix; name the interface");
+                    adjacency = new Ip6Adjacency(RouteKind.NextHop, via.Interface, nextHop);
+                }
+                else adjacency = new Ip6Adjacency(RouteKind.NextHop, Interface(interfaceName).Index, nextHop);
+                if (Ip6.IsMulticast(nextHop) || nextHop == UInt128.Zero) throw new DataplaneException($"{Ip6.Format(nextHop)} is not a unicast next hop");
+            }
+            else if (kind is RouteKind.Blackhole or RouteKind.Unreachable or RouteKind.Prohibit) adjacency = new Ip6Adjacency(kind, -1, UInt128.Zero);
+            else throw new DataplaneException($"routes of kind {kind} come from interface addresses");
+            if (Fib6.TryGet(prefix, length, out var existing) && existing.Kind is RouteKind.Local or RouteKind.Connected)
+                throw new DataplaneException($"{Ip6.Format(prefix)}/{length} is an interface's own route");
+            Fib6.Add(prefix, length, adjacency);
+        }
+    }
+
+    public void AddNeighbor6(string name, UInt128 address, ulong mac)
+    {
+        lock (_api)
+        {
+            CheckMac(mac);
+            Neighbors.SetStatic(Interface(name).Index, address, mac);
         }
     }
 

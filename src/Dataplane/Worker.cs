@@ -30,8 +30,13 @@ public sealed class Worker
         Local = new Ip4Local(this);
         Ip4Input = new Ip4Input(this);
         Arp = new ArpInput(this);
+        IcmpError6 = new Ip6IcmpError(this);
+        Lookup6 = new Ip6Lookup(this);
+        Rewrite6 = new Ip6Rewrite(this);
+        Local6 = new Ip6Local(this);
+        Ip6Input = new Ip6Input(this);
         EthernetInput = new EthernetInput(this);
-        Nodes = [EthernetInput, Arp, Ip4Input, Lookup, Local, Rewrite, IcmpError, Output, Drop];
+        Nodes = [EthernetInput, Arp, Ip4Input, Lookup, Local, Rewrite, IcmpError, Ip6Input, Lookup6, Local6, Rewrite6, IcmpError6, Output, Drop];
     }
 
     internal Dataplane Dataplane { get; }
@@ -53,6 +58,16 @@ public sealed class Worker
     internal Ip4Rewrite Rewrite { get; }
 
     internal Ip4IcmpError IcmpError { get; }
+
+    internal Ip6Input Ip6Input { get; }
+
+    internal Ip6Lookup Lookup6 { get; }
+
+    internal Ip6Local Local6 { get; }
+
+    internal Ip6Rewrite Rewrite6 { get; }
+
+    internal Ip6IcmpError IcmpError6 { get; }
 
     internal InterfaceOutput Output { get; }
 

@@ -23,21 +23,25 @@ public sealed class AfPacketForwardingTests : IDisposable
         _r = $"mgdp-r-{_tag}";
         Cleanup();
         foreach (var ns in new[] { _a, _b, _r }) Ip($"netns add {ns}");
-        Link(_a, "va", "10.77.1.2/24", "10.77.1.1");
-        Link(_b, "vb", "10.77.2.2/24", "10.77.2.1");
+        Link(_a, "va", "10.77.1.2/24", "10.77.1.1", "2001:db8:a::2/64", "2001:db8:a::1");
+        Link(_b, "vb", "10.77.2.2/24", "10.77.2.1", "2001:db8:b::2/64", "2001:db8:b::1");
     }
 
     // A host namespace with interface "eth0" (address, default route via the dataplane), joined to R's "<name>".
-    private void Link(string ns, string name, string address, string gateway)
+    private void Link(string ns, string name, string address, string gateway, string address6, string gateway6)
     {
         Ip($"link add {name}{_tag} type veth peer name eth0 netns {ns}");
         Ip($"link set {name}{_tag} netns {_r}");
         Ip($"-n {_r} link set {name}{_tag} name {name}");
+        // R's kernel stays out of IPv6 on the dataplane's links (it would answer for the same link-local address).
+        Run("ip", $"netns exec {_r} sysctl -qw net.ipv6.conf.{name}.disable_ipv6=1");
         Ip($"-n {_r} link set {name} up");
+        Ip($"-n {ns} addr add {address6} dev eth0 nodad");
         Ip($"-n {ns} addr add {address} dev eth0");
         Ip($"-n {ns} link set eth0 up");
         Ip($"-n {ns} link set lo up");
         Ip($"-n {ns} route add default via {gateway}");
+        Ip($"-n {ns} -6 route add default via {gateway6}");
     }
 
     public void Dispose()
@@ -73,6 +77,8 @@ public sealed class AfPacketForwardingTests : IDisposable
         _dp.CreateInterface("b", pb, pb.Mac);
         _dp.AddAddress("a", Ip4.Parse("10.77.1.1"), 24);
         _dp.AddAddress("b", Ip4.Parse("10.77.2.1"), 24);
+        _dp.AddAddress6("a", Ip6.Parse("2001:db8:a::1"), 64);
+        _dp.AddAddress6("b", Ip6.Parse("2001:db8:b::1"), 64);
         _dp.SetAdminUp("a", true);
         _dp.SetAdminUp("b", true);
         _dp.Start();
@@ -91,6 +97,18 @@ public sealed class AfPacketForwardingTests : IDisposable
         Assert.Contains("ttl=63", Run("ip", $"netns exec {_a} ping -c 1 -W 2 10.77.2.2").Output);
         Assert.True(_dp.Interface("a").Counters.InUnicast >= 4);
         Assert.True(_dp.Neighbors.Count >= 2); // both hosts learned from their ARP
+    }
+
+    [Fact]
+    public void Hosts_ping_each_other_over_IPv6_through_the_dataplane()
+    {
+        StartRouter();
+        var (code, output) = Run("ip", $"netns exec {_a} ping -6 -c 3 -i 0.2 -W 2 2001:db8:b::2", check: false);
+        Assert.True(code == 0, output);
+        Assert.Contains(" 0% packet loss", output); // the first packet waited for neighbor discovery
+        Assert.Contains("ttl=63", Run("ip", $"netns exec {_a} ping -6 -c 1 -W 2 2001:db8:b::2").Output); // hop limit 64 - 1
+        (code, output) = Run("ip", $"netns exec {_b} ping -6 -c 1 -W 2 2001:db8:b::1", check: false);
+        Assert.True(code == 0, output);
     }
 
     [Fact]

@@ -191,10 +191,10 @@ public sealed class ForwardingTests : IDisposable
         bad[14 + 10] ^= 0xff; // checksum
         _p0.Inject(bad);
         _p0.Inject(Frames.Udp(0x02_99_00_00_00_99, MacA, "10.0.1.2", "10.0.2.2"));
-        var ipv6 = Frames.Udp(MacIf0, MacA, "10.0.1.2", "10.0.2.2");
-        ipv6[12] = 0x86;
-        ipv6[13] = 0xdd;
-        _p0.Inject(ipv6);
+        var lldp = Frames.Udp(MacIf0, MacA, "10.0.1.2", "10.0.2.2");
+        lldp[12] = 0x88;
+        lldp[13] = 0xcc;
+        _p0.Inject(lldp);
         _dp.PollOnce();
         Assert.Empty(_p0.Sent);
         Assert.Empty(_p1.Sent);

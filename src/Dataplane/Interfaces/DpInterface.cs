@@ -8,6 +8,14 @@ public readonly record struct Ip4Prefix(uint Address, int Length)
     public override string ToString() => $"{Packets.Ip4.Format(Address)}/{Length}";
 }
 
+/// <summary>An IPv6 address with its prefix length on an interface.</summary>
+public readonly record struct Ip6Prefix(UInt128 Address, int Length)
+{
+    public UInt128 Network => Address & Packets.Ip6.Mask(Length);
+
+    public override string ToString() => $"{Packets.Ip6.Format(Address)}/{Length}";
+}
+
 /// <summary>
 /// A dataplane interface: its port (where frames come from and go to), MAC, MTU, admin state, IPv4 addresses
 /// and RFC 8343 counters. Settings change from the control plane; workers read them without locks (addresses
@@ -42,6 +50,9 @@ public sealed class DpInterface
 
     public Ip4Prefix[] Addresses { get; internal set; } = [];
 
+    /// <summary>IPv6 addresses; the first is the link-local one made from the MAC (RFC 4291 §2.5.6).</summary>
+    public Ip6Prefix[] Addresses6 { get; internal set; } = [];
+
     public InterfaceCounters Counters { get; } = new();
 
     /// <summary>The first address of this interface in the subnet of <paramref name="peer"/>, else its first address, else 0.</summary>
@@ -52,6 +63,34 @@ public sealed class DpInterface
             if (((a.Address ^ peer) & Fib.Ip4Fib.Mask(a.Length)) == 0) return a.Address;
         return all.Length > 0 ? all[0].Address : 0;
     }
+
+    /// <summary>The address to answer <paramref name="peer"/> from: one in its subnet, else a global one, else the link-local one.</summary>
+    public UInt128 SourceFor6(UInt128 peer)
+    {
+        var all = Addresses6;
+        foreach (var a in all)
+            if (!Packets.Ip6.IsLinkLocal(a.Address) && ((a.Address ^ peer) & Packets.Ip6.Mask(a.Length)) == UInt128.Zero) return a.Address;
+        if (!Packets.Ip6.IsLinkLocal(peer))
+            foreach (var a in all)
+                if (!Packets.Ip6.IsLinkLocal(a.Address)) return a.Address;
+        return all.Length > 0 ? all[0].Address : UInt128.Zero;
+    }
+
+    public bool Owns6(UInt128 address)
+    {
+        foreach (var a in Addresses6) if (a.Address == address) return true;
+        return false;
+    }
+
+    /// <summary>Whether <paramref name="group"/> is all-nodes or the solicited-node group of one of the addresses.</summary>
+    public bool Joined(UInt128 group)
+    {
+        if (group == AllNodes) return true;
+        foreach (var a in Addresses6) if (Packets.Ip6.SolicitedNode(a.Address) == group) return true;
+        return false;
+    }
+
+    public static readonly UInt128 AllNodes = ((UInt128)0xff02_0000_0000_0000UL << 64) | 1;
 
     public bool Owns(uint address)
     {

@@ -42,6 +42,10 @@ internal sealed class EthernetInput(Worker w) : GraphNode("ethernet-input")
                     w.Pool.Advance(p, Ethernet.HeaderLength);
                     w.Graph.Enqueue(w.Ip4Input, p);
                     break;
+                case Ethernet.TypeIp6:
+                    w.Pool.Advance(p, Ethernet.HeaderLength);
+                    w.Graph.Enqueue(w.Ip6Input, p);
+                    break;
                 default:
                     itf.Counters.InUnknownProtos++;
                     w.Discard(p, DropReason.UnknownEthertype);

@@ -11,6 +11,7 @@ public enum DropReason
     ArpMalformed,
     Ip4Malformed,
     Ip4BadChecksum,
+    Ip6Malformed,
     NoRoute,
     BlackholeRoute,
     TtlExpired,

@@ -83,6 +83,9 @@ public struct PacketMeta
     /// <summary>IPv4 address to resolve on <see cref="TxInterface"/> (the next hop, or the destination on a connected route).</summary>
     public uint NextHop;
 
+    /// <summary>IPv6 address to resolve on <see cref="TxInterface"/>, or the group for multicast.</summary>
+    public UInt128 NextHop6;
+
     public DropReason Drop;
 
     /// <summary>Made by the dataplane itself (an ICMP reply or error): forwarded without a TTL decrement.</summary>
@@ -95,6 +98,9 @@ public struct PacketMeta
     public byte IcmpType, IcmpCode;
 
     public ushort IcmpMtu;
+
+    /// <summary>For ip6-icmp-error: the 32-bit field after the checksum (the MTU of "packet too big").</summary>
+    public uint IcmpParameter;
 
     /// <summary>The packet's path is recorded (VPP's trace); its number in the trace.</summary>
     public bool Traced;

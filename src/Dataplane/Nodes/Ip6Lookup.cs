@@ -1,0 +1,66 @@
+using Mgmt.Dataplane.Fib;
+using Mgmt.Dataplane.Graph;
+using Mgmt.Dataplane.Packets;
+
+namespace Mgmt.Dataplane.Nodes;
+
+/// <summary>
+/// IPv6 destination lookup: the groups the interface joined and its link-local address go to ip6-local; other
+/// link-local and multicast destinations are not forwarded (the dataplane's own packets to them leave by the
+/// interface they answer); the rest by longest-prefix match.
+/// </summary>
+internal sealed class Ip6Lookup(Worker w) : GraphNode("ip6-lookup")
+{
+    protected internal override void Process(ReadOnlySpan<int> packets)
+    {
+        var fib = w.Dataplane.Fib6;
+        foreach (var p in packets)
+        {
+            ref var m = ref w.Pool.Meta[p];
+            var destination = Ip6.Destination(w.Pool.Data(p));
+            if (Ip6.IsMulticast(destination) || Ip6.IsLinkLocal(destination))
+            {
+                var rx = w.Interface(m.RxInterface);
+                if (m.Originated)
+                {
+                    m.TxInterface = m.RxInterface;
+                    m.NextHop6 = destination;
+                    w.Graph.Enqueue(w.Rewrite6, p);
+                }
+                else if (rx is not null && (Ip6.IsMulticast(destination) ? rx.Joined(destination) : rx.Owns6(destination))) w.Graph.Enqueue(w.Local6, p);
+                else w.Discard(p, DropReason.NotForUs);
+                continue;
+            }
+            var a = fib.Lookup(destination);
+            if (m.Traced) w.Trace(p, Name, $"{Ip6.Format(destination)}: {a.Kind}");
+            switch (a.Kind)
+            {
+                case RouteKind.Local:
+                    w.Graph.Enqueue(w.Local6, p);
+                    break;
+                case RouteKind.Connected:
+                    m.TxInterface = a.Interface;
+                    m.NextHop6 = destination;
+                    w.Graph.Enqueue(w.Rewrite6, p);
+                    break;
+                case RouteKind.NextHop:
+                    m.TxInterface = a.Interface;
+                    m.NextHop6 = a.NextHop;
+                    w.Graph.Enqueue(w.Rewrite6, p);
+                    break;
+                case RouteKind.Blackhole:
+                    w.Discard(p, DropReason.BlackholeRoute);
+                    break;
+                case RouteKind.Unreachable:
+                    Ip6IcmpError.Send(w, p, 1, 3, DropReason.NoRoute); // address unreachable
+                    break;
+                case RouteKind.Prohibit:
+                    Ip6IcmpError.Send(w, p, 1, 1, DropReason.NoRoute); // administratively prohibited
+                    break;
+                default:
+                    Ip6IcmpError.Send(w, p, 1, 0, DropReason.NoRoute); // no route to destination
+                    break;
+            }
+        }
+    }
+}

@@ -1,0 +1,61 @@
+using Mgmt.Dataplane.Graph;
+using Mgmt.Dataplane.Neighbors;
+using Mgmt.Dataplane.Packets;
+
+namespace Mgmt.Dataplane.Nodes;
+
+/// <summary>
+/// Forwards IPv6: hop limit decrement (ICMPv6 time exceeded at 1), the egress MTU (ICMPv6 packet too big: routers
+/// do not fragment IPv6), the neighbor's MAC (a neighbor solicitation and the <see cref="HoldQueue"/> while it is
+/// unknown; a group's MAC for multicast), the Ethernet header; then to interface-output.
+/// </summary>
+internal sealed class Ip6Rewrite(Worker w) : GraphNode("ip6-rewrite")
+{
+    private readonly HoldQueue _hold = new(w);
+
+    /// <summary>A neighbor became known (neighbor discovery): its held packets go out.</summary>
+    public void Resolved(int interfaceIndex, UInt128 address) => _hold.Resolved(interfaceIndex, address, this);
+
+    protected internal override void Process(ReadOnlySpan<int> packets)
+    {
+        _hold.Expire(Environment.TickCount64);
+        foreach (var p in packets)
+        {
+            ref var m = ref w.Pool.Meta[p];
+            var h = w.Pool.Data(p);
+            var itf = w.Interface(m.TxInterface);
+            if (itf is null || !itf.OperUp)
+            {
+                w.Discard(p, DropReason.InterfaceDown);
+                continue;
+            }
+            if (!m.Originated && !m.Held)
+            {
+                if (Ip6.HopLimit(h) <= 1)
+                {
+                    Ip6IcmpError.Send(w, p, 3, 0, DropReason.TtlExpired);
+                    continue;
+                }
+                h[7]--;
+            }
+            if (h.Length > itf.Mtu)
+            {
+                Ip6IcmpError.Send(w, p, 2, 0, DropReason.FragmentationNeeded, (uint)itf.Mtu);
+                continue;
+            }
+            ulong mac;
+            if (Ip6.IsMulticast(m.NextHop6)) mac = Ip6.MulticastMac(m.NextHop6);
+            else if (!_hold.TryNeighbor(itf.Index, m.NextHop6, out mac))
+            {
+                var target = m.NextHop6;
+                if (m.Traced) w.Trace(p, Name, $"no neighbor {Ip6.Format(target)} on {itf.Name}: held, neighbor solicitation");
+                _hold.Hold(p, itf.Index, target, () => Ip6Local.Solicit(w, itf, target));
+                continue;
+            }
+            w.Pool.Advance(p, -Ethernet.HeaderLength);
+            Ethernet.WriteHeader(w.Pool.Data(p), mac, itf.Mac, Ethernet.TypeIp6);
+            if (m.Traced) w.Trace(p, Name, $"to {itf.Name} {Ethernet.Format(mac)}");
+            w.Graph.Enqueue(w.Output, p);
+        }
+    }
+}

@@ -1,0 +1,82 @@
+using System.Buffers.Binary;
+
+namespace Mgmt.Dataplane.Packets;
+
+/// <summary>IPv6 header fields (RFC 8200), addresses as big-endian <see cref="UInt128"/>, and ICMPv6 (RFC 4443) checksums.</summary>
+public static class Ip6
+{
+    public const int HeaderLength = 40;
+    public const byte ProtoIcmp6 = 58, ProtoTcp = 6, ProtoUdp = 17;
+
+    /// <summary>The minimum link MTU (RFC 8200 §5): an ICMPv6 error never makes a packet larger.</summary>
+    public const int MinMtu = 1280;
+
+    public static int PayloadLength(ReadOnlySpan<byte> h) => BinaryPrimitives.ReadUInt16BigEndian(h[4..]);
+
+    public static byte NextHeader(ReadOnlySpan<byte> h) => h[6];
+
+    public static byte HopLimit(ReadOnlySpan<byte> h) => h[7];
+
+    public static UInt128 Source(ReadOnlySpan<byte> h) => BinaryPrimitives.ReadUInt128BigEndian(h[8..]);
+
+    public static UInt128 Destination(ReadOnlySpan<byte> h) => BinaryPrimitives.ReadUInt128BigEndian(h[24..]);
+
+    public static bool IsMulticast(UInt128 a) => (byte)(a >> 120) == 0xff;
+
+    public static bool IsLinkLocal(UInt128 a) => (ushort)(a >> 112) >> 6 == 0xfe80 >> 6;
+
+    /// <summary>The solicited-node multicast address of an address (RFC 4291 §2.7.1): ff02::1:ffXX:XXXX.</summary>
+    public static UInt128 SolicitedNode(UInt128 a) => ((UInt128)0xff02_0000_0000_0000UL << 64) | 0x0000_0001_ff00_0000UL | (a & 0xff_ffff);
+
+    /// <summary>The Ethernet address of an IPv6 multicast group (RFC 2464 §7): 33:33 and its last 32 bits.</summary>
+    public static ulong MulticastMac(UInt128 group) => 0x3333_0000_0000UL | (uint)group;
+
+    /// <summary>A link-local address with an EUI-64 interface identifier made from a MAC (RFC 4291 appendix A).</summary>
+    public static UInt128 LinkLocal(ulong mac)
+    {
+        var id = (mac >> 24 << 40) | 0xff_fe00_0000UL | (mac & 0xff_ffff);
+        id ^= 0x0200_0000_0000_0000UL; // the universal/local bit
+        return ((UInt128)0xfe80_0000_0000_0000UL << 64) | id;
+    }
+
+    public static void WriteHeader(Span<byte> h, int payloadLength, byte nextHeader, byte hopLimit, UInt128 source, UInt128 destination)
+    {
+        BinaryPrimitives.WriteUInt32BigEndian(h, 0x6000_0000);
+        BinaryPrimitives.WriteUInt16BigEndian(h[4..], (ushort)payloadLength);
+        h[6] = nextHeader;
+        h[7] = hopLimit;
+        BinaryPrimitives.WriteUInt128BigEndian(h[8..], source);
+        BinaryPrimitives.WriteUInt128BigEndian(h[24..], destination);
+    }
+
+    /// <summary>The upper-layer checksum with the IPv6 pseudo-header (RFC 8200 §8.1) over <paramref name="payload"/>.</summary>
+    public static ushort UpperChecksum(ReadOnlySpan<byte> header, ReadOnlySpan<byte> payload, byte nextHeader)
+    {
+        var sum = Checksum.Sum(header.Slice(8, 32));
+        sum += (uint)payload.Length >> 16;
+        sum += (uint)payload.Length & 0xffff;
+        sum += nextHeader;
+        return (ushort)~Checksum.Fold(Checksum.Sum(payload, sum));
+    }
+
+    public static bool UpperChecksumValid(ReadOnlySpan<byte> header, ReadOnlySpan<byte> payload, byte nextHeader)
+    {
+        var sum = Checksum.Sum(header.Slice(8, 32));
+        sum += (uint)payload.Length >> 16;
+        sum += (uint)payload.Length & 0xffff;
+        sum += nextHeader;
+        return Checksum.Fold(Checksum.Sum(payload, sum)) == 0xffff;
+    }
+
+    public static UInt128 Parse(string text) =>
+        BinaryPrimitives.ReadUInt128BigEndian(System.Net.IPAddress.Parse(text).GetAddressBytes());
+
+    public static string Format(UInt128 a)
+    {
+        var bytes = new byte[16];
+        BinaryPrimitives.WriteUInt128BigEndian(bytes, a);
+        return new System.Net.IPAddress(bytes).ToString();
+    }
+
+    public static UInt128 Mask(int length) => length == 0 ? UInt128.Zero : UInt128.MaxValue << (128 - length);
+}
