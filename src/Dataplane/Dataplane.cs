@@ -254,6 +254,78 @@ public sealed class Dataplane : IDisposable
         return new Adjacency(RouteKind.NextHop, via.Interface, nextHop);
     }
 
+    private readonly Dictionary<string, Acl.AclList> _acls = [];
+
+    public IReadOnlyDictionary<string, Acl.AclList> Acls => _acls;
+
+    /// <summary>Creates an ACL, or replaces its rules (interfaces it is attached to get the new rules at once).</summary>
+    public Acl.AclList SetAcl(string name, IReadOnlyList<Acl.AclRule> rules)
+    {
+        lock (_api)
+        {
+            if (string.IsNullOrEmpty(name) || name.Length > 64) throw new DataplaneException("an ACL name has 1 to 64 characters");
+            for (var i = 0; i < rules.Count; i++) CheckRule(rules[i], $"ACL \"{name}\" rule {i + 1}");
+            var list = new Acl.AclList(name, [.. rules]);
+            _acls[name] = list;
+            foreach (var itf in Interfaces.Where(i => i.InputAclNames.Contains(name) || i.OutputAclNames.Contains(name)))
+                Recompile(itf);
+            return list;
+        }
+    }
+
+    public void DeleteAcl(string name)
+    {
+        lock (_api)
+        {
+            if (!_acls.ContainsKey(name)) throw new DataplaneException($"no ACL \"{name}\"");
+            if (Interfaces.FirstOrDefault(i => i.InputAclNames.Contains(name) || i.OutputAclNames.Contains(name)) is { } user)
+                throw new DataplaneException($"ACL \"{name}\" is attached to {user.Name}");
+            _acls.Remove(name);
+        }
+    }
+
+    /// <summary>Attaches ACLs to an interface in order (first match across them wins; none matching: deny). Empty lists detach.</summary>
+    public void AttachAcls(string interfaceName, IReadOnlyList<string> input, IReadOnlyList<string> output)
+    {
+        lock (_api)
+        {
+            var itf = Interface(interfaceName);
+            foreach (var n in input.Concat(output))
+                if (!_acls.ContainsKey(n)) throw new DataplaneException($"no ACL \"{n}\"");
+            itf.InputAclNames = [.. input];
+            itf.OutputAclNames = [.. output];
+            Recompile(itf);
+        }
+    }
+
+    private void Recompile(DpInterface itf)
+    {
+        itf.InputAcl = itf.InputAclNames.Length == 0 ? null : new Acl.AclClassifier([.. itf.InputAclNames.Select(n => _acls[n])]);
+        itf.OutputAcl = itf.OutputAclNames.Length == 0 ? null : new Acl.AclClassifier([.. itf.OutputAclNames.Select(n => _acls[n])]);
+    }
+
+    private static void CheckRule(Acl.AclRule r, string where)
+    {
+        if (r.Action == Acl.AclAction.PermitReflect) throw new DataplaneException($"{where}: permit-and-reflect is not supported yet");
+        if (r.Family is not (0 or 4 or 6)) throw new DataplaneException($"{where}: family {r.Family}");
+        var bits = r.Family == 4 ? 32 : 128;
+        if (r.Family == 0 && (r.SourceLength != 0 || r.DestinationLength != 0)) throw new DataplaneException($"{where}: addresses need a family");
+        if (r.SourceLength < 0 || r.SourceLength > bits || r.DestinationLength < 0 || r.DestinationLength > bits)
+            throw new DataplaneException($"{where}: prefix length outside 0..{bits}");
+        if (r.Family == 4 && ((r.Source >> 32) != 0xffff || (r.Destination >> 32) != 0xffff))
+            throw new DataplaneException($"{where}: IPv4 addresses are given IPv4-mapped");
+        var offset = r.Family == 4 ? 96 : 0;
+        if (r.Family != 0 && ((r.Source & ~Ip6.Mask(r.SourceLength + offset)) != UInt128.Zero || (r.Destination & ~Ip6.Mask(r.DestinationLength + offset)) != UInt128.Zero))
+            throw new DataplaneException($"{where}: a prefix has host bits set");
+        if (r.SourcePortLow > r.SourcePortHigh || r.DestinationPortLow > r.DestinationPortHigh) throw new DataplaneException($"{where}: a port range ends before it starts");
+        var ports = r.SourcePortLow != 0 || r.SourcePortHigh != ushort.MaxValue || r.DestinationPortLow != 0 || r.DestinationPortHigh != ushort.MaxValue;
+        if (ports && r.Protocol is not (Ip4.ProtoTcp or Ip4.ProtoUdp)) throw new DataplaneException($"{where}: ports need protocol TCP or UDP");
+        if ((r.TcpFlagsMask != 0 || (r.TcpFlagsValue & ~r.TcpFlagsMask) != 0) && r.Protocol != Ip4.ProtoTcp) throw new DataplaneException($"{where}: TCP flags need protocol TCP");
+        if ((r.IcmpType.HasValue || r.IcmpCode.HasValue) && r.Protocol != (r.Family == 6 ? Ip6.ProtoIcmp6 : Ip4.ProtoIcmp))
+            throw new DataplaneException($"{where}: ICMP fields need protocol {(r.Family == 6 ? "ICMPv6 (58)" : "ICMP (1)")}");
+        if (r.Dscp > 63) throw new DataplaneException($"{where}: DSCP {r.Dscp} is not between 0 and 63");
+    }
+
     private static void CheckMac(ulong mac)
     {
         if (mac == 0 || mac > Ethernet.Broadcast || Ethernet.IsGroup(mac)) throw new DataplaneException($"{Ethernet.Format(mac & Ethernet.Broadcast)} is not a unicast MAC address");

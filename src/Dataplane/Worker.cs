@@ -30,13 +30,15 @@ public sealed class Worker
         Local = new Ip4Local(this);
         Ip4Input = new Ip4Input(this);
         Arp = new ArpInput(this);
+        AclIn = new AclNode(this, input: true);
+        AclOut = new AclNode(this, input: false);
         IcmpError6 = new Ip6IcmpError(this);
         Lookup6 = new Ip6Lookup(this);
         Rewrite6 = new Ip6Rewrite(this);
         Local6 = new Ip6Local(this);
         Ip6Input = new Ip6Input(this);
         EthernetInput = new EthernetInput(this);
-        Nodes = [EthernetInput, Arp, Ip4Input, Lookup, Local, Rewrite, IcmpError, Ip6Input, Lookup6, Local6, Rewrite6, IcmpError6, Output, Drop];
+        Nodes = [EthernetInput, Arp, AclIn, AclOut, Ip4Input, Lookup, Local, Rewrite, IcmpError, Ip6Input, Lookup6, Local6, Rewrite6, IcmpError6, Output, Drop];
     }
 
     internal Dataplane Dataplane { get; }
@@ -58,6 +60,10 @@ public sealed class Worker
     internal Ip4Rewrite Rewrite { get; }
 
     internal Ip4IcmpError IcmpError { get; }
+
+    internal AclNode AclIn { get; }
+
+    internal AclNode AclOut { get; }
 
     internal Ip6Input Ip6Input { get; }
 

@@ -55,6 +55,15 @@ public sealed class DpInterface
 
     public InterfaceCounters Counters { get; } = new();
 
+    /// <summary>The compiled ACLs applied to packets coming in / going out, or null for none.</summary>
+    public Acl.AclClassifier? InputAcl { get; internal set; }
+
+    public Acl.AclClassifier? OutputAcl { get; internal set; }
+
+    internal string[] InputAclNames { get; set; } = [];
+
+    internal string[] OutputAclNames { get; set; } = [];
+
     /// <summary>The first address of this interface in the subnet of <paramref name="peer"/>, else its first address, else 0.</summary>
     public uint SourceFor(uint peer)
     {

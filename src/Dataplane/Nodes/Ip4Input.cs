@@ -27,7 +27,7 @@ internal sealed class Ip4Input(Worker w) : GraphNode("ip4-input")
             }
             w.Pool.Meta[p].Length = Ip4.TotalLength(h); // Ethernet pads short frames
             if (w.Pool.Meta[p].Traced) w.Trace(p, Name, $"{Ip4.Format(Ip4.Source(h))} -> {Ip4.Format(Ip4.Destination(h))} proto {Ip4.Protocol(h)} ttl {Ip4.Ttl(h)}");
-            w.Graph.Enqueue(w.Lookup, p);
+            w.Graph.Enqueue(w.Interface(w.Pool.Meta[p].RxInterface)!.InputAcl is null ? w.Lookup : w.AclIn, p);
         }
     }
 }

@@ -24,12 +24,12 @@ internal sealed class Ip4Lookup(Worker w) : GraphNode("ip4-lookup")
                 case RouteKind.Connected:
                     m.TxInterface = a.Interface;
                     m.NextHop = destination;
-                    w.Graph.Enqueue(w.Rewrite, p);
+                    w.Graph.Enqueue(Out(w, m, w.Rewrite), p);
                     break;
                 case RouteKind.NextHop:
                     m.TxInterface = a.Interface;
                     m.NextHop = a.NextHop;
-                    w.Graph.Enqueue(w.Rewrite, p);
+                    w.Graph.Enqueue(Out(w, m, w.Rewrite), p);
                     break;
                 case RouteKind.Blackhole:
                     w.Discard(p, DropReason.BlackholeRoute);
@@ -46,4 +46,8 @@ internal sealed class Ip4Lookup(Worker w) : GraphNode("ip4-lookup")
             }
         }
     }
+
+    // Forwarded packets pass the egress interface's output ACL first; the dataplane's own packets do not.
+    private static GraphNode Out(Worker w, in Packets.PacketMeta m, GraphNode rewrite) =>
+        !m.Originated && w.Interface(m.TxInterface)?.OutputAcl is not null ? w.AclOut : rewrite;
 }

@@ -25,7 +25,7 @@ internal sealed class Ip6Lookup(Worker w) : GraphNode("ip6-lookup")
                 {
                     m.TxInterface = m.RxInterface;
                     m.NextHop6 = destination;
-                    w.Graph.Enqueue(w.Rewrite6, p);
+                    w.Graph.Enqueue(Out(w, m, w.Rewrite6), p);
                 }
                 else if (rx is not null && (Ip6.IsMulticast(destination) ? rx.Joined(destination) : rx.Owns6(destination))) w.Graph.Enqueue(w.Local6, p);
                 else w.Discard(p, DropReason.NotForUs);
@@ -41,12 +41,12 @@ internal sealed class Ip6Lookup(Worker w) : GraphNode("ip6-lookup")
                 case RouteKind.Connected:
                     m.TxInterface = a.Interface;
                     m.NextHop6 = destination;
-                    w.Graph.Enqueue(w.Rewrite6, p);
+                    w.Graph.Enqueue(Out(w, m, w.Rewrite6), p);
                     break;
                 case RouteKind.NextHop:
                     m.TxInterface = a.Interface;
                     m.NextHop6 = a.NextHop;
-                    w.Graph.Enqueue(w.Rewrite6, p);
+                    w.Graph.Enqueue(Out(w, m, w.Rewrite6), p);
                     break;
                 case RouteKind.Blackhole:
                     w.Discard(p, DropReason.BlackholeRoute);
@@ -63,4 +63,8 @@ internal sealed class Ip6Lookup(Worker w) : GraphNode("ip6-lookup")
             }
         }
     }
+
+    // Forwarded packets pass the egress interface's output ACL first; the dataplane's own packets do not.
+    private static GraphNode Out(Worker w, in Packets.PacketMeta m, GraphNode rewrite) =>
+        !m.Originated && w.Interface(m.TxInterface)?.OutputAcl is not null ? w.AclOut : rewrite;
 }

@@ -20,4 +20,5 @@ public enum DropReason
     LocalNoListener,
     IcmpNotHandled,
     NoBuffer,
+    AclDeny,
 }

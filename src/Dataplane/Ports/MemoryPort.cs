@@ -19,6 +19,9 @@ public sealed class MemoryPort : IPacketPort
 
     public void Inject(byte[] frame) => _inbound.Enqueue(frame);
 
+    /// <summary>Forgets what was sent so far.</summary>
+    public void Clear() => Sent.Clear();
+
     public int Receive(PacketPool pool, Span<int> into)
     {
         var n = 0;

@@ -1,0 +1,128 @@
+using Mgmt.Dataplane.Packets;
+
+namespace Mgmt.Dataplane.Acl;
+
+/// <summary>The fields of a packet an ACL looks at, IPv4 addresses IPv4-mapped.</summary>
+public struct PacketKey
+{
+    public int Family;
+    public UInt128 Source, Destination;
+    public byte Protocol, TcpFlags, IcmpType, IcmpCode, Dscp;
+    public ushort SourcePort, DestinationPort;
+
+    /// <summary>Whether ports, flags and ICMP fields were read (not a later fragment, long enough).</summary>
+    public bool HasL4;
+}
+
+/// <summary>
+/// The rules of the ACLs attached to one interface and direction, compiled for tuple-space search: rules are grouped
+/// by their mask (family, source length, destination length, protocol given or not); each group is a hash table from
+/// the masked addresses and protocol to its rules in order, whose ports, flags and ICMP fields are checked after.
+/// A packet costs one probe per group (groups whose best rule cannot beat the match found so far are skipped),
+/// not one test per rule. Immutable once built; the API publishes a new one.
+/// </summary>
+public sealed class AclClassifier
+{
+    private readonly Group[] _groups;
+
+    /// <summary>Rules in order across the attached ACLs, with the ACL and position they come from (for hit counters).</summary>
+    public IReadOnlyList<(AclList List, int Index)> Rules { get; }
+
+    private sealed class Group(int family, int sourceLength, int destinationLength, bool protocol)
+    {
+        public readonly int Family = family, SourceLength = sourceLength, DestinationLength = destinationLength;
+        public readonly bool HasProtocol = protocol;
+        public readonly Dictionary<(UInt128, UInt128, byte), int[]> Table = [];
+        public int Best = int.MaxValue;
+    }
+
+    public AclClassifier(IReadOnlyList<AclList> lists)
+    {
+        var rules = new List<(AclList, int)>();
+        var groups = new Dictionary<(int, int, int, bool), Group>();
+        var members = new Dictionary<(Group, (UInt128, UInt128, byte)), List<int>>();
+        foreach (var list in lists)
+            for (var i = 0; i < list.Rules.Count; i++)
+            {
+                var r = list.Rules[i];
+                var index = rules.Count;
+                rules.Add((list, i));
+                foreach (var family in r.Family == 0 ? [4, 6] : new[] { r.Family })
+                {
+                    var (sl, dl) = family == 4 ? (r.SourceLength + 96, r.DestinationLength + 96) : (r.SourceLength, r.DestinationLength);
+                    if (r.Family == 0) (sl, dl) = (family == 4 ? 96 : 0, family == 4 ? 96 : 0);
+                    var shape = (family, sl, dl, r.Protocol.HasValue);
+                    if (!groups.TryGetValue(shape, out var g)) groups[shape] = g = new Group(family, sl, dl, r.Protocol.HasValue);
+                    var key = (Masked(r.Family == 0 ? Base(family) : r.Source, sl), Masked(r.Family == 0 ? Base(family) : r.Destination, dl), r.Protocol ?? 0);
+                    if (!members.TryGetValue((g, key), out var list2)) members[(g, key)] = list2 = [];
+                    list2.Add(index);
+                    g.Best = Math.Min(g.Best, index);
+                }
+            }
+        foreach (var ((g, key), indexes) in members) g.Table[key] = [.. indexes];
+        _groups = [.. groups.Values.OrderBy(g => g.Best)];
+        Rules = rules;
+        _rules = [.. rules.Select(r => r.Item1.Rules[r.Item2])];
+    }
+
+    private readonly AclRule[] _rules;
+
+    /// <summary>The mask groups searched per packet (the cost of a lookup).</summary>
+    public int GroupCount => _groups.Length;
+
+    // An address-less rule of family 0 matches any address of the family: IPv4-mapped for 4 (mask /96), anything for 6.
+    private static UInt128 Base(int family) => family == 4 ? Neighbors.NeighborTable.Mapped(0) : UInt128.Zero;
+
+    private static UInt128 Masked(UInt128 a, int length) => a & Ip6.Mask(length);
+
+    /// <summary>The first rule (in attachment order) that matches, or -1.</summary>
+    public int Match(in PacketKey k)
+    {
+        var best = int.MaxValue;
+        foreach (var g in _groups)
+        {
+            if (g.Best >= best) break; // sorted by best rule: no later group can win
+            if (g.Family != k.Family) continue;
+            var key = (k.Source & Ip6.Mask(g.SourceLength), k.Destination & Ip6.Mask(g.DestinationLength), g.HasProtocol ? k.Protocol : (byte)0);
+            if (!g.Table.TryGetValue(key, out var candidates)) continue;
+            foreach (var i in candidates)
+            {
+                if (i >= best) break;
+                if (Rest(_rules[i], k))
+                {
+                    best = i;
+                    break;
+                }
+            }
+        }
+        return best == int.MaxValue ? -1 : best;
+    }
+
+    public AclRule Rule(int index) => _rules[index];
+
+    // The fields the hash does not cover.
+    private static bool Rest(AclRule r, in PacketKey k)
+    {
+        if (r.Dscp is { } dscp && dscp != k.Dscp) return false;
+        var ports = r.SourcePortLow != 0 || r.SourcePortHigh != ushort.MaxValue || r.DestinationPortLow != 0 || r.DestinationPortHigh != ushort.MaxValue;
+        if (ports || r.TcpFlagsMask != 0 || r.IcmpType.HasValue || r.IcmpCode.HasValue)
+        {
+            if (!k.HasL4) return false;
+            if (ports && (k.SourcePort < r.SourcePortLow || k.SourcePort > r.SourcePortHigh || k.DestinationPort < r.DestinationPortLow || k.DestinationPort > r.DestinationPortHigh)) return false;
+            if ((k.TcpFlags & r.TcpFlagsMask) != r.TcpFlagsValue) return false;
+            if (r.IcmpType is { } type && type != k.IcmpType) return false;
+            if (r.IcmpCode is { } code && code != k.IcmpCode) return false;
+        }
+        return true;
+    }
+}
+
+/// <summary>A named, ordered list of rules (an RFC 8519 acl), with a hit counter per rule.</summary>
+public sealed class AclList(string name, IReadOnlyList<AclRule> rules)
+{
+    public string Name { get; } = name;
+
+    public IReadOnlyList<AclRule> Rules { get; } = rules;
+
+    public long[] Hits { get; } = new long[rules.Count];
+}

@@ -1,0 +1,48 @@
+using System.Buffers.Binary;
+using Mgmt.Dataplane.Packets;
+
+namespace Mgmt.Dataplane.Acl;
+
+/// <summary>Reads the fields an ACL matches from an IPv4 or IPv6 header and what follows it.</summary>
+public static class AclKeys
+{
+    public static void FromIp4(ReadOnlySpan<byte> h, out PacketKey k)
+    {
+        k = default;
+        k.Family = 4;
+        k.Source = Neighbors.NeighborTable.Mapped(Ip4.Source(h));
+        k.Destination = Neighbors.NeighborTable.Mapped(Ip4.Destination(h));
+        k.Protocol = Ip4.Protocol(h);
+        k.Dscp = (byte)(h[1] >> 2);
+        var laterFragment = (BinaryPrimitives.ReadUInt16BigEndian(h[6..]) & 0x1fff) != 0;
+        if (!laterFragment) Transport(h[Ip4.HeaderLength(h)..], ref k, Ip4.ProtoIcmp);
+    }
+
+    public static void FromIp6(ReadOnlySpan<byte> h, out PacketKey k)
+    {
+        k = default;
+        k.Family = 6;
+        k.Source = Ip6.Source(h);
+        k.Destination = Ip6.Destination(h);
+        k.Protocol = Ip6.NextHeader(h);
+        k.Dscp = (byte)((BinaryPrimitives.ReadUInt16BigEndian(h) >> 4 & 0xff) >> 2);
+        Transport(h[Ip6.HeaderLength..], ref k, Ip6.ProtoIcmp6); // extension headers are not walked yet: their packets match no L4 field
+    }
+
+    private static void Transport(ReadOnlySpan<byte> l4, ref PacketKey k, byte icmp)
+    {
+        if ((k.Protocol is Ip4.ProtoTcp or Ip4.ProtoUdp) && l4.Length >= (k.Protocol == Ip4.ProtoTcp ? 14 : 4))
+        {
+            k.SourcePort = BinaryPrimitives.ReadUInt16BigEndian(l4);
+            k.DestinationPort = BinaryPrimitives.ReadUInt16BigEndian(l4[2..]);
+            if (k.Protocol == Ip4.ProtoTcp) k.TcpFlags = l4[13];
+            k.HasL4 = true;
+        }
+        else if (k.Protocol == icmp && l4.Length >= 2)
+        {
+            k.IcmpType = l4[0];
+            k.IcmpCode = l4[1];
+            k.HasL4 = true;
+        }
+    }
+}

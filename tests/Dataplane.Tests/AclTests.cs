@@ -1,0 +1,185 @@
+using Mgmt.Dataplane.Acl;
+using Mgmt.Dataplane.Fib;
+using Mgmt.Dataplane.Neighbors;
+using Mgmt.Dataplane.Packets;
+using Mgmt.Dataplane.Ports;
+
+namespace Mgmt.Dataplane.Tests;
+
+/// <summary>ACLs: the tuple-space classifier against a rule-by-rule search, and acl-in/acl-out in the graph.</summary>
+public sealed class AclTests
+{
+    /// <summary>The meaning of an ACL: the first rule whose every field matches.</summary>
+    private static int Linear(IReadOnlyList<AclRule> rules, in PacketKey k)
+    {
+        for (var i = 0; i < rules.Count; i++)
+        {
+            var r = rules[i];
+            if (r.Family != 0 && r.Family != k.Family) continue;
+            if (r.Family != 0)
+            {
+                var offset = r.Family == 4 ? 96 : 0;
+                if ((k.Source & Ip6.Mask(r.SourceLength + offset)) != r.Source || (k.Destination & Ip6.Mask(r.DestinationLength + offset)) != r.Destination) continue;
+            }
+            if (r.Protocol is { } proto && proto != k.Protocol) continue;
+            if (r.Dscp is { } dscp && dscp != k.Dscp) continue;
+            var ports = r.SourcePortLow != 0 || r.SourcePortHigh != ushort.MaxValue || r.DestinationPortLow != 0 || r.DestinationPortHigh != ushort.MaxValue;
+            var l4 = ports || r.TcpFlagsMask != 0 || r.IcmpType.HasValue || r.IcmpCode.HasValue;
+            if (l4 && !k.HasL4) continue;
+            if (ports && (k.SourcePort < r.SourcePortLow || k.SourcePort > r.SourcePortHigh || k.DestinationPort < r.DestinationPortLow || k.DestinationPort > r.DestinationPortHigh)) continue;
+            if ((k.TcpFlags & r.TcpFlagsMask) != r.TcpFlagsValue) continue;
+            if (r.IcmpType is { } t && t != k.IcmpType) continue;
+            if (r.IcmpCode is { } c && c != k.IcmpCode) continue;
+            return i;
+        }
+        return -1;
+    }
+
+    [Theory]
+    [InlineData(1, 50)]
+    [InlineData(2, 1000)]
+    [InlineData(3, 5000)]
+    public void The_classifier_picks_the_same_rule_as_a_linear_search(int seed, int count)
+    {
+        var random = new Random(seed);
+        // Addresses from a small space, so that rules overlap and packets hit them.
+        UInt128 V4(int length) => NeighborTable.Mapped((uint)(0x0a000000 | random.Next(1 << 12) << 4)) & Ip6.Mask(length + 96);
+        UInt128 V6(int length) => (((UInt128)0x2001_0db8_0000_0000UL << 64) | (UInt128)(uint)random.Next(1 << 12) << 64) & Ip6.Mask(length);
+        var rules = new List<AclRule>();
+        for (var i = 0; i < count; i++)
+        {
+            var family = random.Next(10) == 0 ? 0 : random.Next(2) == 0 ? 4 : 6;
+            var sl = family == 0 ? 0 : family == 4 ? new[] { 8, 16, 24, 28, 32 }[random.Next(5)] : new[] { 32, 48, 64, 128 }[random.Next(4)];
+            var dl = family == 0 ? 0 : family == 4 ? new[] { 0, 16, 28 }[random.Next(3)] : new[] { 0, 48, 64 }[random.Next(3)];
+            var proto = random.Next(4) switch { 0 => (byte?)null, 1 => (byte)6, 2 => (byte)17, _ => family == 6 ? (byte)58 : (byte)1 };
+            var low = (ushort)random.Next(0, 2000);
+            var withPorts = proto is 6 or 17 && random.Next(2) == 0;
+            rules.Add(new AclRule(random.Next(3) == 0 ? AclAction.Deny : AclAction.Permit)
+            {
+                Family = family,
+                Source = family == 4 ? V4(sl) : family == 6 ? V6(sl) : UInt128.Zero,
+                SourceLength = sl,
+                Destination = family == 4 ? V4(dl) : family == 6 ? V6(dl) : UInt128.Zero,
+                DestinationLength = dl,
+                Protocol = proto,
+                DestinationPortLow = withPorts ? low : (ushort)0,
+                DestinationPortHigh = withPorts ? (ushort)(low + random.Next(0, 500)) : ushort.MaxValue,
+                TcpFlagsMask = proto == 6 && random.Next(4) == 0 ? (byte)0x12 : (byte)0,
+                TcpFlagsValue = 0,
+                IcmpType = proto is 1 or 58 && random.Next(2) == 0 ? (byte)random.Next(3) : null,
+            });
+        }
+        var classifier = new AclClassifier([new AclList("t", rules)]);
+        Assert.True(classifier.GroupCount < 200, $"{classifier.GroupCount} groups");
+        var hits = 0;
+        for (var probe = 0; probe < 20_000; probe++)
+        {
+            var family = random.Next(2) == 0 ? 4 : 6;
+            var k = new PacketKey
+            {
+                Family = family,
+                Source = family == 4 ? V4(32) : V6(128) | (uint)random.Next(4),
+                Destination = family == 4 ? V4(32) : V6(128),
+                Protocol = (byte)new[] { 6, 17, family == 6 ? 58 : 1, 47 }[random.Next(4)],
+                DestinationPort = (ushort)random.Next(0, 2600),
+                SourcePort = (ushort)random.Next(65536),
+                TcpFlags = (byte)random.Next(64),
+                IcmpType = (byte)random.Next(3),
+                HasL4 = random.Next(10) != 0,
+            };
+            var expected = Linear(rules, k);
+            Assert.Equal(expected, classifier.Match(k));
+            if (expected >= 0) hits++;
+        }
+        Assert.True(hits > 1000, $"only {hits} probes matched a rule: the test would not see wrong matches");
+    }
+
+    private const ulong MacIf0 = 0x02_00_00_00_00_01, MacIf1 = 0x02_00_00_00_00_02, MacA = 0x02_aa_00_00_00_0a, MacB = 0x02_bb_00_00_00_0b;
+
+    private static (Dataplane, MemoryPort, MemoryPort) Router()
+    {
+        var dp = new Dataplane(buffers: 512);
+        MemoryPort p0 = new(), p1 = new();
+        dp.CreateInterface("if0", p0, MacIf0);
+        dp.CreateInterface("if1", p1, MacIf1);
+        dp.AddAddress("if0", Ip4.Parse("10.0.1.1"), 24);
+        dp.AddAddress("if1", Ip4.Parse("10.0.2.1"), 24);
+        dp.SetAdminUp("if0", true);
+        dp.SetAdminUp("if1", true);
+        dp.AddNeighbor("if0", Ip4.Parse("10.0.1.2"), MacA);
+        dp.AddNeighbor("if1", Ip4.Parse("10.0.2.2"), MacB);
+        return (dp, p0, p1);
+    }
+
+    private static byte[] Udp(string src, string dst, ushort dport)
+    {
+        var f = Frames.Udp(MacIf0, MacA, src, dst);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(14 + 20 + 2), dport);
+        return f;
+    }
+
+    [Fact]
+    public void An_input_ACL_permits_what_it_says_denies_the_rest_and_counts_hits()
+    {
+        var (dp, p0, p1) = Router();
+        using var _ = dp;
+        var acl = dp.SetAcl("dns-only", [
+            AclRule.Ip4(AclAction.Deny, "10.0.1.66", 32) with { Protocol = 17 },
+            AclRule.Ip4(AclAction.Permit, "10.0.1.0", 24, "10.0.2.0", 24) with { Protocol = 17, DestinationPortLow = 53, DestinationPortHigh = 53 },
+        ]);
+        dp.AttachAcls("if0", ["dns-only"], []);
+        p0.Inject(Udp("10.0.1.2", "10.0.2.2", 53));  // permitted by rule 2
+        p0.Inject(Udp("10.0.1.2", "10.0.2.2", 80));  // no rule: denied
+        p0.Inject(Udp("10.0.1.66", "10.0.2.2", 53)); // rule 1 denies
+        dp.PollOnce();
+        Assert.Single(p1.Sent);
+        Assert.Equal([1L, 1L], acl.Hits);
+        Assert.Equal(2, dp.Worker.DropCount(DropReason.AclDeny));
+
+        // Detached: everything passes again.
+        dp.AttachAcls("if0", [], []);
+        p0.Inject(Udp("10.0.1.2", "10.0.2.2", 80));
+        dp.PollOnce();
+        Assert.Equal(2, p1.Sent.Count);
+    }
+
+    [Fact]
+    public void An_output_ACL_filters_forwarded_packets_and_replacing_its_rules_takes_effect_at_once()
+    {
+        var (dp, p0, p1) = Router();
+        using var _ = dp;
+        dp.SetAcl("out", [AclRule.Ip4(AclAction.Deny, destination: "10.0.2.2", destinationLength: 32), new AclRule(AclAction.Permit)]);
+        dp.AttachAcls("if1", [], ["out"]);
+        p0.Inject(Udp("10.0.1.2", "10.0.2.2", 9));
+        p0.Inject(Udp("10.0.1.2", "10.0.2.3", 9));
+        dp.PollOnce();
+        Assert.Single(p1.Sent); // 10.0.2.3 only (it waits for ARP: held, then asked for)
+        dp.SetAcl("out", [new AclRule(AclAction.Permit)]);
+        p0.Inject(Udp("10.0.1.2", "10.0.2.2", 9));
+        dp.PollOnce();
+        Assert.Contains(p1.Sent, f => Ethernet.Type(f) == Ethernet.TypeIp4 && Ip4.Destination(f.AsSpan(14)) == Ip4.Parse("10.0.2.2"));
+        // The router's own answers are not filtered: a ping of if1's address from if1's side is answered.
+        dp.SetAcl("out", [new AclRule(AclAction.Deny)]);
+        var ping = Frames.EchoRequest(MacIf1, MacB, "10.0.2.2", "10.0.2.1");
+        p1.Clear();
+        p1.Inject(ping);
+        dp.PollOnce();
+        Assert.Single(p1.Sent);
+    }
+
+    [Fact]
+    public void Bad_rules_and_unknown_or_attached_ACLs_are_refused()
+    {
+        var (dp, _, _) = Router();
+        using var __ = dp;
+        Assert.Contains("host bits", Assert.Throws<DataplaneException>(() => dp.SetAcl("x", [AclRule.Ip4(AclAction.Permit, "10.0.1.5", 24)])).Message);
+        Assert.Contains("ports need", Assert.Throws<DataplaneException>(() => dp.SetAcl("x", [new AclRule(AclAction.Permit) { DestinationPortLow = 80, DestinationPortHigh = 80 }])).Message);
+        Assert.Contains("ends before", Assert.Throws<DataplaneException>(() => dp.SetAcl("x", [new AclRule(AclAction.Permit) { Protocol = 6, DestinationPortLow = 90, DestinationPortHigh = 80 }])).Message);
+        Assert.Contains("not supported yet", Assert.Throws<DataplaneException>(() => dp.SetAcl("x", [new AclRule(AclAction.PermitReflect)])).Message);
+        Assert.Contains("no ACL", Assert.Throws<DataplaneException>(() => dp.AttachAcls("if0", ["nope"], [])).Message);
+        dp.SetAcl("a", [new AclRule(AclAction.Permit)]);
+        dp.AttachAcls("if0", ["a"], []);
+        Assert.Contains("attached to if0", Assert.Throws<DataplaneException>(() => dp.DeleteAcl("a")).Message);
+        Assert.DoesNotContain("x", dp.Acls.Keys);
+    }
+}
