@@ -32,7 +32,8 @@ public sealed class AclClassifier
     {
         public readonly int Family = family, SourceLength = sourceLength, DestinationLength = destinationLength;
         public readonly bool HasProtocol = protocol;
-        public readonly Dictionary<(UInt128, UInt128, byte), int[]> Table = [];
+        public readonly UInt128 SourceMask = Ip6.Mask(sourceLength), DestinationMask = Ip6.Mask(destinationLength);
+        public readonly Dictionary<MaskedKey, int[]> Table = [];
         public int Best = int.MaxValue;
     }
 
@@ -40,7 +41,7 @@ public sealed class AclClassifier
     {
         var rules = new List<(AclList, int)>();
         var groups = new Dictionary<(int, int, int, bool), Group>();
-        var members = new Dictionary<(Group, (UInt128, UInt128, byte)), List<int>>();
+        var members = new Dictionary<(Group, MaskedKey), List<int>>();
         foreach (var list in lists)
             for (var i = 0; i < list.Rules.Count; i++)
             {
@@ -53,7 +54,7 @@ public sealed class AclClassifier
                     if (r.Family == 0) (sl, dl) = (family == 4 ? 96 : 0, family == 4 ? 96 : 0);
                     var shape = (family, sl, dl, r.Protocol.HasValue);
                     if (!groups.TryGetValue(shape, out var g)) groups[shape] = g = new Group(family, sl, dl, r.Protocol.HasValue);
-                    var key = (Masked(r.Family == 0 ? Base(family) : r.Source, sl), Masked(r.Family == 0 ? Base(family) : r.Destination, dl), r.Protocol ?? 0);
+                    var key = new MaskedKey(Masked(r.Family == 0 ? Base(family) : r.Source, sl), Masked(r.Family == 0 ? Base(family) : r.Destination, dl), r.Protocol ?? 0);
                     if (!members.TryGetValue((g, key), out var list2)) members[(g, key)] = list2 = [];
                     list2.Add(index);
                     g.Best = Math.Min(g.Best, index);
@@ -83,7 +84,7 @@ public sealed class AclClassifier
         {
             if (g.Best >= best) break; // sorted by best rule: no later group can win
             if (g.Family != k.Family) continue;
-            var key = (k.Source & Ip6.Mask(g.SourceLength), k.Destination & Ip6.Mask(g.DestinationLength), g.HasProtocol ? k.Protocol : (byte)0);
+            var key = new MaskedKey(k.Source & g.SourceMask, k.Destination & g.DestinationMask, g.HasProtocol ? k.Protocol : (byte)0);
             if (!g.Table.TryGetValue(key, out var candidates)) continue;
             foreach (var i in candidates)
             {
@@ -114,6 +115,23 @@ public sealed class AclClassifier
             if (r.IcmpCode is { } code && code != k.IcmpCode) return false;
         }
         return true;
+    }
+}
+
+/// <summary>A group's hash key: the masked addresses and the protocol (0 when the group ignores it).</summary>
+internal readonly struct MaskedKey(UInt128 source, UInt128 destination, byte protocol) : IEquatable<MaskedKey>
+{
+    private readonly UInt128 _source = source, _destination = destination;
+    private readonly byte _protocol = protocol;
+
+    public bool Equals(MaskedKey o) => _source == o._source && _destination == o._destination && _protocol == o._protocol;
+
+    public override bool Equals(object? obj) => obj is MaskedKey o && Equals(o);
+
+    public override int GetHashCode()
+    {
+        var h = (ulong)_source ^ (ulong)(_source >> 64) * 0x9e3779b97f4a7c15UL ^ ((ulong)_destination + _protocol) * 0xc2b2ae3d27d4eb4fUL ^ (ulong)(_destination >> 64);
+        return (int)(h ^ h >> 29);
     }
 }
 
