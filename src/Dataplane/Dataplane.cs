@@ -87,6 +87,21 @@ public sealed class Dataplane : IDisposable
         lock (_api) Interface(name).AdminUp = up;
     }
 
+    /// <summary>
+    /// Gives the interface a host-stack side (a <see cref="TapPort"/>): unserved local traffic goes there and what
+    /// the host sends on it leaves by the interface. Null removes it. The port is the dataplane's afterwards.
+    /// </summary>
+    public void SetPunt(string name, IPacketPort? port)
+    {
+        lock (_api)
+        {
+            var itf = Interface(name);
+            var old = itf.PuntPort;
+            itf.PuntPort = port;
+            old?.Dispose();
+        }
+    }
+
     public void SetMtu(string name, int mtu)
     {
         lock (_api)
@@ -360,6 +375,10 @@ public sealed class Dataplane : IDisposable
     {
         _stopping = true;
         _thread?.Join();
-        foreach (var i in Interfaces) i.Port.Dispose();
+        foreach (var i in Interfaces)
+        {
+            i.Port.Dispose();
+            i.PuntPort?.Dispose();
+        }
     }
 }

@@ -30,6 +30,7 @@ public sealed class Worker
         Local = new Ip4Local(this);
         Ip4Input = new Ip4Input(this);
         Arp = new ArpInput(this);
+        Punt = new HostPunt(this);
         AclIn = new AclNode(this, input: true);
         AclOut = new AclNode(this, input: false);
         IcmpError6 = new Ip6IcmpError(this);
@@ -38,7 +39,7 @@ public sealed class Worker
         Local6 = new Ip6Local(this);
         Ip6Input = new Ip6Input(this);
         EthernetInput = new EthernetInput(this);
-        Nodes = [EthernetInput, Arp, AclIn, AclOut, Ip4Input, Lookup, Local, Rewrite, IcmpError, Ip6Input, Lookup6, Local6, Rewrite6, IcmpError6, Output, Drop];
+        Nodes = [EthernetInput, Arp, Punt, AclIn, AclOut, Ip4Input, Lookup, Local, Rewrite, IcmpError, Ip6Input, Lookup6, Local6, Rewrite6, IcmpError6, Output, Drop];
     }
 
     internal Dataplane Dataplane { get; }
@@ -60,6 +61,8 @@ public sealed class Worker
     internal Ip4Rewrite Rewrite { get; }
 
     internal Ip4IcmpError IcmpError { get; }
+
+    internal HostPunt Punt { get; }
 
     internal AclNode AclIn { get; }
 
@@ -108,6 +111,19 @@ public sealed class Worker
                 Graph.Enqueue(EthernetInput, p);
             }
             total += n;
+            if (itf.PuntPort is { } tap)
+            {
+                // What the host stack sends on the TAP leaves by the interface as it is.
+                var sent = tap.Receive(Pool, _rx);
+                for (var i = 0; i < sent; i++)
+                {
+                    ref var m = ref Pool.Meta[_rx[i]];
+                    m.RxInterface = m.TxInterface = itf.Index;
+                    m.Originated = true;
+                    Graph.Enqueue(Output, _rx[i]);
+                }
+                total += sent;
+            }
         }
         Graph.Run();
         return total;

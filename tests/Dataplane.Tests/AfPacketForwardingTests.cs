@@ -11,7 +11,7 @@ namespace Mgmt.Dataplane.Tests;
 /// </summary>
 public sealed class AfPacketForwardingTests : IDisposable
 {
-    private readonly string _a, _b, _r;
+    private readonly string _a, _b, _r, _h;
     private readonly string _tag = $"{Environment.ProcessId % 100000}";
     private readonly Dataplane _dp = new();
 
@@ -21,6 +21,7 @@ public sealed class AfPacketForwardingTests : IDisposable
         _a = $"mgdp-a-{_tag}";
         _b = $"mgdp-b-{_tag}";
         _r = $"mgdp-r-{_tag}";
+        _h = $"mgdp-h-{_tag}";
         Cleanup();
         foreach (var ns in new[] { _a, _b, _r }) Ip($"netns add {ns}");
         Link(_a, "va", "10.77.1.2/24", "10.77.1.1", "2001:db8:a::2/64", "2001:db8:a::1");
@@ -52,7 +53,7 @@ public sealed class AfPacketForwardingTests : IDisposable
 
     private void Cleanup()
     {
-        foreach (var ns in new[] { _a, _b, _r }) Run("ip", $"netns del {ns}", check: false);
+        foreach (var ns in new[] { _a, _b, _r, _h }) Run("ip", $"netns del {ns}", check: false);
     }
 
     private static void Ip(string args) => Run("ip", args);
@@ -109,6 +110,36 @@ public sealed class AfPacketForwardingTests : IDisposable
         Assert.Contains("ttl=63", Run("ip", $"netns exec {_a} ping -6 -c 1 -W 2 2001:db8:b::2").Output); // hop limit 64 - 1
         (code, output) = Run("ip", $"netns exec {_b} ping -6 -c 1 -W 2 2001:db8:b::1", check: false);
         Assert.True(code == 0, output);
+    }
+
+    [Fact]
+    public void The_host_stack_talks_through_the_dataplane_by_its_TAP()
+    {
+        StartRouter();
+        // A host stack in namespace H (apart from R, whose kernel sees the veth ends) gets a TAP with interface a's
+        // MAC and address: it can only send and receive through the dataplane.
+        Ip($"netns add {_h}");
+        _dp.SetPunt("a", new TapPort("tapa", _dp.Interface("a").Mac, _h));
+        Ip($"-n {_h} addr add 10.77.1.1/24 dev tapa");
+        var (code, output) = Run("ip", $"netns exec {_h} ping -c 2 -i 0.2 -W 2 10.77.1.2", check: false);
+        Assert.True(code == 0, output); // out by the TAP and the dataplane; ARP and the echo replies punted back
+
+        // A TCP server of the host stack answers host A through the punt path.
+        var port = 19000 + Environment.ProcessId % 1000;
+        using var server = Process.Start(new ProcessStartInfo("ip", $"netns exec {_h} python3 -m http.server {port} --bind 10.77.1.1 --directory /usr/share")
+            { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        try
+        {
+            var script = $"import urllib.request,time\nfor i in range(50):\n  try:\n    print(len(urllib.request.urlopen('http://10.77.1.1:{port}/', timeout=2).read())); break\n  except Exception as e:\n    time.sleep(0.1)\nelse:\n  raise SystemExit('no answer')";
+            (code, output) = Run("ip", $"netns exec {_a} python3 -c \"{script}\"", check: false);
+            Assert.True(code == 0, output);
+        }
+        finally
+        {
+            server.Kill();
+        }
+        // The dataplane still answers pings of its address itself.
+        Assert.Equal(0, Run("ip", $"netns exec {_a} ping -c 1 -W 2 10.77.1.1", check: false).Code);
     }
 
     [Fact]

@@ -55,6 +55,9 @@ public sealed class DpInterface
 
     public InterfaceCounters Counters { get; } = new();
 
+    /// <summary>The host-stack side of the interface (a TAP) that gets what the dataplane does not serve, or null.</summary>
+    public Ports.IPacketPort? PuntPort { get; internal set; }
+
     /// <summary>The compiled ACLs applied to packets coming in / going out, or null for none.</summary>
     public Acl.AclClassifier? InputAcl { get; internal set; }
 

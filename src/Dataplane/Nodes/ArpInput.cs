@@ -39,6 +39,7 @@ internal sealed class ArpInput(Worker w) : GraphNode("arp-input")
                 w.Discard(p, DropReason.ArpNotForUs);
                 continue;
             }
+            HostPunt.Copy(w, p, 0); // the host stack keeps its own ARP table for what it sends
             w.Dataplane.Neighbors.Learn(itf.Index, senderIp, senderMac);
             w.Rewrite.Resolved(itf.Index, senderIp);
             if (w.Pool.Meta[p].Traced) w.Trace(p, Name, $"{(op == 1 ? "request" : "reply")} from {Ip4.Format(senderIp)} is-at {Ethernet.Format(senderMac)} for {Ip4.Format(targetIp)}");

@@ -13,13 +13,13 @@ internal sealed class Ip4Local(Worker w) : GraphNode("ip4-local")
             ref var m = ref w.Pool.Meta[p];
             var h = w.Pool.Data(p);
             var headerLength = Ip4.HeaderLength(h);
-            if (Ip4.Protocol(h) != Ip4.ProtoIcmp)
+            var icmp = h[headerLength..];
+            if (Ip4.Protocol(h) != Ip4.ProtoIcmp || icmp.Length < 8 || icmp[0] != 8)
             {
-                w.Discard(p, DropReason.LocalNoListener);
+                w.Graph.Enqueue(w.Punt, p); // the host stack's, or dropped when there is no TAP
                 continue;
             }
-            var icmp = h[headerLength..];
-            if (icmp.Length < 8 || icmp[0] != 8 || !Checksum.IsValid(icmp))
+            if (!Checksum.IsValid(icmp))
             {
                 w.Discard(p, DropReason.IcmpNotHandled);
                 continue;

@@ -14,6 +14,11 @@ internal sealed class Ip4Lookup(Worker w) : GraphNode("ip4-lookup")
         {
             ref var m = ref w.Pool.Meta[p];
             var destination = Ip4.Destination(w.Pool.Data(p));
+            if (destination >> 28 == 0xe || destination == uint.MaxValue)
+            {
+                w.Graph.Enqueue(w.Punt, p); // multicast and broadcast: the host stack's (routing protocols)
+                continue;
+            }
             var a = fib.Lookup(destination);
             if (w.Pool.Meta[p].Traced) w.Trace(p, Name, $"{Ip4.Format(destination)}: {a.Kind}");
             switch (a.Kind)

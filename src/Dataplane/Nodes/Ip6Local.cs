@@ -25,7 +25,7 @@ internal sealed class Ip6Local(Worker w) : GraphNode("ip6-local")
             var icmp = h[Ip6.HeaderLength..];
             if (Ip6.NextHeader(h) != Ip6.ProtoIcmp6)
             {
-                w.Discard(p, DropReason.LocalNoListener);
+                w.Graph.Enqueue(w.Punt, p);
                 continue;
             }
             if (icmp.Length < 8 || !Ip6.UpperChecksumValid(h, icmp, Ip6.ProtoIcmp6))
@@ -39,9 +39,11 @@ internal sealed class Ip6Local(Worker w) : GraphNode("ip6-local")
                     Echo(p, h, itf);
                     break;
                 case NeighborSolicitation when IsNd(h, icmp):
+                    HostPunt.Copy(w, p, Ethernet.HeaderLength);
                     Solicited(p, h, icmp, itf);
                     break;
                 case NeighborAdvertisement when IsNd(h, icmp):
+                    HostPunt.Copy(w, p, Ethernet.HeaderLength);
                     var target = BinaryPrimitives.ReadUInt128BigEndian(icmp[8..]);
                     if (LinkAddressOption(icmp, OptionTargetLinkAddress) is { } mac && !Ip6.IsMulticast(target))
                     {
@@ -51,7 +53,7 @@ internal sealed class Ip6Local(Worker w) : GraphNode("ip6-local")
                     w.Pool.Free(p);
                     break;
                 default:
-                    w.Discard(p, DropReason.IcmpNotHandled);
+                    w.Graph.Enqueue(w.Punt, p); // echo replies, router discovery, MLD...: the host stack's
                     break;
             }
         }
