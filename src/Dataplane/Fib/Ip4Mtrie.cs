@@ -15,21 +15,15 @@ namespace Mgmt.Dataplane.Fib;
 internal sealed class Ip4Mtrie
 {
     public const uint PlyFlag = 0x8000_0000;
+    private const int PlySize = 256;
 
     private readonly uint[] _root = new uint[1 << 16];
     private readonly byte[] _rootDepth = new byte[1 << 16];
-    private Ply[] _plies = new Ply[64];
+
+    // Every ply in one array (ply i at i * 256): a lookup is two dependent reads, not a walk through objects.
+    private uint[] _plies = new uint[64 * PlySize];
+    private byte[] _plyDepths = new byte[64 * PlySize];
     private int _plyCount;
-
-    private sealed class Ply(uint leaf, byte depth)
-    {
-        public readonly uint[] Leaves = Filled(leaf);
-        public readonly byte[] Depths = FilledDepth(depth);
-
-        private static uint[] Filled(uint v) { var a = new uint[256]; Array.Fill(a, v); return a; }
-
-        private static byte[] FilledDepth(byte v) { var a = new byte[256]; Array.Fill(a, v); return a; }
-    }
 
     public int PlyCount => _plyCount;
 
@@ -39,26 +33,30 @@ internal sealed class Ip4Mtrie
         var e = _root[address >> 16];
         if ((e & PlyFlag) == 0) return e;
         var plies = Volatile.Read(ref _plies);
-        e = plies[e & ~PlyFlag].Leaves[(address >> 8) & 0xff];
+        e = plies[(int)((e & ~PlyFlag) << 8 | (address >> 8) & 0xff)];
         if ((e & PlyFlag) == 0) return e;
-        return plies[e & ~PlyFlag].Leaves[address & 0xff];
+        return plies[(int)((e & ~PlyFlag) << 8 | address & 0xff)];
     }
 
     /// <summary>Installs <paramref name="leaf"/> for prefix/length where no longer prefix holds the slots.</summary>
     public void Insert(uint prefix, int length, uint leaf)
     {
         if (leaf >= PlyFlag) throw new ArgumentOutOfRangeException(nameof(leaf));
-        Walk(_root, _rootDepth, 0, 16, prefix, length, leaf, (byte)length, replaceOnly: false);
+        Walk(-1, 0, 16, prefix, length, leaf, (byte)length, replaceOnly: false);
     }
 
     /// <summary>Removes prefix/length: its slots get <paramref name="coverLeaf"/> of the covering prefix of length <paramref name="coverLength"/>.</summary>
     public void Remove(uint prefix, int length, uint coverLeaf, int coverLength) =>
-        Walk(_root, _rootDepth, 0, 16, prefix, length, coverLeaf, (byte)coverLength, replaceOnly: true, (byte)length);
+        Walk(-1, 0, 16, prefix, length, coverLeaf, (byte)coverLength, replaceOnly: true, (byte)length);
+
+    // Slot i of ply p (p = -1: the root).
+    private ref uint Leaf(int ply, int i) => ref ply < 0 ? ref _root[i] : ref _plies[ply * PlySize + i];
+
+    private ref byte Depth(int ply, int i) => ref ply < 0 ? ref _rootDepth[i] : ref _plyDepths[ply * PlySize + i];
 
     // A ply covering bits [baseLength, baseLength + width) of the address. Insert: slots whose depth is at most
     // the new length take the leaf. Remove: slots whose depth is exactly the removed length take the cover.
-    private void Walk(uint[] leaves, byte[] depths, int baseLength, int width, uint prefix, int length, uint leaf, byte depth,
-        bool replaceOnly, byte removed = 0)
+    private void Walk(int ply, int baseLength, int width, uint prefix, int length, uint leaf, byte depth, bool replaceOnly, byte removed = 0)
     {
         var shift = 32 - baseLength - width;
         var mask = (1u << width) - 1;
@@ -66,46 +64,52 @@ internal sealed class Ip4Mtrie
         {
             var count = 1 << (baseLength + width - length);
             var first = (int)((prefix >> shift) & mask) & ~(count - 1);
-            for (var i = first; i < first + count; i++) Set(leaves, depths, i, length, leaf, depth, replaceOnly, removed);
+            for (var i = first; i < first + count; i++) Set(ply, i, length, leaf, depth, replaceOnly, removed);
             return;
         }
         var slot = (int)((prefix >> shift) & mask);
-        var e = leaves[slot];
+        var e = Leaf(ply, slot);
         if ((e & PlyFlag) == 0)
         {
             if (replaceOnly) return; // nothing longer than this level was ever installed here
-            var ply = new Ply(e, depths[slot]);
-            var index = AddPly(ply);
-            Volatile.Write(ref leaves[slot], PlyFlag | (uint)index);
-            e = leaves[slot];
+            var child = AddPly(e, Depth(ply, slot));
+            Volatile.Write(ref Leaf(ply, slot), PlyFlag | (uint)child);
+            e = PlyFlag | (uint)child;
         }
-        var child = _plies[e & ~PlyFlag];
-        Walk(child.Leaves, child.Depths, baseLength + width, 8, prefix, length, leaf, depth, replaceOnly, removed);
+        Walk((int)(e & ~PlyFlag), baseLength + width, 8, prefix, length, leaf, depth, replaceOnly, removed);
     }
 
-    private void Set(uint[] leaves, byte[] depths, int i, int length, uint leaf, byte depth, bool replaceOnly, byte removed)
+    private void Set(int ply, int i, int length, uint leaf, byte depth, bool replaceOnly, byte removed)
     {
-        var e = leaves[i];
+        var e = Leaf(ply, i);
         if ((e & PlyFlag) != 0)
         {
-            var ply = _plies[e & ~PlyFlag];
-            for (var k = 0; k < 256; k++) Set(ply.Leaves, ply.Depths, k, length, leaf, depth, replaceOnly, removed);
+            var child = (int)(e & ~PlyFlag);
+            for (var k = 0; k < PlySize; k++) Set(child, k, length, leaf, depth, replaceOnly, removed);
             return;
         }
-        if (replaceOnly ? depths[i] != removed : depths[i] > length) return;
-        depths[i] = depth;
-        Volatile.Write(ref leaves[i], leaf);
+        ref var d = ref Depth(ply, i);
+        if (replaceOnly ? d != removed : d > length) return;
+        d = depth;
+        Volatile.Write(ref Leaf(ply, i), leaf);
     }
 
-    private int AddPly(Ply ply)
+    // A new ply filled with the leaf it refines, written before the slot that points to it.
+    private int AddPly(uint leaf, byte depth)
     {
-        if (_plyCount == _plies.Length)
+        if ((_plyCount + 1) * PlySize > _plies.Length)
         {
-            var bigger = new Ply[_plies.Length * 2];
-            Array.Copy(_plies, bigger, _plyCount);
+            var bigger = new uint[_plies.Length * 2];
+            Array.Copy(_plies, bigger, _plyCount * PlySize);
+            var biggerDepths = new byte[_plyDepths.Length * 2];
+            Array.Copy(_plyDepths, biggerDepths, _plyCount * PlySize);
+            _plyDepths = biggerDepths;
             Volatile.Write(ref _plies, bigger);
         }
-        _plies[_plyCount] = ply;
-        return _plyCount++;
+        var index = _plyCount;
+        _plies.AsSpan(index * PlySize, PlySize).Fill(leaf);
+        _plyDepths.AsSpan(index * PlySize, PlySize).Fill(depth);
+        _plyCount++;
+        return index;
     }
 }

@@ -23,8 +23,6 @@ public sealed class AfPacketPort : IPacketPort
     /// <summary>struct virtio_net_hdr: flags, gso_type, hdr_len, gso_size, csum_start, csum_offset.</summary>
     private const int VnetHeaderLength = 10;
     private const byte VnetNeedsChecksum = 1;
-    private const int Eagain = 11, Eintr = 4;
-    private const int CloneNewnet = 0x40000000;
     private const uint Siocgifflags = 0x8913, Siocgifhwaddr = 0x8927, Siocgifindex = 0x8933;
     private const int IffUp = 0x1, IffRunning = 0x40;
 
@@ -36,65 +34,37 @@ public sealed class AfPacketPort : IPacketPort
     {
         if (linuxInterface.Length is 0 or > 15) throw new ArgumentException($"\"{linuxInterface}\" is not a Linux interface name");
         Name = linuxInterface;
-        _fd = networkNamespace is null ? Open(linuxInterface) : InNamespace(networkNamespace, () => Open(linuxInterface));
+        _fd = networkNamespace is null ? Open(linuxInterface) : LinuxNative.InNamespace(networkNamespace, () => Open(linuxInterface));
         try
         {
             var ifindex = Query(Siocgifindex).Int;
             Mac = Ethernet.Read48(Query(Siocgifhwaddr).Bytes(2, 6));
             var one = 1;
-            if (Native.setsockopt(_fd, SolPacket, PacketVnetHdr, ref one, sizeof(int)) != 0) throw Error("PACKET_VNET_HDR");
+            if (LinuxNative.setsockopt(_fd, SolPacket, PacketVnetHdr, ref one, sizeof(int)) != 0) throw Error("PACKET_VNET_HDR");
             var address = new SockaddrLl { Family = AfPacket, Protocol = Htons(EthPAll), Ifindex = ifindex };
             if (Native.bind(_fd, ref address, Marshal.SizeOf<SockaddrLl>()) != 0) throw Error($"bind to {linuxInterface}");
             var promisc = new PacketMreq { Ifindex = ifindex, Type = PacketMrPromisc };
             if (Native.setsockopt(_fd, SolPacket, PacketAddMembership, ref promisc, Marshal.SizeOf<PacketMreq>()) != 0) throw Error("PACKET_ADD_MEMBERSHIP");
-            Native.setsockopt(_fd, SolPacket, PacketIgnoreOutgoing, ref one, sizeof(int)); // Linux 4.20+; older kernels echo our frames back
+            LinuxNative.setsockopt(_fd, SolPacket, PacketIgnoreOutgoing, ref one, sizeof(int)); // Linux 4.20+; older kernels echo our frames back
         }
         catch
         {
-            Native.close(_fd);
+            LinuxNative.close(_fd);
             throw;
         }
     }
 
     private static int Open(string linuxInterface)
     {
-        var fd = Native.socket(AfPacket, SockRaw | SockNonblock | SockCloexec, Htons(EthPAll));
+        var fd = LinuxNative.socket(AfPacket, SockRaw | SockNonblock | SockCloexec, Htons(EthPAll));
         if (fd < 0) throw Error($"socket(AF_PACKET) for {linuxInterface}");
         return fd;
     }
 
-    /// <summary>Runs <paramref name="open"/> on a thread that joined the namespace; the socket it makes stays in that namespace.</summary>
-    private static int InNamespace(string name, Func<int> open)
-    {
-        var result = -1;
-        Exception? error = null;
-        var thread = new Thread(() =>
-        {
-            try
-            {
-                using var ns = File.OpenHandle($"/var/run/netns/{name}");
-                if (Native.setns((int)ns.DangerousGetHandle(), CloneNewnet) != 0) throw Error($"setns to {name}");
-                result = open();
-            }
-            catch (Exception e)
-            {
-                error = e;
-            }
-        });
-        thread.Start();
-        thread.Join(); // the thread ends with it: no pooled thread is left in the other namespace
-        return error is null ? result : throw new IOException($"network namespace {name}: {error.Message}", error);
-    }
-
     private Ifreq Query(uint request)
     {
-        var r = new Ifreq();
-        var name = System.Text.Encoding.ASCII.GetBytes(Name);
-        unsafe
-        {
-            for (var i = 0; i < name.Length; i++) r.Name[i] = name[i];
-        }
-        if (Native.ioctl(_fd, request, ref r) != 0) throw Error($"{Name}: ioctl 0x{request:x}");
+        var r = Ifreq.For(Name);
+        if (LinuxNative.ioctl(_fd, request, ref r) != 0) throw Error($"{Name}: ioctl 0x{request:x}");
         return r;
     }
 
@@ -140,11 +110,11 @@ public sealed class AfPacketPort : IPacketPort
             pool.Advance(p, -VnetHeaderLength);
             var room = pool.Room(p);
             nint got;
-            fixed (byte* b = room) got = Native.recv(_fd, b, room.Length, MsgDontwait | MsgTrunc);
+            fixed (byte* b = room) got = LinuxNative.recv(_fd, b, room.Length, MsgDontwait | MsgTrunc);
             if (got <= 0)
             {
                 pool.Free(p);
-                if (got < 0 && Marshal.GetLastPInvokeError() == Eintr) continue;
+                if (got < 0 && Marshal.GetLastPInvokeError() == LinuxNative.Eintr) continue;
                 break; // EAGAIN: nothing more now
             }
             var header = room[..VnetHeaderLength];
@@ -187,41 +157,18 @@ public sealed class AfPacketPort : IPacketPort
         {
             for (var attempt = 0; attempt < 3; attempt++)
             {
-                if (Native.send(_fd, b, data.Length, MsgDontwait) == data.Length) return true;
-                if (Marshal.GetLastPInvokeError() is not (Eagain or Eintr)) return false;
+                if (LinuxNative.send(_fd, b, data.Length, MsgDontwait) == data.Length) return true;
+                if (Marshal.GetLastPInvokeError() is not (LinuxNative.Eagain or LinuxNative.Eintr)) return false;
             }
         }
         return false;
     }
 
-    public void Dispose() => Native.close(_fd);
+    public void Dispose() => LinuxNative.close(_fd);
 
     private static ushort Htons(ushort v) => (ushort)(v << 8 | v >> 8);
 
-    private static IOException Error(string what) => new($"{what}: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
-
-    /// <summary>struct ifreq: the name, then a union (index, flags, or a sockaddr with the hardware address).</summary>
-    [StructLayout(LayoutKind.Sequential)]
-    private unsafe struct Ifreq
-    {
-        public fixed byte Name[16];
-        public fixed byte Union[24];
-
-        public int Int
-        {
-            get
-            {
-                fixed (byte* u = Union) return *(int*)u;
-            }
-        }
-
-        public ReadOnlySpan<byte> Bytes(int offset, int length)
-        {
-            var copy = new byte[length];
-            fixed (byte* u = Union) new ReadOnlySpan<byte>(u + offset, length).CopyTo(copy);
-            return copy;
-        }
-    }
+    private static IOException Error(string what) => LinuxNative.Error(what);
 
     [StructLayout(LayoutKind.Sequential)]
     private struct SockaddrLl
@@ -244,33 +191,12 @@ public sealed class AfPacketPort : IPacketPort
         public ulong Address;
     }
 
-    private static unsafe class Native
+    private static class Native
     {
-        [DllImport("libc", SetLastError = true)]
-        public static extern int socket(int domain, int type, int protocol);
-
         [DllImport("libc", SetLastError = true)]
         public static extern int bind(int fd, ref SockaddrLl address, int length);
 
         [DllImport("libc", SetLastError = true)]
         public static extern int setsockopt(int fd, int level, int name, ref PacketMreq value, int length);
-
-        [DllImport("libc", SetLastError = true)]
-        public static extern int setsockopt(int fd, int level, int name, ref int value, int length);
-
-        [DllImport("libc", SetLastError = true)]
-        public static extern nint recv(int fd, byte* buffer, nint length, int flags);
-
-        [DllImport("libc", SetLastError = true)]
-        public static extern nint send(int fd, byte* buffer, nint length, int flags);
-
-        [DllImport("libc", SetLastError = true)]
-        public static extern int close(int fd);
-
-        [DllImport("libc", SetLastError = true)]
-        public static extern int ioctl(int fd, nuint request, ref Ifreq value);
-
-        [DllImport("libc", SetLastError = true)]
-        public static extern int setns(int fd, int type);
     }
 }

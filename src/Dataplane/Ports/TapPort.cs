@@ -15,7 +15,6 @@ public sealed class TapPort : IPacketPort
     private const int ORdwr = 2, ONonblock = 0x800, OCloexec = 0x80000;
     private const uint Tunsetiff = 0x400454ca, Siocsifhwaddr = 0x8924, Siocgifflags = 0x8913, Siocsifflags = 0x8914;
     private const short IffTap = 0x0002, IffNoPi = 0x1000, IffUp = 0x1;
-    private const int Eintr = 4;
 
     private readonly int _fd;
 
@@ -26,81 +25,49 @@ public sealed class TapPort : IPacketPort
     {
         if (name.Length is 0 or > 15) throw new ArgumentException($"\"{name}\" is not a Linux interface name");
         Name = name;
-        (_fd, var error) = networkNamespace is null ? Create(name, mac) : InNamespace(networkNamespace, () => Create(name, mac));
-        if (error is not null) throw new IOException($"TAP {name}: {error}");
+        _fd = networkNamespace is null ? Create(name, mac) : LinuxNative.InNamespace(networkNamespace, () => Create(name, mac));
     }
 
     public string Name { get; }
 
     public bool LinkUp => true;
 
-    private static (int, string?) Create(string name, ulong mac)
+    private static int Create(string name, ulong mac)
     {
-        var fd = Native.open("/dev/net/tun", ORdwr | ONonblock | OCloexec);
-        if (fd < 0) return (-1, $"open /dev/net/tun: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}");
-        var r = Request(name);
-        r.Short = IffTap | IffNoPi;
-        if (Native.ioctl(fd, Tunsetiff, ref r) != 0) return Fail(fd, "TUNSETIFF");
-        // MAC and up, through an ordinary socket of the same namespace.
-        var s = Native.socket(2, 2, 0);
+        var fd = LinuxNative.open("/dev/net/tun", ORdwr | ONonblock | OCloexec);
+        if (fd < 0) throw LinuxNative.Error($"TAP {name}: open /dev/net/tun");
         try
         {
-            var hw = Request(name);
-            unsafe
-            {
-                hw.Union[0] = 1; // ARPHRD_ETHER
-                for (var i = 0; i < 6; i++) hw.Union[2 + i] = (byte)(mac >> (40 - 8 * i));
-            }
-            if (Native.ioctl(s, Siocsifhwaddr, ref hw) != 0) return Fail(fd, "SIOCSIFHWADDR");
-            var flags = Request(name);
-            if (Native.ioctl(s, Siocgifflags, ref flags) != 0) return Fail(fd, "SIOCGIFFLAGS");
-            flags.Short |= IffUp;
-            if (Native.ioctl(s, Siocsifflags, ref flags) != 0) return Fail(fd, "SIOCSIFFLAGS");
-        }
-        finally
-        {
-            Native.close(s);
-        }
-        return (fd, null);
-    }
-
-    private static (int, string?) Fail(int fd, string what)
-    {
-        var message = $"{what}: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}";
-        Native.close(fd);
-        return (-1, message);
-    }
-
-    private static (int, string?) InNamespace(string ns, Func<(int, string?)> create)
-    {
-        (int, string?) result = (-1, null);
-        var thread = new Thread(() =>
-        {
+            var r = Ifreq.For(name);
+            r.Short = IffTap | IffNoPi;
+            if (LinuxNative.ioctl(fd, Tunsetiff, ref r) != 0) throw LinuxNative.Error($"TAP {name}: TUNSETIFF");
+            // MAC and up, through an ordinary socket of the same namespace.
+            var s = LinuxNative.socket(2, 2, 0);
             try
             {
-                using var handle = File.OpenHandle($"/var/run/netns/{ns}");
-                result = Native.setns((int)handle.DangerousGetHandle(), 0x40000000) != 0
-                    ? (-1, $"setns to {ns}: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}")
-                    : create();
+                var hw = Ifreq.For(name);
+                unsafe
+                {
+                    hw.Union[0] = 1; // ARPHRD_ETHER
+                    for (var i = 0; i < 6; i++) hw.Union[2 + i] = (byte)(mac >> (40 - 8 * i));
+                }
+                if (LinuxNative.ioctl(s, Siocsifhwaddr, ref hw) != 0) throw LinuxNative.Error($"TAP {name}: SIOCSIFHWADDR");
+                var flags = Ifreq.For(name);
+                if (LinuxNative.ioctl(s, Siocgifflags, ref flags) != 0) throw LinuxNative.Error($"TAP {name}: SIOCGIFFLAGS");
+                flags.Short |= IffUp;
+                if (LinuxNative.ioctl(s, Siocsifflags, ref flags) != 0) throw LinuxNative.Error($"TAP {name}: SIOCSIFFLAGS");
             }
-            catch (IOException e)
+            finally
             {
-                result = (-1, e.Message);
+                LinuxNative.close(s);
             }
-        });
-        thread.Start();
-        thread.Join();
-        return result;
-    }
-
-    private static Ifreq Request(string name)
-    {
-        var r = new Ifreq();
-        unsafe
-        {
-            for (var i = 0; i < name.Length; i++) r.Name[i] = (byte)name[i];
+            return fd;
         }
-        return r;
+        catch
+        {
+            LinuxNative.close(fd);
+            throw;
+        }
     }
 
     public unsafe int Receive(PacketPool pool, Span<int> into)
@@ -112,11 +79,11 @@ public sealed class TapPort : IPacketPort
             if (p < 0) break;
             var room = pool.Room(p);
             nint got;
-            fixed (byte* b = room) got = Native.read(_fd, b, room.Length);
+            fixed (byte* b = room) got = LinuxNative.read(_fd, b, room.Length);
             if (got <= 0)
             {
                 pool.Free(p);
-                if (got < 0 && Marshal.GetLastPInvokeError() == Eintr) continue;
+                if (got < 0 && Marshal.GetLastPInvokeError() == LinuxNative.Eintr) continue;
                 break;
             }
             if (got < Ethernet.HeaderLength)
@@ -133,51 +100,8 @@ public sealed class TapPort : IPacketPort
     public unsafe bool Transmit(PacketPool pool, int packet)
     {
         var data = pool.Data(packet);
-        fixed (byte* b = data) return Native.write(_fd, b, data.Length) == data.Length;
+        fixed (byte* b = data) return LinuxNative.write(_fd, b, data.Length) == data.Length;
     }
 
-    public void Dispose() => Native.close(_fd);
-
-    [StructLayout(LayoutKind.Sequential)]
-    private unsafe struct Ifreq
-    {
-        public fixed byte Name[16];
-        public fixed byte Union[24];
-
-        public short Short
-        {
-            get
-            {
-                fixed (byte* u = Union) return *(short*)u;
-            }
-            set
-            {
-                fixed (byte* u = Union) *(short*)u = value;
-            }
-        }
-    }
-
-    private static unsafe class Native
-    {
-        [DllImport("libc", SetLastError = true)]
-        public static extern int open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);
-
-        [DllImport("libc", SetLastError = true)]
-        public static extern int socket(int domain, int type, int protocol);
-
-        [DllImport("libc", SetLastError = true)]
-        public static extern int ioctl(int fd, nuint request, ref Ifreq value);
-
-        [DllImport("libc", SetLastError = true)]
-        public static extern nint read(int fd, byte* buffer, nint length);
-
-        [DllImport("libc", SetLastError = true)]
-        public static extern nint write(int fd, byte* buffer, nint length);
-
-        [DllImport("libc", SetLastError = true)]
-        public static extern int close(int fd);
-
-        [DllImport("libc", SetLastError = true)]
-        public static extern int setns(int fd, int type);
-    }
+    public void Dispose() => LinuxNative.close(_fd);
 }
