@@ -313,6 +313,17 @@ public sealed class Dataplane : IDisposable
         }
     }
 
+    /// <summary>Sets the idle timeouts of permit-and-reflect sessions (each at least 1 ms); open sessions use them from now on.</summary>
+    public void SetSessionTimeouts(Acl.SessionTimeouts timeouts)
+    {
+        lock (_api)
+        {
+            if (new[] { timeouts.TcpEstablished, timeouts.TcpTransitory, timeouts.Udp, timeouts.Other }.Any(t => t < TimeSpan.FromMilliseconds(1)))
+                throw new DataplaneException("session timeouts are at least 1 ms");
+            Worker.Sessions.Timeouts = timeouts;
+        }
+    }
+
     private void Recompile(DpInterface itf)
     {
         itf.InputAcl = itf.InputAclNames.Length == 0 ? null : new Acl.AclClassifier([.. itf.InputAclNames.Select(n => _acls[n])]);
@@ -321,7 +332,6 @@ public sealed class Dataplane : IDisposable
 
     private static void CheckRule(Acl.AclRule r, string where)
     {
-        if (r.Action == Acl.AclAction.PermitReflect) throw new DataplaneException($"{where}: permit-and-reflect is not supported yet");
         if (r.Family is not (0 or 4 or 6)) throw new DataplaneException($"{where}: family {r.Family}");
         var bits = r.Family == 4 ? 32 : 128;
         if (r.Family == 0 && (r.SourceLength != 0 || r.DestinationLength != 0)) throw new DataplaneException($"{where}: addresses need a family");

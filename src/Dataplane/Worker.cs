@@ -82,6 +82,9 @@ public sealed class Worker
 
     internal ErrorDrop Drop { get; }
 
+    /// <summary>The flows permit-and-reflect rules let through, and their timeouts.</summary>
+    public Acl.ReflectSessions Sessions { get; } = new();
+
     /// <summary>The nodes in graph order, with their counters.</summary>
     public IReadOnlyList<GraphNode> Nodes { get; }
 

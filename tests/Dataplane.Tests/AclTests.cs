@@ -167,6 +167,62 @@ public sealed class AclTests
         Assert.Single(p1.Sent);
     }
 
+    private static byte[] Tcp(ulong dstMac, ulong srcMac, string src, string dst, ushort sport, ushort dport, byte flags)
+    {
+        var f = new byte[14 + 20 + 20];
+        Ethernet.WriteHeader(f, dstMac, srcMac, Ethernet.TypeIp4);
+        Ip4.WriteHeader(f.AsSpan(14), 40, 64, Ip4.ProtoTcp, Ip4.Parse(src), Ip4.Parse(dst));
+        var tcp = f.AsSpan(34);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(tcp, sport);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(tcp[2..], dport);
+        tcp[12] = 0x50;
+        tcp[13] = flags;
+        return f;
+    }
+
+    [Fact]
+    public void Permit_and_reflect_lets_the_replies_of_a_permitted_flow_back_in_until_it_times_out()
+    {
+        var (dp, p0, p1) = Router();
+        using var _ = dp;
+        // Inside (if0) may open TCP and UDP flows; outside (if1) may send nothing on its own.
+        dp.SetAcl("inside", [AclRule.Ip4(AclAction.PermitReflect, "10.0.1.0", 24) with { Protocol = 6 }, AclRule.Ip4(AclAction.PermitReflect, "10.0.1.0", 24) with { Protocol = 17 }]);
+        dp.SetAcl("outside", [new AclRule(AclAction.Deny)]);
+        dp.AttachAcls("if0", ["inside"], []);
+        dp.AttachAcls("if1", ["outside"], []);
+        dp.SetSessionTimeouts(new SessionTimeouts { Udp = TimeSpan.FromMilliseconds(300) });
+
+        p1.Inject(Tcp(MacIf1, MacB, "10.0.2.2", "10.0.1.2", 80, 40000, 0x12)); // a SYN-ACK nobody asked for
+        dp.PollOnce();
+        Assert.Empty(p0.Sent);
+
+        p0.Inject(Tcp(MacIf0, MacA, "10.0.1.2", "10.0.2.2", 40000, 80, 0x02)); // SYN out: opens the session
+        dp.PollOnce();
+        Assert.Single(p1.Sent);
+        Assert.Equal(1, dp.Worker.Sessions.Count);
+        p1.Inject(Tcp(MacIf1, MacB, "10.0.2.2", "10.0.1.2", 80, 40000, 0x12)); // its SYN-ACK: back in
+        p1.Inject(Tcp(MacIf1, MacB, "10.0.2.2", "10.0.1.2", 81, 40000, 0x12)); // another port: still denied
+        dp.PollOnce();
+        Assert.Single(p0.Sent);
+        Assert.Equal(40000, System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(p0.Sent.Single().AsSpan(14 + 20 + 2)));
+
+        // A UDP flow's replies pass until its idle timeout, then not (and the session is gone).
+        p0.Clear();
+        p0.Inject(Udp("10.0.1.2", "10.0.2.2", 53));
+        dp.PollOnce();
+        var reply = Frames.Udp(MacIf1, MacB, "10.0.2.2", "10.0.1.2");
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(reply.AsSpan(14 + 20), 53);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(reply.AsSpan(14 + 20 + 2), 5000);
+        p1.Inject(reply);
+        dp.PollOnce();
+        Assert.Single(p0.Sent);
+        Thread.Sleep(400);
+        p1.Inject(reply);
+        dp.PollOnce();
+        Assert.Single(p0.Sent);
+        Assert.Equal(1, dp.Worker.Sessions.Count); // the UDP session expired; the TCP one (transitory, 240 s) remains
+    }
+
     [Fact]
     public void Bad_rules_and_unknown_or_attached_ACLs_are_refused()
     {
@@ -175,7 +231,7 @@ public sealed class AclTests
         Assert.Contains("host bits", Assert.Throws<DataplaneException>(() => dp.SetAcl("x", [AclRule.Ip4(AclAction.Permit, "10.0.1.5", 24)])).Message);
         Assert.Contains("ports need", Assert.Throws<DataplaneException>(() => dp.SetAcl("x", [new AclRule(AclAction.Permit) { DestinationPortLow = 80, DestinationPortHigh = 80 }])).Message);
         Assert.Contains("ends before", Assert.Throws<DataplaneException>(() => dp.SetAcl("x", [new AclRule(AclAction.Permit) { Protocol = 6, DestinationPortLow = 90, DestinationPortHigh = 80 }])).Message);
-        Assert.Contains("not supported yet", Assert.Throws<DataplaneException>(() => dp.SetAcl("x", [new AclRule(AclAction.PermitReflect)])).Message);
+        Assert.Contains("at least 1 ms", Assert.Throws<DataplaneException>(() => dp.SetSessionTimeouts(new SessionTimeouts { Udp = TimeSpan.Zero })).Message);
         Assert.Contains("no ACL", Assert.Throws<DataplaneException>(() => dp.AttachAcls("if0", ["nope"], [])).Message);
         dp.SetAcl("a", [new AclRule(AclAction.Permit)]);
         dp.AttachAcls("if0", ["a"], []);

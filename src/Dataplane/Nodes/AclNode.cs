@@ -6,13 +6,16 @@ namespace Mgmt.Dataplane.Nodes;
 
 /// <summary>
 /// The ACLs of an interface in one direction (acl-in after ip4/ip6-input, acl-out between lookup and rewrite): the
-/// first matching rule decides and counts a hit; a packet no rule matches is denied. IPv6 neighbor discovery is
-/// not filtered on input (a link must keep working under any ACL).
+/// first matching rule decides and counts a hit; a packet no rule matches is denied. Packets of a flow a
+/// permit-and-reflect rule let through before (<see cref="ReflectSessions"/>) pass in both directions. IPv6
+/// neighbor discovery is not filtered on input (a link must keep working under any ACL).
 /// </summary>
 internal sealed class AclNode(Worker w, bool input) : GraphNode(input ? "acl-in" : "acl-out")
 {
     protected internal override void Process(ReadOnlySpan<int> packets)
     {
+        var now = Environment.TickCount64;
+        w.Sessions.Expire(now);
         foreach (var p in packets)
         {
             ref var m = ref w.Pool.Meta[p];
@@ -23,7 +26,8 @@ internal sealed class AclNode(Worker w, bool input) : GraphNode(input ? "acl-in"
             PacketKey key;
             if (v6) AclKeys.FromIp6(h, out key);
             else AclKeys.FromIp4(h, out key);
-            var permitted = classifier is null || input && v6 && key.Protocol == Ip6.ProtoIcmp6 && key.IcmpType is >= 133 and <= 137;
+            var permitted = classifier is null || input && v6 && key.Protocol == Ip6.ProtoIcmp6 && key.IcmpType is >= 133 and <= 137
+                || w.Sessions.Match(key, now);
             if (!permitted)
             {
                 var rule = classifier!.Match(key);
@@ -31,7 +35,9 @@ internal sealed class AclNode(Worker w, bool input) : GraphNode(input ? "acl-in"
                 {
                     var (list, index) = classifier.Rules[rule];
                     list.Hits[index]++;
-                    permitted = classifier.Rule(rule).Action != AclAction.Deny;
+                    var action = classifier.Rule(rule).Action;
+                    permitted = action != AclAction.Deny;
+                    if (action == AclAction.PermitReflect) w.Sessions.Open(key, now);
                 }
                 if (m.Traced) w.Trace(p, Name, rule < 0 ? "no rule matched: deny" : $"rule {rule}: {classifier.Rule(rule).Action}");
             }
