@@ -13,7 +13,8 @@ var (kind, routes, seconds) = args switch
     [var k, var r, var s] => (k, int.Parse(r), double.Parse(s, System.Globalization.CultureInfo.InvariantCulture)),
     _ => ("mem-ip4", 1000, 3.0),
 };
-if (kind is not ("mem-ip4" or "mem-acl")) { Console.Error.WriteLine($"unknown case {kind}"); return 2; }
+if (kind is not ("mem-ip4" or "mem-acl" or "mem-ip6")) { Console.Error.WriteLine($"unknown case {kind}"); return 2; }
+var ip6 = kind == "mem-ip6";
 // mem-acl N: 1000 routes, and an input ACL of N rules on the ingress interface that the traffic only matches at its
 // last rule (N-1 denies of other sources with /32, /28, /24 and /20 prefixes and TCP/UDP ports, then permit).
 var aclRules = kind == "mem-acl" ? routes : 0;
@@ -33,8 +34,31 @@ dp.AddAddress("out", Ip4.Parse("10.0.1.1"), 24);
 dp.SetAdminUp("in", true);
 dp.SetAdminUp("out", true);
 dp.AddNeighbor("out", Ip4.Parse("10.0.1.2"), MacPeer);
+dp.AddAddress6("out", Ip6.Parse("2001:db8:ffff::1"), 64);
+dp.AddNeighbor6("out", Ip6.Parse("2001:db8:ffff::2"), MacPeer);
 var load = Stopwatch.StartNew();
-while (prefixes.Count < routes)
+var destinations6 = new UInt128[4096];
+if (ip6)
+{
+    // Prefixes of /32 to /64 in 2000::/3, as IPv6 tables are (/48 most common).
+    var v6 = new List<(UInt128 Prefix, int Length)>(routes);
+    while (v6.Count < routes)
+    {
+        var roll = random.Next(100);
+        var length = roll < 50 ? 48 : roll < 80 ? random.Next(32, 48) : random.Next(49, 65);
+        var prefix = (((UInt128)(0x2000_0000_0000_0000UL | (ulong)random.NextInt64() & 0x1fff_ffff_ffff_ffffUL)) << 64) & Ip6.Mask(length);
+        if (dp.Fib6.TryGet(prefix, length, out _)) continue;
+        dp.AddRoute6(prefix, length, RouteKind.NextHop, Ip6.Parse("2001:db8:ffff::2"));
+        v6.Add((prefix, length));
+    }
+    for (var i = 0; i < destinations6.Length; i++)
+    {
+        var (prefix, length) = v6[random.Next(v6.Count)];
+        destinations6[i] = prefix | ((UInt128)(ulong)random.NextInt64() & ~Ip6.Mask(length));
+    }
+    routes = v6.Count;
+}
+while (!ip6 && prefixes.Count < routes)
 {
     // Lengths as in an Internet full table (about 60% /24, 25% /19-/23, 10% /16-/18, 5% longer), out of
     // 11.0.0.0 .. 222.255.255.255.
@@ -59,12 +83,13 @@ if (aclRules > 0)
     dp.SetAcl("bench", rules);
     dp.AttachAcls("in", ["bench"], []);
 }
-for (var i = 0; i < destinations.Length; i++)
+for (var i = 0; i < destinations.Length && !ip6; i++)
 {
     var (prefix, length) = prefixes[random.Next(prefixes.Count)];
     destinations[i] = prefix | (uint)random.NextInt64(1L << 32) & ~Ip4Fib.Mask(length);
 }
-rx.Build(MacIn, destinations);
+if (ip6) rx.Build6(MacIn, destinations6);
+else rx.Build(MacIn, destinations);
 
 // Warm up, then measure.
 var until = Stopwatch.StartNew();
@@ -75,7 +100,7 @@ while (clock.Elapsed.TotalSeconds < seconds) dp.PollOnce();
 var mpps = (tx.Count - before) / clock.Elapsed.TotalSeconds / 1e6;
 var drops = Enum.GetValues<DropReason>().Where(r => dp.Worker.DropCount(r) > 0).Select(r => $"{r}={dp.Worker.DropCount(r)}");
 Console.Error.WriteLine($"{routes} routes loaded in {loadSeconds:F2} s; heap {GC.GetTotalMemory(false) / 1e6:F0} MB; drops: {string.Join(' ', drops)}; GC gen0 {GC.CollectionCount(0)}");
-Console.WriteLine(aclRules > 0 ? $"mem-acl-{Label(aclRules)}\t{mpps:F2}\tnone\t" : $"mem-ip4-{Label(routes)}\t{mpps:F2}\tnone\t");
+Console.WriteLine(aclRules > 0 ? $"mem-acl-{Label(aclRules)}\t{mpps:F2}\tnone\t" : $"{kind}-{Label(routes)}\t{mpps:F2}\tnone\t");
 return 0;
 
 static string Label(int n) => n >= 1_000_000 ? $"{n / 1_000_000}m" : n >= 1000 ? $"{n / 1000}k" : $"{n}";
@@ -95,6 +120,17 @@ sealed class GeneratorPort : IPacketPort
             var f = new byte[60];
             Ethernet.WriteHeader(f, mac, 0x02_aa_00_00_00_0a, Ethernet.TypeIp4);
             Ip4.WriteHeader(f.AsSpan(14), 46, 64, Ip4.ProtoUdp, Ip4.Parse("10.0.0.2"), d);
+            return f;
+        }).ToArray();
+    }
+
+    public void Build6(ulong mac, UInt128[] destinations)
+    {
+        _frames = destinations.Select(d =>
+        {
+            var f = new byte[14 + 40 + 8 + 2];
+            Ethernet.WriteHeader(f, mac, 0x02_aa_00_00_00_0a, Ethernet.TypeIp6);
+            Ip6.WriteHeader(f.AsSpan(14), 10, Ip6.ProtoUdp, 64, Ip6.Parse("2001:db8:1::2"), d);
             return f;
         }).ToArray();
     }
