@@ -32,7 +32,8 @@ internal sealed class Ip6Lookup(Worker w) : GraphNode("ip6-lookup")
                 else w.Discard(p, DropReason.NotForUs);
                 continue;
             }
-            var a = fib.Lookup(destination);
+            var h = w.Pool.Data(p);
+            var a = fib.Lookup(System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(h[24..]), System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(h[32..]));
             if (m.Traced) w.Trace(p, Name, $"{Ip6.Format(destination)}: {a.Kind}");
             switch (a.Kind)
             {
