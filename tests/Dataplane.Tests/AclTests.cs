@@ -190,7 +190,7 @@ public sealed class AclTests
         dp.SetAcl("outside", [new AclRule(AclAction.Deny)]);
         dp.AttachAcls("if0", ["inside"], []);
         dp.AttachAcls("if1", ["outside"], []);
-        dp.SetSessionTimeouts(new SessionTimeouts { Udp = TimeSpan.FromMilliseconds(300) });
+        dp.SetSessionTimeouts(new SessionTimeouts { Udp = TimeSpan.FromMilliseconds(1000) });
 
         p1.Inject(Tcp(MacIf1, MacB, "10.0.2.2", "10.0.1.2", 80, 40000, 0x12)); // a SYN-ACK nobody asked for
         dp.PollOnce();
@@ -216,7 +216,7 @@ public sealed class AclTests
         p1.Inject(reply);
         dp.PollOnce();
         Assert.Single(p0.Sent);
-        Thread.Sleep(400);
+        Thread.Sleep(1200);
         p1.Inject(reply);
         dp.PollOnce();
         Assert.Single(p0.Sent);
