@@ -112,6 +112,13 @@ public sealed record PatternRestriction(string Pattern, string DotNetPattern, bo
         if (_uses <= CompileAfter && ++_uses > CompileAfter) _regex = XsdRegex.Build(DotNetPattern, compiled: true);
         return Regex.IsMatch(value) != InvertMatch;
     }
+
+    // Two restrictions are equal by what they say; the compiled regex and the use counter are caches.
+    public bool Equals(PatternRestriction? other) =>
+        other is not null && Pattern == other.Pattern && DotNetPattern == other.DotNetPattern && InvertMatch == other.InvertMatch
+        && ErrorMessage == other.ErrorMessage && ErrorAppTag == other.ErrorAppTag;
+
+    public override int GetHashCode() => HashCode.Combine(Pattern, InvertMatch, ErrorMessage, ErrorAppTag);
 }
 
 public sealed record EnumMember(string Name, int Value, SchemaStatus Status = SchemaStatus.Current);

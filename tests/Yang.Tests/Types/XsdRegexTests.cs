@@ -169,5 +169,10 @@ public sealed class XsdRegexTests
         }
         Assert.True(p.Regex.Options.HasFlag(RegexOptions.Compiled));
         Assert.NotEqual(Regex.InfiniteMatchTimeout, p.Regex.MatchTimeout);
+        // Its caches (the compiled regex, the use count) are not part of what it is.
+        var fresh = new PatternRestriction(xsd, XsdRegex.Translate(xsd), invert, null, null);
+        Assert.Equal(fresh, p);
+        Assert.Equal(fresh.GetHashCode(), p.GetHashCode());
+        Assert.NotEqual(fresh with { InvertMatch = !invert }, p);
     }
 }
