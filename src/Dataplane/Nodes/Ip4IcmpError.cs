@@ -11,12 +11,12 @@ namespace Mgmt.Dataplane.Nodes;
 /// </summary>
 internal sealed class Ip4IcmpError(Worker w) : GraphNode("ip4-icmp-error")
 {
-    public static void Send(Worker w, int packet, byte type, byte code, DropReason reason, ushort mtu = 0)
+    public static void Send(Worker w, int packet, byte type, byte code, DropReason reason, uint parameter = 0)
     {
         ref var m = ref w.Pool.Meta[packet];
         m.IcmpType = type;
         m.IcmpCode = code;
-        m.IcmpMtu = mtu;
+        m.IcmpParameter = parameter;
         m.Drop = reason;
         w.Graph.Enqueue(w.IcmpError, packet);
     }
@@ -52,7 +52,7 @@ internal sealed class Ip4IcmpError(Worker w) : GraphNode("ip4-icmp-error")
             var icmp = h[Ip4.MinHeaderLength..];
             icmp[0] = m.IcmpType;
             icmp[1] = m.IcmpCode;
-            BinaryPrimitives.WriteUInt32BigEndian(icmp[4..], m.IcmpMtu);
+            BinaryPrimitives.WriteUInt32BigEndian(icmp[4..], m.IcmpParameter);
             icmp[2] = icmp[3] = 0;
             original[..quoted].CopyTo(icmp[8..]);
             BinaryPrimitives.WriteUInt16BigEndian(icmp[2..], Checksum.Compute(icmp[..(8 + quoted)]));

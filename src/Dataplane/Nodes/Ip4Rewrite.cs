@@ -40,7 +40,7 @@ internal sealed class Ip4Rewrite(Worker w) : GraphNode("ip4-rewrite")
             }
             if (h.Length > itf.Mtu)
             {
-                if (Ip4.DontFragment(h)) Ip4IcmpError.Send(w, p, 3, 4, DropReason.FragmentationNeeded, (ushort)itf.Mtu);
+                if (Ip4.DontFragment(h)) Ip4IcmpError.Send(w, p, 3, 4, DropReason.FragmentationNeeded, (uint)itf.Mtu);
                 else w.Discard(p, DropReason.FragmentationNeeded); // fragmentation is not done yet
                 continue;
             }

@@ -94,12 +94,10 @@ public struct PacketMeta
     /// <summary>Waited for its neighbor in ip4-rewrite (its TTL was lowered already).</summary>
     public bool Held;
 
-    /// <summary>For ip4-icmp-error: the ICMP type and code to send back, and the next-hop MTU of "fragmentation needed".</summary>
+    /// <summary>For the ICMP error nodes: the type and code to send back.</summary>
     public byte IcmpType, IcmpCode;
 
-    public ushort IcmpMtu;
-
-    /// <summary>For ip6-icmp-error: the 32-bit field after the checksum (the MTU of "packet too big").</summary>
+    /// <summary>The 32-bit field after the ICMP checksum: the next-hop MTU of "fragmentation needed" (RFC 1191) or "packet too big".</summary>
     public uint IcmpParameter;
 
     /// <summary>The packet's path is recorded (VPP's trace); its number in the trace.</summary>
