@@ -4,6 +4,8 @@ using Mgmt.Dataplane.Fib;
 using Mgmt.Dataplane.Packets;
 using Mgmt.Dataplane.Ports;
 
+if (args is ["afpacket-ip4", .. var rest]) return Mgmt.Dataplane.Bench.AfPacketCase.Run(rest);
+
 // Packets per second of one worker on in-memory vectors (issue 5 cases mem-ip4-*): a generator port hands the
 // worker 256 frames per poll (64-byte UDP to destinations spread over the routes), the graph forwards them, the
 // egress port counts and drops them. Prints: case, mgmt_mpps, reference, reference_mpps.
@@ -72,15 +74,7 @@ while (!ip6 && prefixes.Count < routes)
 var loadSeconds = load.Elapsed.TotalSeconds;
 if (aclRules > 0)
 {
-    var rules = new List<Mgmt.Dataplane.Acl.AclRule>();
-    for (var i = 0; i < aclRules - 1; i++)
-    {
-        var length = new[] { 32, 28, 24, 20 }[i % 4];
-        var source = (uint)random.NextInt64(172L << 24, 173L << 24) & Ip4Fib.Mask(length);
-        rules.Add(Mgmt.Dataplane.Acl.AclRule.Ip4(Mgmt.Dataplane.Acl.AclAction.Deny, Ip4.Format(source), length) with { Protocol = i % 2 == 0 ? (byte)6 : (byte)17, DestinationPortLow = 1000, DestinationPortHigh = 2000 });
-    }
-    rules.Add(new Mgmt.Dataplane.Acl.AclRule(Mgmt.Dataplane.Acl.AclAction.Permit));
-    dp.SetAcl("bench", rules);
+    dp.SetAcl("bench", Mgmt.Dataplane.Bench.BenchAcl.Rules(aclRules, random));
     dp.AttachAcls("in", ["bench"], []);
 }
 for (var i = 0; i < destinations.Length && !ip6; i++)

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Issue 5 benchmarks: one tab-separated line per case: case, mgmt_mpps, reference, reference_mpps.
-# Built so far: IPv4 and IPv6 forwarding and ACLs on in-memory vectors (one worker, 64-byte UDP, routes with full-table
-# prefix lengths; ACLs whose last rule is the one that matches).
-# Not built yet (printed as n/a): AF_PACKET and DPDK over veth with the kernel, iptables and a C
-# forwarder beside them.
+# IPv4 and IPv6 forwarding and ACLs on in-memory vectors (one worker, 64-byte UDP, routes with full-table prefix
+# lengths; ACLs whose last rule is the one that matches); then over veth between network namespaces (needs root):
+# the dataplane on AF_PACKET beside a minimal C AF_PACKET forwarder, the kernel and the kernel with 10k iptables
+# rules (afpacket.sh); DPDK by dpdk.sh when it is there.
 #   bash bench/dataplane/run.sh [--quick]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -24,4 +24,13 @@ for rules in 10 1000 10000; do
 done
 taskset -c 1 "$work/bin/Dataplane.Bench" mem-ip6 100000 "$seconds" 2>"$work/err" || { cat "$work/err" >&2; exit 1; }
 sed 's/^/# /' "$work/err" >&2
-for c in afpacket-ip4 dpdk-afxdp-ip4; do printf '%s\tn/a\tnot built yet\t\n' "$c"; done
+if [ "$(id -u)" = 0 ]; then
+  bash "$root/bench/dataplane/afpacket.sh" "$seconds" "$work/bin/Dataplane.Bench"
+else
+  printf 'afpacket-ip4\tn/a\tneeds root (network namespaces)\t\n'
+fi
+if [ -f "$root/bench/dataplane/dpdk.sh" ]; then
+  bash "$root/bench/dataplane/dpdk.sh" "$seconds" "$work/bin/Dataplane.Bench"
+else
+  printf 'dpdk-afxdp-ip4\tn/a\tnot built yet\t\n'
+fi

@@ -1,24 +1,34 @@
+using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using Mgmt.Dataplane.Packets;
 
 namespace Mgmt.Dataplane.Ports;
 
 /// <summary>
-/// A Linux interface (veth, NIC) through an AF_PACKET raw socket: every frame in, promiscuous; frames out as
-/// they are. Non-blocking; the socket ignores the frames it sends itself. Needs CAP_NET_RAW.
+/// A Linux interface (veth, NIC) through an AF_PACKET socket with memory-mapped rings (TPACKET_V2): every frame
+/// in, promiscuous; frames out as they are. The kernel writes received frames into the receive ring and
+/// <see cref="Receive"/> copies them out of it without a system call; <see cref="Transmit"/> copies a frame into
+/// the transmit ring, and one <c>send</c> hands the kernel every frame queued since the last (at 64 queued, at the
+/// next <see cref="Receive"/> or at <see cref="Flush"/>). The socket ignores the frames it sends itself, and they
+/// bypass the interface's qdisc (a packet capture on the interface does not see them). Needs CAP_NET_RAW.
 /// </summary>
 /// <remarks>
 /// Frames carry a virtio-net header (PACKET_VNET_HDR): a sender on the same host (a veth peer) leaves transport
 /// checksums to "offload", and the header says where to finish them, which this port does. Segmentation offload
 /// (frames larger than a buffer) is not supported yet: such frames are dropped and counted in
 /// <see cref="OversizeDropped"/>; turn TSO/GSO off on local senders and GRO off on NICs the dataplane owns.
+/// Threads: one receives (the interface's worker); transmits are serialized by the caller; <see cref="Flush"/> may
+/// come from any thread, also during a transmit.
 /// </remarks>
-public sealed class AfPacketPort : IPacketPort
+public sealed unsafe class AfPacketPort : IPacketPort
 {
     private const int AfPacket = 17, SockRaw = 3, SockNonblock = 0x800, SockCloexec = 0x80000;
     private const ushort EthPAll = 0x0003;
-    private const int SolPacket = 263, PacketAddMembership = 1, PacketMrPromisc = 1, PacketVnetHdr = 15, PacketIgnoreOutgoing = 23;
-    private const int MsgDontwait = 0x40, MsgTrunc = 0x20;
+    private const int SolSocket = 1, SoSndbuf = 7, SoSndbufForce = 32;
+    private const int SolPacket = 263, PacketAddMembership = 1, PacketMrPromisc = 1, PacketRxRing = 5, PacketStatistics = 6,
+        PacketVersion = 10, PacketTxRing = 13, PacketLoss = 14, PacketVnetHdr = 15, PacketQdiscBypass = 20, PacketIgnoreOutgoing = 23;
+    private const int TpacketV2 = 1;
+    private const int MsgDontwait = 0x40;
 
     /// <summary>struct virtio_net_hdr: flags, gso_type, hdr_len, gso_size, csum_start, csum_offset.</summary>
     private const int VnetHeaderLength = 10;
@@ -26,7 +36,21 @@ public sealed class AfPacketPort : IPacketPort
     private const uint Siocgifflags = 0x8913, Siocgifhwaddr = 0x8927, Siocgifindex = 0x8933;
     private const int IffUp = 0x1, IffRunning = 0x40;
 
+    // Ring geometry: 2 KB frames (a struct tpacket2_hdr, then the frame), 32 to a 64 KB block; 2048 frames to
+    // receive into (4 MB: a burst of the kernel's receive work fits), 1024 to send from.
+    private const int FrameSize = 2048, BlockSize = 65536, RxFrames = 2048, TxFrames = 1024, TxBatch = 64;
+
+    // struct tpacket2_hdr: tp_status, tp_len, tp_snaplen (u32), tp_mac, tp_net (u16), ...; 32 bytes. On transmit
+    // the data (here the virtio-net header, then the frame) starts right after it.
+    private const int StatusOffset = 0, LenOffset = 4, SnaplenOffset = 8, MacOffset = 12, TxDataOffset = 32;
+    private const uint TpStatusKernel = 0, TpStatusUser = 1, TpStatusAvailable = 0, TpStatusSendRequest = 1;
+
     private readonly int _fd;
+    private readonly byte* _ring;
+    private readonly byte* _rx;
+    private readonly byte* _tx;
+    private int _rxNext, _txNext;
+    private long _queued, _kicked; // frames put in the transmit ring, and how many of them the kernel was told of
 
     /// <param name="linuxInterface">The Linux interface's name.</param>
     /// <param name="networkNamespace">A named network namespace (<c>ip netns</c>) that holds the interface, or null for the daemon's own.</param>
@@ -39,16 +63,36 @@ public sealed class AfPacketPort : IPacketPort
         {
             var ifindex = Query(Siocgifindex).Int;
             Mac = Ethernet.Read48(Query(Siocgifhwaddr).Bytes(2, 6));
-            var one = 1;
-            if (LinuxNative.setsockopt(_fd, SolPacket, PacketVnetHdr, ref one, sizeof(int)) != 0) throw Error("PACKET_VNET_HDR");
+            // Options first: the version and the virtio-net header cannot change once the rings exist.
+            Option(PacketVersion, TpacketV2, "PACKET_VERSION");
+            Option(PacketVnetHdr, 1, "PACKET_VNET_HDR");
+            Option(PacketLoss, 1, "PACKET_LOSS"); // a malformed frame in the transmit ring is skipped, not a stop
+            Option(PacketQdiscBypass, 1, "PACKET_QDISC_BYPASS");
+            // Frames held by the interface's peer count against the send buffer: room for the whole ring.
+            var sendBuffer = 4 << 20;
+            if (LinuxNative.setsockopt(_fd, SolSocket, SoSndbufForce, ref sendBuffer, sizeof(int)) != 0)
+                LinuxNative.setsockopt(_fd, SolSocket, SoSndbuf, ref sendBuffer, sizeof(int));
+            var rx = new TpacketReq { BlockSize = BlockSize, BlockCount = RxFrames * FrameSize / BlockSize, FrameSize = FrameSize, FrameCount = RxFrames };
+            if (LinuxNative.setsockopt(_fd, SolPacket, PacketRxRing, &rx, sizeof(TpacketReq)) != 0) throw Error("PACKET_RX_RING");
+            var tx = new TpacketReq { BlockSize = BlockSize, BlockCount = TxFrames * FrameSize / BlockSize, FrameSize = FrameSize, FrameCount = TxFrames };
+            if (LinuxNative.setsockopt(_fd, SolPacket, PacketTxRing, &tx, sizeof(TpacketReq)) != 0) throw Error("PACKET_TX_RING");
+            // One mapping: the receive ring, then the transmit ring.
+            var ring = LinuxNative.mmap(0, (nuint)((RxFrames + TxFrames) * FrameSize), LinuxNative.ProtRead | LinuxNative.ProtWrite, LinuxNative.MapShared, _fd, 0);
+            if (ring == -1) throw Error("mmap of the packet rings");
+            _ring = (byte*)ring;
+            _rx = _ring;
+            _tx = _ring + RxFrames * FrameSize;
+            // Bound last, so that no frame arrives before the rings are there (the socket was opened for none).
             var address = new SockaddrLl { Family = AfPacket, Protocol = Htons(EthPAll), Ifindex = ifindex };
             if (Native.bind(_fd, ref address, Marshal.SizeOf<SockaddrLl>()) != 0) throw Error($"bind to {linuxInterface}");
             var promisc = new PacketMreq { Ifindex = ifindex, Type = PacketMrPromisc };
             if (Native.setsockopt(_fd, SolPacket, PacketAddMembership, ref promisc, Marshal.SizeOf<PacketMreq>()) != 0) throw Error("PACKET_ADD_MEMBERSHIP");
+            var one = 1;
             LinuxNative.setsockopt(_fd, SolPacket, PacketIgnoreOutgoing, ref one, sizeof(int)); // Linux 4.20+; older kernels echo our frames back
         }
         catch
         {
+            if (_ring != null) LinuxNative.munmap((nint)_ring, (nuint)((RxFrames + TxFrames) * FrameSize));
             LinuxNative.close(_fd);
             throw;
         }
@@ -56,9 +100,15 @@ public sealed class AfPacketPort : IPacketPort
 
     private static int Open(string linuxInterface)
     {
-        var fd = LinuxNative.socket(AfPacket, SockRaw | SockNonblock | SockCloexec, Htons(EthPAll));
+        // Protocol 0: no frames until bind names the interface and ETH_P_ALL.
+        var fd = LinuxNative.socket(AfPacket, SockRaw | SockNonblock | SockCloexec, 0);
         if (fd < 0) throw Error($"socket(AF_PACKET) for {linuxInterface}");
         return fd;
+    }
+
+    private void Option(int name, int value, string what)
+    {
+        if (LinuxNative.setsockopt(_fd, SolPacket, name, ref value, sizeof(int)) != 0) throw Error(what);
     }
 
     private Ifreq Query(uint request)
@@ -99,39 +149,49 @@ public sealed class AfPacketPort : IPacketPort
     /// <summary>Frames dropped because they were larger than a buffer (segmentation offload, jumbo frames).</summary>
     public long OversizeDropped { get; private set; }
 
-    public unsafe int Receive(PacketPool pool, Span<int> into)
+    /// <summary>Frames the kernel dropped because the receive ring was full (asked of the kernel on each read).</summary>
+    public long RingDropped
     {
+        get
+        {
+            TpacketStats s;
+            var length = sizeof(TpacketStats);
+            if (LinuxNative.getsockopt(_fd, SolPacket, PacketStatistics, &s, &length) == 0) _ringDropped += s.Drops; // reading resets them
+            return _ringDropped;
+        }
+    }
+
+    private long _ringDropped;
+
+    public int Receive(PacketPool pool, Span<int> into)
+    {
+        Flush(); // what the last round of the graph queued, when the worker does not flush itself
         var n = 0;
         while (n < into.Length)
         {
+            var slot = _rx + _rxNext * FrameSize;
+            if ((Volatile.Read(ref *(uint*)(slot + StatusOffset)) & TpStatusUser) == 0) break; // the kernel's still: nothing more now
             var p = pool.Allocate();
             if (p < 0) break;
-            // The virtio-net header lands in the headroom, the frame where the pool wants it.
-            pool.Advance(p, -VnetHeaderLength);
+            var length = *(int*)(slot + LenOffset);
+            var captured = *(int*)(slot + SnaplenOffset);
+            var frame = slot + *(ushort*)(slot + MacOffset);
+            var header = new ReadOnlySpan<byte>(frame - VnetHeaderLength, VnetHeaderLength);
             var room = pool.Room(p);
-            nint got;
-            fixed (byte* b = room) got = LinuxNative.recv(_fd, b, room.Length, MsgDontwait | MsgTrunc);
-            if (got <= 0)
-            {
-                pool.Free(p);
-                if (got < 0 && Marshal.GetLastPInvokeError() == LinuxNative.Eintr) continue;
-                break; // EAGAIN: nothing more now
-            }
-            var header = room[..VnetHeaderLength];
-            if (got > room.Length || header[1] != 0 || got < VnetHeaderLength + Ethernet.HeaderLength)
+            if (captured != length || captured > room.Length || header[1] != 0 || captured < Ethernet.HeaderLength)
             {
                 pool.Free(p);
                 OversizeDropped++;
-                continue;
             }
-            pool.Meta[p].Length = (int)got;
-            pool.Advance(p, VnetHeaderLength);
-            if ((header[0] & VnetNeedsChecksum) != 0 && !FinishChecksum(pool.Data(p), header))
+            else
             {
-                pool.Free(p);
-                continue;
+                new ReadOnlySpan<byte>(frame, captured).CopyTo(room);
+                pool.Meta[p].Length = captured;
+                if ((header[0] & VnetNeedsChecksum) != 0 && !FinishChecksum(pool.Data(p), header)) pool.Free(p);
+                else into[n++] = p;
             }
-            into[n++] = p;
+            Volatile.Write(ref *(uint*)(slot + StatusOffset), TpStatusKernel); // the slot back to the kernel
+            _rxNext = _rxNext + 1 == RxFrames ? 0 : _rxNext + 1;
         }
         return n;
     }
@@ -139,36 +199,83 @@ public sealed class AfPacketPort : IPacketPort
     // The sender put the pseudo-header sum at csum_start + csum_offset; the checksum covers csum_start to the end.
     private static bool FinishChecksum(Span<byte> frame, ReadOnlySpan<byte> header)
     {
-        int start = System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(header[6..]);
-        int offset = System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(header[8..]);
+        int start = BinaryPrimitives.ReadUInt16LittleEndian(header[6..]);
+        int offset = BinaryPrimitives.ReadUInt16LittleEndian(header[8..]);
         if (start + offset + 2 > frame.Length) return false;
         var sum = Checksum.Fold(Checksum.Sum(frame[start..]));
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(frame[(start + offset)..], (ushort)~sum);
+        BinaryPrimitives.WriteUInt16BigEndian(frame[(start + offset)..], (ushort)~sum);
         return true;
     }
 
-    public unsafe bool Transmit(PacketPool pool, int packet)
+    /// <summary>Queues the frame in the transmit ring (copied: the caller frees the buffer); false when the ring is full or the frame too large.</summary>
+    public bool Transmit(PacketPool pool, int packet)
     {
-        // An all-zero virtio-net header in front: nothing to offload.
-        pool.Advance(packet, -VnetHeaderLength);
         var data = pool.Data(packet);
-        data[..VnetHeaderLength].Clear();
-        fixed (byte* b = data)
+        if (data.Length > FrameSize - TxDataOffset - VnetHeaderLength) return false;
+        var slot = _tx + _txNext * FrameSize;
+        ref var status = ref *(uint*)(slot + StatusOffset);
+        if (Volatile.Read(ref status) != TpStatusAvailable)
         {
-            for (var attempt = 0; attempt < 3; attempt++)
-            {
-                if (LinuxNative.send(_fd, b, data.Length, MsgDontwait) == data.Length) return true;
-                if (Marshal.GetLastPInvokeError() is not (LinuxNative.Eagain or LinuxNative.Eintr)) return false;
-            }
+            // The kernel has not sent the frame of a ring ago yet: tell it of what waits, and look once more.
+            Kick();
+            if (Volatile.Read(ref status) != TpStatusAvailable) return false;
         }
-        return false;
+        // A virtio-net header in front: nothing to offload, and the whole frame "header" (hdr_len), which the kernel
+        // copies into the socket buffer; the rest it would take as page fragments of the ring, which a veth peer
+        // then copies once more, into a page allocated per frame.
+        var vnet = new Span<byte>(slot + TxDataOffset, VnetHeaderLength);
+        vnet.Clear();
+        BinaryPrimitives.WriteUInt16LittleEndian(vnet[2..], (ushort)data.Length);
+        data.CopyTo(new Span<byte>(slot + TxDataOffset + VnetHeaderLength, data.Length));
+        *(int*)(slot + LenOffset) = VnetHeaderLength + data.Length;
+        Volatile.Write(ref status, TpStatusSendRequest);
+        _txNext = _txNext + 1 == TxFrames ? 0 : _txNext + 1;
+        Volatile.Write(ref _queued, _queued + 1);
+        if (_queued - _kicked >= TxBatch) Kick();
+        return true;
     }
 
-    public void Dispose() => LinuxNative.close(_fd);
+    /// <summary>Hands the kernel the frames <see cref="Transmit"/> queued (one system call for all of them).</summary>
+    public void Flush()
+    {
+        if (Volatile.Read(ref _queued) != Volatile.Read(ref _kicked)) Kick();
+    }
+
+    // Every frame up to the count read here is marked for sending before the count grew, so this send covers them;
+    // two threads kicking at once at worst kick once more than needed later.
+    private void Kick()
+    {
+        var queued = Volatile.Read(ref _queued);
+        Volatile.Write(ref _kicked, queued);
+        LinuxNative.send(_fd, null, 0, MsgDontwait); // errors (a link down, a full send buffer) leave the frames queued for the next
+    }
+
+    public void Dispose()
+    {
+        Flush();
+        LinuxNative.munmap((nint)_ring, (nuint)((RxFrames + TxFrames) * FrameSize));
+        LinuxNative.close(_fd);
+    }
 
     private static ushort Htons(ushort v) => (ushort)(v << 8 | v >> 8);
 
     private static IOException Error(string what) => LinuxNative.Error(what);
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct TpacketReq
+    {
+        public uint BlockSize;
+        public uint BlockCount;
+        public uint FrameSize;
+        public uint FrameCount;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct TpacketStats
+    {
+        public uint Packets;
+        public uint Drops;
+    }
 
     [StructLayout(LayoutKind.Sequential)]
     private struct SockaddrLl

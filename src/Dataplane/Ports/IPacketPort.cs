@@ -19,4 +19,11 @@ public interface IPacketPort : IDisposable
     /// not take it (it is then counted as an output discard). The caller frees the buffer.
     /// </summary>
     bool Transmit(PacketPool pool, int packet);
+
+    /// <summary>
+    /// Sends what <see cref="Transmit"/> queued, for a port that batches its sends (<see cref="AfPacketPort"/>):
+    /// for a worker to call once its graph has run (the port sends at its next <see cref="Receive"/> otherwise). Any
+    /// thread may call it, also while another transmits.
+    /// </summary>
+    void Flush() { }
 }

@@ -7,6 +7,7 @@ namespace Mgmt.Dataplane.Ports;
 internal static unsafe class LinuxNative
 {
     public const int Eagain = 11, Eintr = 4;
+    public const int ProtRead = 1, ProtWrite = 2, MapShared = 1;
     private const int CloneNewnet = 0x40000000;
 
     public static string LastError => Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError());
@@ -49,6 +50,18 @@ internal static unsafe class LinuxNative
 
     [DllImport("libc", SetLastError = true)]
     public static extern int setsockopt(int fd, int level, int name, ref int value, int length);
+
+    [DllImport("libc", SetLastError = true)]
+    public static extern int setsockopt(int fd, int level, int name, void* value, int length);
+
+    [DllImport("libc", SetLastError = true)]
+    public static extern int getsockopt(int fd, int level, int name, void* value, int* length);
+
+    [DllImport("libc", SetLastError = true)]
+    public static extern nint mmap(nint address, nuint length, int protection, int flags, int fd, nint offset);
+
+    [DllImport("libc", SetLastError = true)]
+    public static extern int munmap(nint address, nuint length);
 
     [DllImport("libc", SetLastError = true)]
     public static extern nint recv(int fd, byte* buffer, nint length, int flags);

@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# Issue 5, the over-veth cases: the dataplane on AfPacketPort, a minimal C AF_PACKET forwarder, the kernel and the
+# kernel with 10k legacy iptables rules, each forwarding the same traffic in the same topology, one after another:
+#
+#   bafp-gen-PID [g0] ---veth--- [r0] bafp-rtr-PID [r1] ---veth--- [s0] bafp-sink-PID
+#   10.201.1.2                10.201.1.1        10.201.2.1                10.201.2.2
+#
+# afp_gen (core 0) sends 64-byte UDP frames of 1024 flows to r0's MAC as fast as it can; the forwarder under test
+# (core 1) sends them on to 10.201.2.2 by a static neighbor entry; the rate is what reaches s0 (its rx_packets:
+# veth counts a frame there when the sink's backlog took it) per second, over SECONDS after a 2 s warm-up. The
+# router's receive work is steered to core 1 too (RPS on r0), so all that forwarding costs lands on the
+# forwarder's core and none on the generator's. The neighbor entry names a MAC that is not s0's, so the sink's
+# kernel drops each frame at its first check (another host's) and the counting costs the router core little.
+# Likewise the AF_PACKET forwarders (promiscuous) take frames for a MAC that is not r0's own: the router
+# namespace's kernel, which sees every frame too, drops them at that check instead of routing each to nowhere.
+# For the kernel cases r0 takes that MAC.
+#   bash bench/dataplane/afpacket.sh SECONDS DATAPLANE_BENCH_BINARY
+# Prints the afpacket-ip4 lines of run.sh (case, mgmt_mpps, reference, reference_mpps); details on stderr as "# ...".
+set -euo pipefail
+seconds=${1:-5}
+bench=${2:?path of the built Dataplane.Bench}
+here=$(cd "$(dirname "$0")" && pwd)
+warm=2
+[ "$(id -u)" = 0 ] || { echo "afpacket.sh: needs root (network namespaces)" >&2; exit 1; }
+need=()
+command -v gcc >/dev/null || need+=(gcc libc6-dev)
+command -v iptables-legacy-restore >/dev/null || need+=(iptables)
+command -v taskset >/dev/null || need+=(util-linux)
+if [ ${#need[@]} -gt 0 ]; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}" >&2
+fi
+work=$(mktemp -d)
+gen=bafp-gen-$$ rtr=bafp-rtr-$$ sink=bafp-sink-$$
+fwd_pid=
+cleanup() {
+  [ -n "$fwd_pid" ] && kill "$fwd_pid" 2>/dev/null && wait "$fwd_pid" 2>/dev/null
+  for ns in "$gen" "$rtr" "$sink"; do ip netns del "$ns" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+gcc -O2 -Wall -o "$work/afp_gen" "$here/afp_gen.c"
+gcc -O2 -Wall -o "$work/afp_fwd" "$here/afp_fwd.c"
+
+mac_g0=02:bf:00:00:01:02 mac_r0=02:bf:00:00:01:01 mac_r1=02:bf:00:00:02:01 mac_s0=02:bf:00:00:02:02
+mac_rtr=02:bf:00:00:01:11 # where the generator sends to: the forwarder's MAC on r0's link
+mac_hop=02:bf:00:00:02:99 # the next hop the router sends to: not s0's MAC (see above)
+
+topology_up() {
+  for ns in "$gen" "$rtr" "$sink"; do ip netns add "$ns"; ip -n "$ns" link set lo up; done
+  ip -n "$gen" link add g0 address $mac_g0 type veth peer name r0 netns "$rtr" address $mac_r0
+  ip -n "$rtr" link add r1 address $mac_r1 type veth peer name s0 netns "$sink" address $mac_s0
+  ip -n "$gen" addr add 10.201.1.2/24 dev g0
+  ip -n "$sink" addr add 10.201.2.2/24 dev s0
+  for l in "$gen g0" "$rtr r0" "$rtr r1" "$sink s0"; do
+    set -- $l
+    ip netns exec "$1" sysctl -qw "net.ipv6.conf.$2.disable_ipv6=1"
+    ip -n "$1" link set "$2" up
+  done
+  ip -n "$gen" neigh replace 10.201.1.1 lladdr $mac_rtr dev g0 nud permanent
+  ip -n "$gen" route add 10.201.2.0/24 via 10.201.1.1
+  ip netns exec "$rtr" sh -c 'echo 2 > /sys/class/net/r0/queues/rx-0/rps_cpus'
+}
+
+topology_down() {
+  for ns in "$gen" "$rtr" "$sink"; do ip netns del "$ns" 2>/dev/null || true; done
+}
+
+# The kernel of the router namespace forwards (addresses, a static neighbor, ip_forward).
+kernel_router() {
+  ip -n "$rtr" link set r0 address $mac_rtr
+  ip -n "$rtr" addr add 10.201.1.1/24 dev r0
+  ip -n "$rtr" addr add 10.201.2.1/24 dev r1
+  ip -n "$rtr" neigh replace 10.201.2.2 lladdr $mac_hop dev r1 nud permanent
+  ip netns exec "$rtr" sysctl -qw net.ipv4.ip_forward=1
+}
+
+rx_packets() { ip netns exec "$sink" cat /sys/class/net/s0/statistics/rx_packets; }
+
+# Runs the generator for warm + seconds (+1 s slack) and prints the Mpps that reached the sink in the measured part.
+measure() {
+  ip netns exec "$gen" taskset -c 0 "$work/afp_gen" g0 $mac_g0 $mac_rtr 10.201.1.2 10.201.2.2 $((warm + seconds + 1)) 1024 >"$work/gen.out" &
+  local gpid=$! a b t0 t1
+  sleep $warm
+  t0=$(date +%s.%N); a=$(rx_packets)
+  sleep "$seconds"
+  b=$(rx_packets); t1=$(date +%s.%N)
+  wait $gpid
+  local sent; sent=$(cat "$work/gen.out")
+  local dropped; dropped=$(ip netns exec "$gen" cat /sys/class/net/g0/statistics/tx_dropped)
+  echo "#   generator: $sent frames in $((warm + seconds + 1)) s ($(awk -v s="$sent" -v t=$((warm + seconds + 1)) 'BEGIN{printf "%.2f", s/t/1e6}') Mpps offered), veth g0 tx_dropped $dropped" >&2
+  awk -v a="$a" -v b="$b" -v t0="$t0" -v t1="$t1" 'BEGIN { printf "%.3f", (b - a) / (t1 - t0) / 1e6 }'
+}
+
+stop_forwarder() {
+  kill "$fwd_pid" 2>/dev/null || true
+  wait "$fwd_pid" 2>/dev/null || true
+  fwd_pid=
+}
+
+# mgmt: Dataplane.Bench owns r0 and r1 through AfPacketPort (the router's kernel has no addresses on them).
+mgmt() {
+  local acl=$1
+  topology_up
+  taskset -c 1 "$bench" afpacket-ip4 $((warm + seconds + 30)) "$acl" "$rtr" r0 r1 $mac_hop $mac_rtr >"$work/mgmt.out" 2>"$work/mgmt.err" &
+  fwd_pid=$!
+  for _ in $(seq 100); do grep -q ready "$work/mgmt.err" 2>/dev/null && break; sleep 0.1; done
+  grep -q ready "$work/mgmt.err" || { cat "$work/mgmt.err" >&2; exit 1; }
+  local r; r=$(measure)
+  kill -TERM "$fwd_pid"; wait "$fwd_pid" || true; fwd_pid=
+  sed 's/^/#   mgmt: /' "$work/mgmt.err" >&2
+  topology_down
+  echo "$r"
+}
+
+c_fwd() {
+  topology_up
+  ip netns exec "$rtr" taskset -c 1 "$work/afp_fwd" r0 r1 $mac_r1 $mac_hop &
+  fwd_pid=$!
+  sleep 0.2
+  local r; r=$(measure)
+  stop_forwarder
+  topology_down
+  echo "$r"
+}
+
+kernel() {
+  local rules=$1
+  topology_up
+  kernel_router
+  if [ "$rules" -gt 0 ]; then
+    # Legacy iptables, FORWARD chain: rules-1 drops that the traffic does not match (other sources with /32, /28,
+    # /24, /20 prefixes, TCP or UDP to ports 1000-2000, as the mem-acl cases), then accept.
+    awk -v n="$rules" 'BEGIN {
+      srand(42); print "*filter"; print ":FORWARD ACCEPT [0:0]"
+      split("32 28 24 20", lengths, " ")
+      for (i = 0; i < n - 1; i++) {
+        len = lengths[i % 4 + 1]; a = int(rand() * 2^24); a = a - a % 2^(32 - len)
+        printf "-A FORWARD -s 172.%d.%d.%d/%d -p %s --dport 1000:2000 -j DROP\n", int(a / 65536), int(a / 256) % 256, a % 256, len, (i % 2 ? "udp" : "tcp")
+      }
+      print "-A FORWARD -j ACCEPT"; print "COMMIT" }' >"$work/rules"
+    ip netns exec "$rtr" iptables-legacy-restore <"$work/rules"
+    echo "#   iptables: $(ip netns exec "$rtr" iptables-legacy -S FORWARD | wc -l) lines in FORWARD" >&2
+  fi
+  local r; r=$(measure)
+  topology_down
+  echo "$r"
+}
+
+# BAFP_CASES picks cases for a look at one of them (default: all five; the lines need all).
+cases=${BAFP_CASES:-mgmt c kernel mgmt-acl iptables}
+m=n/a c=n/a k=n/a ma=n/a i=n/a
+for case in $cases; do
+  echo "# afpacket-ip4: $case" >&2
+  case $case in
+    mgmt) m=$(mgmt 0) ;;
+    c) c=$(c_fwd) ;;
+    kernel) k=$(kernel 0) ;;
+    mgmt-acl) ma=$(mgmt 10000) ;;
+    iptables) i=$(kernel 10000) ;;
+  esac
+done
+printf 'afpacket-ip4\t%s\tc-afpacket-fwd\t%s\n' "$m" "$c"
+printf 'afpacket-ip4\t%s\tkernel\t%s\n' "$m" "$k"
+printf 'afpacket-ip4\t%s\tiptables-10k\t%s\n' "$ma" "$i"
+echo "# the iptables-10k line's mgmt number is the dataplane with an input ACL of 10k rules on r0 (rules of the same shape)" >&2
