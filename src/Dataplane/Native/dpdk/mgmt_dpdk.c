@@ -1,0 +1,211 @@
+/*
+ * mgmt_dpdk: the few DPDK calls the dataplane's DpdkPort needs, as plain exported functions. DPDK's packet
+ * path (rte_eth_rx_burst, rte_eth_tx_burst, mbuf fields) is inline in its headers, so P/Invoke cannot reach it
+ * directly; this shim wraps it. Built by build.sh when libdpdk-dev (pkg-config libdpdk) is present.
+ *
+ * Return values: >= 0 success, < 0 a negated errno (rte_errno where DPDK sets it); mgmt_dpdk_strerror names it.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_bus.h>
+#include <rte_dev.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+#include <rte_version.h>
+
+#define EXPORT __attribute__((visibility("default")))
+
+EXPORT const char *mgmt_dpdk_version(void)
+{
+    return rte_version();
+}
+
+EXPORT const char *mgmt_dpdk_strerror(int error)
+{
+    return rte_strerror(error < 0 ? -error : error);
+}
+
+/* rte_eal_init; argv[0] is the program name. EAL keeps pointers into argv, so the caller leaves it allocated. */
+EXPORT int mgmt_dpdk_init(int argc, char **argv)
+{
+    int ret = rte_eal_init(argc, argv);
+    if (ret < 0) return rte_errno > 0 ? -rte_errno : -EINVAL;
+    return ret;
+}
+
+/* Hot-plugs a device from its devargs ("net_af_packet0,iface=eth0"); for virtual devices in the calling thread's
+ * network namespace. */
+EXPORT int mgmt_dpdk_probe(const char *devargs)
+{
+    int ret = rte_dev_probe(devargs);
+    return ret < 0 ? ret : 0;
+}
+
+EXPORT int mgmt_dpdk_port_count(void)
+{
+    return rte_eth_dev_count_avail();
+}
+
+EXPORT int mgmt_dpdk_port_by_name(const char *name)
+{
+    uint16_t port;
+    int ret = rte_eth_dev_get_port_by_name(name, &port);
+    return ret < 0 ? ret : port;
+}
+
+EXPORT int mgmt_dpdk_port_name(uint16_t port, char *name, int size)
+{
+    char buffer[RTE_ETH_NAME_MAX_LEN];
+    int ret = rte_eth_dev_get_name_by_port(port, buffer);
+    if (ret < 0) return ret;
+    if ((int)strlen(buffer) >= size) return -ENOSPC;
+    strcpy(name, buffer);
+    return 0;
+}
+
+/* The name of the device's driver ("net_af_packet"), for messages. */
+EXPORT int mgmt_dpdk_driver_name(uint16_t port, char *name, int size)
+{
+    struct rte_eth_dev_info info;
+    int ret = rte_eth_dev_info_get(port, &info);
+    if (ret < 0) return ret;
+    if (info.driver_name == NULL || (int)strlen(info.driver_name) >= size) return -ENOSPC;
+    strcpy(name, info.driver_name);
+    return 0;
+}
+
+/*
+ * Configures the port with one receive and one transmit queue, a mempool of `mbufs` buffers for both, promiscuous
+ * mode (the dataplane filters by MAC itself), and starts it. *pool receives the mempool (freed by
+ * mgmt_dpdk_port_close). `data_room` is the data bytes per mbuf (a frame is copied into one).
+ */
+EXPORT int mgmt_dpdk_port_start(uint16_t port, unsigned mbufs, unsigned data_room, struct rte_mempool **pool)
+{
+    static unsigned pools;
+    char name[RTE_MEMPOOL_NAMESIZE];
+    struct rte_eth_conf conf;
+    uint16_t rx_desc = 512, tx_desc = 512;
+    int socket = rte_eth_dev_socket_id(port);
+    int ret;
+
+    *pool = NULL;
+    if (!rte_eth_dev_is_valid_port(port)) return -ENODEV;
+    if (socket < 0) socket = (int)rte_socket_id();
+    memset(&conf, 0, sizeof conf);
+    ret = rte_eth_dev_configure(port, 1, 1, &conf);
+    if (ret < 0) return ret;
+    ret = rte_eth_dev_adjust_nb_rx_tx_desc(port, &rx_desc, &tx_desc);
+    if (ret < 0) return ret;
+
+    snprintf(name, sizeof name, "mgmt%u_%u", port, __atomic_fetch_add(&pools, 1, __ATOMIC_RELAXED));
+    *pool = rte_pktmbuf_pool_create(name, mbufs, 256, 0, RTE_PKTMBUF_HEADROOM + data_room, socket);
+    if (*pool == NULL) return rte_errno > 0 ? -rte_errno : -ENOMEM;
+
+    ret = rte_eth_rx_queue_setup(port, 0, rx_desc, socket, NULL, *pool);
+    if (ret >= 0) ret = rte_eth_tx_queue_setup(port, 0, tx_desc, socket, NULL);
+    if (ret >= 0) ret = rte_eth_dev_start(port);
+    if (ret >= 0) rte_eth_promiscuous_enable(port); /* best effort: not every driver has the notion */
+    if (ret < 0)
+    {
+        rte_eth_dev_stop(port);
+        rte_mempool_free(*pool);
+        *pool = NULL;
+        return ret;
+    }
+    return 0;
+}
+
+/* Stops and closes the port, frees its mempool (after the port, which may still hold mbufs of it) and, when
+ * `remove`, removes its device (one hot-plugged by mgmt_dpdk_probe), so that its name can be used again. */
+EXPORT int mgmt_dpdk_port_close(uint16_t port, struct rte_mempool *pool, int remove)
+{
+    struct rte_eth_dev_info info;
+    struct rte_device *device = NULL;
+    int ret = 0;
+    if (rte_eth_dev_is_valid_port(port))
+    {
+        if (rte_eth_dev_info_get(port, &info) == 0) device = info.device;
+        rte_eth_dev_stop(port);
+        ret = rte_eth_dev_close(port);
+    }
+    if (pool != NULL) rte_mempool_free(pool);
+    if (remove && device != NULL)
+    {
+        int removed = rte_dev_remove(device);
+        if (ret == 0 && removed < 0) ret = removed;
+    }
+    return ret;
+}
+
+/* 1 link up, 0 down, < 0 error. Does not wait. */
+EXPORT int mgmt_dpdk_link_up(uint16_t port)
+{
+    struct rte_eth_link link;
+    int ret = rte_eth_link_get_nowait(port, &link);
+    if (ret < 0) return ret;
+    return link.link_status == RTE_ETH_LINK_UP;
+}
+
+EXPORT int mgmt_dpdk_mac(uint16_t port, uint8_t mac[6])
+{
+    struct rte_ether_addr address;
+    int ret = rte_eth_macaddr_get(port, &address);
+    if (ret < 0) return ret;
+    memcpy(mac, address.addr_bytes, 6);
+    return 0;
+}
+
+/*
+ * Receives up to n frames from queue 0: mbufs[i] is the mbuf (to free with mgmt_dpdk_free), lengths[i] its frame
+ * length and data[i] its bytes when they are in one segment (else NULL: mgmt_dpdk_read gathers them).
+ */
+EXPORT uint16_t mgmt_dpdk_rx(uint16_t port, struct rte_mbuf **mbufs, const void **data, uint32_t *lengths, uint16_t n)
+{
+    uint16_t got = rte_eth_rx_burst(port, 0, mbufs, n);
+    for (uint16_t i = 0; i < got; i++)
+    {
+        struct rte_mbuf *m = mbufs[i];
+        lengths[i] = m->pkt_len;
+        data[i] = m->nb_segs == 1 ? rte_pktmbuf_mtod(m, const void *) : NULL;
+    }
+    return got;
+}
+
+/* Copies a (segmented) frame into dst; its length, or -ENOSPC when it does not fit. */
+EXPORT int mgmt_dpdk_read(const struct rte_mbuf *m, void *dst, uint32_t capacity)
+{
+    if (m->pkt_len > capacity) return -ENOSPC;
+    const void *p = rte_pktmbuf_read(m, 0, m->pkt_len, dst);
+    if (p == NULL) return -EINVAL;
+    if (p != dst) memcpy(dst, p, m->pkt_len);
+    return (int)m->pkt_len;
+}
+
+EXPORT void mgmt_dpdk_free(struct rte_mbuf **mbufs, unsigned n)
+{
+    rte_pktmbuf_free_bulk(mbufs, n);
+}
+
+/* Sends one frame on queue 0 (copied into an mbuf of pool): 1 sent, 0 the port did not take it, < 0 no mbuf. */
+EXPORT int mgmt_dpdk_tx(uint16_t port, struct rte_mempool *pool, const void *frame, uint32_t length)
+{
+    struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+    if (m == NULL) return -ENOBUFS;
+    char *p = rte_pktmbuf_append(m, (uint16_t)length);
+    if (p == NULL || length > UINT16_MAX)
+    {
+        rte_pktmbuf_free(m);
+        return -EMSGSIZE;
+    }
+    rte_memcpy(p, frame, length);
+    if (rte_eth_tx_burst(port, 0, &m, 1) == 1) return 1;
+    rte_pktmbuf_free(m);
+    return 0;
+}

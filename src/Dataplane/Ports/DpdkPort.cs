@@ -1,0 +1,247 @@
+using System.Runtime.InteropServices;
+using Mgmt.Dataplane.Packets;
+
+namespace Mgmt.Dataplane.Ports;
+
+/// <summary>
+/// A DPDK ethernet port (any PMD: a NIC, or a virtual device such as net_af_packet, net_af_xdp, net_ring, net_null)
+/// with one receive and one transmit queue and a mempool of its own. Receives in bursts, never blocks.
+/// </summary>
+/// <remarks>
+/// <para>
+/// <c>device</c> names a port DPDK knows (a PCI address, or a <c>--vdev</c> of <see cref="Dpdk.Initialize"/>), or is a
+/// device to hot-plug, as for <c>--vdev</c>: <c>net_af_packet0,iface=eth1</c>. A hot-plugged device is removed again
+/// by <see cref="Dispose"/>. Virtual devices that open kernel interfaces do so in <c>networkNamespace</c> when given.
+/// The EAL is initialised on first use (<see cref="Dpdk"/>).
+/// </para>
+/// <para>
+/// Frames are copied once each way between mbufs and the worker's <see cref="PacketPool"/> (whose buffers are the
+/// engine's, not a DPDK mempool's), as <see cref="AfPacketPort"/> copies from its socket. Frames longer than a buffer
+/// are dropped and counted in <see cref="OversizeDropped"/>. The af_packet PMD does not finish checksums that local
+/// senders leave to offload (a veth peer's TCP and UDP): turn transmit checksum offload off on such senders
+/// (<c>ethtool -K eth0 tx off</c>), or use <see cref="AfPacketPort"/>, which finishes them.
+/// </para>
+/// </remarks>
+public sealed unsafe class DpdkPort : IPacketPort
+{
+    /// <summary>Frames asked of the driver per receive call.</summary>
+    public const int Burst = 32;
+
+    private static readonly HashSet<ushort> InUse = [];
+
+    private readonly ushort _port;
+    private readonly bool _hotPlugged;
+    private readonly string? _namespace;
+    private nint _mempool;
+    private nint* _mbufs;
+    private nint* _data;
+    private uint* _lengths;
+    private bool _disposed;
+
+    /// <param name="device">A DPDK port's name, or a device to hot-plug with its arguments (<c>net_af_packet0,iface=eth1</c>).</param>
+    /// <param name="networkNamespace">A named network namespace (<c>ip netns</c>) in which a hot-plugged device opens its kernel interface, or null.</param>
+    /// <param name="mbufs">The size of the port's mempool (more than the driver's 512 receive descriptors).</param>
+    public DpdkPort(string device, string? networkNamespace = null, int mbufs = 4095)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        if (device.Length == 0 || device.Length > 1024 || device.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
+            throw new ArgumentException($"\"{device}\" is not a DPDK device (a name, or a name and arguments as for --vdev: net_af_packet0,iface=eth1)", nameof(device));
+        var comma = device.IndexOf(',');
+        var name = comma < 0 ? device : device[..comma];
+        if (name.Length is 0 or >= 64) throw new ArgumentException($"\"{name}\" is not a DPDK device name (1 to 63 characters)", nameof(device));
+        if (networkNamespace is not null && (networkNamespace.Length == 0 || networkNamespace.Contains('/') || networkNamespace is "." or ".."))
+            throw new ArgumentException($"\"{networkNamespace}\" is not a network namespace name", nameof(networkNamespace));
+        if (mbufs is < 1024 or > 1 << 20) throw new ArgumentOutOfRangeException(nameof(mbufs), mbufs, "a DPDK port's mempool holds 1024 to 1048576 mbufs");
+
+        Dpdk.EnsureInitialized();
+        lock (InUse)
+        {
+            var port = Dpdk.Native.mgmt_dpdk_port_by_name(name);
+            if (port >= 0 && comma >= 0)
+                throw new DataplaneException($"DPDK device {name} exists already; give its name alone to use it, not \"{device}\"");
+            if (port < 0)
+            {
+                _namespace = networkNamespace;
+                var probed = Control(() => Dpdk.Native.mgmt_dpdk_probe(device));
+                if (probed < 0)
+                    throw new DataplaneException($"DPDK could not attach device \"{device}\"{(networkNamespace is null ? "" : $" in network namespace {networkNamespace}")}: {Dpdk.Error(probed)} (is its driver installed, e.g. librte-net-af-packet23, and are its arguments right? DPDK's log on stderr tells more)");
+                port = Dpdk.Native.mgmt_dpdk_port_by_name(name);
+                if (port < 0)
+                {
+                    throw new DataplaneException($"DPDK attached device \"{device}\" but has no ethernet port named {name}");
+                }
+                _hotPlugged = true;
+            }
+            _port = (ushort)port;
+            if (!InUse.Add(_port))
+                throw new DataplaneException($"DPDK port {name} is in use by another DpdkPort");
+        }
+        Name = name;
+        try
+        {
+            Driver = ReadName(Dpdk.Native.mgmt_dpdk_driver_name) ?? "";
+            var port = _port;
+            var (started, pool) = Control(() =>
+            {
+                nint created;
+                var r = Dpdk.Native.mgmt_dpdk_port_start(port, (uint)mbufs, PacketPool.BufferSize, &created);
+                return (r, created);
+            });
+            if (started < 0) throw new DataplaneException($"DPDK port {name} ({Driver}) could not be started: {Dpdk.Error(started)}");
+            _mempool = pool;
+            var mac = stackalloc byte[6];
+            var got = Dpdk.Native.mgmt_dpdk_mac(_port, mac);
+            if (got < 0) throw new DataplaneException($"DPDK port {name} has no MAC address: {Dpdk.Error(got)}");
+            Mac = Ethernet.Read48(new ReadOnlySpan<byte>(mac, 6));
+            _mbufs = (nint*)NativeMemory.Alloc(Burst, (nuint)sizeof(nint));
+            _data = (nint*)NativeMemory.Alloc(Burst, (nuint)sizeof(nint));
+            _lengths = (uint*)NativeMemory.Alloc(Burst, sizeof(uint));
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    // Control calls of a hot-plugged device run in its namespace: drivers such as af_packet open sockets there and
+    // name the kernel interface in ioctls. Closing still works when the namespace is gone.
+    private T Control<T>(Func<T> call)
+    {
+        if (_namespace is null) return call();
+        try
+        {
+            return LinuxNative.InNamespace(_namespace, call);
+        }
+        catch (IOException) when (_disposed)
+        {
+            return call();
+        }
+    }
+
+    private delegate int NameOf(ushort port, byte* name, int size);
+
+    private string? ReadName(NameOf call)
+    {
+        var buffer = stackalloc byte[128];
+        return call(_port, buffer, 128) < 0 ? null : Marshal.PtrToStringUTF8((nint)buffer);
+    }
+
+    /// <summary>The device's name in DPDK (<c>net_af_packet0</c>, <c>0000:01:00.0</c>).</summary>
+    public string Name { get; }
+
+    /// <summary>The driver (PMD) behind the port (<c>net_af_packet</c>).</summary>
+    public string Driver { get; } = "";
+
+    /// <summary>DPDK's port id.</summary>
+    public int PortId => _port;
+
+    /// <summary>The port's MAC, which the dataplane interface usually takes (for net_af_packet, the kernel interface's).</summary>
+    public ulong Mac { get; }
+
+    /// <summary>Frames dropped because they were longer than a packet buffer.</summary>
+    public long OversizeDropped { get; private set; }
+
+    /// <summary>Frames not sent because the port's mempool had no free mbuf.</summary>
+    public long NoMbufDropped { get; private set; }
+
+    /// <summary>The port's link status, asked of the driver (without waiting) at most every 200 ms, as workers ask per packet.</summary>
+    public bool LinkUp
+    {
+        get
+        {
+            if (_disposed) return false;
+            var now = Environment.TickCount64;
+            if (now - _linkCheckedAt < 200) return _linkUp;
+            _linkUp = Dpdk.Native.mgmt_dpdk_link_up(_port) == 1;
+            _linkCheckedAt = now;
+            return _linkUp;
+        }
+    }
+
+    private bool _linkUp;
+    private long _linkCheckedAt = long.MinValue / 2;
+
+    public int Receive(PacketPool pool, Span<int> into)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var n = 0;
+        var taken = 0; // from the driver, dropped ones included: a source that never runs dry does not hold us here
+        while (taken < into.Length)
+        {
+            // Buffers first, so that nothing taken from the driver is dropped for want of one.
+            var want = Math.Min(Burst, into.Length - taken);
+            var have = 0;
+            while (have < want)
+            {
+                var p = pool.Allocate();
+                if (p < 0) break;
+                into[n + have++] = p;
+            }
+            var got = have == 0 ? 0 : Dpdk.Native.mgmt_dpdk_rx(_port, _mbufs, _data, _lengths, (ushort)have);
+            taken += got;
+            var kept = 0;
+            for (var i = 0; i < got; i++)
+            {
+                var p = into[n + kept];
+                var room = pool.Room(p);
+                var length = (int)_lengths[i];
+                if (_data[i] != 0)
+                {
+                    if (length > room.Length)
+                    {
+                        OversizeDropped++;
+                        continue;
+                    }
+                    new ReadOnlySpan<byte>((void*)_data[i], length).CopyTo(room);
+                }
+                else
+                {
+                    fixed (byte* b = room) length = Dpdk.Native.mgmt_dpdk_read(_mbufs[i], b, (uint)room.Length);
+                    if (length < 0)
+                    {
+                        OversizeDropped++;
+                        continue;
+                    }
+                }
+                pool.Meta[p].Length = length;
+                kept++;
+            }
+            if (got > 0) Dpdk.Native.mgmt_dpdk_free(_mbufs, (uint)got);
+            for (var i = kept; i < have; i++) pool.Free(into[n + i]);
+            n += kept;
+            if (got < want) break; // the driver has nothing more now (or the pool is empty)
+        }
+        return n;
+    }
+
+    public bool Transmit(PacketPool pool, int packet)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var data = pool.Data(packet);
+        int sent;
+        fixed (byte* b = data) sent = Dpdk.Native.mgmt_dpdk_tx(_port, _mempool, b, (uint)data.Length);
+        if (sent < 0) NoMbufDropped++;
+        return sent == 1;
+    }
+
+    /// <summary>Stops and closes the port and, when this port hot-plugged it, removes its device.</summary>
+    public void Dispose()
+    {
+        lock (InUse)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            var (port, mempool, remove) = (_port, _mempool, _hotPlugged ? 1 : 0);
+            Control(() => Dpdk.Native.mgmt_dpdk_port_close(port, mempool, remove));
+            _mempool = 0;
+            InUse.Remove(_port);
+        }
+        NativeMemory.Free(_mbufs);
+        NativeMemory.Free(_data);
+        NativeMemory.Free(_lengths);
+        _mbufs = null;
+        _data = null;
+        _lengths = null;
+    }
+}
