@@ -92,7 +92,7 @@ var before = tx.Count;
 var clock = Stopwatch.StartNew();
 while (clock.Elapsed.TotalSeconds < seconds) dp.PollOnce();
 var mpps = (tx.Count - before) / clock.Elapsed.TotalSeconds / 1e6;
-var drops = Enum.GetValues<DropReason>().Where(r => dp.Worker.DropCount(r) > 0).Select(r => $"{r}={dp.Worker.DropCount(r)}");
+var drops = Enum.GetValues<DropReason>().Where(r => dp.DropCount(r) > 0).Select(r => $"{r}={dp.DropCount(r)}");
 Console.Error.WriteLine($"{routes} routes loaded in {loadSeconds:F2} s; heap {GC.GetTotalMemory(false) / 1e6:F0} MB; drops: {string.Join(' ', drops)}; GC gen0 {GC.CollectionCount(0)}");
 Console.WriteLine(aclRules > 0 ? $"mem-acl-{Label(aclRules)}\t{mpps:F2}\tnone\t" : $"{kind}-{Label(routes)}\t{mpps:F2}\tnone\t");
 return 0;

@@ -10,8 +10,8 @@ namespace Mgmt.Dataplane;
 /// The in-process dataplane and its typed API, which the translation layer calls: interfaces on ports, their
 /// addresses, routes, neighbors; counters and traces to read back. Every call is checked first and refused with a
 /// <see cref="DataplaneException"/> that says why, changing nothing. Calls come from one control thread at a time;
-/// the worker reads the tables without locks (<see cref="Start"/> runs it on its own thread, <see cref="PollOnce"/>
-/// steps it from the caller's, as tests do).
+/// the workers read the tables without locks (<see cref="Start"/> runs each on its own thread, <see cref="PollOnce"/>
+/// steps them from the caller's, as tests do). Counters are kept per worker and summed when read.
 /// </summary>
 public sealed class Dataplane : IDisposable
 {
@@ -19,13 +19,35 @@ public sealed class Dataplane : IDisposable
     public const int MaxMtu = PacketPool.BufferSize - PacketPool.Headroom - Ethernet.HeaderLength;
 
     private readonly Lock _api = new();
-    private Thread? _thread;
+    private readonly List<Thread> _threads = [];
     private volatile bool _stopping;
 
-    public Dataplane(int buffers = 4096)
+    /// <summary>
+    /// A dataplane with <paramref name="workers"/> worker threads sharing <paramref name="buffers"/> packet buffers
+    /// per worker; <paramref name="cores"/>, when given, pins worker i to CPU <c>cores[i % cores.Count]</c>.
+    /// </summary>
+    public Dataplane(int buffers = 4096, int workers = 1, IReadOnlyList<int>? cores = null)
     {
-        Worker = new Worker(this, buffers);
+        if (workers is < 1 or > 64) throw new DataplaneException($"worker count {workers} is not between 1 and 64");
+        if (buffers < 64) throw new DataplaneException("a worker needs at least 64 packet buffers");
+        if (cores is { Count: 0 } || cores?.Any(c => c < 0 || c >= Environment.ProcessorCount) == true)
+            throw new DataplaneException($"cores are between 0 and {Environment.ProcessorCount - 1}");
+        _cores = cores;
+        Buffers = new PacketBuffers(buffers * workers);
+        Workers = [.. Enumerable.Range(0, workers).Select(i => new Worker(this, i, workers, Buffers.NewCache(Math.Min(512, buffers / 2))))];
+        foreach (var w in Workers) w.Connect(Workers);
     }
+
+    /// <summary>One worker per core left to the dataplane (all but one, for the control plane), at least one.</summary>
+    public static int DefaultWorkerCount => Math.Max(1, Environment.ProcessorCount - 1);
+
+    private readonly IReadOnlyList<int>? _cores;
+
+    /// <summary>The packet-processing threads; a flow is handled by the worker its hash picks.</summary>
+    public IReadOnlyList<Worker> Workers { get; }
+
+    /// <summary>The packet buffers all workers share.</summary>
+    public PacketBuffers Buffers { get; }
 
     internal DpInterface?[] InterfaceArray { get; private set; } = [];
 
@@ -36,8 +58,6 @@ public sealed class Dataplane : IDisposable
     public Ip6Fib Fib6 { get; } = new();
 
     public NeighborTable Neighbors { get; } = new();
-
-    public Worker Worker { get; }
 
     public DpInterface Interface(string name) =>
         Interfaces.FirstOrDefault(i => i.Name == name) ?? throw new DataplaneException($"no interface \"{name}\"");
@@ -54,7 +74,11 @@ public sealed class Dataplane : IDisposable
             var all = InterfaceArray;
             var index = Array.IndexOf(all, null);
             if (index < 0) index = all.Length;
-            var itf = new DpInterface(index, name, port, mac, mtu) { Addresses6 = [new Ip6Prefix(Ip6.LinkLocal(mac), 64)] };
+            var itf = new DpInterface(index, name, port, mac, mtu, Workers.Count)
+            {
+                Addresses6 = [new Ip6Prefix(Ip6.LinkLocal(mac), 64)],
+                RxWorker = index % Workers.Count,
+            };
             var next = new DpInterface?[Math.Max(all.Length, index + 1)];
             all.CopyTo(next, 0);
             next[index] = itf;
@@ -320,7 +344,7 @@ public sealed class Dataplane : IDisposable
         {
             if (new[] { timeouts.TcpEstablished, timeouts.TcpTransitory, timeouts.Udp, timeouts.Other }.Any(t => t < TimeSpan.FromMilliseconds(1)))
                 throw new DataplaneException("session timeouts are at least 1 ms");
-            Worker.Sessions.Timeouts = timeouts;
+            foreach (var w in Workers) w.Sessions.Timeouts = timeouts;
         }
     }
 
@@ -361,30 +385,106 @@ public sealed class Dataplane : IDisposable
         if (mtu is < MinMtu or > MaxMtu) throw new DataplaneException($"MTU {mtu} is not between {MinMtu} and {MaxMtu}");
     }
 
-    /// <summary>Steps the worker once on the caller's thread (tests; the worker thread must not be running).</summary>
-    public int PollOnce() => Worker.PollOnce();
+    /// <summary>Packets dropped by every worker, by reason.</summary>
+    public long DropCount(DropReason reason) => Workers.Sum(w => w.DropCount(reason));
 
-    /// <summary>Runs the worker on its own thread until <see cref="Dispose"/>; it sleeps briefly when no frame comes.</summary>
+    /// <summary>Permit-and-reflect sessions open on every worker.</summary>
+    public int SessionCount => Workers.Sum(w => w.Sessions.Count);
+
+    /// <summary>
+    /// Steps every worker once on the caller's thread, and again while packets handed between them wait
+    /// (tests; the worker threads must not be running). Returns the number of frames taken in.
+    /// </summary>
+    public int PollOnce()
+    {
+        var total = 0;
+        foreach (var w in Workers) total += w.PollOnce();
+        while (Workers.Any(w => w.HandoffPending))
+            foreach (var w in Workers) total += w.PollOnce();
+        return total;
+    }
+
+    /// <summary>
+    /// Runs every worker on its own thread until <see cref="Dispose"/>; a worker sleeps briefly when no frame
+    /// comes. Throws (with no worker left running) when a worker cannot be pinned to its core.
+    /// </summary>
     public void Start()
     {
-        if (_thread is not null) return;
-        _thread = new Thread(() =>
+        lock (_api)
         {
-            var idle = 0;
-            while (!_stopping)
+            if (_threads.Count > 0) return;
+            var errors = new string?[Workers.Count];
+            using var started = new CountdownEvent(Workers.Count);
+            foreach (var w in Workers)
             {
-                if (Worker.PollOnce() > 0) idle = 0;
-                else if (++idle > 64) Thread.Sleep(1);
-                else Thread.SpinWait(50);
+                var core = _cores is null ? -1 : _cores[w.Index % _cores.Count];
+                var thread = new Thread(() =>
+                {
+                    errors[w.Index] = core >= 0 ? CpuAffinity.PinCurrentThread(core) : null;
+                    var failed = errors[w.Index] is not null;
+                    started.Signal();
+                    if (!failed) Run(w);
+                }) { IsBackground = true, Name = $"dataplane-worker-{w.Index}" };
+                _threads.Add(thread);
+                thread.Start();
             }
-        }) { IsBackground = true, Name = "dataplane-worker" };
-        _thread.Start();
+            started.Wait();
+            if (errors.FirstOrDefault(e => e is not null) is { } error)
+            {
+                _stopping = true;
+                foreach (var t in _threads) t.Join();
+                _threads.Clear();
+                _stopping = false;
+                throw new DataplaneException(error);
+            }
+        }
+    }
+
+    private void Run(Worker w)
+    {
+        var idle = 0;
+        while (!_stopping)
+        {
+            if (w.PollOnce() > 0) idle = 0;
+            else if (++idle > 64) Thread.Sleep(1);
+            else Thread.SpinWait(50);
+        }
+    }
+
+    // Packet trace (VPP's trace add / show trace): the next N packets received, on any worker.
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _trace = new();
+    private int _traceRemaining;
+    private int _traceNext;
+
+    /// <summary>Records the path of the next <paramref name="count"/> received packets (VPP's <c>trace add</c>).</summary>
+    public void TraceNext(int count) => Interlocked.Exchange(ref _traceRemaining, count);
+
+    /// <summary>The trace recorded so far, one line per packet and node (VPP's <c>show trace</c>).</summary>
+    public IReadOnlyList<string> TraceLines => [.. _trace];
+
+    /// <summary>Forgets the trace recorded so far (VPP's <c>clear trace</c>).</summary>
+    public void ClearTrace() => _trace.Clear();
+
+    internal bool TraceWanted => Volatile.Read(ref _traceRemaining) > 0;
+
+    internal void TraceStart(int packet, PacketPool pool, DpInterface itf, int worker)
+    {
+        if (Interlocked.Decrement(ref _traceRemaining) < 0) return;
+        ref var m = ref pool.Meta[packet];
+        m.Traced = true;
+        m.TraceId = Interlocked.Increment(ref _traceNext);
+        TraceLine(m.TraceId, worker, "device-input", $"{itf.Name} {m.Length} bytes" + (Workers.Count > 1 ? $" (worker {worker})" : ""));
+    }
+
+    internal void TraceLine(int id, int worker, string node, string what)
+    {
+        if (_trace.Count < 10_000) _trace.Enqueue($"packet {id}: {node}: {what}");
     }
 
     public void Dispose()
     {
         _stopping = true;
-        _thread?.Join();
+        foreach (var t in _threads) t.Join();
         foreach (var i in Interfaces)
         {
             i.Port.Dispose();

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Mgmt.Dataplane.Graph;
 using Mgmt.Dataplane.Interfaces;
 using Mgmt.Dataplane.Nodes;
@@ -7,20 +6,24 @@ using Mgmt.Dataplane.Packets;
 namespace Mgmt.Dataplane;
 
 /// <summary>
-/// One packet-processing thread: its buffer pool, its graph of nodes and their counters. It polls every
-/// interface's port for a vector of frames, hands them to ethernet-input and runs the graph until it is empty.
+/// One packet-processing thread: its cache of packet buffers, its graph of nodes, their counters and its sessions.
+/// It takes the packets other workers handed it, polls the ports of the interfaces it receives for, hands each
+/// flow to the worker its hash picks (software RSS, so that a flow's state lives on one worker) and runs the graph
+/// until it is empty.
 /// </summary>
 public sealed class Worker
 {
     private readonly int[] _rx = new int[Frame.Size];
-    private readonly ConcurrentQueue<string> _trace = new();
-    private int _traceRemaining;
-    private int _traceNext;
+    private readonly HandoffQueue[] _incoming;
+    private HandoffQueue[] _outgoing = [];
 
-    internal Worker(Dataplane dataplane, int buffers)
+    internal Worker(Dataplane dataplane, int index, int workers, PacketPool pool)
     {
         Dataplane = dataplane;
-        Pool = new PacketPool(buffers);
+        Index = index;
+        Pool = pool;
+        _incoming = new HandoffQueue[workers];
+        for (var i = 0; i < workers; i++) _incoming[i] = new HandoffQueue();
         Graph = new VectorGraph();
         Drop = new ErrorDrop(this);
         Output = new InterfaceOutput(this);
@@ -41,6 +44,15 @@ public sealed class Worker
         EthernetInput = new EthernetInput(this);
         Nodes = [EthernetInput, Arp, Punt, AclIn, AclOut, Ip4Input, Lookup, Local, Rewrite, IcmpError, Ip6Input, Lookup6, Local6, Rewrite6, IcmpError6, Output, Drop];
     }
+
+    /// <summary>This worker's number, 0 to the dataplane's worker count - 1.</summary>
+    public int Index { get; }
+
+    /// <summary>Whether another worker handed this one packets it has not taken yet.</summary>
+    internal bool HandoffPending => _incoming.Any(q => !q.IsEmpty);
+
+    /// <summary>Connects the handoff rings once every worker exists: this worker's ring in each other worker.</summary>
+    internal void Connect(IReadOnlyList<Worker> all) => _outgoing = [.. all.Select(w => w._incoming[Index])];
 
     internal Dataplane Dataplane { get; }
 
@@ -82,34 +94,47 @@ public sealed class Worker
 
     internal ErrorDrop Drop { get; }
 
-    /// <summary>The flows permit-and-reflect rules let through, and their timeouts.</summary>
+    /// <summary>The flows permit-and-reflect rules let through on this worker, and their timeouts.</summary>
     public Acl.ReflectSessions Sessions { get; } = new();
 
     /// <summary>The nodes in graph order, with their counters.</summary>
     public IReadOnlyList<GraphNode> Nodes { get; }
 
-    /// <summary>Packets dropped, by reason.</summary>
+    /// <summary>Packets this worker dropped, by reason.</summary>
     public long DropCount(DropReason reason) => Drop.Counts[(int)reason];
 
-    /// <summary>Polls every port once and processes what came in; returns the number of frames received.</summary>
+    /// <summary>
+    /// Takes what other workers handed over, polls the ports of its interfaces once, and processes it all; returns
+    /// the number of frames taken in.
+    /// </summary>
     public int PollOnce()
     {
         var total = 0;
+        foreach (var from in _incoming)
+        {
+            var n = from.Dequeue(_rx);
+            for (var i = 0; i < n; i++) Graph.Enqueue(EthernetInput, _rx[i]);
+            total += n;
+        }
+        var steer = _outgoing.Length > 1;
         foreach (var itf in Dataplane.InterfaceArray)
         {
-            if (itf is null) continue;
+            if (itf is null || itf.RxWorker != Index) continue;
             var n = itf.Port.Receive(Pool, _rx);
             for (var i = 0; i < n; i++)
             {
                 var p = _rx[i];
                 ref var m = ref Pool.Meta[p];
                 m.RxInterface = itf.Index;
-                if (_traceRemaining > 0)
+                if (Dataplane.TraceWanted) Dataplane.TraceStart(p, Pool, itf, Index);
+                if (steer)
                 {
-                    _traceRemaining--;
-                    m.Traced = true;
-                    m.TraceId = ++_traceNext;
-                    Trace(p, "device-input", $"{itf.Name} {m.Length} bytes");
+                    var to = FlowHash.Pick(FlowHash.OfFrame(Pool.Data(p)), _outgoing.Length);
+                    if (to != Index)
+                    {
+                        if (!_outgoing[to].TryEnqueue(p)) Discard(p, DropReason.HandoffQueueFull);
+                        continue;
+                    }
                 }
                 Graph.Enqueue(EthernetInput, p);
             }
@@ -132,18 +157,8 @@ public sealed class Worker
         return total;
     }
 
-    /// <summary>Records the path of the next <paramref name="count"/> received packets (VPP's <c>trace add</c>).</summary>
-    public void TraceNext(int count) => Interlocked.Exchange(ref _traceRemaining, count);
-
-    /// <summary>The trace recorded so far, one line per packet and node (VPP's <c>show trace</c>).</summary>
-    public IReadOnlyList<string> TraceLines => [.. _trace];
-
     /// <summary>Records a line for a traced packet; callers test <see cref="PacketMeta.Traced"/> first, so that untraced packets format nothing.</summary>
-    internal void Trace(int packet, string node, string what)
-    {
-        ref var m = ref Pool.Meta[packet];
-        if (m.Traced && _trace.Count < 10_000) _trace.Enqueue($"packet {m.TraceId}: {node}: {what}");
-    }
+    internal void Trace(int packet, string node, string what) => Dataplane.TraceLine(Pool.Meta[packet].TraceId, Index, node, what);
 
     internal void Discard(int packet, DropReason reason)
     {

@@ -94,22 +94,9 @@ public sealed class AclTests
         Assert.True(hits > 1000, $"only {hits} probes matched a rule: the test would not see wrong matches");
     }
 
-    private const ulong MacIf0 = 0x02_00_00_00_00_01, MacIf1 = 0x02_00_00_00_00_02, MacA = 0x02_aa_00_00_00_0a, MacB = 0x02_bb_00_00_00_0b;
+    private const ulong MacIf0 = TwoPortRouter.MacIf0, MacIf1 = TwoPortRouter.MacIf1, MacA = TwoPortRouter.MacA, MacB = TwoPortRouter.MacB;
 
-    private static (Dataplane, MemoryPort, MemoryPort) Router()
-    {
-        var dp = new Dataplane(buffers: 512);
-        MemoryPort p0 = new(), p1 = new();
-        dp.CreateInterface("if0", p0, MacIf0);
-        dp.CreateInterface("if1", p1, MacIf1);
-        dp.AddAddress("if0", Ip4.Parse("10.0.1.1"), 24);
-        dp.AddAddress("if1", Ip4.Parse("10.0.2.1"), 24);
-        dp.SetAdminUp("if0", true);
-        dp.SetAdminUp("if1", true);
-        dp.AddNeighbor("if0", Ip4.Parse("10.0.1.2"), MacA);
-        dp.AddNeighbor("if1", Ip4.Parse("10.0.2.2"), MacB);
-        return (dp, p0, p1);
-    }
+    private static (Dataplane, MemoryPort, MemoryPort) Router() => TwoPortRouter.Build();
 
     private static byte[] Udp(string src, string dst, ushort dport)
     {
@@ -134,7 +121,7 @@ public sealed class AclTests
         dp.PollOnce();
         Assert.Single(p1.Sent);
         Assert.Equal([1L, 1L], acl.Hits);
-        Assert.Equal(2, dp.Worker.DropCount(DropReason.AclDeny));
+        Assert.Equal(2, dp.DropCount(DropReason.AclDeny));
 
         // Detached: everything passes again.
         dp.AttachAcls("if0", [], []);
@@ -199,7 +186,7 @@ public sealed class AclTests
         p0.Inject(Tcp(MacIf0, MacA, "10.0.1.2", "10.0.2.2", 40000, 80, 0x02)); // SYN out: opens the session
         dp.PollOnce();
         Assert.Single(p1.Sent);
-        Assert.Equal(1, dp.Worker.Sessions.Count);
+        Assert.Equal(1, dp.SessionCount);
         p1.Inject(Tcp(MacIf1, MacB, "10.0.2.2", "10.0.1.2", 80, 40000, 0x12)); // its SYN-ACK: back in
         p1.Inject(Tcp(MacIf1, MacB, "10.0.2.2", "10.0.1.2", 81, 40000, 0x12)); // another port: still denied
         dp.PollOnce();
@@ -220,7 +207,7 @@ public sealed class AclTests
         p1.Inject(reply);
         dp.PollOnce();
         Assert.Single(p0.Sent);
-        Assert.Equal(1, dp.Worker.Sessions.Count); // the UDP session expired; the TCP one (transitory, 240 s) remains
+        Assert.Equal(1, dp.SessionCount); // the UDP session expired; the TCP one (transitory, 240 s) remains
     }
 
     [Fact]

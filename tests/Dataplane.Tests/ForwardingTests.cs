@@ -72,7 +72,7 @@ public sealed class ForwardingTests : IDisposable
         Assert.Equal(1, BinaryPrimitives.ReadUInt16BigEndian(arp[6..]));
         Assert.Equal(Ip4.Parse("10.0.2.1"), BinaryPrimitives.ReadUInt32BigEndian(arp[14..]));
         Assert.Equal(Ip4.Parse("10.0.2.2"), BinaryPrimitives.ReadUInt32BigEndian(arp[24..]));
-        Assert.Equal(10 - Neighbors.HoldQueue.PerNeighbor, _dp.Worker.DropCount(DropReason.NeighborMiss));
+        Assert.Equal(10 - Neighbors.HoldQueue.PerNeighbor, _dp.DropCount(DropReason.NeighborMiss));
 
         // B answers: the held packets go out to it, once, with their TTL lowered once.
         var reply = Frames.ArpRequest(MacB, "10.0.2.2", "10.0.2.1");
@@ -83,7 +83,7 @@ public sealed class ForwardingTests : IDisposable
         Assert.Equal(Neighbors.HoldQueue.PerNeighbor, _p1.Sent.Count);
         Assert.All(_p1.Sent, f => Assert.Equal(MacB, Ethernet.Destination(f)));
         Assert.All(_p1.Sent, f => Assert.Equal(8, Ip4.Ttl(Frames.IpOf(f))));
-        Assert.Equal(_dp.Worker.Pool.Capacity, _dp.Worker.Pool.FreeCount);
+        Assert.Equal(_dp.Buffers.Capacity, _dp.Buffers.FreeCount);
     }
 
     [Fact]
@@ -105,11 +105,11 @@ public sealed class ForwardingTests : IDisposable
     {
         _p0.Inject(Frames.Udp(MacIf0, MacA, "10.0.1.2", "10.0.2.50"));
         _dp.PollOnce();
-        Assert.Equal(_dp.Worker.Pool.Capacity - 1, _dp.Worker.Pool.FreeCount);
+        Assert.Equal(_dp.Buffers.Capacity - 1, _dp.Buffers.FreeCount);
         Thread.Sleep(Neighbors.HoldQueue.Milliseconds + 50);
         _p0.Inject(Frames.Udp(MacIf0, MacA, "10.0.1.2", "10.0.2.60"));
         _dp.PollOnce();
-        Assert.Equal(1, _dp.Worker.DropCount(DropReason.NeighborMiss));
+        Assert.Equal(1, _dp.DropCount(DropReason.NeighborMiss));
     }
 
     [Fact]
@@ -126,7 +126,7 @@ public sealed class ForwardingTests : IDisposable
         Assert.Equal(Ip4.Parse("10.0.2.1"), BinaryPrimitives.ReadUInt32BigEndian(arp[14..]));
         Assert.Equal(MacB, Ethernet.Read48(arp[18..]));
         Assert.Equal(Ip4.Parse("10.0.2.2"), BinaryPrimitives.ReadUInt32BigEndian(arp[24..]));
-        Assert.Equal(1, _dp.Worker.DropCount(DropReason.ArpNotForUs));
+        Assert.Equal(1, _dp.DropCount(DropReason.ArpNotForUs));
         Assert.True(_dp.Neighbors.TryGet(_dp.Interface("if1").Index, Ip4.Parse("10.0.2.2"), out var learned));
         Assert.Equal(MacB, learned);
     }
@@ -166,8 +166,8 @@ public sealed class ForwardingTests : IDisposable
         Assert.True(Checksum.IsValid(ip[20..Ip4.TotalLength(ip)]));
         Assert.True(ip[28..48].SequenceEqual(Frames.IpOf(dying)[..20])); // the original header is quoted
         Assert.Equal((3, 0), (Frames.IpOf(unreachable)[20], Frames.IpOf(unreachable)[21]));
-        Assert.Equal(1, _dp.Worker.DropCount(DropReason.TtlExpired));
-        Assert.Equal(1, _dp.Worker.DropCount(DropReason.NoRoute));
+        Assert.Equal(1, _dp.DropCount(DropReason.TtlExpired));
+        Assert.Equal(1, _dp.DropCount(DropReason.NoRoute));
         Assert.Empty(_p1.Sent);
     }
 
@@ -198,12 +198,12 @@ public sealed class ForwardingTests : IDisposable
         _dp.PollOnce();
         Assert.Empty(_p0.Sent);
         Assert.Empty(_p1.Sent);
-        Assert.Equal(1, _dp.Worker.DropCount(DropReason.Ip4BadChecksum));
-        Assert.Equal(1, _dp.Worker.DropCount(DropReason.NotForUs));
-        Assert.Equal(1, _dp.Worker.DropCount(DropReason.UnknownEthertype));
+        Assert.Equal(1, _dp.DropCount(DropReason.Ip4BadChecksum));
+        Assert.Equal(1, _dp.DropCount(DropReason.NotForUs));
+        Assert.Equal(1, _dp.DropCount(DropReason.UnknownEthertype));
         Assert.Equal(1, _dp.Interface("if0").Counters.InUnknownProtos);
         Assert.Equal(1, _dp.Interface("if0").Counters.InErrors);
-        Assert.Equal(_dp.Worker.Pool.Capacity, _dp.Worker.Pool.FreeCount); // every buffer came back
+        Assert.Equal(_dp.Buffers.Capacity, _dp.Buffers.FreeCount); // every buffer came back
     }
 
     [Fact]
@@ -215,7 +215,7 @@ public sealed class ForwardingTests : IDisposable
         _p1.Inject(Frames.ArpRequest(MacB, "10.0.2.2", "10.0.2.1"));
         _dp.PollOnce();
         Assert.Empty(_p1.Sent);
-        Assert.Equal(2, _dp.Worker.DropCount(DropReason.InterfaceDown));
+        Assert.Equal(2, _dp.DropCount(DropReason.InterfaceDown));
     }
 
     [Fact]
@@ -226,8 +226,8 @@ public sealed class ForwardingTests : IDisposable
         var received = 0;
         while (received < 600) received += _dp.PollOnce();
         Assert.Equal(600, _p1.Sent.Count);
-        Assert.Equal(_dp.Worker.Pool.Capacity, _dp.Worker.Pool.FreeCount);
-        var lookup = _dp.Worker.Nodes.Single(n => n.Name == "ip4-lookup");
+        Assert.Equal(_dp.Buffers.Capacity, _dp.Buffers.FreeCount);
+        var lookup = _dp.Workers[0].Nodes.Single(n => n.Name == "ip4-lookup");
         Assert.Equal(600, lookup.Packets);
         Assert.True(lookup.Calls <= 3, $"{lookup.Calls} calls for 600 packets: not vectors");
     }
@@ -236,13 +236,13 @@ public sealed class ForwardingTests : IDisposable
     public void A_trace_shows_the_path_of_the_next_packets()
     {
         _dp.AddNeighbor("if1", Ip4.Parse("10.0.2.2"), MacB);
-        _dp.Worker.TraceNext(1);
+        _dp.TraceNext(1);
         _p0.Inject(Frames.Udp(MacIf0, MacA, "10.0.1.2", "192.168.1.1"));
         _p0.Inject(Frames.Udp(MacIf0, MacA, "10.0.1.2", "192.168.1.2"));
         _dp.PollOnce();
-        var nodes = _dp.Worker.TraceLines.Select(l => l.Split(": ")[1]).ToList();
+        var nodes = _dp.TraceLines.Select(l => l.Split(": ")[1]).ToList();
         Assert.Equal(["device-input", "ethernet-input", "ip4-input", "ip4-lookup", "ip4-rewrite", "interface-output"], nodes);
-        Assert.All(_dp.Worker.TraceLines, l => Assert.StartsWith("packet 1: ", l));
+        Assert.All(_dp.TraceLines, l => Assert.StartsWith("packet 1: ", l));
     }
 
     [Fact]

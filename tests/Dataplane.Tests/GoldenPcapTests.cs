@@ -45,7 +45,7 @@ public sealed class GoldenPcapTests : IDisposable
             dp.AddNeighbor("if0", Ip4.Parse("10.0.1.2"), 0x02_aa_00_00_00_0a);
             dp.AddNeighbor("if1", Ip4.Parse("10.0.2.2"), 0x02_bb_00_00_00_0b);
             while (if0.HasMore) dp.PollOnce();
-            Assert.Equal(1, dp.Worker.DropCount(DropReason.Ip4BadChecksum));
+            Assert.Equal(1, dp.DropCount(DropReason.Ip4BadChecksum));
         }
         (code, output) = Python($"check {Path.Combine(_dir, "if0.pcap")} {Path.Combine(_dir, "if1.pcap")}");
         Assert.True(code == 0, output);

@@ -23,8 +23,9 @@ public readonly record struct Ip6Prefix(UInt128 Address, int Length)
 /// </summary>
 public sealed class DpInterface
 {
-    internal DpInterface(int index, string name, Ports.IPacketPort port, ulong mac, int mtu)
+    internal DpInterface(int index, string name, Ports.IPacketPort port, ulong mac, int mtu, int workers)
     {
+        PerWorker = [.. Enumerable.Range(0, workers).Select(_ => new InterfaceCounters())];
         Index = index;
         Name = name;
         Port = port;
@@ -53,7 +54,17 @@ public sealed class DpInterface
     /// <summary>IPv6 addresses; the first is the link-local one made from the MAC (RFC 4291 §2.5.6).</summary>
     public Ip6Prefix[] Addresses6 { get; internal set; } = [];
 
-    public InterfaceCounters Counters { get; } = new();
+    /// <summary>The RFC 8343 counters, summed over the workers at the time of reading.</summary>
+    public InterfaceCounters Counters => InterfaceCounters.Sum(PerWorker);
+
+    /// <summary>Each worker's counters, which only that worker writes.</summary>
+    internal InterfaceCounters[] PerWorker { get; }
+
+    /// <summary>The worker that polls the port (packets of other flows are handed to their worker).</summary>
+    public int RxWorker { get; internal init; }
+
+    /// <summary>Taken around a vector's transmits when several workers share the port.</summary>
+    internal Lock TxLock { get; } = new();
 
     /// <summary>The host-stack side of the interface (a TAP) that gets what the dataplane does not serve, or null.</summary>
     public Ports.IPacketPort? PuntPort { get; internal set; }
@@ -111,11 +122,36 @@ public sealed class DpInterface
     }
 }
 
-/// <summary>RFC 8343 interface statistics, counted by the worker that handles the interface.</summary>
+/// <summary>RFC 8343 interface statistics: one set per worker, and their sum.</summary>
 public sealed class InterfaceCounters
 {
     public long InOctets, InUnicast, InBroadcast, InMulticast, InDiscards, InErrors, InUnknownProtos;
     public long OutOctets, OutUnicast, OutBroadcast, OutMulticast, OutDiscards, OutErrors;
+#pragma warning disable CS0169, IDE0051 // padding: two workers' sets never share a cache line
+    private long _pad0, _pad1, _pad2;
+#pragma warning restore CS0169, IDE0051
+
+    internal static InterfaceCounters Sum(InterfaceCounters[] all)
+    {
+        var s = new InterfaceCounters();
+        foreach (var c in all)
+        {
+            s.InOctets += c.InOctets;
+            s.InUnicast += c.InUnicast;
+            s.InBroadcast += c.InBroadcast;
+            s.InMulticast += c.InMulticast;
+            s.InDiscards += c.InDiscards;
+            s.InErrors += c.InErrors;
+            s.InUnknownProtos += c.InUnknownProtos;
+            s.OutOctets += c.OutOctets;
+            s.OutUnicast += c.OutUnicast;
+            s.OutBroadcast += c.OutBroadcast;
+            s.OutMulticast += c.OutMulticast;
+            s.OutDiscards += c.OutDiscards;
+            s.OutErrors += c.OutErrors;
+        }
+        return s;
+    }
 
     internal void Received(ulong destination, int length)
     {

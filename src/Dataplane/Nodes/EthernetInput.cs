@@ -20,12 +20,12 @@ internal sealed class EthernetInput(Worker w) : GraphNode("ethernet-input")
             }
             if (frame.Length < Ethernet.HeaderLength)
             {
-                itf.Counters.InErrors++;
+                itf.PerWorker[w.Index].InErrors++;
                 w.Discard(p, DropReason.Ip4Malformed);
                 continue;
             }
             var destination = Ethernet.Destination(frame);
-            itf.Counters.Received(destination, frame.Length);
+            itf.PerWorker[w.Index].Received(destination, frame.Length);
             if (destination != itf.Mac && !Ethernet.IsGroup(destination))
             {
                 w.Discard(p, DropReason.NotForUs);
@@ -47,7 +47,7 @@ internal sealed class EthernetInput(Worker w) : GraphNode("ethernet-input")
                     w.Graph.Enqueue(w.Ip6Input, p);
                     break;
                 default:
-                    itf.Counters.InUnknownProtos++;
+                    itf.PerWorker[w.Index].InUnknownProtos++;
                     w.Discard(p, DropReason.UnknownEthertype);
                     break;
             }

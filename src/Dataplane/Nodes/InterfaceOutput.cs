@@ -1,29 +1,48 @@
 using Mgmt.Dataplane.Graph;
+using Mgmt.Dataplane.Interfaces;
 using Mgmt.Dataplane.Packets;
 
 namespace Mgmt.Dataplane.Nodes;
 
-/// <summary>Hands finished frames to the egress interface's port and counts them.</summary>
+/// <summary>
+/// Hands finished frames to the egress interface's port and counts them. With several workers, a worker holds the
+/// port's transmit lock while it sends a run of frames to it (a vector mostly goes to one port: one lock per vector).
+/// </summary>
 internal sealed class InterfaceOutput(Worker w) : GraphNode("interface-output")
 {
     protected internal override void Process(ReadOnlySpan<int> packets)
     {
-        foreach (var p in packets)
+        var shared = w.Dataplane.Workers.Count > 1;
+        DpInterface? locked = null;
+        try
         {
-            var itf = w.Interface(w.Pool.Meta[p].TxInterface);
-            var frame = w.Pool.Data(p);
-            if (itf is null || !itf.OperUp)
+            foreach (var p in packets)
             {
-                if (itf is not null) itf.Counters.OutDiscards++;
-                w.Discard(p, DropReason.InterfaceDown);
-                continue;
+                var itf = w.Interface(w.Pool.Meta[p].TxInterface);
+                var frame = w.Pool.Data(p);
+                if (itf is null || !itf.OperUp)
+                {
+                    if (itf is not null) itf.PerWorker[w.Index].OutDiscards++;
+                    w.Discard(p, DropReason.InterfaceDown);
+                    continue;
+                }
+                if (w.Pool.Meta[p].Traced) w.Trace(p, Name, $"{itf.Name} {frame.Length} bytes");
+                if (shared && itf != locked)
+                {
+                    locked?.TxLock.Exit();
+                    itf.TxLock.Enter();
+                    locked = itf;
+                }
+                var destination = Ethernet.Destination(frame);
+                var length = frame.Length;
+                if (itf.Port.Transmit(w.Pool, p)) itf.PerWorker[w.Index].Sent(destination, length);
+                else itf.PerWorker[w.Index].OutDiscards++;
+                w.Pool.Free(p);
             }
-            if (w.Pool.Meta[p].Traced) w.Trace(p, Name, $"{itf.Name} {frame.Length} bytes");
-            var destination = Ethernet.Destination(frame);
-            var length = frame.Length;
-            if (itf.Port.Transmit(w.Pool, p)) itf.Counters.Sent(destination, length);
-            else itf.Counters.OutDiscards++;
-            w.Pool.Free(p);
+        }
+        finally
+        {
+            locked?.TxLock.Exit();
         }
     }
 }

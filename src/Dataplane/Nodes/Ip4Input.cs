@@ -15,13 +15,13 @@ internal sealed class Ip4Input(Worker w) : GraphNode("ip4-input")
             if (h.Length < Ip4.MinHeaderLength || h[0] >> 4 != 4 || (headerLength = Ip4.HeaderLength(h)) < Ip4.MinHeaderLength
                 || headerLength > h.Length || Ip4.TotalLength(h) < headerLength || Ip4.TotalLength(h) > h.Length)
             {
-                w.Interface(w.Pool.Meta[p].RxInterface)!.Counters.InErrors++;
+                w.Interface(w.Pool.Meta[p].RxInterface)!.PerWorker[w.Index].InErrors++;
                 w.Discard(p, DropReason.Ip4Malformed);
                 continue;
             }
             if (!Checksum.IsValid(h[..headerLength]))
             {
-                w.Interface(w.Pool.Meta[p].RxInterface)!.Counters.InErrors++;
+                w.Interface(w.Pool.Meta[p].RxInterface)!.PerWorker[w.Index].InErrors++;
                 w.Discard(p, DropReason.Ip4BadChecksum);
                 continue;
             }

@@ -13,7 +13,7 @@ internal sealed class Ip6Input(Worker w) : GraphNode("ip6-input")
             var h = w.Pool.Data(p);
             if (h.Length < Ip6.HeaderLength || h[0] >> 4 != 6 || Ip6.HeaderLength + Ip6.PayloadLength(h) > h.Length || Ip6.IsMulticast(Ip6.Source(h)))
             {
-                w.Interface(w.Pool.Meta[p].RxInterface)!.Counters.InErrors++;
+                w.Interface(w.Pool.Meta[p].RxInterface)!.PerWorker[w.Index].InErrors++;
                 w.Discard(p, DropReason.Ip6Malformed);
                 continue;
             }

@@ -21,4 +21,5 @@ public enum DropReason
     IcmpNotHandled,
     NoBuffer,
     AclDeny,
+    HandoffQueueFull,
 }

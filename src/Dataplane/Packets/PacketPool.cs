@@ -1,10 +1,12 @@
 namespace Mgmt.Dataplane.Packets;
 
 /// <summary>
-/// Packet buffers of one worker: a single slab of fixed-size buffers and their metadata, referred to by index.
-/// Nodes pass indices in vectors; nothing on the packet path allocates. Not thread-safe: one pool per worker.
+/// The packet buffers of a dataplane, shared by its workers: one pinned slab of fixed-size buffers and their
+/// metadata, referred to by index, so that a packet handed from one worker to another moves as its index. Free
+/// buffers wait in a shared stack that workers take from and give back to in batches (<see cref="PacketPool"/>
+/// is a worker's cache in front of it), so the lock here is taken once per batch, not per packet.
 /// </summary>
-public sealed class PacketPool
+public sealed class PacketBuffers
 {
     /// <summary>Bytes per buffer: a 1500-byte MTU frame with room for encapsulation in front (<see cref="Headroom"/>).</summary>
     public const int BufferSize = 2048;
@@ -12,13 +14,15 @@ public sealed class PacketPool
     /// <summary>Space kept before a received frame, so that headers can be pushed without copying.</summary>
     public const int Headroom = 128;
 
-    private readonly byte[] _slab;
+    private readonly Lock _lock = new();
     private readonly int[] _free;
     private int _freeCount;
+    private readonly List<PacketPool> _caches = [];
 
-    public PacketPool(int buffers = 4096)
+    public PacketBuffers(int buffers)
     {
-        _slab = GC.AllocateUninitializedArray<byte>(buffers * BufferSize, pinned: true);
+        if (buffers < 1) throw new ArgumentOutOfRangeException(nameof(buffers));
+        Slab = GC.AllocateUninitializedArray<byte>(buffers * BufferSize, pinned: true);
         Meta = new PacketMeta[buffers];
         _free = new int[buffers];
         for (var i = 0; i < buffers; i++) _free[i] = buffers - 1 - i;
@@ -28,20 +32,118 @@ public sealed class PacketPool
 
     public int Capacity { get; }
 
-    public int FreeCount => _freeCount;
+    internal byte[] Slab { get; }
 
     public PacketMeta[] Meta { get; }
 
-    /// <summary>A buffer with its data starting at <see cref="Headroom"/> and empty; -1 when the pool is exhausted.</summary>
+    /// <summary>Buffers not holding a packet: in the shared stack and in every worker's cache (exact when the workers are still).</summary>
+    public int FreeCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                var n = _freeCount;
+                foreach (var c in _caches) n += c.CachedCount;
+                return n;
+            }
+        }
+    }
+
+    /// <summary>A worker's cache over these buffers.</summary>
+    public PacketPool NewCache(int size = 256) => new(this, size, register: true);
+
+    internal void NewCacheRegistered(PacketPool cache)
+    {
+        lock (_lock) _caches.Add(cache);
+    }
+
+    /// <summary>Moves up to <c>into.Length</c> free buffers into a cache; returns how many.</summary>
+    internal int Take(Span<int> into)
+    {
+        lock (_lock)
+        {
+            var n = Math.Min(into.Length, _freeCount);
+            _free.AsSpan(_freeCount - n, n).CopyTo(into);
+            _freeCount -= n;
+            return n;
+        }
+    }
+
+    internal void Give(ReadOnlySpan<int> buffers)
+    {
+        lock (_lock)
+        {
+            buffers.CopyTo(_free.AsSpan(_freeCount));
+            _freeCount += buffers.Length;
+        }
+    }
+}
+
+/// <summary>
+/// One worker's handle on the packet buffers: allocation and freeing from a private cache of free buffers (refilled
+/// from and spilled to the shared <see cref="PacketBuffers"/> half a cache at a time), and access to a packet's
+/// bytes and metadata. Nothing on the packet path allocates or locks. Not thread-safe: one per worker (or per
+/// port in tests that use a port alone).
+/// </summary>
+public sealed class PacketPool
+{
+    public const int BufferSize = PacketBuffers.BufferSize;
+
+    public const int Headroom = PacketBuffers.Headroom;
+
+    private readonly byte[] _slab;
+    private readonly int[] _cache;
+    private int _cached;
+
+    /// <summary>A pool with buffers of its own (a port or a test used without a dataplane).</summary>
+    public PacketPool(int buffers = 4096) : this(new PacketBuffers(buffers), Math.Min(256, buffers), register: true)
+    {
+    }
+
+    internal PacketPool(PacketBuffers shared, int cacheSize, bool register = false)
+    {
+        Shared = shared;
+        _slab = shared.Slab;
+        Meta = shared.Meta;
+        _cache = new int[Math.Max(2, cacheSize)];
+        if (register) shared.NewCacheRegistered(this);
+    }
+
+    public PacketBuffers Shared { get; }
+
+    public int Capacity => Shared.Capacity;
+
+    /// <summary>Free buffers over all workers (see <see cref="PacketBuffers.FreeCount"/>).</summary>
+    public int FreeCount => Shared.FreeCount;
+
+    internal int CachedCount => Volatile.Read(ref _cached);
+
+    public PacketMeta[] Meta { get; }
+
+    /// <summary>A buffer with its data starting at <see cref="Headroom"/> and empty; -1 when every buffer is in use.</summary>
     public int Allocate()
     {
-        if (_freeCount == 0) return -1;
-        var p = _free[--_freeCount];
+        if (_cached == 0)
+        {
+            _cached = Shared.Take(_cache.AsSpan(0, _cache.Length / 2));
+            if (_cached == 0) return -1;
+        }
+        var p = _cache[--_cached];
         Meta[p] = new PacketMeta { Offset = Headroom };
         return p;
     }
 
-    public void Free(int packet) => _free[_freeCount++] = packet;
+    public void Free(int packet)
+    {
+        if (_cached == _cache.Length)
+        {
+            var half = _cache.Length / 2;
+            Shared.Give(_cache.AsSpan(half, _cache.Length - half));
+            _cached = half;
+        }
+        _cache[_cached++] = packet;
+    }
 
     /// <summary>The packet's bytes (its current start to its length).</summary>
     public Span<byte> Data(int packet)
