@@ -181,25 +181,35 @@ public sealed class DpdkAvailabilityTests
     }
 }
 
+/// <summary>The end-to-end tests over DPDK's af_packet PMD.</summary>
+public sealed class DpdkAfPacketForwardingTests() : DpdkForwardingTests("net_af_packet", "p");
+
+/// <summary>The end-to-end tests over DPDK's AF_XDP PMD (copy mode on veth).</summary>
+public sealed class DpdkAfXdpForwardingTests() : DpdkForwardingTests("net_af_xdp", "x");
+
 /// <summary>
-/// Real packets between Linux network namespaces, routed by the dataplane over DPDK's net_af_packet PMD: hosts A
-/// (10.78.1.2) and B (10.78.2.2), each on a veth pair whose other end is in namespace R, where DPDK devices
-/// (hot-plugged in R) own both ends. As <see cref="AfPacketForwardingTests"/>, with DPDK. Needs root and DPDK.
+/// Real packets between Linux network namespaces, routed by the dataplane over a DPDK PMD that opens kernel
+/// interfaces (net_af_packet, net_af_xdp): hosts A (10.78.1.2) and B (10.78.2.2), each on a veth pair whose other
+/// end is in namespace R, where DPDK devices (hot-plugged in R) own both ends. As <see cref="AfPacketForwardingTests"/>,
+/// with DPDK. Needs root and DPDK.
 /// </summary>
-public sealed class DpdkForwardingTests : IDisposable
+public abstract class DpdkForwardingTests : IDisposable
 {
+    private readonly string _driver, _letter;
     private readonly string _a, _b, _r;
     private readonly string _tag = $"{Environment.ProcessId % 100000}";
     private readonly Dataplane _dp = new();
 
-    public DpdkForwardingTests()
+    protected DpdkForwardingTests(string driver, string letter)
     {
+        _driver = driver;
+        _letter = letter;
         Assert.SkipUnless(Environment.UserName == "root" && (File.Exists("/usr/sbin/ip") || File.Exists("/sbin/ip")), "needs root and iproute2 (network namespaces)");
         Assert.SkipUnless(Dpdk.IsAvailable, $"DPDK is not available: {Dpdk.UnavailableReason}");
         Assert.SkipUnless(File.Exists("/usr/sbin/ethtool") || File.Exists("/sbin/ethtool"), "needs ethtool (checksum offload off on the hosts)");
-        _a = $"dpdk-a-{_tag}";
-        _b = $"dpdk-b-{_tag}";
-        _r = $"dpdk-r-{_tag}";
+        _a = $"dpdk-{letter}a-{_tag}";
+        _b = $"dpdk-{letter}b-{_tag}";
+        _r = $"dpdk-{letter}r-{_tag}";
         Cleanup();
         foreach (var ns in new[] { _a, _b, _r }) Ip($"netns add {ns}");
         Link(_a, "va", "10.78.1.2/24", "10.78.1.1");
@@ -209,9 +219,9 @@ public sealed class DpdkForwardingTests : IDisposable
     // A host namespace with interface "eth0" (address, default route via the dataplane), joined to R's "<name>".
     private void Link(string ns, string name, string address, string gateway)
     {
-        Ip($"link add dpdk{name}{_tag} type veth peer name eth0 netns {ns}");
-        Ip($"link set dpdk{name}{_tag} netns {_r}");
-        Ip($"-n {_r} link set dpdk{name}{_tag} name {name}");
+        Ip($"link add dpdk{_letter}{name}{_tag} type veth peer name eth0 netns {ns}");
+        Ip($"link set dpdk{_letter}{name}{_tag} netns {_r}");
+        Ip($"-n {_r} link set dpdk{_letter}{name}{_tag} name {name}");
         Run("ip", $"netns exec {_r} sysctl -qw net.ipv6.conf.{name}.disable_ipv6=1");
         Ip($"-n {_r} link set {name} up");
         // DPDK's af_packet PMD does not finish checksums left to offload: the hosts compute their own.
@@ -226,6 +236,7 @@ public sealed class DpdkForwardingTests : IDisposable
     {
         _dp.Dispose();
         Cleanup();
+        GC.SuppressFinalize(this);
     }
 
     private void Cleanup()
@@ -249,9 +260,9 @@ public sealed class DpdkForwardingTests : IDisposable
 
     private void StartRouter()
     {
-        var pa = new DpdkPort($"{DpdkPortTests.Unique("net_af_packet")},iface=va", _r);
-        var pb = new DpdkPort($"{DpdkPortTests.Unique("net_af_packet")},iface=vb", _r);
-        Assert.Equal("net_af_packet", pa.Driver);
+        var pa = new DpdkPort($"{DpdkPortTests.Unique(_driver)},iface=va", _r);
+        var pb = new DpdkPort($"{DpdkPortTests.Unique(_driver)},iface=vb", _r);
+        Assert.Equal(_driver, pa.Driver);
         _dp.CreateInterface("a", pa, pa.Mac);
         _dp.CreateInterface("b", pb, pb.Mac);
         _dp.AddAddress("a", Ip4.Parse("10.78.1.1"), 24);

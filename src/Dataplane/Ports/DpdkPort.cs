@@ -21,11 +21,18 @@ namespace Mgmt.Dataplane.Ports;
 /// senders leave to offload (a veth peer's TCP and UDP): turn transmit checksum offload off on such senders
 /// (<c>ethtool -K eth0 tx off</c>), or use <see cref="AfPacketPort"/>, which finishes them.
 /// </para>
+/// <para>
+/// Threads: one receives (the interface's worker); transmits are serialized by the caller; <see cref="Flush"/> may
+/// come from any thread, also during a transmit. Any thread may call DPDK here: none needs to be an EAL lcore.
+/// </para>
 /// </remarks>
 public sealed unsafe class DpdkPort : IPacketPort
 {
-    /// <summary>Frames asked of the driver per receive call.</summary>
+    /// <summary>Frames asked of the driver per receive call, and handed to it per transmit burst.</summary>
     public const int Burst = 32;
+
+    /// <summary>Frames queued for transmission at most (while the driver's transmit ring is full).</summary>
+    public const int TxQueue = 2 * Burst;
 
     private static readonly HashSet<ushort> InUse = [];
 
@@ -36,6 +43,9 @@ public sealed unsafe class DpdkPort : IPacketPort
     private nint* _mbufs;
     private nint* _data;
     private uint* _lengths;
+    private nint* _tx;
+    private int _txCount;
+    private readonly Lock _txLock = new();
     private bool _disposed;
 
     /// <param name="device">A DPDK port's name, or a device to hot-plug with its arguments (<c>net_af_packet0,iface=eth1</c>).</param>
@@ -96,6 +106,7 @@ public sealed unsafe class DpdkPort : IPacketPort
             _mbufs = (nint*)NativeMemory.Alloc(Burst, (nuint)sizeof(nint));
             _data = (nint*)NativeMemory.Alloc(Burst, (nuint)sizeof(nint));
             _lengths = (uint*)NativeMemory.Alloc(Burst, sizeof(uint));
+            _tx = (nint*)NativeMemory.Alloc(TxQueue, (nuint)sizeof(nint));
         }
         catch
         {
@@ -165,6 +176,7 @@ public sealed unsafe class DpdkPort : IPacketPort
     public int Receive(PacketPool pool, Span<int> into)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        Flush(); // what the last round of the graph queued, when the worker does not flush itself
         var n = 0;
         var taken = 0; // from the driver, dropped ones included: a source that never runs dry does not hold us here
         while (taken < into.Length)
@@ -215,33 +227,77 @@ public sealed unsafe class DpdkPort : IPacketPort
         return n;
     }
 
+    /// <summary>
+    /// Copies the frame into an mbuf and queues it; the queue goes to the driver in one burst at <see cref="Burst"/>
+    /// frames, at <see cref="Flush"/> or at the next <see cref="Receive"/>. False when the mempool is empty or the
+    /// driver has not taken the frames queued before (a full transmit ring).
+    /// </summary>
     public bool Transmit(PacketPool pool, int packet)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
         var data = pool.Data(packet);
-        int sent;
-        fixed (byte* b = data) sent = Dpdk.Native.mgmt_dpdk_tx(_port, _mempool, b, (uint)data.Length);
-        if (sent < 0) NoMbufDropped++;
-        return sent == 1;
+        lock (_txLock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_txCount == TxQueue && SendQueued() == 0) return false;
+            nint m;
+            fixed (byte* b = data) m = data.Length > ushort.MaxValue ? 0 : Dpdk.Native.mgmt_dpdk_tx_copy(_mempool, b, (ushort)data.Length);
+            if (m == 0)
+            {
+                NoMbufDropped++;
+                return false;
+            }
+            _tx[_txCount++] = m;
+            if (_txCount >= Burst) SendQueued();
+            return true;
+        }
     }
 
-    /// <summary>Stops and closes the port and, when this port hot-plugged it, removes its device.</summary>
+    /// <summary>Hands the driver the frames <see cref="Transmit"/> queued. Any thread, also during a transmit.</summary>
+    public void Flush()
+    {
+        if (Volatile.Read(ref _txCount) == 0) return;
+        lock (_txLock)
+            if (!_disposed)
+                SendQueued();
+    }
+
+    // Under _txLock. What the driver does not take stays queued, in order, for the next try.
+    private int SendQueued()
+    {
+        if (_txCount == 0) return 0;
+        var sent = Dpdk.Native.mgmt_dpdk_tx_burst(_port, _tx, (ushort)_txCount);
+        if (sent > 0 && sent < _txCount)
+            new Span<nint>(_tx + sent, _txCount - sent).CopyTo(new Span<nint>(_tx, _txCount - sent));
+        _txCount -= sent;
+        return sent;
+    }
+
+    /// <summary>Sends what is queued, stops and closes the port and, when this port hot-plugged it, removes its device.</summary>
     public void Dispose()
     {
         lock (InUse)
+        lock (_txLock)
         {
             if (_disposed) return;
             _disposed = true;
+            if (_tx != null)
+            {
+                SendQueued();
+                Dpdk.Native.mgmt_dpdk_free(_tx, (uint)_txCount);
+                _txCount = 0;
+            }
             var (port, mempool, remove) = (_port, _mempool, _hotPlugged ? 1 : 0);
             Control(() => Dpdk.Native.mgmt_dpdk_port_close(port, mempool, remove));
             _mempool = 0;
             InUse.Remove(_port);
+            NativeMemory.Free(_mbufs);
+            NativeMemory.Free(_data);
+            NativeMemory.Free(_lengths);
+            NativeMemory.Free(_tx);
+            _mbufs = null;
+            _data = null;
+            _lengths = null;
+            _tx = null;
         }
-        NativeMemory.Free(_mbufs);
-        NativeMemory.Free(_data);
-        NativeMemory.Free(_lengths);
-        _mbufs = null;
-        _data = null;
-        _lengths = null;
     }
 }

@@ -193,19 +193,23 @@ EXPORT void mgmt_dpdk_free(struct rte_mbuf **mbufs, unsigned n)
     rte_pktmbuf_free_bulk(mbufs, n);
 }
 
-/* Sends one frame on queue 0 (copied into an mbuf of pool): 1 sent, 0 the port did not take it, < 0 no mbuf. */
-EXPORT int mgmt_dpdk_tx(uint16_t port, struct rte_mempool *pool, const void *frame, uint32_t length)
+/* A copy of a frame in an mbuf of pool, to send with mgmt_dpdk_tx_burst; NULL when the pool is empty. */
+EXPORT struct rte_mbuf *mgmt_dpdk_tx_copy(struct rte_mempool *pool, const void *frame, uint16_t length)
 {
     struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
-    if (m == NULL) return -ENOBUFS;
-    char *p = rte_pktmbuf_append(m, (uint16_t)length);
-    if (p == NULL || length > UINT16_MAX)
+    if (m == NULL) return NULL;
+    char *p = rte_pktmbuf_append(m, length);
+    if (p == NULL)
     {
         rte_pktmbuf_free(m);
-        return -EMSGSIZE;
+        return NULL;
     }
     rte_memcpy(p, frame, length);
-    if (rte_eth_tx_burst(port, 0, &m, 1) == 1) return 1;
-    rte_pktmbuf_free(m);
-    return 0;
+    return m;
+}
+
+/* Hands up to n mbufs to queue 0; how many the driver took (from the front). */
+EXPORT uint16_t mgmt_dpdk_tx_burst(uint16_t port, struct rte_mbuf **mbufs, uint16_t n)
+{
+    return rte_eth_tx_burst(port, 0, mbufs, n);
 }
