@@ -102,7 +102,9 @@ public sealed class Dataplane : IDisposable
             var next = (DpInterface?[])InterfaceArray.Clone();
             next[itf.Index] = null;
             InterfaceArray = next;
+            WaitForWorkers();
             itf.Port.Dispose();
+            itf.PuntPort?.Dispose();
         }
     }
 
@@ -122,7 +124,11 @@ public sealed class Dataplane : IDisposable
             var itf = Interface(name);
             var old = itf.PuntPort;
             itf.PuntPort = port;
-            old?.Dispose();
+            if (old is not null)
+            {
+                WaitForWorkers();
+                old.Dispose();
+            }
         }
     }
 
@@ -438,6 +444,19 @@ public sealed class Dataplane : IDisposable
                 throw new DataplaneException(error);
             }
         }
+    }
+
+    /// <summary>
+    /// Waits until every running worker has finished the round it was in, so that nothing still uses what the
+    /// control plane just unpublished (a port about to be closed). Stepped workers (<see cref="PollOnce"/>) are idle.
+    /// </summary>
+    private void WaitForWorkers()
+    {
+        if (_threads.Count == 0 || _stopping) return;
+        var seen = Workers.Select(w => w.Rounds).ToArray();
+        var spin = new SpinWait();
+        for (var i = 0; i < Workers.Count; i++)
+            while (Workers[i].Rounds <= seen[i] && _threads[i].IsAlive) spin.SpinOnce();
     }
 
     private void Run(Worker w)

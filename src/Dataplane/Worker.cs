@@ -48,6 +48,11 @@ public sealed class Worker
     /// <summary>This worker's number, 0 to the dataplane's worker count - 1.</summary>
     public int Index { get; }
 
+    private long _rounds;
+
+    /// <summary>Polls completed; a round that began after a table change sees it (the control plane's grace period).</summary>
+    internal long Rounds => Volatile.Read(ref _rounds);
+
     /// <summary>Whether another worker handed this one packets it has not taken yet.</summary>
     internal bool HandoffPending => _incoming.Any(q => !q.IsEmpty);
 
@@ -154,6 +159,8 @@ public sealed class Worker
             }
         }
         Graph.Run();
+        Output.Flush();
+        Volatile.Write(ref _rounds, _rounds + 1);
         return total;
     }
 

@@ -116,6 +116,47 @@ public sealed class WorkerTests
     }
 
     [Fact]
+    public void An_interface_deleted_under_running_workers_is_closed_after_they_let_go_of_it()
+    {
+        var (dp, p0, p1) = Router(workers: 2);
+        using var _ = dp;
+        var p2 = new CountingPort();
+        dp.CreateInterface("if2", p2, 0x02_00_00_00_00_03);
+        dp.SetAdminUp("if2", true);
+        dp.Start();
+        Thread.Sleep(20);
+        dp.DeleteInterface("if2");
+        var polls = p2.Receives;
+        Assert.True(p2.Disposed);
+        Thread.Sleep(20);
+        Assert.Equal(polls, p2.Receives); // nobody polled it after it was closed
+        p0.Inject(Udp(MacIf0, MacA, "10.0.1.2", "10.0.2.2", 1, 2));
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (p1.Sent.IsEmpty && DateTime.UtcNow < deadline) Thread.Sleep(5);
+        Assert.Single(p1.Sent);
+    }
+
+    /// <summary>A port that counts its polls and fails them once closed.</summary>
+    private sealed class CountingPort : IPacketPort
+    {
+        public int Receives;
+        public volatile bool Disposed;
+
+        public bool LinkUp => true;
+
+        public int Receive(PacketPool pool, Span<int> into)
+        {
+            Assert.False(Disposed, "polled after it was closed");
+            Interlocked.Increment(ref Receives);
+            return 0;
+        }
+
+        public bool Transmit(PacketPool pool, int packet) => !Disposed;
+
+        public void Dispose() => Disposed = true;
+    }
+
+    [Fact]
     public void Worker_counts_and_cores_are_checked()
     {
         Assert.Throws<DataplaneException>(() => new Dataplane(workers: 0));

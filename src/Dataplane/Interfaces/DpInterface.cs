@@ -26,6 +26,7 @@ public sealed class DpInterface
     internal DpInterface(int index, string name, Ports.IPacketPort port, ulong mac, int mtu, int workers)
     {
         PerWorker = [.. Enumerable.Range(0, workers).Select(_ => new InterfaceCounters())];
+        FlushPending = new bool[workers];
         Index = index;
         Name = name;
         Port = port;
@@ -62,6 +63,9 @@ public sealed class DpInterface
 
     /// <summary>The worker that polls the port (packets of other flows are handed to their worker).</summary>
     public int RxWorker { get; internal init; }
+
+    /// <summary>Per worker: it transmitted on the port since it last flushed it.</summary>
+    internal bool[] FlushPending { get; }
 
     /// <summary>Taken around a vector's transmits when several workers share the port.</summary>
     internal Lock TxLock { get; } = new();

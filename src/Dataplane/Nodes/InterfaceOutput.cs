@@ -10,6 +10,19 @@ namespace Mgmt.Dataplane.Nodes;
 /// </summary>
 internal sealed class InterfaceOutput(Worker w) : GraphNode("interface-output")
 {
+    private readonly List<DpInterface> _toFlush = new(64);
+
+    /// <summary>Has the ports this worker transmitted to since the last call send what they batched.</summary>
+    public void Flush()
+    {
+        foreach (var itf in _toFlush)
+        {
+            itf.FlushPending[w.Index] = false;
+            itf.Port.Flush();
+        }
+        _toFlush.Clear();
+    }
+
     protected internal override void Process(ReadOnlySpan<int> packets)
     {
         var shared = w.Dataplane.Workers.Count > 1;
@@ -35,6 +48,11 @@ internal sealed class InterfaceOutput(Worker w) : GraphNode("interface-output")
                 }
                 var destination = Ethernet.Destination(frame);
                 var length = frame.Length;
+                if (!itf.FlushPending[w.Index])
+                {
+                    itf.FlushPending[w.Index] = true;
+                    _toFlush.Add(itf);
+                }
                 if (itf.Port.Transmit(w.Pool, p)) itf.PerWorker[w.Index].Sent(destination, length);
                 else itf.PerWorker[w.Index].OutDiscards++;
                 w.Pool.Free(p);
