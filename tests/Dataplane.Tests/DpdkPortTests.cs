@@ -77,6 +77,9 @@ public sealed class DpdkPortTests
         Assert.Equal(frames.Count, received.Count);
         for (var i = 0; i < frames.Count; i++) Assert.Equal(frames[i], received[i]);
         Assert.Equal(0, port.Receive(pool, into)); // nothing more, and it did not block
+        var counters = port.DriverCounters;
+        Assert.Equal((ulong)frames.Count, counters.Sent);
+        Assert.Equal((ulong)frames.Count, counters.Received);
         Assert.Equal(256, Free(pool)); // every buffer back
     }
 

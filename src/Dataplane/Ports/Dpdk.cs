@@ -196,6 +196,9 @@ public static class Dpdk
         public static extern void mgmt_dpdk_free(nint* mbufs, uint n);
 
         [DllImport(Shim)]
+        public static extern int mgmt_dpdk_stats(ushort port, ulong* counters);
+
+        [DllImport(Shim)]
         public static extern nint mgmt_dpdk_tx_copy(nint pool, byte* frame, ushort length);
 
         [DllImport(Shim)]

@@ -156,6 +156,25 @@ public sealed unsafe class DpdkPort : IPacketPort
     /// <summary>Frames not sent because the port's mempool had no free mbuf.</summary>
     public long NoMbufDropped { get; private set; }
 
+    /// <summary>
+    /// The driver's own counters: frames received and sent, missed on receive (no room), receive and transmit errors
+    /// (some drivers, such as af_xdp, count frames they took in a burst but could not send as transmit errors).
+    /// </summary>
+    public (ulong Received, ulong Sent, ulong Missed, ulong ReceiveErrors, ulong TransmitErrors) DriverCounters
+    {
+        get
+        {
+            var c = stackalloc ulong[5];
+            lock (_txLock)
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                var r = Dpdk.Native.mgmt_dpdk_stats(_port, c);
+                if (r < 0) throw new DataplaneException($"DPDK port {Name}: no counters: {Dpdk.Error(r)}");
+            }
+            return (c[0], c[1], c[2], c[3], c[4]);
+        }
+    }
+
     /// <summary>The port's link status, asked of the driver (without waiting) at most every 200 ms, as workers ask per packet.</summary>
     public bool LinkUp
     {

@@ -213,3 +213,17 @@ EXPORT uint16_t mgmt_dpdk_tx_burst(uint16_t port, struct rte_mbuf **mbufs, uint1
 {
     return rte_eth_tx_burst(port, 0, mbufs, n);
 }
+
+/* The driver's counters: received, sent, missed (no room on receive), receive errors, transmit errors. */
+EXPORT int mgmt_dpdk_stats(uint16_t port, uint64_t counters[5])
+{
+    struct rte_eth_stats stats;
+    int ret = rte_eth_stats_get(port, &stats);
+    if (ret < 0) return ret;
+    counters[0] = stats.ipackets;
+    counters[1] = stats.opackets;
+    counters[2] = stats.imissed;
+    counters[3] = stats.ierrors;
+    counters[4] = stats.oerrors;
+    return 0;
+}
