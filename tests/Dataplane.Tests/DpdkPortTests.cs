@@ -134,6 +134,8 @@ public sealed class DpdkPortTests
         Assert.Contains("0000:99:00.0", e.Message);
         e = Assert.Throws<DataplaneException>(() => new DpdkPort(Unique("net_af_packet") + ",iface=dpdk-none0"));
         Assert.Contains("could not attach", e.Message);
+        e = Assert.Throws<DataplaneException>(() => new DpdkPort(Unique("net_af_packet") + ",iface=eth0", "dpdk-no-such-namespace"));
+        Assert.Contains("no network namespace dpdk-no-such-namespace", e.Message);
 
         var name = Unique("net_null");
         using var port = new DpdkPort(name);

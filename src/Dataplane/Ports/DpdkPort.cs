@@ -71,15 +71,14 @@ public sealed unsafe class DpdkPort : IPacketPort
                 throw new DataplaneException($"DPDK device {name} exists already; give its name alone to use it, not \"{device}\"");
             if (port < 0)
             {
+                if (networkNamespace is not null && !File.Exists($"/var/run/netns/{networkNamespace}"))
+                    throw new DataplaneException($"DPDK device \"{device}\": there is no network namespace {networkNamespace} (ip netns)");
                 _namespace = networkNamespace;
                 var probed = Control(() => Dpdk.Native.mgmt_dpdk_probe(device));
                 if (probed < 0)
                     throw new DataplaneException($"DPDK could not attach device \"{device}\"{(networkNamespace is null ? "" : $" in network namespace {networkNamespace}")}: {Dpdk.Error(probed)} (is its driver installed, e.g. librte-net-af-packet23, and are its arguments right? DPDK's log on stderr tells more)");
                 port = Dpdk.Native.mgmt_dpdk_port_by_name(name);
-                if (port < 0)
-                {
-                    throw new DataplaneException($"DPDK attached device \"{device}\" but has no ethernet port named {name}");
-                }
+                if (port < 0) throw new DataplaneException($"DPDK attached device \"{device}\" but has no ethernet port named {name}");
                 _hotPlugged = true;
             }
             _port = (ushort)port;
