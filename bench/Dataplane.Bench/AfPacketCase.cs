@@ -9,8 +9,8 @@ namespace Mgmt.Dataplane.Bench;
 /// <summary>
 /// The dataplane as the router of bench/dataplane/afpacket.sh: two <see cref="AfPacketPort"/>s on the veth ends in
 /// the router namespace, 10.201.1.1/24 on the first, 10.201.2.1/24 on the second, a static neighbor 10.201.2.2 and
-/// optionally an input ACL on the first whose last rule is the one the traffic matches. One worker, stepped on this
-/// thread without pause (the script pins the process to a core) until SECONDS pass or SIGINT/SIGTERM. The first
+/// optionally an input ACL on the first whose last rule is the one the traffic matches. One worker on its thread
+/// (<see cref="Dataplane.Start"/>; the script pins the process to a core) until SECONDS pass or SIGINT/SIGTERM. The first
 /// interface takes IN_MAC when given (the script gives one other than the Linux interface's, so that the router
 /// namespace's kernel drops the frames the dataplane takes at its first check). Writes "ready" to stderr once it
 /// polls, and its counters when it stops; the script measures the rate at the sink.
@@ -43,22 +43,18 @@ static class AfPacketCase
         dp.SetAdminUp("in", true);
         dp.SetAdminUp("out", true);
 
-        var stop = false;
-        using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; Volatile.Write(ref stop, true); });
-        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; Volatile.Write(ref stop, true); });
-        Console.Error.WriteLine($"ready: {inName} -> {outName} in {netns}, input ACL of {aclRules} rules");
+        using var stop = new ManualResetEventSlim();
+        using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Set(); });
+        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Set(); });
         var clock = Stopwatch.StartNew();
-        long polls = 0, empty = 0;
-        while (!Volatile.Read(ref stop) && clock.Elapsed.TotalSeconds < seconds)
-        {
-            for (var i = 0; i < 64; i++, polls++)
-                if (dp.PollOnce() == 0) empty++;
-        }
+        dp.Start();
+        Console.Error.WriteLine($"ready: {inName} -> {outName} in {netns}, input ACL of {aclRules} rules");
+        stop.Wait(TimeSpan.FromSeconds(seconds));
         var i1 = dp.Interface("in").Counters;
         var o = dp.Interface("out").Counters;
         Console.Error.WriteLine(
             $"{clock.Elapsed.TotalSeconds:F1} s: in {i1.InUnicast} unicast, {i1.InDiscards} discards; out {o.OutUnicast} unicast, {o.OutDiscards} discards; " +
-            $"polls {polls} ({100.0 * empty / Math.Max(1, polls):F0}% empty); oversize {rx.OversizeDropped}; ring full {rx.RingDropped}; GC gen0 {GC.CollectionCount(0)} gen2 {GC.CollectionCount(2)}");
+            $"oversize {rx.OversizeDropped}; ring full {rx.RingDropped}; GC gen0 {GC.CollectionCount(0)} gen2 {GC.CollectionCount(2)}");
         return 0;
     }
 }

@@ -36,9 +36,10 @@ public sealed unsafe class AfPacketPort : IPacketPort
     private const uint Siocgifflags = 0x8913, Siocgifhwaddr = 0x8927, Siocgifindex = 0x8933;
     private const int IffUp = 0x1, IffRunning = 0x40;
 
-    // Ring geometry: 2 KB frames (a struct tpacket2_hdr, then the frame), 32 to a 64 KB block; 2048 frames to
-    // receive into (4 MB: a burst of the kernel's receive work fits), 1024 to send from.
-    private const int FrameSize = 2048, BlockSize = 65536, RxFrames = 2048, TxFrames = 1024, TxBatch = 64;
+    // Ring geometry: 2 KB frames (a struct tpacket2_hdr, then the frame), 32 to a 64 KB block; 4096 frames to
+    // receive into (8 MB: a few milliseconds in which the worker does not run, or a burst of the kernel's receive
+    // work, fit), 1024 to send from.
+    private const int FrameSize = 2048, BlockSize = 65536, RxFrames = 4096, TxFrames = 1024, TxBatch = 64;
 
     // struct tpacket2_hdr: tp_status, tp_len, tp_snaplen (u32), tp_mac, tp_net (u16), ...; 32 bytes. On transmit
     // the data (here the virtio-net header, then the frame) starts right after it.
