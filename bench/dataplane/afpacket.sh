@@ -91,7 +91,7 @@ measure() {
   wait $gpid
   awk -v a="$a" -v b="$b" -v i0="$i0" -v i1="$i1" -v t0="$t0" -v t1="$t1" -v sent="$(cat "$work/gen.out")" -v d="$(ip netns exec "$gen" cat /sys/class/net/g0/statistics/tx_dropped)" 'BEGIN {
     printf "#   %.3f Mpps into r0, %.3f Mpps out to s0 (%.0f%% not passed on); the generator had %d frames taken, %d dropped at a full veth backlog\n", (i1 - i0) / (t1 - t0) / 1e6, (b - a) / (t1 - t0) / 1e6, (i1 > i0 ? 100 * (1 - (b - a) / (i1 - i0)) : 0), sent, d > "/dev/stderr"
-    printf "%.3f", (b - a) / (t1 - t0) / 1e6 }'
+    r = (b - a) / (t1 - t0) / 1e6; printf (r < 0.01 ? "%.4f" : "%.3f"), r }'
 }
 
 stop_forwarder() {
