@@ -53,9 +53,57 @@ public sealed class Dataplane : IDisposable
 
     public IEnumerable<DpInterface> Interfaces => InterfaceArray.OfType<DpInterface>();
 
-    public Ip4Fib Fib { get; } = new();
+    private readonly Dictionary<int, RouteTable> _tables = new() { [0] = new RouteTable(0) };
 
-    public Ip6Fib Fib6 { get; } = new();
+    /// <summary>The routing tables (VRFs) by id; table 0 always exists.</summary>
+    public IReadOnlyDictionary<int, RouteTable> Tables => _tables;
+
+    /// <summary>Table 0's IPv4 FIB.</summary>
+    public Ip4Fib Fib => _tables[0].Fib4;
+
+    /// <summary>Table 0's IPv6 FIB.</summary>
+    public Ip6Fib Fib6 => _tables[0].Fib6;
+
+    /// <summary>Creates an empty routing table (a VRF) for interfaces to be put in.</summary>
+    public RouteTable CreateTable(int id)
+    {
+        lock (_api)
+        {
+            if (id is < 1 or > 1_000_000) throw new DataplaneException($"table id {id} is not between 1 and 1000000");
+            if (_tables.ContainsKey(id)) throw new DataplaneException($"table {id} exists");
+            return _tables[id] = new RouteTable(id);
+        }
+    }
+
+    /// <summary>Deletes a table with its routes; no interface may be in it.</summary>
+    public void DeleteTable(int id)
+    {
+        lock (_api)
+        {
+            var table = Table(id);
+            if (id == 0) throw new DataplaneException("table 0 cannot be deleted");
+            if (Interfaces.FirstOrDefault(i => i.Table == table) is { } user) throw new DataplaneException($"interface {user.Name} is in table {id}");
+            _tables.Remove(id);
+        }
+    }
+
+    public RouteTable Table(int id) => _tables.TryGetValue(id, out var t) ? t : throw new DataplaneException($"no table {id}");
+
+    /// <summary>Moves an interface into a table (VRF); it may have no addresses then (as VPP requires): add them after.</summary>
+    public void SetInterfaceTable(string name, int id)
+    {
+        lock (_api)
+        {
+            var itf = Interface(name);
+            var table = Table(id);
+            if (itf.Addresses.Length > 0 || itf.Addresses6.Any(a => !Ip6.IsLinkLocal(a.Address)))
+                throw new DataplaneException($"{name} has addresses: remove them before moving it to table {id}");
+            foreach (var route in _tables.Values.SelectMany(t => t.Routes))
+                if (route.Paths.Any(p => p.Interface == itf.Index))
+                    throw new DataplaneException($"route {route.Key} goes out of {name}: remove it before moving {name} to table {id}");
+            itf.Table = table;
+        }
+    }
 
     public NeighborTable Neighbors { get; } = new();
 
@@ -78,6 +126,7 @@ public sealed class Dataplane : IDisposable
             {
                 Addresses6 = [new Ip6Prefix(Ip6.LinkLocal(mac), 64)],
                 RxWorker = index % Workers.Count,
+                Table = _tables[0],
             };
             var next = new DpInterface?[Math.Max(all.Length, index + 1)];
             all.CopyTo(next, 0);
@@ -94,10 +143,17 @@ public sealed class Dataplane : IDisposable
         {
             var itf = Interface(name);
             itf.AdminUp = false;
-            foreach (var r in Fib.Routes.Where(r => r.Adjacency.Interface == itf.Index && r.Adjacency.Kind is RouteKind.Connected or RouteKind.NextHop or RouteKind.Local).ToList())
-                Fib.Remove(r.Prefix, r.Length);
-            foreach (var r in Fib6.Routes.Where(r => r.Adjacency.Interface == itf.Index && r.Adjacency.Kind is RouteKind.Connected or RouteKind.NextHop or RouteKind.Local).ToList())
-                Fib6.Remove(r.Prefix, r.Length);
+            foreach (var table in _tables.Values)
+            {
+                foreach (var r in table.Routes.Where(r => r.Kind is RouteKind.Local or RouteKind.Connected && r.Interface == itf.Index).ToList())
+                    table.Remove(r.Key);
+                foreach (var r in table.Routes.Where(r => r.Paths.Any(p => p.Interface == itf.Index)).ToList())
+                {
+                    var rest = r.Paths.Where(p => p.Interface != itf.Index).ToArray();
+                    if (rest.Length == 0) table.Remove(r.Key);
+                    else table.Set(r.Key, r.Kind, -1, rest);
+                }
+            }
             Neighbors.RemoveInterface(itf.Index);
             var next = (DpInterface?[])InterfaceArray.Clone();
             next[itf.Index] = null;
@@ -150,7 +206,7 @@ public sealed class Dataplane : IDisposable
         }
     }
 
-    /// <summary>Adds an IPv4 address: a local route for it and a connected route for its subnet (/31 and /32 included).</summary>
+    /// <summary>Adds an IPv4 address: a local route for it and a connected route for its subnet (/31 and /32 included), in the interface's table.</summary>
     public void AddAddress(string name, uint address, int length)
     {
         lock (_api)
@@ -161,7 +217,7 @@ public sealed class Dataplane : IDisposable
             var prefix = new Ip4Prefix(address, length);
             if (length < 31 && (address == prefix.Network || address == (prefix.Network | ~Ip4Fib.Mask(length))))
                 throw new DataplaneException($"{prefix} is the network or broadcast address of its subnet");
-            foreach (var other in Interfaces)
+            foreach (var other in Interfaces.Where(i => i.Table == itf.Table))
                 foreach (var a in other.Addresses)
                 {
                     if (a.Address == address) throw new DataplaneException($"{Ip4.Format(address)} is already on {other.Name}");
@@ -169,9 +225,9 @@ public sealed class Dataplane : IDisposable
                         throw new DataplaneException($"subnet {Ip4.Format(prefix.Network)}/{length} is already on {other.Name}");
                 }
             itf.Addresses = [.. itf.Addresses, prefix];
-            Fib.Add(new Ip4Route(address, 32, new Adjacency(RouteKind.Local, itf.Index, 0)));
-            if (length < 32 && !Fib.TryGet(prefix.Network, length, out _))
-                Fib.Add(new Ip4Route(prefix.Network, length, new Adjacency(RouteKind.Connected, itf.Index, 0)));
+            itf.Table.Set(new RouteKey(false, address, 32), RouteKind.Local, itf.Index, []);
+            if (length < 32 && !itf.Table.TryGet(new RouteKey(false, prefix.Network, length), out _))
+                itf.Table.Set(new RouteKey(false, prefix.Network, length), RouteKind.Connected, itf.Index, []);
         }
     }
 
@@ -183,12 +239,13 @@ public sealed class Dataplane : IDisposable
             var prefix = new Ip4Prefix(address, length);
             if (!itf.Addresses.Contains(prefix)) throw new DataplaneException($"{prefix} is not on {name}");
             itf.Addresses = [.. itf.Addresses.Where(a => a != prefix)];
-            Fib.Remove(address, 32);
-            if (length < 32 && !itf.Addresses.Any(a => a.Network == prefix.Network && a.Length == length)) Fib.Remove(prefix.Network, length);
+            itf.Table.Remove(new RouteKey(false, address, 32));
+            if (length < 32 && !itf.Addresses.Any(a => a.Network == prefix.Network && a.Length == length))
+                itf.Table.Remove(new RouteKey(false, prefix.Network, length));
         }
     }
 
-    /// <summary>Adds a global IPv6 address: a local route for it and a connected route for its prefix.</summary>
+    /// <summary>Adds a global IPv6 address: a local route for it and a connected route for its prefix, in the interface's table.</summary>
     public void AddAddress6(string name, UInt128 address, int length)
     {
         lock (_api)
@@ -198,7 +255,7 @@ public sealed class Dataplane : IDisposable
             if (address == UInt128.Zero || Ip6.IsMulticast(address) || Ip6.IsLinkLocal(address) || address == UInt128.One)
                 throw new DataplaneException($"{Ip6.Format(address)} is not a global unicast address");
             var prefix = new Ip6Prefix(address, length);
-            foreach (var other in Interfaces)
+            foreach (var other in Interfaces.Where(i => i.Table == itf.Table))
                 foreach (var a in other.Addresses6)
                 {
                     if (a.Address == address) throw new DataplaneException($"{Ip6.Format(address)} is already on {other.Name}");
@@ -206,73 +263,122 @@ public sealed class Dataplane : IDisposable
                         throw new DataplaneException($"prefix {Ip6.Format(prefix.Network)}/{length} is already on {other.Name}");
                 }
             itf.Addresses6 = [.. itf.Addresses6, prefix];
-            Fib6.Add(address, 128, new Ip6Adjacency(RouteKind.Local, itf.Index, UInt128.Zero));
-            if (length < 128 && !Fib6.TryGet(prefix.Network, length, out _))
-                Fib6.Add(prefix.Network, length, new Ip6Adjacency(RouteKind.Connected, itf.Index, UInt128.Zero));
-        }
-    }
-
-    /// <summary>Adds (or replaces) an IPv6 route; a next hop is a link-local or on-link address of the interface given.</summary>
-    public void AddRoute6(UInt128 prefix, int length, RouteKind kind, UInt128 nextHop = default, string? interfaceName = null)
-    {
-        lock (_api)
-        {
-            Ip6Adjacency adjacency;
-            if (kind == RouteKind.NextHop)
-            {
-                if (interfaceName is null)
-                {
-                    var via = Fib6.Lookup(nextHop);
-                    if (via.Kind != RouteKind.Connected) throw new DataplaneException($"next hop {Ip6.Format(nextHop)} is not on a connected prefix; name the interface");
-                    adjacency = new Ip6Adjacency(RouteKind.NextHop, via.Interface, nextHop);
-                }
-                else adjacency = new Ip6Adjacency(RouteKind.NextHop, Interface(interfaceName).Index, nextHop);
-                if (Ip6.IsMulticast(nextHop) || nextHop == UInt128.Zero) throw new DataplaneException($"{Ip6.Format(nextHop)} is not a unicast next hop");
-            }
-            else if (kind is RouteKind.Blackhole or RouteKind.Unreachable or RouteKind.Prohibit) adjacency = new Ip6Adjacency(kind, -1, UInt128.Zero);
-            else throw new DataplaneException($"routes of kind {kind} come from interface addresses");
-            if (Fib6.TryGet(prefix, length, out var existing) && existing.Kind is RouteKind.Local or RouteKind.Connected)
-                throw new DataplaneException($"{Ip6.Format(prefix)}/{length} is an interface's own route");
-            Fib6.Add(prefix, length, adjacency);
-        }
-    }
-
-    public void AddNeighbor6(string name, UInt128 address, ulong mac)
-    {
-        lock (_api)
-        {
-            CheckMac(mac);
-            Neighbors.SetStatic(Interface(name).Index, address, mac);
+            itf.Table.Set(new RouteKey(true, address, 128), RouteKind.Local, itf.Index, []);
+            if (length < 128 && !itf.Table.TryGet(new RouteKey(true, prefix.Network, length), out _))
+                itf.Table.Set(new RouteKey(true, prefix.Network, length), RouteKind.Connected, itf.Index, []);
         }
     }
 
     /// <summary>
-    /// Adds (or replaces) a route. A next hop must be on a connected subnet of its interface, or, without an
-    /// interface (-1), is resolved through the connected route that covers it.
+    /// Adds (or replaces) an IPv4 route in a table: a drop route (blackhole, unreachable, prohibit) or one through
+    /// a next hop, on the interface named or else resolved through the table (recursively).
     /// </summary>
-    public void AddRoute(uint prefix, int length, RouteKind kind, uint nextHop = 0, string? interfaceName = null)
+    public void AddRoute(uint prefix, int length, RouteKind kind, uint nextHop = 0, string? interfaceName = null, int table = 0)
+    {
+        if (kind == RouteKind.NextHop) AddRoute(prefix, length, new[] { new Ip4NextHop(nextHop, interfaceName) }, table);
+        else SetRoute(new RouteKey(false, prefix, length), kind, [], table);
+    }
+
+    /// <summary>Adds (or replaces) an IPv4 route through one or more next hops (ECMP; weighted when weights differ).</summary>
+    public void AddRoute(uint prefix, int length, IReadOnlyList<Ip4NextHop> nextHops, int table = 0)
     {
         lock (_api)
         {
-            var adjacency = kind switch
+            if (nextHops.Count is 0 or > PathSets<Adjacency>.MaxBuckets) throw new DataplaneException($"a route has 1 to {PathSets<Adjacency>.MaxBuckets} next hops");
+            var paths = new RoutePath[nextHops.Count];
+            for (var i = 0; i < paths.Length; i++)
             {
-                RouteKind.NextHop => NextHopAdjacency(nextHop, interfaceName),
-                RouteKind.Blackhole or RouteKind.Unreachable or RouteKind.Prohibit => new Adjacency(kind, -1, 0),
-                _ => throw new DataplaneException($"routes of kind {kind} come from interface addresses"),
-            };
-            if (Fib.TryGet(prefix, length, out var existing) && existing.Kind is RouteKind.Local or RouteKind.Connected)
-                throw new DataplaneException($"{Ip4.Format(prefix)}/{length} is an interface's own route");
-            Fib.Add(new Ip4Route(prefix, length, adjacency));
+                var (address, interfaceName, weight) = nextHops[i];
+                if (address == 0 || address >> 28 >= 0xe) throw new DataplaneException($"next hop {Ip4.Format(address)} is not a unicast address");
+                CheckWeight(weight);
+                var itf = -1;
+                if (interfaceName is not null)
+                {
+                    var i4 = Interface(interfaceName);
+                    if (!i4.Addresses.Any(a => ((a.Address ^ address) & Ip4Fib.Mask(a.Length)) == 0))
+                        throw new DataplaneException($"next hop {Ip4.Format(address)} is not on a subnet of {interfaceName}");
+                    if (i4.Table != Table(table)) throw new DataplaneException($"{interfaceName} is not in table {table}");
+                    itf = i4.Index;
+                }
+                paths[i] = new RoutePath(address, itf, weight);
+            }
+            SetRoute(new RouteKey(false, prefix, length), RouteKind.NextHop, paths, table);
         }
     }
 
-    public void DeleteRoute(uint prefix, int length)
+    /// <summary>Adds (or replaces) an IPv6 route: a drop route, or through a next hop (link-local ones need their interface).</summary>
+    public void AddRoute6(UInt128 prefix, int length, RouteKind kind, UInt128 nextHop = default, string? interfaceName = null, int table = 0)
+    {
+        if (kind == RouteKind.NextHop) AddRoute6(prefix, length, [new Ip6NextHop(nextHop, interfaceName)], table);
+        else SetRoute(new RouteKey(true, prefix, length), kind, [], table);
+    }
+
+    /// <summary>Adds (or replaces) an IPv6 route through one or more next hops (ECMP; weighted when weights differ).</summary>
+    public void AddRoute6(UInt128 prefix, int length, IReadOnlyList<Ip6NextHop> nextHops, int table = 0)
     {
         lock (_api)
         {
-            if (Fib.TryGet(prefix, length, out var existing) && existing.Kind is RouteKind.Local or RouteKind.Connected)
-                throw new DataplaneException($"{Ip4.Format(prefix)}/{length} is an interface's own route");
-            if (!Fib.Remove(prefix, length)) throw new DataplaneException($"no route {Ip4.Format(prefix)}/{length}");
+            if (nextHops.Count is 0 or > PathSets<Adjacency>.MaxBuckets) throw new DataplaneException($"a route has 1 to {PathSets<Adjacency>.MaxBuckets} next hops");
+            var paths = new RoutePath[nextHops.Count];
+            for (var i = 0; i < paths.Length; i++)
+            {
+                var (address, interfaceName, weight) = nextHops[i];
+                if (Ip6.IsMulticast(address) || address == UInt128.Zero) throw new DataplaneException($"{Ip6.Format(address)} is not a unicast next hop");
+                CheckWeight(weight);
+                if (interfaceName is null && Ip6.IsLinkLocal(address)) throw new DataplaneException($"link-local next hop {Ip6.Format(address)} needs its interface");
+                var itf = -1;
+                if (interfaceName is not null)
+                {
+                    var i6 = Interface(interfaceName);
+                    if (i6.Table != Table(table)) throw new DataplaneException($"{interfaceName} is not in table {table}");
+                    itf = i6.Index;
+                }
+                paths[i] = new RoutePath(address, itf, weight);
+            }
+            SetRoute(new RouteKey(true, prefix, length), RouteKind.NextHop, paths, table);
+        }
+    }
+
+    private static void CheckWeight(int weight)
+    {
+        if (weight is < 1 or > 255) throw new DataplaneException($"weight {weight} is not between 1 and 255");
+    }
+
+    private void SetRoute(RouteKey key, RouteKind kind, RoutePath[] paths, int tableId)
+    {
+        lock (_api)
+        {
+            if (kind is not (RouteKind.NextHop or RouteKind.Blackhole or RouteKind.Unreachable or RouteKind.Prohibit))
+                throw new DataplaneException($"routes of kind {kind} come from interface addresses");
+            CheckPrefix(key);
+            var table = Table(tableId);
+            if (table.TryGet(key, out var existing) && existing.Kind is RouteKind.Local or RouteKind.Connected)
+                throw new DataplaneException($"{key} is an interface's own route");
+            table.Set(key, kind, -1, paths);
+        }
+    }
+
+    private static void CheckPrefix(RouteKey key)
+    {
+        var bits = key.V6 ? 128 : 32;
+        if (key.Length < 0 || key.Length > bits) throw new DataplaneException($"prefix length {key.Length} is not between 0 and {bits}");
+        if (key.V6 ? (key.Prefix & ~Ip6.Mask(key.Length)) != UInt128.Zero : key.Prefix > uint.MaxValue || ((uint)key.Prefix & ~Ip4Fib.Mask(key.Length)) != 0)
+            throw new DataplaneException($"{key} has host bits set");
+    }
+
+    public void DeleteRoute(uint prefix, int length, int table = 0) => DeleteRoute(new RouteKey(false, prefix, length), table);
+
+    public void DeleteRoute6(UInt128 prefix, int length, int table = 0) => DeleteRoute(new RouteKey(true, prefix, length), table);
+
+    private void DeleteRoute(RouteKey key, int tableId)
+    {
+        lock (_api)
+        {
+            CheckPrefix(key);
+            var table = Table(tableId);
+            if (table.TryGet(key, out var existing) && existing.Kind is RouteKind.Local or RouteKind.Connected)
+                throw new DataplaneException($"{key} is an interface's own route");
+            if (!table.Remove(key)) throw new DataplaneException($"no route {key} in table {tableId}");
         }
     }
 
@@ -285,18 +391,13 @@ public sealed class Dataplane : IDisposable
         }
     }
 
-    private Adjacency NextHopAdjacency(uint nextHop, string? interfaceName)
+    public void AddNeighbor6(string name, UInt128 address, ulong mac)
     {
-        if (interfaceName is not null)
+        lock (_api)
         {
-            var itf = Interface(interfaceName);
-            if (!itf.Addresses.Any(a => ((a.Address ^ nextHop) & Ip4Fib.Mask(a.Length)) == 0))
-                throw new DataplaneException($"next hop {Ip4.Format(nextHop)} is not on a subnet of {interfaceName}");
-            return new Adjacency(RouteKind.NextHop, itf.Index, nextHop);
+            CheckMac(mac);
+            Neighbors.SetStatic(Interface(name).Index, address, mac);
         }
-        var via = Fib.Lookup(nextHop);
-        if (via.Kind != RouteKind.Connected) throw new DataplaneException($"next hop {Ip4.Format(nextHop)} is not on a connected subnet");
-        return new Adjacency(RouteKind.NextHop, via.Interface, nextHop);
     }
 
     private readonly Dictionary<string, Acl.AclList> _acls = [];
@@ -310,6 +411,7 @@ public sealed class Dataplane : IDisposable
         {
             if (string.IsNullOrEmpty(name) || name.Length > 64) throw new DataplaneException("an ACL name has 1 to 64 characters");
             for (var i = 0; i < rules.Count; i++) CheckRule(rules[i], $"ACL \"{name}\" rule {i + 1}");
+            foreach (var itf in Interfaces.Where(i => i.OutputAclNames.Contains(name))) CheckOutputAcl(name, rules, itf.Name);
             var list = new Acl.AclList(name, [.. rules]);
             _acls[name] = list;
             foreach (var itf in Interfaces.Where(i => i.InputAclNames.Contains(name) || i.OutputAclNames.Contains(name)))
@@ -337,6 +439,7 @@ public sealed class Dataplane : IDisposable
             var itf = Interface(interfaceName);
             foreach (var n in input.Concat(output))
                 if (!_acls.ContainsKey(n)) throw new DataplaneException($"no ACL \"{n}\"");
+            foreach (var n in output) CheckOutputAcl(n, _acls[n].Rules, itf.Name);
             itf.InputAclNames = [.. input];
             itf.OutputAclNames = [.. output];
             Recompile(itf);
@@ -373,12 +476,35 @@ public sealed class Dataplane : IDisposable
         if (r.Family != 0 && ((r.Source & ~Ip6.Mask(r.SourceLength + offset)) != UInt128.Zero || (r.Destination & ~Ip6.Mask(r.DestinationLength + offset)) != UInt128.Zero))
             throw new DataplaneException($"{where}: a prefix has host bits set");
         if (r.SourcePortLow > r.SourcePortHigh || r.DestinationPortLow > r.DestinationPortHigh) throw new DataplaneException($"{where}: a port range ends before it starts");
-        var ports = r.SourcePortLow != 0 || r.SourcePortHigh != ushort.MaxValue || r.DestinationPortLow != 0 || r.DestinationPortHigh != ushort.MaxValue;
-        if (ports && r.Protocol is not (Ip4.ProtoTcp or Ip4.ProtoUdp)) throw new DataplaneException($"{where}: ports need protocol TCP or UDP");
+        if (r.HasPorts && r.Protocol is not (Ip4.ProtoTcp or Ip4.ProtoUdp)) throw new DataplaneException($"{where}: ports need protocol TCP or UDP");
         if ((r.TcpFlagsMask != 0 || (r.TcpFlagsValue & ~r.TcpFlagsMask) != 0) && r.Protocol != Ip4.ProtoTcp) throw new DataplaneException($"{where}: TCP flags need protocol TCP");
-        if ((r.IcmpType.HasValue || r.IcmpCode.HasValue) && r.Protocol != (r.Family == 6 ? Ip6.ProtoIcmp6 : Ip4.ProtoIcmp))
-            throw new DataplaneException($"{where}: ICMP fields need protocol {(r.Family == 6 ? "ICMPv6 (58)" : "ICMP (1)")}");
+        var v6 = r.Family == 6 || r.EtherType == Ethernet.TypeIp6;
+        if ((r.IcmpType.HasValue || r.IcmpCode.HasValue) && r.Protocol != (v6 ? Ip6.ProtoIcmp6 : Ip4.ProtoIcmp))
+            throw new DataplaneException($"{where}: ICMP fields need protocol {(v6 ? "ICMPv6 (58)" : "ICMP (1)")}");
         if (r.Dscp > 63) throw new DataplaneException($"{where}: DSCP {r.Dscp} is not between 0 and 63");
+        // Ethernet fields (RFC 8519 eth): MACs compared under their masks, a known ethertype for IP fields.
+        foreach (var (side, mac, mask) in new[] { ("source", r.SourceMac, r.SourceMacMask), ("destination", r.DestinationMac, r.DestinationMacMask) })
+        {
+            if (mac > Ethernet.Broadcast || mask > Ethernet.Broadcast) throw new DataplaneException($"{where}: a {side} MAC address or mask has more than 48 bits");
+            if ((mac & ~mask) != 0)
+                throw new DataplaneException($"{where}: {side} MAC {Ethernet.Format(mac)} has bits outside its mask {Ethernet.Format(mask)}");
+        }
+        if (r.EtherType < 0x0600) throw new DataplaneException($"{where}: ethertype 0x{r.EtherType:x4} is below 0x0600 (an 802.3 length)");
+        if (r.EtherType == Ethernet.TypeIp4 && r.Family == 6 || r.EtherType == Ethernet.TypeIp6 && r.Family == 4)
+            throw new DataplaneException($"{where}: ethertype 0x{r.EtherType:x4} contradicts family {r.Family}");
+        if (r.EtherType is { } type && type is not (Ethernet.TypeIp4 or Ethernet.TypeIp6) && r.HasL3)
+            throw new DataplaneException($"{where}: IP fields need ethertype IPv4 (0x0800) or IPv6 (0x86dd), not 0x{type:x4}");
+    }
+
+    // Output ACLs run between lookup and rewrite: the frame's MACs are not written yet (its neighbor may still be
+    // unresolved, the packet held) and its source would only ever be the interface's own MAC, so a MAC rule could
+    // only match wrongly. Refused rather than given a meaning that differs from the wire; ethertype rules are fine
+    // (the packet's IP version decides it).
+    private static void CheckOutputAcl(string name, IReadOnlyList<Acl.AclRule> rules, string interfaceName)
+    {
+        for (var i = 0; i < rules.Count; i++)
+            if (rules[i].HasMac)
+                throw new DataplaneException($"ACL \"{name}\" rule {i + 1} matches MAC addresses, which output ACLs cannot ({interfaceName} has it for output): MACs are matched on input only");
     }
 
     private static void CheckMac(ulong mac)
@@ -404,9 +530,13 @@ public sealed class Dataplane : IDisposable
     public int PollOnce()
     {
         var total = 0;
-        foreach (var w in Workers) total += w.PollOnce();
-        while (Workers.Any(w => w.HandoffPending))
-            foreach (var w in Workers) total += w.PollOnce();
+        var again = true;
+        while (again)
+        {
+            again = false;
+            for (var i = 0; i < Workers.Count; i++) total += Workers[i].PollOnce();
+            for (var i = 0; i < Workers.Count; i++) again |= Workers[i].HandoffPending;
+        }
         return total;
     }
 

@@ -54,7 +54,15 @@ public sealed class Worker
     internal long Rounds => Volatile.Read(ref _rounds);
 
     /// <summary>Whether another worker handed this one packets it has not taken yet.</summary>
-    internal bool HandoffPending => _incoming.Any(q => !q.IsEmpty);
+    internal bool HandoffPending
+    {
+        get
+        {
+            foreach (var q in _incoming)
+                if (!q.IsEmpty) return true;
+            return false;
+        }
+    }
 
     /// <summary>Connects the handoff rings once every worker exists: this worker's ring in each other worker.</summary>
     internal void Connect(IReadOnlyList<Worker> all) => _outgoing = [.. all.Select(w => w._incoming[Index])];

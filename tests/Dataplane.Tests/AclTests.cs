@@ -9,30 +9,46 @@ namespace Mgmt.Dataplane.Tests;
 /// <summary>ACLs: the tuple-space classifier against a rule-by-rule search, and acl-in/acl-out in the graph.</summary>
 public sealed class AclTests
 {
-    /// <summary>The meaning of an ACL: the first rule whose every field matches.</summary>
-    private static int Linear(IReadOnlyList<AclRule> rules, in PacketKey k)
+    /// <summary>
+    /// The meaning of ACLs attached in order: the first rule whose every field matches. A frame that is not IP
+    /// (family 0) can only match rules without IP fields, of ACLs that have an Ethernet rule.
+    /// </summary>
+    private static int Linear(IReadOnlyList<AclList> lists, in PacketKey k)
     {
-        for (var i = 0; i < rules.Count; i++)
+        var i = 0;
+        foreach (var list in lists)
         {
-            var r = rules[i];
-            if (r.Family != 0 && r.Family != k.Family) continue;
-            if (r.Family != 0)
+            var ethAcl = list.Rules.Any(x => x.SourceMacMask != 0 || x.DestinationMacMask != 0 || x.EtherType.HasValue);
+            foreach (var r in list.Rules)
             {
-                var offset = r.Family == 4 ? 96 : 0;
-                if ((k.Source & Ip6.Mask(r.SourceLength + offset)) != r.Source || (k.Destination & Ip6.Mask(r.DestinationLength + offset)) != r.Destination) continue;
+                if (Matches(r, ethAcl, k)) return i;
+                i++;
             }
-            if (r.Protocol is { } proto && proto != k.Protocol) continue;
-            if (r.Dscp is { } dscp && dscp != k.Dscp) continue;
-            var ports = r.SourcePortLow != 0 || r.SourcePortHigh != ushort.MaxValue || r.DestinationPortLow != 0 || r.DestinationPortHigh != ushort.MaxValue;
-            var l4 = ports || r.TcpFlagsMask != 0 || r.IcmpType.HasValue || r.IcmpCode.HasValue;
-            if (l4 && !k.HasL4) continue;
-            if (ports && (k.SourcePort < r.SourcePortLow || k.SourcePort > r.SourcePortHigh || k.DestinationPort < r.DestinationPortLow || k.DestinationPort > r.DestinationPortHigh)) continue;
-            if ((k.TcpFlags & r.TcpFlagsMask) != r.TcpFlagsValue) continue;
-            if (r.IcmpType is { } t && t != k.IcmpType) continue;
-            if (r.IcmpCode is { } c && c != k.IcmpCode) continue;
-            return i;
         }
         return -1;
+    }
+
+    private static bool Matches(AclRule r, bool ethAcl, in PacketKey k)
+    {
+        if ((k.SourceMac & r.SourceMacMask) != r.SourceMac || (k.DestinationMac & r.DestinationMacMask) != r.DestinationMac) return false;
+        if (r.EtherType is { } type && type != k.EtherType) return false;
+        if (k.Family == 0 && (!ethAcl || r.Protocol.HasValue || r.Dscp.HasValue)) return false; // not IP: no IP field can match
+        if (r.Family != 0 && r.Family != k.Family) return false;
+        if (r.Family != 0)
+        {
+            var offset = r.Family == 4 ? 96 : 0;
+            if ((k.Source & Ip6.Mask(r.SourceLength + offset)) != r.Source || (k.Destination & Ip6.Mask(r.DestinationLength + offset)) != r.Destination) return false;
+        }
+        if (r.Protocol is { } proto && proto != k.Protocol) return false;
+        if (r.Dscp is { } dscp && dscp != k.Dscp) return false;
+        var ports = r.SourcePortLow != 0 || r.SourcePortHigh != ushort.MaxValue || r.DestinationPortLow != 0 || r.DestinationPortHigh != ushort.MaxValue;
+        var l4 = ports || r.TcpFlagsMask != 0 || r.IcmpType.HasValue || r.IcmpCode.HasValue;
+        if (l4 && !k.HasL4) return false;
+        if (ports && (k.SourcePort < r.SourcePortLow || k.SourcePort > r.SourcePortHigh || k.DestinationPort < r.DestinationPortLow || k.DestinationPort > r.DestinationPortHigh)) return false;
+        if ((k.TcpFlags & r.TcpFlagsMask) != r.TcpFlagsValue) return false;
+        if (r.IcmpType is { } t && t != k.IcmpType) return false;
+        if (r.IcmpCode is { } c && c != k.IcmpCode) return false;
+        return true;
     }
 
     [Theory]
@@ -45,17 +61,39 @@ public sealed class AclTests
         // Addresses from a small space, so that rules overlap and packets hit them.
         UInt128 V4(int length) => NeighborTable.Mapped((uint)(0x0a000000 | random.Next(1 << 12) << 4)) & Ip6.Mask(length + 96);
         UInt128 V6(int length) => (((UInt128)0x2001_0db8_0000_0000UL << 64) | (UInt128)(uint)random.Next(1 << 12) << 64) & Ip6.Mask(length);
+        // MACs: three OUIs, eight hosts each; masks whole, OUI, and a non-contiguous one.
+        ulong Mac() => (ulong)(uint)(0x02aa00 + random.Next(3)) << 24 | (uint)random.Next(8);
+        ulong[] masks = [Ethernet.Broadcast, 0xffff_ff00_0000, 0x0000_0000_00ff];
+        ushort[] nonIp = [Ethernet.TypeArp, 0x88cc];
+        // The first third in an ACL of IP rules only, the rest in a mixed one (Ethernet and IP rules).
+        var ipRules = new List<AclRule>();
         var rules = new List<AclRule>();
         for (var i = 0; i < count; i++)
         {
-            var family = random.Next(10) == 0 ? 0 : random.Next(2) == 0 ? 4 : 6;
+            var mixed = i >= count / 3;
+            var family = random.Next(mixed ? 4 : 10) == 0 ? 0 : random.Next(2) == 0 ? 4 : 6;
             var sl = family == 0 ? 0 : family == 4 ? new[] { 8, 16, 24, 28, 32 }[random.Next(5)] : new[] { 32, 48, 64, 128 }[random.Next(4)];
             var dl = family == 0 ? 0 : family == 4 ? new[] { 0, 16, 28 }[random.Next(3)] : new[] { 0, 48, 64 }[random.Next(3)];
             var proto = random.Next(4) switch { 0 => (byte?)null, 1 => (byte)6, 2 => (byte)17, _ => family == 6 ? (byte)58 : (byte)1 };
             var low = (ushort)random.Next(0, 2000);
             var withPorts = proto is 6 or 17 && random.Next(2) == 0;
-            rules.Add(new AclRule(random.Next(3) == 0 ? AclAction.Deny : AclAction.Permit)
+            var (sourceMask, destinationMask) = !mixed ? (0UL, 0UL) : random.Next(6) switch
             {
+                0 or 1 => (masks[random.Next(3)], 0UL),
+                2 => (0UL, masks[random.Next(3)]),
+                3 => (masks[random.Next(3)], masks[random.Next(3)]),
+                _ => (0UL, 0UL),
+            };
+            ushort? etherType = !mixed || random.Next(3) != 0 ? null
+                : family == 4 ? Ethernet.TypeIp4 : family == 6 ? Ethernet.TypeIp6
+                : proto is null && random.Next(2) == 0 ? nonIp[random.Next(2)] : random.Next(2) == 0 ? Ethernet.TypeIp4 : Ethernet.TypeIp6;
+            (mixed ? rules : ipRules).Add(new AclRule(random.Next(3) == 0 ? AclAction.Deny : AclAction.Permit)
+            {
+                SourceMac = Mac() & sourceMask,
+                SourceMacMask = sourceMask,
+                DestinationMac = Mac() & destinationMask,
+                DestinationMacMask = destinationMask,
+                EtherType = etherType,
                 Family = family,
                 Source = family == 4 ? V4(sl) : family == 6 ? V6(sl) : UInt128.Zero,
                 SourceLength = sl,
@@ -69,15 +107,21 @@ public sealed class AclTests
                 IcmpType = proto is 1 or 58 && random.Next(2) == 0 ? (byte)random.Next(3) : null,
             });
         }
-        var classifier = new AclClassifier([new AclList("t", rules)]);
-        Assert.True(classifier.GroupCount < 200, $"{classifier.GroupCount} groups");
+        AclList[] lists = [new AclList("ip", ipRules), new AclList("mixed", rules)];
+        var classifier = new AclClassifier(lists);
+        // Bounded by the shapes (59 of addresses and protocol, 32 of Ethernet fields), not by the rules.
+        Assert.True(classifier.GroupCount <= 59 * 32, $"{classifier.GroupCount} groups");
         var hits = 0;
+        var nonIpHits = 0;
         for (var probe = 0; probe < 20_000; probe++)
         {
-            var family = random.Next(2) == 0 ? 4 : 6;
-            var k = new PacketKey
+            var family = random.Next(5) == 0 ? 0 : random.Next(2) == 0 ? 4 : 6;
+            var k = family == 0 ? new PacketKey { EtherType = nonIp[random.Next(2)], SourceMac = Mac(), DestinationMac = Mac() } : new PacketKey
             {
                 Family = family,
+                EtherType = family == 4 ? Ethernet.TypeIp4 : Ethernet.TypeIp6,
+                SourceMac = Mac(),
+                DestinationMac = Mac(),
                 Source = family == 4 ? V4(32) : V6(128) | (uint)random.Next(4),
                 Destination = family == 4 ? V4(32) : V6(128),
                 Protocol = (byte)new[] { 6, 17, family == 6 ? 58 : 1, 47 }[random.Next(4)],
@@ -87,11 +131,13 @@ public sealed class AclTests
                 IcmpType = (byte)random.Next(3),
                 HasL4 = random.Next(10) != 0,
             };
-            var expected = Linear(rules, k);
+            var expected = Linear(lists, k);
             Assert.Equal(expected, classifier.Match(k));
             if (expected >= 0) hits++;
+            if (expected >= 0 && family == 0) nonIpHits++;
         }
         Assert.True(hits > 1000, $"only {hits} probes matched a rule: the test would not see wrong matches");
+        if (count >= 1000) Assert.True(nonIpHits > 200, $"only {nonIpHits} frames that are not IP matched a rule");
     }
 
     private const ulong MacIf0 = TwoPortRouter.MacIf0, MacIf1 = TwoPortRouter.MacIf1, MacA = TwoPortRouter.MacA, MacB = TwoPortRouter.MacB;

@@ -255,7 +255,10 @@ public sealed class ForwardingTests : IDisposable
         Assert.Contains("already on if0", Assert.Throws<DataplaneException>(() => _dp.AddAddress("if1", Ip4.Parse("10.0.1.1"), 24)).Message);
         Assert.Contains("broadcast", Assert.Throws<DataplaneException>(() => _dp.AddAddress("if1", Ip4.Parse("10.0.3.255"), 24)).Message);
         Assert.Contains("host bits", Assert.Throws<DataplaneException>(() => _dp.AddRoute(Ip4.Parse("10.9.0.1"), 16, RouteKind.Blackhole)).Message);
-        Assert.Contains("connected", Assert.Throws<DataplaneException>(() => _dp.AddRoute(Ip4.Parse("10.9.0.0"), 16, RouteKind.NextHop, Ip4.Parse("172.16.0.1"))).Message);
+        Assert.Contains("not on a subnet of if0", Assert.Throws<DataplaneException>(() => _dp.AddRoute(Ip4.Parse("10.9.0.0"), 16, RouteKind.NextHop, Ip4.Parse("172.16.0.1"), "if0")).Message);
+        Assert.Contains("1 to 64 next hops", Assert.Throws<DataplaneException>(() => _dp.AddRoute(Ip4.Parse("10.9.0.0"), 16, [])).Message);
+        Assert.Contains("no table 5", Assert.Throws<DataplaneException>(() => _dp.AddRoute(Ip4.Parse("10.9.0.0"), 16, RouteKind.Blackhole, table: 5)).Message);
+        Assert.Contains("has addresses", Assert.Throws<DataplaneException>(() => _dp.SetInterfaceTable("if0", _dp.CreateTable(5).Id)).Message);
         Assert.Contains("own route", Assert.Throws<DataplaneException>(() => _dp.DeleteRoute(Ip4.Parse("10.0.1.0"), 24)).Message);
         Assert.Contains("no interface", Assert.Throws<DataplaneException>(() => _dp.SetAdminUp("eth7", true)).Message);
         Assert.Equal(routes, _dp.Fib.Count);

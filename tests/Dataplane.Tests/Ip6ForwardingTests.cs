@@ -192,6 +192,8 @@ public sealed class Ip6ForwardingTests : IDisposable
         Assert.Contains("global unicast", Assert.Throws<DataplaneException>(() => _dp.AddAddress6("if1", Ip6.Parse("fe80::5"), 64)).Message);
         Assert.Contains("host bits", Assert.Throws<DataplaneException>(() => _dp.AddRoute6(Ip6.Parse("2001:db8:5::1"), 48, RouteKind.Blackhole)).Message);
         Assert.Contains("own route", Assert.Throws<DataplaneException>(() => _dp.AddRoute6(Ip6.Parse("2001:db8:1::"), 64, RouteKind.Blackhole)).Message);
-        Assert.Contains("name the interface", Assert.Throws<DataplaneException>(() => _dp.AddRoute6(Ip6.Parse("2001:db8:5::"), 48, RouteKind.NextHop, Ip6.Parse("fe80::1"))).Message);
+        Assert.Contains("needs its interface", Assert.Throws<DataplaneException>(() => _dp.AddRoute6(Ip6.Parse("2001:db8:5::"), 48, RouteKind.NextHop, Ip6.Parse("fe80::1"))).Message);
+        Assert.Contains("weight", Assert.Throws<DataplaneException>(() => _dp.AddRoute6(Ip6.Parse("2001:db8:5::"), 48, [new Ip6NextHop(Ip6.Parse("2001:db8:1::9"), Weight: 0)])).Message);
+        Assert.Contains("no route", Assert.Throws<DataplaneException>(() => _dp.DeleteRoute6(Ip6.Parse("2001:db8:77::"), 48)).Message);
     }
 }

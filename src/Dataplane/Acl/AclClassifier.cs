@@ -5,7 +5,14 @@ namespace Mgmt.Dataplane.Acl;
 /// <summary>The fields of a packet an ACL looks at, IPv4 addresses IPv4-mapped.</summary>
 public struct PacketKey
 {
+    /// <summary>4, 6, or 0 for a frame that is not IP (only its Ethernet fields are set).</summary>
     public int Family;
+
+    /// <summary>The frame's MAC addresses (0 on output, where they are not written yet) and its ethertype.</summary>
+    public ulong SourceMac, DestinationMac;
+
+    public ushort EtherType;
+
     public UInt128 Source, Destination;
     public byte Protocol, TcpFlags, IcmpType, IcmpCode, Dscp;
     public ushort SourcePort, DestinationPort;
@@ -16,8 +23,10 @@ public struct PacketKey
 
 /// <summary>
 /// The rules of the ACLs attached to one interface and direction, compiled for tuple-space search: rules are grouped
-/// by their mask (family, source length, destination length, protocol given or not); each group is a hash table from
-/// the masked addresses and protocol to its rules in order, whose ports, flags and ICMP fields are checked after.
+/// by their mask (family, source length, destination length, protocol given or not, the bits of the MACs and the
+/// ethertype compared); each group is a hash table from the masked addresses, protocol and Ethernet fields to its
+/// rules in order, whose ports, flags and ICMP fields are checked after. Frames that are not IP form family 0,
+/// where the rules without IP fields of the ACLs that have Ethernet rules are (<see cref="AclList.HasL2"/>).
 /// A packet costs one probe per group (groups whose best rule cannot beat the match found so far are skipped),
 /// not one test per rule. Immutable once built; the API publishes a new one.
 /// </summary>
@@ -28,10 +37,11 @@ public sealed class AclClassifier
     /// <summary>Rules in order across the attached ACLs, with the ACL and position they come from (for hit counters).</summary>
     public IReadOnlyList<(AclList List, int Index)> Rules { get; }
 
-    private sealed class Group(int family, int sourceLength, int destinationLength, bool protocol)
+    private sealed class Group(int family, int sourceLength, int destinationLength, bool protocol, UInt128 l2Mask)
     {
         public readonly int Family = family, SourceLength = sourceLength, DestinationLength = destinationLength;
         public readonly bool HasProtocol = protocol;
+        public readonly UInt128 L2Mask = l2Mask;
         public readonly UInt128 SourceMask = Ip6.Mask(sourceLength), DestinationMask = Ip6.Mask(destinationLength);
         public readonly Dictionary<MaskedKey, int[]> Table = [];
         public int Best = int.MaxValue;
@@ -40,7 +50,7 @@ public sealed class AclClassifier
     public AclClassifier(IReadOnlyList<AclList> lists)
     {
         var rules = new List<(AclList, int)>();
-        var groups = new Dictionary<(int, int, int, bool), Group>();
+        var groups = new Dictionary<(int, int, int, bool, UInt128), Group>();
         var members = new Dictionary<(Group, MaskedKey), List<int>>();
         foreach (var list in lists)
             for (var i = 0; i < list.Rules.Count; i++)
@@ -48,13 +58,15 @@ public sealed class AclClassifier
                 var r = list.Rules[i];
                 var index = rules.Count;
                 rules.Add((list, i));
-                foreach (var family in r.Family == 0 ? [4, 6] : new[] { r.Family })
+                var l2Mask = L2(r.SourceMacMask, r.DestinationMacMask, r.EtherType.HasValue ? ushort.MaxValue : (ushort)0);
+                var l2 = L2(r.SourceMac, r.DestinationMac, r.EtherType ?? 0) & l2Mask;
+                foreach (var family in Families(r, list.HasL2))
                 {
                     var (sl, dl) = family == 4 ? (r.SourceLength + 96, r.DestinationLength + 96) : (r.SourceLength, r.DestinationLength);
                     if (r.Family == 0) (sl, dl) = (family == 4 ? 96 : 0, family == 4 ? 96 : 0);
-                    var shape = (family, sl, dl, r.Protocol.HasValue);
-                    if (!groups.TryGetValue(shape, out var g)) groups[shape] = g = new Group(family, sl, dl, r.Protocol.HasValue);
-                    var key = new MaskedKey(Masked(r.Family == 0 ? Base(family) : r.Source, sl), Masked(r.Family == 0 ? Base(family) : r.Destination, dl), r.Protocol ?? 0);
+                    var shape = (family, sl, dl, r.Protocol.HasValue, l2Mask);
+                    if (!groups.TryGetValue(shape, out var g)) groups[shape] = g = new Group(family, sl, dl, r.Protocol.HasValue, l2Mask);
+                    var key = new MaskedKey(Masked(r.Family == 0 ? Base(family) : r.Source, sl), Masked(r.Family == 0 ? Base(family) : r.Destination, dl), r.Protocol ?? 0, l2);
                     if (!members.TryGetValue((g, key), out var list2)) members[(g, key)] = list2 = [];
                     list2.Add(index);
                     g.Best = Math.Min(g.Best, index);
@@ -64,7 +76,25 @@ public sealed class AclClassifier
         _groups = [.. groups.Values.OrderBy(g => g.Best)];
         Rules = rules;
         _rules = [.. rules.Select(r => r.Item1.Rules[r.Item2])];
+        FiltersNonIp = lists.Any(l => l.HasL2);
     }
+
+    /// <summary>Whether frames that are not IP (ARP, other ethertypes) are classified: an attached ACL has Ethernet rules.</summary>
+    public bool FiltersNonIp { get; }
+
+    // The families (0: not IP) whose packets a rule can match. A rule without IP fields sees the frames that are not
+    // IP only when its ACL has Ethernet rules (an eth or mixed ACL): a pure IP ACL leaves ARP alone.
+    private static int[] Families(AclRule r, bool listHasL2) => r.EtherType switch
+    {
+        Ethernet.TypeIp4 => [4],
+        Ethernet.TypeIp6 => [6],
+        not null => [0],
+        null when r.Family != 0 => [r.Family],
+        null => r.HasL3 || !listHasL2 ? [4, 6] : [4, 6, 0],
+    };
+
+    /// <summary>The Ethernet fields as one value: source MAC in bits 64..111, destination MAC in 16..63, ethertype in 0..15.</summary>
+    private static UInt128 L2(ulong source, ulong destination, ushort etherType) => (UInt128)source << 64 | (destination << 16 | etherType);
 
     private readonly AclRule[] _rules;
 
@@ -80,11 +110,12 @@ public sealed class AclClassifier
     public int Match(in PacketKey k)
     {
         var best = int.MaxValue;
+        var l2 = L2(k.SourceMac, k.DestinationMac, k.EtherType);
         foreach (var g in _groups)
         {
             if (g.Best >= best) break; // sorted by best rule: no later group can win
             if (g.Family != k.Family) continue;
-            var key = new MaskedKey(k.Source & g.SourceMask, k.Destination & g.DestinationMask, g.HasProtocol ? k.Protocol : (byte)0);
+            var key = new MaskedKey(k.Source & g.SourceMask, k.Destination & g.DestinationMask, g.HasProtocol ? k.Protocol : (byte)0, l2 & g.L2Mask);
             if (!g.Table.TryGetValue(key, out var candidates)) continue;
             foreach (var i in candidates)
             {
@@ -105,7 +136,7 @@ public sealed class AclClassifier
     private static bool Rest(AclRule r, in PacketKey k)
     {
         if (r.Dscp is { } dscp && dscp != k.Dscp) return false;
-        var ports = r.SourcePortLow != 0 || r.SourcePortHigh != ushort.MaxValue || r.DestinationPortLow != 0 || r.DestinationPortHigh != ushort.MaxValue;
+        var ports = r.HasPorts;
         if (ports || r.TcpFlagsMask != 0 || r.IcmpType.HasValue || r.IcmpCode.HasValue)
         {
             if (!k.HasL4) return false;
@@ -118,19 +149,20 @@ public sealed class AclClassifier
     }
 }
 
-/// <summary>A group's hash key: the masked addresses and the protocol (0 when the group ignores it).</summary>
-internal readonly struct MaskedKey(UInt128 source, UInt128 destination, byte protocol) : IEquatable<MaskedKey>
+/// <summary>A group's hash key: the masked addresses, the protocol (0 when the group ignores it) and the masked Ethernet fields.</summary>
+internal readonly struct MaskedKey(UInt128 source, UInt128 destination, byte protocol, UInt128 l2) : IEquatable<MaskedKey>
 {
-    private readonly UInt128 _source = source, _destination = destination;
+    private readonly UInt128 _source = source, _destination = destination, _l2 = l2;
     private readonly byte _protocol = protocol;
 
-    public bool Equals(MaskedKey o) => _source == o._source && _destination == o._destination && _protocol == o._protocol;
+    public bool Equals(MaskedKey o) => _source == o._source && _destination == o._destination && _protocol == o._protocol && _l2 == o._l2;
 
     public override bool Equals(object? obj) => obj is MaskedKey o && Equals(o);
 
     public override int GetHashCode()
     {
-        var h = (ulong)_source ^ (ulong)(_source >> 64) * 0x9e3779b97f4a7c15UL ^ ((ulong)_destination + _protocol) * 0xc2b2ae3d27d4eb4fUL ^ (ulong)(_destination >> 64);
+        var h = (ulong)_source ^ (ulong)(_source >> 64) * 0x9e3779b97f4a7c15UL ^ ((ulong)_destination + _protocol) * 0xc2b2ae3d27d4eb4fUL ^ (ulong)(_destination >> 64)
+            ^ ((ulong)_l2 ^ (ulong)(_l2 >> 64) * 0x165667b19e3779f9UL) * 0xff51afd7ed558ccdUL;
         return (int)(h ^ h >> 29);
     }
 }
@@ -141,6 +173,9 @@ public sealed class AclList(string name, IReadOnlyList<AclRule> rules)
     public string Name { get; } = name;
 
     public IReadOnlyList<AclRule> Rules { get; } = rules;
+
+    /// <summary>Has a rule on Ethernet fields (an RFC 8519 eth or mixed ACL): then it also sees input frames that are not IP.</summary>
+    public bool HasL2 { get; } = rules.Any(r => r.HasL2);
 
     public long[] Hits { get; } = new long[rules.Count];
 }

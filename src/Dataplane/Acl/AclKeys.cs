@@ -3,13 +3,32 @@ using Mgmt.Dataplane.Packets;
 
 namespace Mgmt.Dataplane.Acl;
 
-/// <summary>Reads the fields an ACL matches from an IPv4 or IPv6 header and what follows it.</summary>
+/// <summary>Reads the fields an ACL matches from an Ethernet header, an IPv4 or IPv6 header and what follows it.</summary>
 public static class AclKeys
 {
+    /// <summary>
+    /// The key of a received frame: its MACs and ethertype, and for IPv4 and IPv6 the fields of what follows
+    /// (family 0 and no IP fields for other ethertypes).
+    /// </summary>
+    public static void FromFrame(ReadOnlySpan<byte> frame, out PacketKey k)
+    {
+        var type = Ethernet.Type(frame);
+        if (type == Ethernet.TypeIp4) FromIp4(frame[Ethernet.HeaderLength..], out k);
+        else if (type == Ethernet.TypeIp6) FromIp6(frame[Ethernet.HeaderLength..], out k);
+        else
+        {
+            k = default;
+            k.EtherType = type;
+        }
+        k.SourceMac = Ethernet.Source(frame);
+        k.DestinationMac = Ethernet.Destination(frame);
+    }
+
     public static void FromIp4(ReadOnlySpan<byte> h, out PacketKey k)
     {
         k = default;
         k.Family = 4;
+        k.EtherType = Ethernet.TypeIp4;
         k.Source = Neighbors.NeighborTable.Mapped(Ip4.Source(h));
         k.Destination = Neighbors.NeighborTable.Mapped(Ip4.Destination(h));
         k.Protocol = Ip4.Protocol(h);
@@ -22,6 +41,7 @@ public static class AclKeys
     {
         k = default;
         k.Family = 6;
+        k.EtherType = Ethernet.TypeIp6;
         k.Source = Ip6.Source(h);
         k.Destination = Ip6.Destination(h);
         k.Protocol = Ip6.NextHeader(h);

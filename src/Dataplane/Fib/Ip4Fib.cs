@@ -16,6 +16,9 @@ public sealed class Ip4Fib
 
     public int Count => _routes.Count;
 
+    /// <summary>The next hops of multipath routes.</summary>
+    public PathSets<Adjacency> Paths { get; } = new();
+
     /// <summary>The decision for a destination (kind None when no route covers it).</summary>
     public Adjacency Lookup(uint destination) => Volatile.Read(ref _adjacencies)[_trie.Lookup(destination)];
 

@@ -3,8 +3,8 @@ using Mgmt.Dataplane.Packets;
 
 namespace Mgmt.Dataplane.Fib;
 
-/// <summary>A route's IPv6 decision as the workers read it.</summary>
-public readonly record struct Ip6Adjacency(RouteKind Kind, int Interface, UInt128 NextHop);
+/// <summary>A route's IPv6 decision as the workers read it (a multipath route: its path set's index).</summary>
+public readonly record struct Ip6Adjacency(RouteKind Kind, int Interface, UInt128 NextHop, int PathSet = 0);
 
 /// <summary>
 /// One IPv6 forwarding table: a hash table per prefix length in use, searched from the longest length down (as
@@ -27,6 +27,9 @@ public sealed class Ip6Fib
     }
 
     public int Count { get; private set; }
+
+    /// <summary>The next hops of multipath routes.</summary>
+    public PathSets<Ip6Adjacency> Paths { get; } = new();
 
     public Ip6Adjacency Lookup(UInt128 destination) => Lookup((ulong)(destination >> 64), (ulong)destination);
 

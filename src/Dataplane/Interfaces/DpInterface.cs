@@ -61,6 +61,9 @@ public sealed class DpInterface
     /// <summary>Each worker's counters, which only that worker writes.</summary>
     internal InterfaceCounters[] PerWorker { get; }
 
+    /// <summary>The routing table (VRF) its packets are looked up in, and its addresses' routes live in.</summary>
+    public Fib.RouteTable Table { get; internal set; } = null!;
+
     /// <summary>The worker that polls the port (packets of other flows are handed to their worker).</summary>
     public int RxWorker { get; internal init; }
 

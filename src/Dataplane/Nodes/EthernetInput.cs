@@ -3,7 +3,10 @@ using Mgmt.Dataplane.Packets;
 
 namespace Mgmt.Dataplane.Nodes;
 
-/// <summary>Accepts frames for the interface's MAC or a group address, counts them, and sorts them by ethertype.</summary>
+/// <summary>
+/// Accepts frames for the interface's MAC or a group address, counts them, and sorts them by ethertype; frames that
+/// are not IP go through acl-in first when an input ACL has Ethernet rules.
+/// </summary>
 internal sealed class EthernetInput(Worker w) : GraphNode("ethernet-input")
 {
     protected internal override void Process(ReadOnlySpan<int> packets)
@@ -35,7 +38,7 @@ internal sealed class EthernetInput(Worker w) : GraphNode("ethernet-input")
             if (w.Pool.Meta[p].Traced) w.Trace(p, Name, $"{Ethernet.Format(Ethernet.Source(frame))} -> {Ethernet.Format(destination)} type 0x{type:x4}");
             switch (type)
             {
-                case Ethernet.TypeArp:
+                case Ethernet.TypeArp when itf.InputAcl is not { FiltersNonIp: true }:
                     w.Graph.Enqueue(w.Arp, p);
                     break;
                 case Ethernet.TypeIp4:
@@ -45,6 +48,11 @@ internal sealed class EthernetInput(Worker w) : GraphNode("ethernet-input")
                 case Ethernet.TypeIp6:
                     w.Pool.Advance(p, Ethernet.HeaderLength);
                     w.Graph.Enqueue(w.Ip6Input, p);
+                    break;
+                case not (Ethernet.TypeIp4 or Ethernet.TypeIp6) when itf.InputAcl is { FiltersNonIp: true }:
+                    // An input ACL with Ethernet rules filters ARP and other ethertypes too (acl-in reads the header in front).
+                    w.Pool.Advance(p, Ethernet.HeaderLength);
+                    w.Graph.Enqueue(w.AclIn, p);
                     break;
                 default:
                     itf.PerWorker[w.Index].InUnknownProtos++;

@@ -4,15 +4,30 @@ using Mgmt.Dataplane.Packets;
 
 namespace Mgmt.Dataplane.Nodes;
 
-/// <summary>Longest-prefix match of the destination: local, forwarded (interface and next hop set), or refused.</summary>
+/// <summary>
+/// Longest-prefix match of the destination in the receiving interface's table: local, forwarded (interface and next
+/// hop set; of a multipath route, the path the flow hash picks), or refused.
+/// </summary>
 internal sealed class Ip4Lookup(Worker w) : GraphNode("ip4-lookup")
 {
     protected internal override void Process(ReadOnlySpan<int> packets)
     {
-        var fib = w.Dataplane.Fib;
+        Ip4Fib? fib = null;
+        var fibOf = -1;
         foreach (var p in packets)
         {
             ref var m = ref w.Pool.Meta[p];
+            if (m.RxInterface != fibOf)
+            {
+                fib = w.Interface(m.RxInterface)?.Table.Fib4; // the receiving interface's table (VRF)
+                fibOf = m.RxInterface;
+            }
+            if (fib is null)
+            {
+                w.Discard(p, DropReason.InterfaceDown);
+                fibOf = -1;
+                continue;
+            }
             var destination = Ip4.Destination(w.Pool.Data(p));
             if (destination >> 28 == 0xe || destination == uint.MaxValue)
             {
@@ -20,6 +35,7 @@ internal sealed class Ip4Lookup(Worker w) : GraphNode("ip4-lookup")
                 continue;
             }
             var a = fib.Lookup(destination);
+            if (a.Kind == RouteKind.Multipath) a = fib.Paths.Pick(a.PathSet, FlowHash.OfIp4(w.Pool.Data(p)));
             if (w.Pool.Meta[p].Traced) w.Trace(p, Name, $"{Ip4.Format(destination)}: {a.Kind}");
             switch (a.Kind)
             {

@@ -13,10 +13,22 @@ internal sealed class Ip6Lookup(Worker w) : GraphNode("ip6-lookup")
 {
     protected internal override void Process(ReadOnlySpan<int> packets)
     {
-        var fib = w.Dataplane.Fib6;
+        Ip6Fib? fib = null;
+        var fibOf = -1;
         foreach (var p in packets)
         {
             ref var m = ref w.Pool.Meta[p];
+            if (m.RxInterface != fibOf)
+            {
+                fib = w.Interface(m.RxInterface)?.Table.Fib6; // the receiving interface's table (VRF)
+                fibOf = m.RxInterface;
+            }
+            if (fib is null)
+            {
+                w.Discard(p, DropReason.InterfaceDown);
+                fibOf = -1;
+                continue;
+            }
             var destination = Ip6.Destination(w.Pool.Data(p));
             if (Ip6.IsMulticast(destination) || Ip6.IsLinkLocal(destination))
             {
@@ -34,6 +46,7 @@ internal sealed class Ip6Lookup(Worker w) : GraphNode("ip6-lookup")
             }
             var h = w.Pool.Data(p);
             var a = fib.Lookup(System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(h[24..]), System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(h[32..]));
+            if (a.Kind == RouteKind.Multipath) a = fib.Paths.Pick(a.PathSet, FlowHash.OfIp6(h));
             if (m.Traced) w.Trace(p, Name, $"{Ip6.Format(destination)}: {a.Kind}");
             switch (a.Kind)
             {
