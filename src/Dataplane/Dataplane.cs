@@ -33,6 +33,7 @@ public sealed class Dataplane : IDisposable
         if (cores is { Count: 0 } || cores?.Any(c => c < 0 || c >= Environment.ProcessorCount) == true)
             throw new DataplaneException($"cores are between 0 and {Environment.ProcessorCount - 1}");
         _cores = cores;
+        NewSlot(_tables[0]);
         Buffers = new PacketBuffers(buffers * workers);
         Workers = [.. Enumerable.Range(0, workers).Select(i => new Worker(this, i, workers, Buffers.NewCache(Math.Min(512, buffers / 2))))];
         foreach (var w in Workers) w.Connect(Workers);
@@ -55,6 +56,9 @@ public sealed class Dataplane : IDisposable
 
     private readonly Dictionary<int, RouteTable> _tables = new() { [0] = new RouteTable(0) };
 
+    /// <summary>Tables by slot, for packets that name the table they are looked up in (tunnels' outer packets); slots are not reused.</summary>
+    internal RouteTable[] TableSlots { get; private set; } = [];
+
     /// <summary>The routing tables (VRFs) by id; table 0 always exists.</summary>
     public IReadOnlyDictionary<int, RouteTable> Tables => _tables;
 
@@ -71,7 +75,7 @@ public sealed class Dataplane : IDisposable
         {
             if (id is < 1 or > 1_000_000) throw new DataplaneException($"table id {id} is not between 1 and 1000000");
             if (_tables.ContainsKey(id)) throw new DataplaneException($"table {id} exists");
-            return _tables[id] = new RouteTable(id);
+            return _tables[id] = NewSlot(new RouteTable(id));
         }
     }
 
@@ -83,8 +87,16 @@ public sealed class Dataplane : IDisposable
             var table = Table(id);
             if (id == 0) throw new DataplaneException("table 0 cannot be deleted");
             if (Interfaces.FirstOrDefault(i => i.Table == table) is { } user) throw new DataplaneException($"interface {user.Name} is in table {id}");
+            if (Interfaces.FirstOrDefault(i => i.Tunnel?.UnderlayTable == id) is { } tunnel) throw new DataplaneException($"tunnel {tunnel.Name} is routed in table {id}");
             _tables.Remove(id);
         }
+    }
+
+    private RouteTable NewSlot(RouteTable table)
+    {
+        table.Slot = TableSlots.Length;
+        TableSlots = [.. TableSlots, table];
+        return table;
     }
 
     public RouteTable Table(int id) => _tables.TryGetValue(id, out var t) ? t : throw new DataplaneException($"no table {id}");
@@ -115,23 +127,63 @@ public sealed class Dataplane : IDisposable
     {
         lock (_api)
         {
-            if (string.IsNullOrEmpty(name) || name.Length > 64) throw new DataplaneException("an interface name has 1 to 64 characters");
-            if (Interfaces.Any(i => i.Name == name)) throw new DataplaneException($"interface \"{name}\" exists");
             CheckMac(mac);
-            CheckMtu(mtu);
-            var all = InterfaceArray;
-            var index = Array.IndexOf(all, null);
-            if (index < 0) index = all.Length;
-            var itf = new DpInterface(index, name, port, mac, mtu, Workers.Count)
-            {
-                Addresses6 = [new Ip6Prefix(Ip6.LinkLocal(mac), 64)],
-                RxWorker = index % Workers.Count,
-                Table = _tables[0],
-            };
-            var next = new DpInterface?[Math.Max(all.Length, index + 1)];
-            all.CopyTo(next, 0);
-            next[index] = itf;
-            InterfaceArray = next;
+            return AddInterface(name, port, mac, mtu, null);
+        }
+    }
+
+    private DpInterface AddInterface(string name, IPacketPort port, ulong mac, int mtu, Tunnel? tunnel)
+    {
+        if (string.IsNullOrEmpty(name) || name.Length > 64) throw new DataplaneException("an interface name has 1 to 64 characters");
+        if (Interfaces.Any(i => i.Name == name)) throw new DataplaneException($"interface \"{name}\" exists");
+        CheckMtu(mtu);
+        var all = InterfaceArray;
+        var index = Array.IndexOf(all, null);
+        if (index < 0) index = all.Length;
+        var itf = new DpInterface(index, name, port, mac, mtu, Workers.Count)
+        {
+            // A tunnel has no MAC: no link-local address from one either (it needs none to forward).
+            Addresses6 = tunnel is null ? [new Ip6Prefix(Ip6.LinkLocal(mac), 64)] : [],
+            RxWorker = index % Workers.Count,
+            Table = _tables[0],
+            Tunnel = tunnel,
+        };
+        var next = new DpInterface?[Math.Max(all.Length, index + 1)];
+        all.CopyTo(next, 0);
+        next[index] = itf;
+        InterfaceArray = next;
+        return itf;
+    }
+
+    /// <summary>Tunnel interfaces by what identifies their packets on arrival (replaced as a whole on change).</summary>
+    internal IReadOnlyDictionary<Nodes.TunnelEndpoints, int> TunnelsByEndpoints { get; private set; } = new Dictionary<Nodes.TunnelEndpoints, int>();
+
+    /// <summary>
+    /// Creates a tunnel interface (admin down, no addresses): GRE or IP-in-IP from <paramref name="source"/> to
+    /// <paramref name="destination"/>, both IPv4 or both IPv6 (given as text), routed in table
+    /// <paramref name="underlayTable"/>; the far end's packets are taken when they arrive at the source address.
+    /// The MTU defaults to 1500 less the encapsulation.
+    /// </summary>
+    public DpInterface CreateTunnel(string name, TunnelKind kind, string source, string destination, int underlayTable = 0, uint? key = null, int? mtu = null)
+    {
+        lock (_api)
+        {
+            if (!System.Net.IPAddress.TryParse(source, out var s) || !System.Net.IPAddress.TryParse(destination, out var d) || s.AddressFamily != d.AddressFamily)
+                throw new DataplaneException($"tunnel endpoints {source} and {destination} are not two IPv4 or two IPv6 addresses");
+            var outer6 = s.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6;
+            var (src, dst) = outer6 ? (Ip6.Parse(source), Ip6.Parse(destination)) : ((UInt128)Ip4.Parse(source), (UInt128)Ip4.Parse(destination));
+            if (src == dst) throw new DataplaneException("a tunnel's endpoints differ");
+            if (outer6 ? Ip6.IsMulticast(src) || Ip6.IsMulticast(dst) || src == UInt128.Zero || dst == UInt128.Zero
+                       : src == 0 || dst == 0 || (uint)src >> 28 >= 0xe || (uint)dst >> 28 >= 0xe)
+                throw new DataplaneException($"tunnel endpoints {source} and {destination} are not both unicast");
+            if (key is not null && kind != TunnelKind.Gre) throw new DataplaneException("only GRE tunnels have a key");
+            var table = Table(underlayTable);
+            var tunnel = new Tunnel(kind, outer6, src, dst, underlayTable, key) { UnderlaySlot = table.Slot };
+            var endpoints = new Nodes.TunnelEndpoints(kind, outer6, src, dst, underlayTable, key);
+            if (TunnelsByEndpoints.TryGetValue(endpoints, out var other))
+                throw new DataplaneException($"tunnel {InterfaceArray[other]!.Name} has the same endpoints{(key is null ? "" : " and key")}");
+            var itf = AddInterface(name, new TunnelPort(), 0, mtu ?? 1500 - tunnel.Overhead, tunnel);
+            TunnelsByEndpoints = new Dictionary<Nodes.TunnelEndpoints, int>(TunnelsByEndpoints) { [endpoints] = itf.Index };
             return itf;
         }
     }
@@ -155,6 +207,8 @@ public sealed class Dataplane : IDisposable
                 }
             }
             Neighbors.RemoveInterface(itf.Index);
+            if (itf.Tunnel is not null)
+                TunnelsByEndpoints = TunnelsByEndpoints.Where(t => t.Value != itf.Index).ToDictionary(t => t.Key, t => t.Value);
             var next = (DpInterface?[])InterfaceArray.Clone();
             next[itf.Index] = null;
             InterfaceArray = next;
@@ -202,7 +256,9 @@ public sealed class Dataplane : IDisposable
         lock (_api)
         {
             CheckMac(mac);
-            Interface(name).Mac = mac;
+            var itf = Interface(name);
+            if (itf.Tunnel is not null) throw new DataplaneException($"{name} is a tunnel: it has no MAC");
+            itf.Mac = mac;
         }
     }
 

@@ -42,7 +42,10 @@ public sealed class Worker
         Local6 = new Ip6Local(this);
         Ip6Input = new Ip6Input(this);
         EthernetInput = new EthernetInput(this);
-        Nodes = [EthernetInput, Arp, Punt, AclIn, AclOut, Ip4Input, Lookup, Local, Rewrite, IcmpError, Ip6Input, Lookup6, Local6, Rewrite6, IcmpError6, Output, Drop];
+        TunnelEncap = new TunnelEncap(this);
+        TunnelDecap = new TunnelDecap(this);
+        Nodes = [EthernetInput, Arp, Punt, AclIn, AclOut, Ip4Input, Lookup, Local, Rewrite, IcmpError, Ip6Input, Lookup6, Local6, Rewrite6, IcmpError6,
+            TunnelDecap, TunnelEncap, Output, Drop];
     }
 
     /// <summary>This worker's number, 0 to the dataplane's worker count - 1.</summary>
@@ -102,6 +105,10 @@ public sealed class Worker
     internal Ip6Rewrite Rewrite6 { get; }
 
     internal Ip6IcmpError IcmpError6 { get; }
+
+    internal TunnelEncap TunnelEncap { get; }
+
+    internal TunnelDecap TunnelDecap { get; }
 
     internal InterfaceOutput Output { get; }
 

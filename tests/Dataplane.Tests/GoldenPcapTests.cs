@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Mgmt.Dataplane.Fib;
 using Mgmt.Dataplane.Packets;
 using Mgmt.Dataplane.Ports;
@@ -15,16 +14,7 @@ public sealed class GoldenPcapTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static string Script => Path.Combine(Mgmt.Tests.Shared.RepoPaths.Root, "tests", "Dataplane.Tests", "Golden", "golden.py");
-
-    private static (int Code, string Output) Python(string args)
-    {
-        using var p = Process.Start(new ProcessStartInfo("/usr/bin/python3", $"{Script} {args}") { RedirectStandardOutput = true, RedirectStandardError = true })!;
-        var output = p.StandardOutput.ReadToEndAsync();
-        var error = p.StandardError.ReadToEndAsync();
-        p.WaitForExit();
-        return (p.ExitCode, output.Result + error.Result);
-    }
+    private static (int Code, string Output) Python(string args) => GoldenScript.Run("golden.py", args);
 
     [Fact]
     public void Routed_answered_and_refused_packets_decode_correctly_in_scapy()

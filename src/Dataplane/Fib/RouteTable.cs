@@ -62,6 +62,9 @@ public sealed class RouteTable(int id)
 
     public int Id { get; } = id;
 
+    /// <summary>Where the dataplane keeps it for packets that name their table (<c>PacketMeta.TableSlot</c> - 1).</summary>
+    internal int Slot { get; set; }
+
     public Ip4Fib Fib4 { get; } = new();
 
     public Ip6Fib Fib6 { get; } = new();

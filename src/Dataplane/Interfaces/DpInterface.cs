@@ -61,6 +61,9 @@ public sealed class DpInterface
     /// <summary>Each worker's counters, which only that worker writes.</summary>
     internal InterfaceCounters[] PerWorker { get; }
 
+    /// <summary>For a tunnel interface, where its packets go encapsulated; null for others.</summary>
+    public Tunnel? Tunnel { get; internal init; }
+
     /// <summary>The routing table (VRF) its packets are looked up in, and its addresses' routes live in.</summary>
     public Fib.RouteTable Table { get; internal set; } = null!;
 

@@ -16,7 +16,8 @@ namespace Mgmt.Dataplane.Nodes;
 /// on too). When an input ACL has Ethernet rules (<see cref="AclClassifier.FiltersNonIp"/>), ethernet-input sends
 /// the frames that are not IP here as well: permitted ARP goes on to arp-input, other ethertypes are dropped as
 /// before (unknown to the dataplane), only counted by the rule that matched them. Permit-and-reflect acts as
-/// permit on them (sessions are IP flows). acl-out sees IP packets before the rewrite, without MACs.
+/// permit on them (sessions are IP flows). acl-out sees IP packets before the rewrite, without MACs, and so does
+/// acl-in on a tunnel interface (its packets had no Ethernet header; the bytes in front are the outer headers).
 /// </remarks>
 internal sealed class AclNode(Worker w, bool input) : GraphNode(input ? "acl-in" : "acl-out")
 {
@@ -30,7 +31,7 @@ internal sealed class AclNode(Worker w, bool input) : GraphNode(input ? "acl-in"
             var itf = w.Interface(input ? m.RxInterface : m.TxInterface);
             var classifier = input ? itf?.InputAcl : itf?.OutputAcl;
             PacketKey key;
-            if (input)
+            if (input && itf?.Tunnel is null)
             {
                 w.Pool.Advance(p, -Ethernet.HeaderLength);
                 AclKeys.FromFrame(w.Pool.Data(p), out key);

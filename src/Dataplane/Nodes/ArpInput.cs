@@ -18,7 +18,12 @@ internal sealed class ArpInput(Worker w) : GraphNode("arp-input")
         {
             ref var m = ref w.Pool.Meta[p];
             var frame = w.Pool.Data(p);
-            var itf = w.Interface(m.RxInterface)!;
+            var itf = w.Interface(m.RxInterface);
+            if (itf is null)
+            {
+                w.Discard(p, DropReason.InterfaceDown); // deleted while the packet was on its way
+                continue;
+            }
             if (frame.Length < Ethernet.HeaderLength + Length)
             {
                 w.Discard(p, DropReason.ArpMalformed);

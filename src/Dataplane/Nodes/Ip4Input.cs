@@ -11,23 +11,29 @@ internal sealed class Ip4Input(Worker w) : GraphNode("ip4-input")
         foreach (var p in packets)
         {
             var h = w.Pool.Data(p);
+            var itf = w.Interface(w.Pool.Meta[p].RxInterface);
+            if (itf is null)
+            {
+                w.Discard(p, DropReason.InterfaceDown); // deleted while the packet was on its way
+                continue;
+            }
             int headerLength;
             if (h.Length < Ip4.MinHeaderLength || h[0] >> 4 != 4 || (headerLength = Ip4.HeaderLength(h)) < Ip4.MinHeaderLength
                 || headerLength > h.Length || Ip4.TotalLength(h) < headerLength || Ip4.TotalLength(h) > h.Length)
             {
-                w.Interface(w.Pool.Meta[p].RxInterface)!.PerWorker[w.Index].InErrors++;
+                itf.PerWorker[w.Index].InErrors++;
                 w.Discard(p, DropReason.Ip4Malformed);
                 continue;
             }
             if (!Checksum.IsValid(h[..headerLength]))
             {
-                w.Interface(w.Pool.Meta[p].RxInterface)!.PerWorker[w.Index].InErrors++;
+                itf.PerWorker[w.Index].InErrors++;
                 w.Discard(p, DropReason.Ip4BadChecksum);
                 continue;
             }
             w.Pool.Meta[p].Length = Ip4.TotalLength(h); // Ethernet pads short frames
             if (w.Pool.Meta[p].Traced) w.Trace(p, Name, $"{Ip4.Format(Ip4.Source(h))} -> {Ip4.Format(Ip4.Destination(h))} proto {Ip4.Protocol(h)} ttl {Ip4.Ttl(h)}");
-            w.Graph.Enqueue(w.Interface(w.Pool.Meta[p].RxInterface)!.InputAcl is null ? w.Lookup : w.AclIn, p);
+            w.Graph.Enqueue(itf.InputAcl is null ? w.Lookup : w.AclIn, p);
         }
     }
 }

@@ -3,7 +3,7 @@ using Mgmt.Dataplane.Packets;
 
 namespace Mgmt.Dataplane.Nodes;
 
-/// <summary>Packets for the dataplane's own addresses: ICMP echo requests are answered; the rest is not served yet.</summary>
+/// <summary>Packets for the dataplane's own addresses: ICMP echo requests are answered, tunnel packets decapsulated; the rest goes to the host stack.</summary>
 internal sealed class Ip4Local(Worker w) : GraphNode("ip4-local")
 {
     protected internal override void Process(ReadOnlySpan<int> packets)
@@ -14,6 +14,11 @@ internal sealed class Ip4Local(Worker w) : GraphNode("ip4-local")
             var h = w.Pool.Data(p);
             var headerLength = Ip4.HeaderLength(h);
             var icmp = h[headerLength..];
+            if (Ip4.Protocol(h) is TunnelEncap.ProtoGre or TunnelEncap.ProtoIp4 or TunnelEncap.ProtoIp6)
+            {
+                w.Graph.Enqueue(w.TunnelDecap, p);
+                continue;
+            }
             if (Ip4.Protocol(h) != Ip4.ProtoIcmp || icmp.Length < 8 || icmp[0] != 8)
             {
                 w.Graph.Enqueue(w.Punt, p); // the host stack's, or dropped when there is no TAP

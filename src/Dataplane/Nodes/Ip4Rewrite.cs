@@ -44,6 +44,11 @@ internal sealed class Ip4Rewrite(Worker w) : GraphNode("ip4-rewrite")
                 else w.Discard(p, DropReason.FragmentationNeeded); // fragmentation is not done yet
                 continue;
             }
+            if (itf.Tunnel is not null)
+            {
+                w.Graph.Enqueue(w.TunnelEncap, p); // no neighbor on a tunnel: it is encapsulated instead
+                continue;
+            }
             if (!_hold.TryNeighbor(itf.Index, NeighborTable.Mapped(m.NextHop), out var mac))
             {
                 Hold(p, itf, m.NextHop);

@@ -21,8 +21,18 @@ internal sealed class Ip6Local(Worker w) : GraphNode("ip6-local")
         {
             ref var m = ref w.Pool.Meta[p];
             var h = w.Pool.Data(p);
-            var itf = w.Interface(m.RxInterface)!;
+            var itf = w.Interface(m.RxInterface);
+            if (itf is null)
+            {
+                w.Discard(p, DropReason.InterfaceDown); // deleted while the packet was on its way
+                continue;
+            }
             var icmp = h[Ip6.HeaderLength..];
+            if (Ip6.NextHeader(h) is TunnelEncap.ProtoGre or TunnelEncap.ProtoIp4 or TunnelEncap.ProtoIp6)
+            {
+                w.Graph.Enqueue(w.TunnelDecap, p);
+                continue;
+            }
             if (Ip6.NextHeader(h) != Ip6.ProtoIcmp6)
             {
                 w.Graph.Enqueue(w.Punt, p);

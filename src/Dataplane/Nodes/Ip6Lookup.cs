@@ -14,19 +14,21 @@ internal sealed class Ip6Lookup(Worker w) : GraphNode("ip6-lookup")
     protected internal override void Process(ReadOnlySpan<int> packets)
     {
         Ip6Fib? fib = null;
-        var fibOf = -1;
+        var fibOf = int.MinValue;
         foreach (var p in packets)
         {
             ref var m = ref w.Pool.Meta[p];
-            if (m.RxInterface != fibOf)
+            var of = m.TableSlot != 0 ? -m.TableSlot : m.RxInterface;
+            if (of != fibOf)
             {
-                fib = w.Interface(m.RxInterface)?.Table.Fib6; // the receiving interface's table (VRF)
-                fibOf = m.RxInterface;
+                // The receiving interface's table (VRF), or the one the packet names (a tunnel's underlay).
+                fib = (m.TableSlot != 0 ? w.Dataplane.TableSlots[m.TableSlot - 1] : w.Interface(m.RxInterface)?.Table)?.Fib6;
+                fibOf = of;
             }
             if (fib is null)
             {
                 w.Discard(p, DropReason.InterfaceDown);
-                fibOf = -1;
+                fibOf = int.MinValue;
                 continue;
             }
             var destination = Ip6.Destination(w.Pool.Data(p));

@@ -43,6 +43,11 @@ internal sealed class Ip6Rewrite(Worker w) : GraphNode("ip6-rewrite")
                 Ip6IcmpError.Send(w, p, 2, 0, DropReason.FragmentationNeeded, (uint)itf.Mtu);
                 continue;
             }
+            if (itf.Tunnel is not null)
+            {
+                w.Graph.Enqueue(w.TunnelEncap, p); // no neighbor on a tunnel: it is encapsulated instead
+                continue;
+            }
             ulong mac;
             if (Ip6.IsMulticast(m.NextHop6)) mac = Ip6.MulticastMac(m.NextHop6);
             else if (!_hold.TryNeighbor(itf.Index, m.NextHop6, out mac))

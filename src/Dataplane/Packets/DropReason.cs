@@ -22,4 +22,5 @@ public enum DropReason
     NoBuffer,
     AclDeny,
     HandoffQueueFull,
+    TunnelMalformed,
 }

@@ -179,6 +179,9 @@ public struct PacketMeta
     /// <summary>Interface the packet came in on (or, for locally made packets, the one it answers).</summary>
     public int RxInterface;
 
+    /// <summary>The table (VRF) to look the packet up in, as its slot + 1; 0: the receiving interface's table.</summary>
+    public int TableSlot;
+
     /// <summary>Interface it leaves by, set by the lookup.</summary>
     public int TxInterface;
 
