@@ -137,29 +137,15 @@ public sealed class Worker
             total += n;
         }
         var steer = _outgoing.Length > 1;
+        var workers = _outgoing.Length;
         foreach (var itf in Dataplane.InterfaceArray)
         {
-            if (itf is null || itf.RxWorker != Index) continue;
-            var n = itf.Port.Receive(Pool, _rx);
-            for (var i = 0; i < n; i++)
-            {
-                var p = _rx[i];
-                ref var m = ref Pool.Meta[p];
-                m.RxInterface = itf.Index;
-                if (Dataplane.TraceWanted) Dataplane.TraceStart(p, Pool, itf, Index);
-                if (steer)
-                {
-                    var to = FlowHash.Pick(FlowHash.OfFrame(Pool.Data(p)), _outgoing.Length);
-                    if (to != Index)
-                    {
-                        if (!_outgoing[to].TryEnqueue(p)) Discard(p, DropReason.HandoffQueueFull);
-                        continue;
-                    }
-                }
-                Graph.Enqueue(EthernetInput, p);
-            }
-            total += n;
-            if (itf.PuntPort is { } tap)
+            if (itf is null) continue;
+            // Queue q of an interface is polled by worker RxWorker + q (modulo the workers); most ports have one queue.
+            var queues = itf.Port.QueueCount;
+            for (var q = 0; q < queues; q++)
+                if ((itf.RxWorker + q) % workers == Index) total += ReceiveQueue(itf, q, steer);
+            if (itf.RxWorker == Index && itf.PuntPort is { } tap)
             {
                 // What the host stack sends on the TAP leaves by the interface as it is.
                 var sent = tap.Receive(Pool, _rx);
@@ -177,6 +163,29 @@ public sealed class Worker
         Output.Flush();
         Volatile.Write(ref _rounds, _rounds + 1);
         return total;
+    }
+
+    private int ReceiveQueue(DpInterface itf, int queue, bool steer)
+    {
+        var n = queue == 0 ? itf.Port.Receive(Pool, _rx) : itf.Port.Receive(queue, Pool, _rx);
+        for (var i = 0; i < n; i++)
+        {
+            var p = _rx[i];
+            ref var m = ref Pool.Meta[p];
+            m.RxInterface = itf.Index;
+            if (Dataplane.TraceWanted) Dataplane.TraceStart(p, Pool, itf, Index);
+            if (steer)
+            {
+                var to = FlowHash.Pick(FlowHash.OfFrame(Pool.Data(p)), _outgoing.Length);
+                if (to != Index)
+                {
+                    if (!_outgoing[to].TryEnqueue(p)) Discard(p, DropReason.HandoffQueueFull);
+                    continue;
+                }
+            }
+            Graph.Enqueue(EthernetInput, p);
+        }
+        return n;
     }
 
     /// <summary>Records a line for a traced packet; callers test <see cref="PacketMeta.Traced"/> first, so that untraced packets format nothing.</summary>

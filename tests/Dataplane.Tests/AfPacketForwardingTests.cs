@@ -13,7 +13,7 @@ public sealed class AfPacketForwardingTests : IDisposable
 {
     private readonly string _a, _b, _r, _h;
     private readonly string _tag = $"{Environment.ProcessId % 100000}";
-    private readonly Dataplane _dp = new();
+    private Dataplane _dp = new();
 
     public AfPacketForwardingTests()
     {
@@ -70,10 +70,15 @@ public sealed class AfPacketForwardingTests : IDisposable
         return (p.ExitCode, output);
     }
 
-    private void StartRouter()
+    private void StartRouter(int workers = 1, int queues = 1)
     {
-        var pa = new AfPacketPort("va", _r);
-        var pb = new AfPacketPort("vb", _r);
+        if (workers > 1)
+        {
+            _dp.Dispose();
+            _dp = new Dataplane(workers: workers);
+        }
+        var pa = new AfPacketPort("va", _r, queues);
+        var pb = new AfPacketPort("vb", _r, queues);
         _dp.CreateInterface("a", pa, pa.Mac);
         _dp.CreateInterface("b", pb, pb.Mac);
         _dp.AddAddress("a", Ip4.Parse("10.77.1.1"), 24);
@@ -169,5 +174,30 @@ public sealed class AfPacketForwardingTests : IDisposable
         {
             server.Kill();
         }
+    }
+
+    [Fact]
+    public void Two_workers_share_the_interfaces_queues_and_every_flow_gets_its_answers()
+    {
+        StartRouter(workers: 2, queues: 2);
+        var port = 17000 + Environment.ProcessId % 1000;
+        var echo = $"import socket\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\ns.bind(('10.77.2.2',{port}))\nwhile True:\n  d,a=s.recvfrom(2048)\n  s.sendto(d,a)";
+        using var server = Process.Start(new ProcessStartInfo("ip", $"netns exec {_b} python3 -c \"{echo}\"") { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        try
+        {
+            // 64 flows (one socket each, so 64 source ports), 5 datagrams each, every one answered.
+            var client = $"import socket,time\nsocks=[socket.socket(socket.AF_INET,socket.SOCK_DGRAM) for i in range(64)]\nfor s in socks: s.settimeout(2)\ntime.sleep(0.3)\nok=0\nfor r in range(5):\n  for i,s in enumerate(socks):\n    for t in range(5):\n      try:\n        s.sendto(b'flow %d round %d' % (i,r),('10.77.2.2',{port})); d=s.recv(2048); ok+= d==b'flow %d round %d' % (i,r); break\n      except socket.timeout: pass\nprint(ok)";
+            var (code, output) = Run("ip", $"netns exec {_a} python3 -c \"{client}\"", check: false, timeoutMs: 120_000);
+            Assert.True(code == 0, output);
+            Assert.Equal("320", output.Trim());
+        }
+        finally
+        {
+            server.Kill();
+        }
+        var queues = ((AfPacketPort)_dp.Interface("a").Port).QueueFrames;
+        Assert.All(queues, n => Assert.True(n > 0, $"a queue received nothing: {string.Join(", ", queues)}"));
+        Assert.All(_dp.Workers, w => Assert.True(w.Nodes.Single(n => n.Name == "ip4-lookup").Packets > 0));
+        Assert.Equal(0, _dp.DropCount(DropReason.HandoffQueueFull));
     }
 }

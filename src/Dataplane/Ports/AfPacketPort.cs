@@ -17,8 +17,8 @@ namespace Mgmt.Dataplane.Ports;
 /// checksums to "offload", and the header says where to finish them, which this port does. Segmentation offload
 /// (frames larger than a buffer) is not supported yet: such frames are dropped and counted in
 /// <see cref="OversizeDropped"/>; turn TSO/GSO off on local senders and GRO off on NICs the dataplane owns.
-/// Threads: one receives (the interface's worker); transmits are serialized by the caller; <see cref="Flush"/> may
-/// come from any thread, also during a transmit.
+/// Threads: one receives from each queue; transmits (through queue 0's socket) are serialized by the caller;
+/// <see cref="Flush"/> may come from any thread, also during a transmit.
 /// </remarks>
 public sealed unsafe class AfPacketPort : IPacketPort
 {
@@ -26,7 +26,8 @@ public sealed unsafe class AfPacketPort : IPacketPort
     private const ushort EthPAll = 0x0003;
     private const int SolSocket = 1, SoSndbuf = 7, SoSndbufForce = 32;
     private const int SolPacket = 263, PacketAddMembership = 1, PacketMrPromisc = 1, PacketRxRing = 5, PacketStatistics = 6,
-        PacketVersion = 10, PacketTxRing = 13, PacketLoss = 14, PacketVnetHdr = 15, PacketQdiscBypass = 20, PacketIgnoreOutgoing = 23;
+        PacketVersion = 10, PacketTxRing = 13, PacketLoss = 14, PacketVnetHdr = 15, PacketFanout = 18, PacketQdiscBypass = 20, PacketIgnoreOutgoing = 23;
+    private const int PacketFanoutHash = 0, PacketFanoutFlagDefrag = 0x8000;
     private const int TpacketV2 = 1;
     private const int MsgDontwait = 0x40;
 
@@ -46,76 +47,122 @@ public sealed unsafe class AfPacketPort : IPacketPort
     private const int StatusOffset = 0, LenOffset = 4, SnaplenOffset = 8, MacOffset = 12, TxDataOffset = 32;
     private const uint TpStatusKernel = 0, TpStatusUser = 1, TpStatusAvailable = 0, TpStatusSendRequest = 1;
 
+    // Queue 0's socket also sends; the others only receive (their share of the fanout group).
+    private readonly RingSocket[] _queues;
     private readonly int _fd;
-    private readonly byte* _ring;
-    private readonly byte* _rx;
     private readonly byte* _tx;
-    private int _rxNext, _txNext;
+    private int _txNext;
     private long _queued, _kicked; // frames put in the transmit ring, and how many of them the kernel was told of
 
     /// <param name="linuxInterface">The Linux interface's name.</param>
     /// <param name="networkNamespace">A named network namespace (<c>ip netns</c>) that holds the interface, or null for the daemon's own.</param>
-    public AfPacketPort(string linuxInterface, string? networkNamespace = null)
+    /// <param name="queues">
+    /// Receive queues: sockets in one PACKET_FANOUT group (by flow hash), so that several workers receive from
+    /// the interface at once, each polling its own.
+    /// </param>
+    public AfPacketPort(string linuxInterface, string? networkNamespace = null, int queues = 1)
     {
         if (linuxInterface.Length is 0 or > 15) throw new ArgumentException($"\"{linuxInterface}\" is not a Linux interface name");
+        if (queues is < 1 or > 64) throw new ArgumentException($"{queues} receive queues: 1 to 64");
         Name = linuxInterface;
-        _fd = networkNamespace is null ? Open(linuxInterface) : LinuxNative.InNamespace(networkNamespace, () => Open(linuxInterface));
+        _queues = new RingSocket[queues];
         try
         {
-            var ifindex = Query(Siocgifindex).Int;
-            Mac = Ethernet.Read48(Query(Siocgifhwaddr).Bytes(2, 6));
-            // Options first: the version and the virtio-net header cannot change once the rings exist.
-            Option(PacketVersion, TpacketV2, "PACKET_VERSION");
-            Option(PacketVnetHdr, 1, "PACKET_VNET_HDR");
-            Option(PacketLoss, 1, "PACKET_LOSS"); // a malformed frame in the transmit ring is skipped, not a stop
-            Option(PacketQdiscBypass, 1, "PACKET_QDISC_BYPASS");
-            // Frames held by the interface's peer count against the send buffer: room for the whole ring.
-            var sendBuffer = 4 << 20;
-            if (LinuxNative.setsockopt(_fd, SolSocket, SoSndbufForce, ref sendBuffer, sizeof(int)) != 0)
-                LinuxNative.setsockopt(_fd, SolSocket, SoSndbuf, ref sendBuffer, sizeof(int));
-            var rx = new TpacketReq { BlockSize = BlockSize, BlockCount = RxFrames * FrameSize / BlockSize, FrameSize = FrameSize, FrameCount = RxFrames };
-            if (LinuxNative.setsockopt(_fd, SolPacket, PacketRxRing, &rx, sizeof(TpacketReq)) != 0) throw Error("PACKET_RX_RING");
-            var tx = new TpacketReq { BlockSize = BlockSize, BlockCount = TxFrames * FrameSize / BlockSize, FrameSize = FrameSize, FrameCount = TxFrames };
-            if (LinuxNative.setsockopt(_fd, SolPacket, PacketTxRing, &tx, sizeof(TpacketReq)) != 0) throw Error("PACKET_TX_RING");
-            // One mapping: the receive ring, then the transmit ring.
-            var ring = LinuxNative.mmap(0, (nuint)((RxFrames + TxFrames) * FrameSize), LinuxNative.ProtRead | LinuxNative.ProtWrite, LinuxNative.MapShared, _fd, 0);
-            if (ring == -1) throw Error("mmap of the packet rings");
-            _ring = (byte*)ring;
-            _rx = _ring;
-            _tx = _ring + RxFrames * FrameSize;
-            // Bound last, so that no frame arrives before the rings are there (the socket was opened for none).
-            var address = new SockaddrLl { Family = AfPacket, Protocol = Htons(EthPAll), Ifindex = ifindex };
-            if (Native.bind(_fd, ref address, Marshal.SizeOf<SockaddrLl>()) != 0) throw Error($"bind to {linuxInterface}");
-            var promisc = new PacketMreq { Ifindex = ifindex, Type = PacketMrPromisc };
-            if (Native.setsockopt(_fd, SolPacket, PacketAddMembership, ref promisc, Marshal.SizeOf<PacketMreq>()) != 0) throw Error("PACKET_ADD_MEMBERSHIP");
-            var one = 1;
-            LinuxNative.setsockopt(_fd, SolPacket, PacketIgnoreOutgoing, ref one, sizeof(int)); // Linux 4.20+; older kernels echo our frames back
+            var group = (Environment.ProcessId * 31 + linuxInterface.GetHashCode()) & 0xffff;
+            for (var q = 0; q < queues; q++)
+                _queues[q] = networkNamespace is null
+                    ? new RingSocket(linuxInterface, q == 0, queues > 1 ? group : -1)
+                    : LinuxNative.InNamespace(networkNamespace, () => new RingSocket(linuxInterface, q == 0, queues > 1 ? group : -1));
         }
         catch
         {
-            if (_ring != null) LinuxNative.munmap((nint)_ring, (nuint)((RxFrames + TxFrames) * FrameSize));
-            LinuxNative.close(_fd);
+            foreach (var r in _queues) r?.Dispose();
             throw;
+        }
+        _fd = _queues[0].Fd;
+        _tx = _queues[0].Tx;
+        Mac = _queues[0].Mac;
+    }
+
+    /// <summary>
+    /// One AF_PACKET socket bound to the interface with its rings mapped: a receive ring, and for the sending
+    /// socket a transmit ring; in a fanout group when the port has several queues.
+    /// </summary>
+    private sealed class RingSocket : IDisposable
+    {
+        public readonly int Fd;
+        public readonly byte* Ring, Rx, Tx;
+        public readonly ulong Mac;
+        public int RxNext;
+        public long Frames;
+        private readonly nuint _mapped;
+
+        public RingSocket(string linuxInterface, bool sends, int fanoutGroup)
+        {
+            // Protocol 0: no frames until bind names the interface and ETH_P_ALL.
+            Fd = LinuxNative.socket(AfPacket, SockRaw | SockNonblock | SockCloexec, 0);
+            if (Fd < 0) throw Error($"socket(AF_PACKET) for {linuxInterface}");
+            try
+            {
+                var ifindex = Query(Fd, linuxInterface, Siocgifindex).Int;
+                Mac = Ethernet.Read48(Query(Fd, linuxInterface, Siocgifhwaddr).Bytes(2, 6));
+                // Options first: the version and the virtio-net header cannot change once the rings exist.
+                Option(PacketVersion, TpacketV2, "PACKET_VERSION");
+                Option(PacketVnetHdr, 1, "PACKET_VNET_HDR");
+                Option(PacketLoss, 1, "PACKET_LOSS"); // a malformed frame in the transmit ring is skipped, not a stop
+                Option(PacketQdiscBypass, 1, "PACKET_QDISC_BYPASS");
+                // Frames held by the interface's peer count against the send buffer: room for the whole ring.
+                var sendBuffer = 4 << 20;
+                if (sends && LinuxNative.setsockopt(Fd, SolSocket, SoSndbufForce, ref sendBuffer, sizeof(int)) != 0)
+                    LinuxNative.setsockopt(Fd, SolSocket, SoSndbuf, ref sendBuffer, sizeof(int));
+                var rx = new TpacketReq { BlockSize = BlockSize, BlockCount = RxFrames * FrameSize / BlockSize, FrameSize = FrameSize, FrameCount = RxFrames };
+                if (LinuxNative.setsockopt(Fd, SolPacket, PacketRxRing, &rx, sizeof(TpacketReq)) != 0) throw Error("PACKET_RX_RING");
+                var txFrames = sends ? TxFrames : 0;
+                if (sends)
+                {
+                    var tx = new TpacketReq { BlockSize = BlockSize, BlockCount = TxFrames * FrameSize / BlockSize, FrameSize = FrameSize, FrameCount = TxFrames };
+                    if (LinuxNative.setsockopt(Fd, SolPacket, PacketTxRing, &tx, sizeof(TpacketReq)) != 0) throw Error("PACKET_TX_RING");
+                }
+                // One mapping: the receive ring, then the transmit ring.
+                _mapped = (nuint)((RxFrames + txFrames) * FrameSize);
+                var ring = LinuxNative.mmap(0, _mapped, LinuxNative.ProtRead | LinuxNative.ProtWrite, LinuxNative.MapShared, Fd, 0);
+                if (ring == -1) throw Error("mmap of the packet rings");
+                Ring = (byte*)ring;
+                Rx = Ring;
+                Tx = sends ? Ring + RxFrames * FrameSize : null;
+                // Bound last, so that no frame arrives before the rings are there (the socket was opened for none).
+                var address = new SockaddrLl { Family = AfPacket, Protocol = Htons(EthPAll), Ifindex = ifindex };
+                if (Native.bind(Fd, ref address, Marshal.SizeOf<SockaddrLl>()) != 0) throw Error($"bind to {linuxInterface}");
+                var promisc = new PacketMreq { Ifindex = ifindex, Type = PacketMrPromisc };
+                if (Native.setsockopt(Fd, SolPacket, PacketAddMembership, ref promisc, Marshal.SizeOf<PacketMreq>()) != 0) throw Error("PACKET_ADD_MEMBERSHIP");
+                var one = 1;
+                LinuxNative.setsockopt(Fd, SolPacket, PacketIgnoreOutgoing, ref one, sizeof(int)); // Linux 4.20+; older kernels echo our frames back
+                // The group spreads frames over its sockets by flow hash (fragments reassembled first, so that they hash alike).
+                if (fanoutGroup >= 0) Option(PacketFanout, fanoutGroup | (PacketFanoutHash | PacketFanoutFlagDefrag) << 16, "PACKET_FANOUT");
+            }
+            catch
+            {
+                Dispose();
+                throw;
+            }
+        }
+
+        private void Option(int name, int value, string what)
+        {
+            if (LinuxNative.setsockopt(Fd, SolPacket, name, ref value, sizeof(int)) != 0) throw Error(what);
+        }
+
+        public void Dispose()
+        {
+            if (Ring != null) LinuxNative.munmap((nint)Ring, _mapped);
+            LinuxNative.close(Fd);
         }
     }
 
-    private static int Open(string linuxInterface)
+    private static Ifreq Query(int fd, string name, uint request)
     {
-        // Protocol 0: no frames until bind names the interface and ETH_P_ALL.
-        var fd = LinuxNative.socket(AfPacket, SockRaw | SockNonblock | SockCloexec, 0);
-        if (fd < 0) throw Error($"socket(AF_PACKET) for {linuxInterface}");
-        return fd;
-    }
-
-    private void Option(int name, int value, string what)
-    {
-        if (LinuxNative.setsockopt(_fd, SolPacket, name, ref value, sizeof(int)) != 0) throw Error(what);
-    }
-
-    private Ifreq Query(uint request)
-    {
-        var r = Ifreq.For(Name);
-        if (LinuxNative.ioctl(_fd, request, ref r) != 0) throw Error($"{Name}: ioctl 0x{request:x}");
+        var r = Ifreq.For(name);
+        if (LinuxNative.ioctl(fd, request, ref r) != 0) throw Error($"{name}: ioctl 0x{request:x}");
         return r;
     }
 
@@ -133,7 +180,7 @@ public sealed unsafe class AfPacketPort : IPacketPort
             if (now - _linkCheckedAt < 200) return _linkUp;
             try
             {
-                _linkUp = (Query(Siocgifflags).Int & (IffUp | IffRunning)) == (IffUp | IffRunning);
+                _linkUp = (Query(_fd, Name, Siocgifflags).Int & (IffUp | IffRunning)) == (IffUp | IffRunning);
             }
             catch (IOException)
             {
@@ -155,22 +202,34 @@ public sealed unsafe class AfPacketPort : IPacketPort
     {
         get
         {
-            TpacketStats s;
-            var length = sizeof(TpacketStats);
-            if (LinuxNative.getsockopt(_fd, SolPacket, PacketStatistics, &s, &length) == 0) _ringDropped += s.Drops; // reading resets them
+            foreach (var q in _queues)
+            {
+                TpacketStats s;
+                var length = sizeof(TpacketStats);
+                if (LinuxNative.getsockopt(q.Fd, SolPacket, PacketStatistics, &s, &length) == 0) _ringDropped += s.Drops; // reading resets them
+            }
             return _ringDropped;
         }
     }
 
     private long _ringDropped;
 
-    public int Receive(PacketPool pool, Span<int> into)
+    public int QueueCount => _queues.Length;
+
+    /// <summary>Frames received so far on each queue.</summary>
+    public IReadOnlyList<long> QueueFrames => [.. _queues.Select(q => Volatile.Read(ref q.Frames))];
+
+    public int Receive(PacketPool pool, Span<int> into) => Receive(0, pool, into);
+
+    /// <summary>Receives from one queue (one socket of the fanout group); each queue has one polling thread.</summary>
+    public int Receive(int queue, PacketPool pool, Span<int> into)
     {
         Flush(); // what the last round of the graph queued, when the worker does not flush itself
+        var q = _queues[queue];
         var n = 0;
         while (n < into.Length)
         {
-            var slot = _rx + _rxNext * FrameSize;
+            var slot = q.Rx + q.RxNext * FrameSize;
             if ((Volatile.Read(ref *(uint*)(slot + StatusOffset)) & TpStatusUser) == 0) break; // the kernel's still: nothing more now
             var p = pool.Allocate();
             if (p < 0) break;
@@ -192,7 +251,8 @@ public sealed unsafe class AfPacketPort : IPacketPort
                 else into[n++] = p;
             }
             Volatile.Write(ref *(uint*)(slot + StatusOffset), TpStatusKernel); // the slot back to the kernel
-            _rxNext = _rxNext + 1 == RxFrames ? 0 : _rxNext + 1;
+            q.RxNext = q.RxNext + 1 == RxFrames ? 0 : q.RxNext + 1;
+            q.Frames++;
         }
         return n;
     }
@@ -254,8 +314,7 @@ public sealed unsafe class AfPacketPort : IPacketPort
     public void Dispose()
     {
         Flush();
-        LinuxNative.munmap((nint)_ring, (nuint)((RxFrames + TxFrames) * FrameSize));
-        LinuxNative.close(_fd);
+        foreach (var q in _queues) q.Dispose();
     }
 
     private static ushort Htons(ushort v) => (ushort)(v << 8 | v >> 8);

@@ -14,6 +14,12 @@ public interface IPacketPort : IDisposable
     /// </summary>
     int Receive(PacketPool pool, Span<int> into);
 
+    /// <summary>Receive queues the port has (several: each polled by its own worker); 1 unless the port says otherwise.</summary>
+    int QueueCount => 1;
+
+    /// <summary>Receives from one queue, as <see cref="Receive(PacketPool, Span{int})"/> does from the only one.</summary>
+    int Receive(int queue, PacketPool pool, Span<int> into) => queue == 0 ? Receive(pool, into) : 0;
+
     /// <summary>
     /// Sends one frame (the packet's data; the port may use the headroom in front of it); false when the port could
     /// not take it (it is then counted as an output discard). The caller frees the buffer.
