@@ -44,9 +44,11 @@ public static class AclKeys
         k.EtherType = Ethernet.TypeIp6;
         k.Source = Ip6.Source(h);
         k.Destination = Ip6.Destination(h);
-        k.Protocol = Ip6.NextHeader(h);
         k.Dscp = (byte)((BinaryPrimitives.ReadUInt16BigEndian(h) >> 4 & 0xff) >> 2);
-        Transport(h[Ip6.HeaderLength..], ref k, Ip6.ProtoIcmp6); // extension headers are not walked yet: their packets match no L4 field
+        // The protocol is the upper layer's, after any extension headers (RFC 8519: "next-header ... in the upper-layer
+        // header"); a later fragment has no ports to match.
+        var whole = Ip6.UpperLayer(h, out k.Protocol, out var offset);
+        if (whole) Transport(h[offset..], ref k, Ip6.ProtoIcmp6);
     }
 
     private static void Transport(ReadOnlySpan<byte> l4, ref PacketKey k, byte icmp)

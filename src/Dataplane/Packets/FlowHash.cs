@@ -5,7 +5,8 @@ namespace Mgmt.Dataplane.Packets;
 /// <summary>
 /// A flow's hash from its addresses, protocol and ports, the same in both directions (source and destination
 /// combine symmetrically), so that a flow and its replies meet on the same worker (software RSS) and stay on one
-/// path of an ECMP route. Fragments after the first and non-TCP/UDP protocols hash by addresses and protocol.
+/// path of an ECMP route. Fragments after the first and non-TCP/UDP protocols hash by addresses and protocol
+/// (IPv6: the upper-layer protocol, after the extension headers).
 /// </summary>
 public static class FlowHash
 {
@@ -37,8 +38,8 @@ public static class FlowHash
         if (ip.Length < Ip6.HeaderLength) return 0;
         var a = BinaryPrimitives.ReadUInt64LittleEndian(ip[8..]) ^ BinaryPrimitives.ReadUInt64LittleEndian(ip[16..])
             ^ BinaryPrimitives.ReadUInt64LittleEndian(ip[24..]) ^ BinaryPrimitives.ReadUInt64LittleEndian(ip[32..]);
-        var protocol = ip[6];
-        return Mix((uint)a ^ (uint)(a >> 32), protocol, Ports(ip, Ip6.HeaderLength, protocol));
+        var whole = Ip6.UpperLayer(ip, out var protocol, out var offset);
+        return Mix((uint)a ^ (uint)(a >> 32), protocol, whole ? Ports(ip, offset, protocol) : 0);
     }
 
     private static uint Ports(ReadOnlySpan<byte> ip, int offset, byte protocol) =>

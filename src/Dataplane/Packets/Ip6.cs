@@ -15,6 +15,45 @@ public static class Ip6
 
     public static byte NextHeader(ReadOnlySpan<byte> h) => h[6];
 
+    private const byte HopByHop = 0, Routing = 43, Fragment = 44, DestinationOptions = 60, AuthenticationHeader = 51;
+
+    /// <summary>
+    /// Walks the extension headers (RFC 8200 §4: hop-by-hop, routing, fragment, destination options; AH of RFC 4302)
+    /// to the upper-layer header: its protocol and offset from the start of the IPv6 header. False when the chain
+    /// is cut short by the packet's end, or the packet is a fragment other than the first (no upper-layer header
+    /// in it); <paramref name="protocol"/> is then the last next-header value read.
+    /// </summary>
+    public static bool UpperLayer(ReadOnlySpan<byte> h, out byte protocol, out int offset)
+    {
+        protocol = h[6];
+        offset = HeaderLength;
+        for (var i = 0; i < 8; i++) // a bound on the chain; no sane packet has more
+        {
+            switch (protocol)
+            {
+                case HopByHop or Routing or DestinationOptions:
+                    if (h.Length < offset + 8) return false;
+                    protocol = h[offset];
+                    offset += (h[offset + 1] + 1) * 8;
+                    break;
+                case AuthenticationHeader:
+                    if (h.Length < offset + 8) return false;
+                    protocol = h[offset];
+                    offset += (h[offset + 1] + 2) * 4;
+                    break;
+                case Fragment:
+                    if (h.Length < offset + 8) return false;
+                    protocol = h[offset];
+                    if ((BinaryPrimitives.ReadUInt16BigEndian(h[(offset + 2)..]) & 0xfff8) != 0) return false; // not the first fragment
+                    offset += 8;
+                    break;
+                default:
+                    return offset <= h.Length;
+            }
+        }
+        return false;
+    }
+
     public static byte HopLimit(ReadOnlySpan<byte> h) => h[7];
 
     public static UInt128 Source(ReadOnlySpan<byte> h) => BinaryPrimitives.ReadUInt128BigEndian(h[8..]);
