@@ -29,11 +29,17 @@ internal sealed class InterfaceOutput(Worker w) : GraphNode("interface-output")
         DpInterface? locked = null;
         try
         {
+            DpInterface? itf = null;
+            var up = false;
             foreach (var p in packets)
             {
-                var itf = w.Interface(w.Pool.Meta[p].TxInterface);
+                if (itf?.Index != w.Pool.Meta[p].TxInterface)
+                {
+                    itf = w.Interface(w.Pool.Meta[p].TxInterface); // read once per run of one interface's frames
+                    up = itf is not null && itf.OperUp;
+                }
                 var frame = w.Pool.Data(p);
-                if (itf is null || !itf.OperUp)
+                if (!up || itf is null)
                 {
                     if (itf is not null) itf.PerWorker[w.Index].OutDiscards++;
                     w.Discard(p, DropReason.InterfaceDown);

@@ -14,6 +14,8 @@ internal sealed class Ip4Lookup(Worker w) : GraphNode("ip4-lookup")
     {
         Ip4Fib? fib = null;
         var fibOf = int.MinValue;
+        var outOf = -1;
+        GraphNode? next = null;
         foreach (var p in packets)
         {
             ref var m = ref w.Pool.Meta[p];
@@ -47,12 +49,12 @@ internal sealed class Ip4Lookup(Worker w) : GraphNode("ip4-lookup")
                 case RouteKind.Connected:
                     m.TxInterface = a.Interface;
                     m.NextHop = destination;
-                    w.Graph.Enqueue(Out(w, m, w.Rewrite), p);
+                    w.Graph.Enqueue(m.Originated ? w.Rewrite : Out(a.Interface, ref outOf, ref next), p);
                     break;
                 case RouteKind.NextHop:
                     m.TxInterface = a.Interface;
                     m.NextHop = a.NextHop;
-                    w.Graph.Enqueue(Out(w, m, w.Rewrite), p);
+                    w.Graph.Enqueue(m.Originated ? w.Rewrite : Out(a.Interface, ref outOf, ref next), p);
                     break;
                 case RouteKind.Blackhole:
                     w.Discard(p, DropReason.BlackholeRoute);
@@ -70,7 +72,15 @@ internal sealed class Ip4Lookup(Worker w) : GraphNode("ip4-lookup")
         }
     }
 
-    // Forwarded packets pass the egress interface's output ACL first; the dataplane's own packets do not.
-    private static GraphNode Out(Worker w, in Packets.PacketMeta m, GraphNode rewrite) =>
-        !m.Originated && w.Interface(m.TxInterface)?.OutputAcl is not null ? w.AclOut : rewrite;
+    // Forwarded packets pass the egress interface's output ACL first (the dataplane's own packets do not); the
+    // answer is kept for the run of packets to the same interface.
+    private GraphNode Out(int tx, ref int outOf, ref GraphNode? next)
+    {
+        if (tx != outOf || next is null)
+        {
+            next = w.Interface(tx)?.OutputAcl is not null ? w.AclOut : w.Rewrite;
+            outOf = tx;
+        }
+        return next;
+    }
 }

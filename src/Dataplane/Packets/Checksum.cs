@@ -6,12 +6,29 @@ namespace Mgmt.Dataplane.Packets;
 public static class Checksum
 {
     /// <summary>One's complement sum of 16-bit words, folded, not complemented.</summary>
+    /// <remarks>
+    /// Summed 8 bytes at a time into 64 bits with the carries added back (RFC 1071 §2: the sum may be taken over
+    /// wider words and folded), then folded to at most 17 bits; the result is congruent to the 16-bit sum, which
+    /// is all <see cref="Fold"/> needs.
+    /// </remarks>
     public static uint Sum(ReadOnlySpan<byte> data, uint sum = 0)
     {
+        ulong wide = sum;
         var i = 0;
-        for (; i + 1 < data.Length; i += 2) sum += BinaryPrimitives.ReadUInt16BigEndian(data[i..]);
-        if (i < data.Length) sum += (uint)data[i] << 8;
-        return sum;
+        for (; i + 8 <= data.Length; i += 8)
+        {
+            var word = BinaryPrimitives.ReadUInt64BigEndian(data[i..]);
+            wide += word;
+            if (wide < word) wide++; // end-around carry
+        }
+        wide = (wide & 0xffff_ffff) + (wide >> 32); // room for the tail's words
+        for (; i + 1 < data.Length; i += 2) wide += BinaryPrimitives.ReadUInt16BigEndian(data[i..]);
+        if (i < data.Length) wide += (uint)data[i] << 8;
+        // Folded to 17 bits, so that callers may add more to it without overflow.
+        wide = (wide & 0xffff_ffff) + (wide >> 32);
+        wide = (wide & 0xffff_ffff) + (wide >> 32);
+        wide = (wide & 0xffff) + (wide >> 16);
+        return (uint)((wide & 0xffff) + (wide >> 16));
     }
 
     public static ushort Fold(uint sum)
