@@ -11,12 +11,19 @@ internal sealed class EthernetInput(Worker w) : GraphNode("ethernet-input")
 {
     protected internal override void Process(ReadOnlySpan<int> packets)
     {
+        Interfaces.DpInterface? itf = null;
+        Interfaces.InterfaceCounters? counters = null;
         foreach (var p in packets)
         {
             ref var m = ref w.Pool.Meta[p];
-            var itf = w.Interface(m.RxInterface);
+            if (itf?.Index != m.RxInterface)
+            {
+                // A vector mostly comes from one interface: looked up once per run of its frames.
+                itf = w.Interface(m.RxInterface);
+                counters = itf?.PerWorker[w.Index];
+            }
             var frame = w.Pool.Data(p);
-            if (itf is null || !itf.AdminUp)
+            if (itf is null || counters is null || !itf.AdminUp)
             {
                 w.Discard(p, DropReason.InterfaceDown);
                 continue;
@@ -28,7 +35,7 @@ internal sealed class EthernetInput(Worker w) : GraphNode("ethernet-input")
                 continue;
             }
             var destination = Ethernet.Destination(frame);
-            itf.PerWorker[w.Index].Received(destination, frame.Length);
+            counters.Received(destination, frame.Length);
             if (destination != itf.Mac && !Ethernet.IsGroup(destination))
             {
                 w.Discard(p, DropReason.NotForUs);

@@ -1,4 +1,5 @@
 using Mgmt.Dataplane.Graph;
+using Mgmt.Dataplane.Interfaces;
 using Mgmt.Dataplane.Packets;
 
 namespace Mgmt.Dataplane.Nodes;
@@ -8,10 +9,16 @@ internal sealed class Ip4Input(Worker w) : GraphNode("ip4-input")
 {
     protected internal override void Process(ReadOnlySpan<int> packets)
     {
+        DpInterface? itf = null;
+        GraphNode next = w.Lookup;
         foreach (var p in packets)
         {
             var h = w.Pool.Data(p);
-            var itf = w.Interface(w.Pool.Meta[p].RxInterface);
+            if (itf?.Index != w.Pool.Meta[p].RxInterface)
+            {
+                itf = w.Interface(w.Pool.Meta[p].RxInterface); // once per run of one interface's packets
+                next = itf?.InputAcl is null ? w.Lookup : w.AclIn;
+            }
             if (itf is null)
             {
                 w.Discard(p, DropReason.InterfaceDown); // deleted while the packet was on its way
@@ -33,7 +40,7 @@ internal sealed class Ip4Input(Worker w) : GraphNode("ip4-input")
             }
             w.Pool.Meta[p].Length = Ip4.TotalLength(h); // Ethernet pads short frames
             if (w.Pool.Meta[p].Traced) w.Trace(p, Name, $"{Ip4.Format(Ip4.Source(h))} -> {Ip4.Format(Ip4.Destination(h))} proto {Ip4.Protocol(h)} ttl {Ip4.Ttl(h)}");
-            w.Graph.Enqueue(itf.InputAcl is null ? w.Lookup : w.AclIn, p);
+            w.Graph.Enqueue(next, p);
         }
     }
 }
