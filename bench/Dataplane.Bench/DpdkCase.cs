@@ -7,8 +7,8 @@ using Mgmt.Dataplane.Ports;
 namespace Mgmt.Dataplane.Bench;
 
 /// <summary>
-/// The dataplane as the router of bench/dataplane/dpdk.sh: two <see cref="DpdkPort"/>s whose devices (DRIVER,
-/// net_af_xdp or net_af_packet) are hot-plugged on the veth ends IN_IF and OUT_IF in namespace NETNS, 10.201.1.1/24
+/// The dataplane as the router of bench/dataplane/dpdk.sh: two <see cref="DpdkPort"/>s whose devices (DRIVER:
+/// net_af_xdp or net_af_packet, optionally with device arguments for both, net_af_xdp,busy_budget=0) are hot-plugged on the veth ends IN_IF and OUT_IF in namespace NETNS, 10.201.1.1/24
 /// on the first, 10.201.2.1/24 on the second, a static neighbor 10.201.2.2 at NEXT_HOP_MAC. The EAL has DPDK's
 /// defaults (no hugepages). One worker on its thread until SECONDS pass or SIGINT/SIGTERM; "ready" on stderr once it
 /// polls, its counters when it stops.
@@ -30,8 +30,10 @@ static class DpdkCase
         }
         var seconds = double.Parse(secondsText, CultureInfo.InvariantCulture);
         using var dp = new Dataplane(buffers: 8192);
-        var rx = new DpdkPort($"{driver}_in,iface={inName}", netns);
-        var tx = new DpdkPort($"{driver}_out,iface={outName}", netns);
+        // DRIVER may carry more device arguments for both ports: net_af_xdp,busy_budget=0
+        var (drv, extra) = driver.IndexOf(',') is var comma and >= 0 ? (driver[..comma], driver[comma..]) : (driver, "");
+        var rx = new DpdkPort($"{drv}_in,iface={inName}{extra}", netns);
+        var tx = new DpdkPort($"{drv}_out,iface={outName}{extra}", netns);
         dp.CreateInterface("in", rx, more is [var inMac] ? Ethernet.Parse(inMac) : rx.Mac);
         dp.CreateInterface("out", tx, tx.Mac);
         dp.AddAddress("in", Ip4.Parse("10.201.1.1"), 24);
