@@ -30,6 +30,7 @@ public sealed class Worker
         IcmpError = new Ip4IcmpError(this);
         Lookup = new Ip4Lookup(this);
         Rewrite = new Ip4Rewrite(this);
+        Fragment = new Ip4Fragment(this);
         Local = new Ip4Local(this);
         Ip4Input = new Ip4Input(this);
         Arp = new ArpInput(this);
@@ -44,7 +45,7 @@ public sealed class Worker
         EthernetInput = new EthernetInput(this);
         TunnelEncap = new TunnelEncap(this);
         TunnelDecap = new TunnelDecap(this);
-        Nodes = [EthernetInput, Arp, Punt, AclIn, AclOut, Ip4Input, Lookup, Local, Rewrite, IcmpError, Ip6Input, Lookup6, Local6, Rewrite6, IcmpError6,
+        Nodes = [EthernetInput, Arp, Punt, AclIn, AclOut, Ip4Input, Lookup, Local, Rewrite, Fragment, IcmpError, Ip6Input, Lookup6, Local6, Rewrite6, IcmpError6,
             TunnelDecap, TunnelEncap, Output, Drop];
     }
 
@@ -87,6 +88,8 @@ public sealed class Worker
     internal Ip4Local Local { get; }
 
     internal Ip4Rewrite Rewrite { get; }
+
+    internal Ip4Fragment Fragment { get; }
 
     internal Ip4IcmpError IcmpError { get; }
 

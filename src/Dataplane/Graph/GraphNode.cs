@@ -2,7 +2,7 @@ namespace Mgmt.Dataplane.Graph;
 
 /// <summary>
 /// A node of the packet graph: it gets a vector of packet indices, does its one job on each and hands each to a
-/// next node (<see cref="VectorGraph.Enqueue"/>). Counters: how often it ran and how many packets it saw.
+/// next node (<see cref="VectorGraph.Enqueue"/>). Counters: how often it ran, how many packets it saw and made.
 /// </summary>
 public abstract class GraphNode(string name)
 {
@@ -11,6 +11,9 @@ public abstract class GraphNode(string name)
     public long Calls { get; internal set; }
 
     public long Packets { get; internal set; }
+
+    /// <summary>Packets the node made in buffers of their own: the fragments ip4-fragment cut (0 for the other nodes).</summary>
+    public long Made { get; internal set; }
 
     internal Frame Pending = new();
 

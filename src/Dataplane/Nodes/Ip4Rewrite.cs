@@ -6,8 +6,9 @@ namespace Mgmt.Dataplane.Nodes;
 
 /// <summary>
 /// Forwards: TTL decrement with an incremental checksum update (ICMP time exceeded at 1), the egress MTU (ICMP
-/// fragmentation needed when DF is set), the neighbor's MAC and the Ethernet header in front; then to
-/// interface-output. A packet for a neighbor not yet known waits in a bounded <see cref="HoldQueue"/> while ARP asks for it.
+/// fragmentation needed when DF is set, else cut by ip4-fragment, whose fragments come back), the neighbor's MAC
+/// and the Ethernet header in front; then to interface-output. A packet for a neighbor not yet known waits in a
+/// bounded <see cref="HoldQueue"/> while ARP asks for it.
 /// </summary>
 internal sealed class Ip4Rewrite(Worker w) : GraphNode("ip4-rewrite")
 {
@@ -41,7 +42,7 @@ internal sealed class Ip4Rewrite(Worker w) : GraphNode("ip4-rewrite")
             if (h.Length > itf.Mtu)
             {
                 if (Ip4.DontFragment(h)) Ip4IcmpError.Send(w, p, 3, 4, DropReason.FragmentationNeeded, (uint)itf.Mtu);
-                else w.Discard(p, DropReason.FragmentationNeeded); // fragmentation is not done yet
+                else w.Graph.Enqueue(w.Fragment, p); // its fragments come back here, TTL lowered
                 continue;
             }
             if (itf.Tunnel is not null)

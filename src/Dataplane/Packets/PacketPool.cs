@@ -196,7 +196,7 @@ public struct PacketMeta
     /// <summary>Made by the dataplane itself (an ICMP reply or error): forwarded without a TTL decrement.</summary>
     public bool Originated;
 
-    /// <summary>Waited for its neighbor in ip4-rewrite (its TTL was lowered already).</summary>
+    /// <summary>Waited for its neighbor in ip4-rewrite, or is a fragment ip4-fragment cut: its TTL was lowered already.</summary>
     public bool Held;
 
     /// <summary>For the ICMP error nodes: the type and code to send back.</summary>
