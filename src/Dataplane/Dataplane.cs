@@ -645,14 +645,27 @@ public sealed class Dataplane : IDisposable
             while (Workers[i].Rounds <= seen[i] && _threads[i].IsAlive) spin.SpinOnce();
     }
 
+    // A worker that finds nothing keeps polling at full speed for a short while (traffic comes in bursts), then
+    // yields its core to runnable threads between polls, and only after a longer quiet spell sleeps a millisecond
+    // at a time (a sleeping worker lets a port's ring fill for that long: at 1 Mpps, 1,000 frames).
+    private const long SpinTicks = TimeSpan.TicksPerMillisecond / 20, YieldTicks = TimeSpan.TicksPerMillisecond * 20;
+
     private void Run(Worker w)
     {
-        var idle = 0;
+        var idleSince = 0L;
         while (!_stopping)
         {
-            if (w.PollOnce() > 0) idle = 0;
-            else if (++idle > 64) Thread.Sleep(1);
-            else Thread.SpinWait(50);
+            if (w.PollOnce() > 0)
+            {
+                idleSince = 0;
+                continue;
+            }
+            var now = System.Diagnostics.Stopwatch.GetTimestamp();
+            if (idleSince == 0) idleSince = now;
+            var idle = System.Diagnostics.Stopwatch.GetElapsedTime(idleSince, now).Ticks;
+            if (idle < SpinTicks) Thread.SpinWait(20);
+            else if (idle < YieldTicks) Thread.Yield();
+            else Thread.Sleep(1);
         }
     }
 
