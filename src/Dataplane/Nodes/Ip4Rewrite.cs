@@ -20,12 +20,19 @@ internal sealed class Ip4Rewrite(Worker w) : GraphNode("ip4-rewrite")
     protected internal override void Process(ReadOnlySpan<int> packets)
     {
         _hold.Expire(Environment.TickCount64);
+        Interfaces.DpInterface? itf = null;
+        var up = false;
         foreach (var p in packets)
         {
             ref var m = ref w.Pool.Meta[p];
             var h = w.Pool.Data(p);
-            var itf = w.Interface(m.TxInterface);
-            if (itf is null || !itf.OperUp)
+            if (itf?.Index != m.TxInterface)
+            {
+                // A vector mostly leaves by one interface: its state is read once for the run.
+                itf = w.Interface(m.TxInterface);
+                up = itf is not null && itf.OperUp;
+            }
+            if (!up || itf is null)
             {
                 w.Discard(p, DropReason.InterfaceDown);
                 continue;
