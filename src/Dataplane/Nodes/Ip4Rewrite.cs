@@ -22,6 +22,7 @@ internal sealed class Ip4Rewrite(Worker w) : GraphNode("ip4-rewrite")
         _hold.Expire(Environment.TickCount64);
         Interfaces.DpInterface? itf = null;
         var up = false;
+        var header = default(EthernetRewrite);
         foreach (var p in packets)
         {
             ref var m = ref w.Pool.Meta[p];
@@ -57,14 +58,19 @@ internal sealed class Ip4Rewrite(Worker w) : GraphNode("ip4-rewrite")
                 w.Graph.Enqueue(w.TunnelEncap, p); // no neighbor on a tunnel: it is encapsulated instead
                 continue;
             }
-            if (!_hold.TryNeighbor(itf.Index, NeighborTable.Mapped(m.NextHop), out var mac))
+            if (m.NextHop != header.NextHop || itf.Index != header.Interface || header.Mac == 0)
             {
-                Hold(p, itf, m.NextHop);
-                continue;
+                // Packets of a vector mostly go to one neighbor: its MAC and the Ethernet header are made once for the run.
+                if (!_hold.TryNeighbor(itf.Index, NeighborTable.Mapped(m.NextHop), out var mac))
+                {
+                    Hold(p, itf, m.NextHop);
+                    continue;
+                }
+                header = new EthernetRewrite(itf.Index, m.NextHop, mac, itf.Mac, Ethernet.TypeIp4);
             }
             w.Pool.Advance(p, -Ethernet.HeaderLength);
-            Ethernet.WriteHeader(w.Pool.Data(p), mac, itf.Mac, Ethernet.TypeIp4);
-            if (w.Pool.Meta[p].Traced) w.Trace(p, Name, $"to {itf.Name} {Ethernet.Format(mac)}");
+            header.WriteTo(w.Pool.Data(p));
+            if (w.Pool.Meta[p].Traced) w.Trace(p, Name, $"to {itf.Name} {Ethernet.Format(header.Mac)}");
             w.Graph.Enqueue(w.Output, p);
         }
     }
