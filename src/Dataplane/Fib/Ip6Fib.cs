@@ -7,16 +7,20 @@ namespace Mgmt.Dataplane.Fib;
 public readonly record struct Ip6Adjacency(RouteKind Kind, int Interface, UInt128 NextHop, int PathSet = 0);
 
 /// <summary>
-/// One IPv6 forwarding table: a hash table per prefix length in use, searched from the longest length down (as
-/// VPP's IPv6 FIB does with its bihash per length). Prefixes longer than /32 are also indexed by their first 32
-/// bits: the set of lengths present under that /32, so that a lookup probes only those (typically one to three)
-/// and then the lengths up to /32, instead of every length in the table. Lock-free reads; the sets and the list
-/// of short lengths are replaced as a whole when they change.
+/// One IPv6 forwarding table. Prefixes up to /32 are in a 16-8-8 multibit trie over the address's first 32 bits
+/// (the <see cref="Ip4Mtrie"/> IPv4 uses; its leaves index shared adjacencies), so the short routes that cover
+/// most of the address space cost two or three array reads. Longer prefixes are in a hash table per length (as
+/// VPP's IPv6 FIB keeps a bihash per length), indexed by their first 32 bits: the lengths present under that /32,
+/// so that a lookup probes only those (typically one to three) before the trie. Lock-free reads; the length sets
+/// are replaced as a whole when they change; adjacency slots are never reused.
 /// </summary>
 public sealed class Ip6Fib
 {
     private readonly ConcurrentDictionary<Key6, Ip6Adjacency>?[] _byLength = new ConcurrentDictionary<Key6, Ip6Adjacency>?[129];
-    private int[] _shortLengths = [];
+    private readonly Ip4Mtrie _short = new();
+    private Ip6Adjacency[] _shortAdjacencies = new Ip6Adjacency[256];
+    private int _shortAdjacencyCount = 1; // leaf 0: no route
+    private readonly Dictionary<Ip6Adjacency, uint> _shortLeaves = [];
     private readonly ConcurrentDictionary<uint, LengthSet> _blocks = new();
     private readonly Dictionary<(uint Block, int Length), int> _blockCounts = [];
 
@@ -39,9 +43,7 @@ public sealed class Ip6Fib
         if (_blocks.TryGetValue((uint)(hi >> 32), out var set))
             foreach (var length in set.Lengths)
                 if (_byLength[length]!.TryGetValue(new Key6(hi & HiMask[length], lo & LoMask[length]), out var a)) return a;
-        foreach (var length in Volatile.Read(ref _shortLengths))
-            if (_byLength[length]!.TryGetValue(new Key6(hi & HiMask[length], 0), out var a)) return a;
-        return default;
+        return Volatile.Read(ref _shortAdjacencies)[_short.Lookup((uint)(hi >> 32))];
     }
 
     private static readonly ulong[] HiMask = [.. Enumerable.Range(0, 129).Select(l => l == 0 ? 0 : l >= 64 ? ulong.MaxValue : ulong.MaxValue << (64 - l))];
@@ -96,12 +98,9 @@ public sealed class Ip6Fib
     {
         Check(prefix, length);
         var table = _byLength[length];
-        if (table is null)
-        {
-            _byLength[length] = table = new ConcurrentDictionary<Key6, Ip6Adjacency>();
-            if (length <= 32) Volatile.Write(ref _shortLengths, [.. _shortLengths.Append(length).OrderDescending()]);
-        }
+        if (table is null) _byLength[length] = table = new ConcurrentDictionary<Key6, Ip6Adjacency>();
         var key = Key6.Of(prefix);
+        if (length <= 32) _short.Insert((uint)(prefix >> 96), length, ShortLeaf(adjacency));
         if (table.TryGetValue(key, out _)) table[key] = adjacency;
         else
         {
@@ -115,6 +114,18 @@ public sealed class Ip6Fib
     {
         Check(prefix, length);
         if (_byLength[length]?.TryRemove(Key6.Of(prefix), out _) != true) return false;
+        if (length <= 32)
+        {
+            // Its slots go back to the longest shorter prefix that covers it.
+            var (cover, coverLength) = (0u, 0);
+            for (var l = length - 1; l >= 0; l--)
+                if (_byLength[l] is { } t && t.TryGetValue(Key6.Of(prefix & Ip6.Mask(l)), out var a))
+                {
+                    (cover, coverLength) = (ShortLeaf(a), l);
+                    break;
+                }
+            _short.Remove((uint)(prefix >> 96), length, cover, coverLength);
+        }
         Index(prefix, length, -1);
         Count--;
         return true;
@@ -128,6 +139,23 @@ public sealed class Ip6Fib
 
     public IEnumerable<(UInt128 Prefix, int Length, Ip6Adjacency Adjacency)> Routes =>
         Enumerable.Range(0, 129).Where(l => _byLength[l] is not null).SelectMany(l => _byLength[l]!.Select(r => (r.Key.Value, l, r.Value)));
+
+    // Short routes with the same decision share one adjacency slot of the trie's leaves.
+    private uint ShortLeaf(Ip6Adjacency a)
+    {
+        if (_shortLeaves.TryGetValue(a, out var known)) return known;
+        if ((uint)_shortAdjacencyCount >= Ip4Mtrie.PlyFlag - 1) throw new DataplaneException("adjacency table full");
+        if (_shortAdjacencyCount == _shortAdjacencies.Length)
+        {
+            var bigger = new Ip6Adjacency[_shortAdjacencies.Length * 2];
+            Array.Copy(_shortAdjacencies, bigger, _shortAdjacencyCount);
+            bigger[_shortAdjacencyCount] = a;
+            Volatile.Write(ref _shortAdjacencies, bigger);
+        }
+        else _shortAdjacencies[_shortAdjacencyCount] = a;
+        _shortLeaves.Add(a, (uint)_shortAdjacencyCount);
+        return (uint)_shortAdjacencyCount++;
+    }
 
     private static void Check(UInt128 prefix, int length)
     {
