@@ -22,8 +22,10 @@ for rules in 10 1000 10000; do
   taskset -c 1 "$work/bin/Dataplane.Bench" mem-acl "$rules" "$seconds" 2>"$work/err" || { cat "$work/err" >&2; exit 1; }
   sed 's/^/# /' "$work/err" >&2
 done
-taskset -c 1 "$work/bin/Dataplane.Bench" mem-ip6 100000 "$seconds" 2>"$work/err" || { cat "$work/err" >&2; exit 1; }
-sed 's/^/# /' "$work/err" >&2
+for routes in 1000 100000 1000000; do
+  taskset -c 1 "$work/bin/Dataplane.Bench" mem-ip6 "$routes" "$seconds" 2>"$work/err" || { cat "$work/err" >&2; exit 1; }
+  sed 's/^/# /' "$work/err" >&2
+done
 if [ "$(id -u)" = 0 ]; then
   bash "$root/bench/dataplane/afpacket.sh" "$seconds" "$work/bin/Dataplane.Bench"
 else
