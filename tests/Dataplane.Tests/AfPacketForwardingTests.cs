@@ -200,4 +200,140 @@ public sealed class AfPacketForwardingTests : IDisposable
         Assert.All(_dp.Workers, w => Assert.True(w.Nodes.Single(n => n.Name == "ip4-lookup").Packets > 0));
         Assert.Equal(0, _dp.DropCount(DropReason.HandoffQueueFull));
     }
+
+    [Theory]
+    [InlineData("10.77.2.2")]
+    [InlineData("[2001:db8:b::2]")]
+    public void A_large_TCP_transfer_crosses_the_dataplane_at_full_size_segments(string server)
+    {
+        StartRouter();
+        var dir = Directory.CreateTempSubdirectory("mgdp-www-").FullName;
+        var data = new byte[4 << 20];
+        new Random(3).NextBytes(data);
+        File.WriteAllBytes(Path.Combine(dir, "blob"), data);
+        var port = 16000 + Environment.ProcessId % 1000;
+        var bind = server.Trim('[', ']');
+        // Host B's TCP sends with TSO/GSO (veth's default), so its frames reach the dataplane as superframes.
+        using var http = Process.Start(new ProcessStartInfo("ip", $"netns exec {_b} python3 -m http.server {port} --bind {bind} --directory {dir}")
+            { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        try
+        {
+            var script = $"import urllib.request,time,hashlib\nfor i in range(50):\n  try:\n    print(hashlib.sha256(urllib.request.urlopen('http://{server}:{port}/blob', timeout=20).read()).hexdigest()); break\n  except Exception as e:\n    time.sleep(0.1)\nelse:\n  raise SystemExit('no answer')";
+            var started = DateTime.UtcNow;
+            var (code, output) = Run("ip", $"netns exec {_a} python3 -c \"{script}\"", check: false, timeoutMs: 120_000);
+            var seconds = (DateTime.UtcNow - started).TotalSeconds;
+            Assert.True(code == 0, output);
+            Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(data)), output.Trim());
+            var pb = (AfPacketPort)_dp.Interface("b").Port;
+            Assert.True(pb.OversizeDropped == 0, $"{pb.OversizeDropped} oversize frames dropped in {seconds:F1} s");
+            // The data came as superframes, cut in the port: the segments are most of what crossed.
+            Assert.True(pb.Superframes > 0 && pb.Segments > 4 * pb.Superframes, $"{pb.Superframes} superframes, {pb.Segments} segments");
+            Assert.True(seconds < 15, $"{seconds:F1} s for 4 MB");
+        }
+        finally
+        {
+            http.Kill();
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void UDP_datagrams_sent_with_UDP_GSO_arrive_one_by_one()
+    {
+        StartRouter();
+        var port = 15000 + Environment.ProcessId % 1000;
+        // Host B counts datagrams of 1000 bytes each numbered in its first 4 bytes; host A sends 60 of them as 6
+        // sends of 10 with UDP_SEGMENT (setsockopt SOL_UDP 103), which leave as superframes of gso_size 1000.
+        var receiver = $"import socket,sys\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\ns.bind(('10.77.2.2',{port}))\ns.settimeout(5)\nseen=set()\ntry:\n  while len(seen)<60:\n    d,a=s.recvfrom(4096)\n    if d==b'warm': continue\n    n=int.from_bytes(d[:4],'big')\n    assert len(d)==1000 and d[4:]==bytes([n%251])*996, (n,len(d))\n    seen.add(n)\nexcept socket.timeout: pass\nprint(len(seen))";
+        using var rx = Process.Start(new ProcessStartInfo("ip", $"netns exec {_b} python3 -c \"{receiver}\"") { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var sender = $"import socket,time\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\ns.setsockopt(17,103,1000)\ntime.sleep(0.5)\ns.sendto(b'warm',('10.77.2.2',{port}))\ntime.sleep(0.3)\nfor k in range(6):\n  s.sendto(b''.join((n).to_bytes(4,'big')+bytes([n%251])*996 for n in range(10*k,10*k+10)),('10.77.2.2',{port}))\n  time.sleep(0.05)";
+        var (code, output) = Run("ip", $"netns exec {_a} python3 -c \"{sender}\"", check: false);
+        Assert.True(code == 0, output);
+        Assert.True(rx.WaitForExit(15_000));
+        var received = rx.StandardOutput.ReadToEnd() + rx.StandardError.ReadToEnd();
+        Assert.Equal("60", received.Trim());
+        var pa = (AfPacketPort)_dp.Interface("a").Port;
+        Assert.True(pa.Superframes >= 6, $"{pa.Superframes} superframes");
+        Assert.Equal(0, pa.OversizeDropped);
+    }
+
+    [Fact]
+    public void Superframes_come_out_of_the_port_as_segments_across_receive_calls_and_pool_shortages()
+    {
+        // A veth pair g0-g1 in R: frames sent on g0 by a packet socket with a virtio-net header, so that the kernel
+        // makes GSO packets of the superframes (as a sender's TSO would); the port receives on g1.
+        foreach (var name in new[] { "g0", "g1" })
+        {
+            if (name == "g0") Ip($"-n {_r} link add g0 type veth peer name g1");
+            Run("ip", $"netns exec {_r} sysctl -qw net.ipv6.conf.{name}.disable_ipv6=1");
+            Ip($"-n {_r} link set {name} mtu 9000 up");
+        }
+        using var port = new AfPacketPort("g1", _r);
+        var small1 = Frames.Udp(port.Mac, 0x02aa_0000_000a, "10.0.1.2", "10.0.2.2", payload: 40);
+        var small2 = Frames.Udp(port.Mac, 0x02aa_0000_000a, "10.0.1.2", "10.0.2.2", payload: 50);
+        var jumbo = Frames.Udp(port.Mac, 0x02aa_0000_000a, "10.0.1.2", "10.0.2.2", payload: 3000); // not GSO, too big for a buffer
+        var tcp4 = SegmentationTests.Superframe(ip6: false, udp: false, payload: 3500, flags: 0x19); // 3 segments, by the receive queue
+        var udp6 = SegmentationTests.Superframe(ip6: true, udp: true, payload: 2500); // 3 segments
+        var inRing = SegmentationTests.Superframe(ip6: false, udp: false, payload: 1500, options: 0); // 2 segments, fits a ring frame
+        // gso_type, gso_size, csum_start, csum_offset (NEEDS_CSUM for the superframes), the frame.
+        (byte Type, int Size, int Start, int Offset, byte[] Frame)[] sent =
+        [
+            (0, 0, 0, 0, small1), (Segmentation.GsoTcp4, 1448, 34, 16, tcp4), (0, 0, 0, 0, jumbo), (Segmentation.GsoUdpL4, 1000, 54, 6, udp6),
+            (Segmentation.GsoTcp4, 1000, 34, 16, inRing), (0, 0, 0, 0, small2),
+        ];
+        var file = Path.GetTempFileName();
+        File.WriteAllLines(file, sent.Select(f => $"{f.Type} {f.Size} {f.Start} {f.Offset} {Convert.ToHexString(f.Frame)}"));
+        var send = $"import socket,struct,time\ns=socket.socket(socket.AF_PACKET,socket.SOCK_RAW,0)\ns.setsockopt(263,15,1)\ns.bind(('g0',0))\nfor line in open('{file}'):\n  t,z,cs,co,h=line.split()\n  t,z,cs,co=int(t),int(z),int(cs),int(co)\n  f=bytes.fromhex(h)\n  s.send(struct.pack('<BBHHHH',1 if t else 0,t,0,z,cs,co)+f)\n  time.sleep(0.01)";
+        var (code, output) = Run("ip", $"netns exec {_r} python3 -c \"{send}\"", check: false);
+        File.Delete(file);
+        Assert.True(code == 0, output);
+
+        var expected = new List<byte[]> { small1 };
+        foreach (var (type, size, _, _, frame) in sent.Where(f => f.Type != 0))
+        {
+            Assert.True(Segmentation.TryParse(frame, type, size, out var s));
+            for (var k = 0; k < s.Count; k++)
+            {
+                var b = new byte[2048];
+                expected.Add(b[..Segmentation.WriteSegment(frame, s, k, b)]);
+            }
+        }
+        expected.Add(small2);
+        Assert.Equal(10, expected.Count);
+
+        // Four buffers in all: two frames (the vector's length) stop in the first superframe, two more and the pool
+        // runs out, nothing while it is out; the rest once the buffers are back.
+        var pool = new PacketPool(4);
+        var got = new List<byte[]>();
+        var held = new List<int>();
+        int Receive(int length)
+        {
+            Span<int> into = stackalloc int[length];
+            var n = port.Receive(0, pool, into);
+            foreach (var p in into[..n])
+            {
+                got.Add(pool.Data(p).ToArray());
+                held.Add(p);
+            }
+            return n;
+        }
+        Assert.Equal(2, Receive(2));
+        Assert.Equal(2, Receive(8));
+        Assert.Equal(0, Receive(8));
+        held.ForEach(pool.Free);
+        held.Clear();
+        var deadline = Environment.TickCount64 + 5000;
+        while (got.Count < expected.Count && Environment.TickCount64 < deadline)
+        {
+            Receive(3);
+            held.ForEach(pool.Free);
+            held.Clear();
+        }
+        Assert.Equal(expected.Count, got.Count);
+        for (var i = 0; i < expected.Count; i++) Assert.True(expected[i].AsSpan().SequenceEqual(got[i]), $"frame {i}");
+        Assert.Equal(3, port.Superframes);
+        Assert.Equal(8, port.Segments);
+        Assert.Equal(1, port.OversizeDropped); // the jumbo frame, taken off the receive queue in its turn
+        Assert.Equal(0, port.RingDropped);
+    }
 }

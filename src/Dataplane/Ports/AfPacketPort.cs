@@ -14,9 +14,16 @@ namespace Mgmt.Dataplane.Ports;
 /// </summary>
 /// <remarks>
 /// Frames carry a virtio-net header (PACKET_VNET_HDR): a sender on the same host (a veth peer) leaves transport
-/// checksums to "offload", and the header says where to finish them, which this port does. Segmentation offload
-/// (frames larger than a buffer) is not supported yet: such frames are dropped and counted in
-/// <see cref="OversizeDropped"/>; turn TSO/GSO off on local senders and GRO off on NICs the dataplane owns.
+/// checksums to "offload", and the header says where to finish them, which this port does. It also says when a
+/// frame is a segmentation-offload "superframe" (up to 64 KB: TSO/GSO of a local sender, GRO of a NIC) and its
+/// segment size; the port cuts those into frames of that size (<see cref="Segmentation"/>, software GSO: TCP over
+/// IPv4 and IPv6, UDP). A superframe does not fit a 2 KB ring frame: with PACKET_COPY_THRESH the kernel puts its
+/// start in the ring marked TP_STATUS_COPY and the whole of it on the socket's receive queue, in the same order,
+/// whence one <c>recv</c> takes it into a 68 KB buffer of the queue's own. So the ring keeps its small frames (the
+/// common case costs nothing more) and a superframe costs one system call for its 40-odd segments. A superframe's
+/// segments that do not fit the caller's vector (or the pool) wait for the next <see cref="Receive"/>.
+/// Frames that cannot be received whole (jumbo frames over a buffer, or superframes while the receive queue is at
+/// its limit, or malformed ones) are dropped and counted in <see cref="OversizeDropped"/>.
 /// Threads: one receives from each queue; transmits (through queue 0's socket) are serialized by the caller;
 /// <see cref="Flush"/> may come from any thread, also during a transmit.
 /// </remarks>
@@ -24,12 +31,12 @@ public sealed unsafe class AfPacketPort : IPacketPort
 {
     private const int AfPacket = 17, SockRaw = 3, SockNonblock = 0x800, SockCloexec = 0x80000;
     private const ushort EthPAll = 0x0003;
-    private const int SolSocket = 1, SoSndbuf = 7, SoSndbufForce = 32;
-    private const int SolPacket = 263, PacketAddMembership = 1, PacketMrPromisc = 1, PacketRxRing = 5, PacketStatistics = 6,
+    private const int SolSocket = 1, SoSndbuf = 7, SoRcvbuf = 8, SoSndbufForce = 32, SoRcvbufForce = 33;
+    private const int SolPacket = 263, PacketAddMembership = 1, PacketMrPromisc = 1, PacketRxRing = 5, PacketStatistics = 6, PacketCopyThresh = 7,
         PacketVersion = 10, PacketTxRing = 13, PacketLoss = 14, PacketVnetHdr = 15, PacketFanout = 18, PacketQdiscBypass = 20, PacketIgnoreOutgoing = 23;
     private const int PacketFanoutHash = 0, PacketFanoutFlagDefrag = 0x8000;
     private const int TpacketV2 = 1;
-    private const int MsgDontwait = 0x40;
+    private const int MsgDontwait = 0x40, MsgTrunc = 0x20;
 
     /// <summary>struct virtio_net_hdr: flags, gso_type, hdr_len, gso_size, csum_start, csum_offset.</summary>
     private const int VnetHeaderLength = 10;
@@ -45,7 +52,16 @@ public sealed unsafe class AfPacketPort : IPacketPort
     // struct tpacket2_hdr: tp_status, tp_len, tp_snaplen (u32), tp_mac, tp_net (u16), ...; 32 bytes. On transmit
     // the data (here the virtio-net header, then the frame) starts right after it.
     private const int StatusOffset = 0, LenOffset = 4, SnaplenOffset = 8, MacOffset = 12, TxDataOffset = 32;
-    private const uint TpStatusKernel = 0, TpStatusUser = 1, TpStatusAvailable = 0, TpStatusSendRequest = 1;
+    private const uint TpStatusKernel = 0, TpStatusUser = 1, TpStatusCopy = 2, TpStatusAvailable = 0, TpStatusSendRequest = 1;
+
+    // A superframe taken from the receive queue: its virtio-net header, then up to 64 KB of frame (an IPv4 packet's
+    // longest, with Ethernet and VLAN headers), and room to tell a larger one (BIG TCP) by its truncation.
+    private const int ScratchSize = 68 * 1024;
+
+    // The receive queue's limit, for superframes waiting beside the ring (charged by the kernel's buffer size, 64 to
+    // 130 KB per 64 KB superframe): some 60 of them, a few MB of data, as the ring holds 4096 small frames. Memory
+    // the kernel takes only while they wait.
+    private const int ReceiveBuffer = 8 << 20;
 
     // Queue 0's socket also sends; the others only receive (their share of the fanout group).
     private readonly RingSocket[] _queues;
@@ -94,8 +110,15 @@ public sealed unsafe class AfPacketPort : IPacketPort
         public readonly byte* Ring, Rx, Tx;
         public readonly ulong Mac;
         public int RxNext;
-        public long Frames;
+        public long Frames, Oversize, Superframes, Segments;
         private readonly nuint _mapped;
+
+        // The superframe being cut (virtio-net header, then the frame) and the next segment to make of it.
+        public byte* Scratch;
+        public Superframe Pending;
+        public int PendingLength, PendingNext, PendingCount;
+
+        public bool HasPending => PendingNext < PendingCount;
 
         public RingSocket(string linuxInterface, bool sends, int fanoutGroup)
         {
@@ -111,6 +134,12 @@ public sealed unsafe class AfPacketPort : IPacketPort
                 Option(PacketVnetHdr, 1, "PACKET_VNET_HDR");
                 Option(PacketLoss, 1, "PACKET_LOSS"); // a malformed frame in the transmit ring is skipped, not a stop
                 Option(PacketQdiscBypass, 1, "PACKET_QDISC_BYPASS");
+                // A frame longer than a ring frame also goes to the receive queue whole (its slot says TP_STATUS_COPY).
+                Option(PacketCopyThresh, 1, "PACKET_COPY_THRESH");
+                var receiveBuffer = ReceiveBuffer;
+                if (LinuxNative.setsockopt(Fd, SolSocket, SoRcvbufForce, ref receiveBuffer, sizeof(int)) != 0)
+                    LinuxNative.setsockopt(Fd, SolSocket, SoRcvbuf, ref receiveBuffer, sizeof(int)); // up to net.core.rmem_max
+                Scratch = (byte*)NativeMemory.Alloc(ScratchSize);
                 // Frames held by the interface's peer count against the send buffer: room for the whole ring.
                 var sendBuffer = 4 << 20;
                 if (sends && LinuxNative.setsockopt(Fd, SolSocket, SoSndbufForce, ref sendBuffer, sizeof(int)) != 0)
@@ -156,6 +185,8 @@ public sealed unsafe class AfPacketPort : IPacketPort
         {
             if (Ring != null) LinuxNative.munmap((nint)Ring, _mapped);
             LinuxNative.close(Fd);
+            NativeMemory.Free(Scratch);
+            Scratch = null; // a second Dispose frees nothing
         }
     }
 
@@ -194,8 +225,17 @@ public sealed unsafe class AfPacketPort : IPacketPort
     private bool _linkUp;
     private long _linkCheckedAt = long.MinValue / 2;
 
-    /// <summary>Frames dropped because they were larger than a buffer (segmentation offload, jumbo frames).</summary>
-    public long OversizeDropped { get; private set; }
+    /// <summary>
+    /// Frames dropped because they could not be received whole or cut into buffers: jumbo frames larger than a
+    /// buffer, superframes over 64 KB or while the socket's receive queue was at its limit, malformed superframes.
+    /// </summary>
+    public long OversizeDropped => _queues.Sum(q => Volatile.Read(ref q.Oversize));
+
+    /// <summary>Segmentation-offload superframes received (and cut into <see cref="Segments"/>).</summary>
+    public long Superframes => _queues.Sum(q => Volatile.Read(ref q.Superframes));
+
+    /// <summary>Frames made of superframes.</summary>
+    public long Segments => _queues.Sum(q => Volatile.Read(ref q.Segments));
 
     /// <summary>Frames the kernel dropped because the receive ring was full (asked of the kernel on each read).</summary>
     public long RingDropped
@@ -221,38 +261,93 @@ public sealed unsafe class AfPacketPort : IPacketPort
 
     public int Receive(PacketPool pool, Span<int> into) => Receive(0, pool, into);
 
-    /// <summary>Receives from one queue (one socket of the fanout group); each queue has one polling thread.</summary>
+    /// <summary>
+    /// Receives from one queue (one socket of the fanout group); each queue has one polling thread. The segments
+    /// of a superframe that do not fit <paramref name="into"/> come first at the next call.
+    /// </summary>
     public int Receive(int queue, PacketPool pool, Span<int> into)
     {
         Flush(); // what the last round of the graph queued, when the worker does not flush itself
         var q = _queues[queue];
-        var n = 0;
-        while (n < into.Length)
+        var n = q.HasPending ? Cut(q, pool, into, 0) : 0;
+        while (n < into.Length && !q.HasPending)
         {
             var slot = q.Rx + q.RxNext * FrameSize;
-            if ((Volatile.Read(ref *(uint*)(slot + StatusOffset)) & TpStatusUser) == 0) break; // the kernel's still: nothing more now
-            var p = pool.Allocate();
-            if (p < 0) break;
+            var status = Volatile.Read(ref *(uint*)(slot + StatusOffset));
+            if ((status & TpStatusUser) == 0) break; // the kernel's still: nothing more now
             var length = *(int*)(slot + LenOffset);
             var captured = *(int*)(slot + SnaplenOffset);
             var frame = slot + *(ushort*)(slot + MacOffset);
-            var header = new ReadOnlySpan<byte>(frame - VnetHeaderLength, VnetHeaderLength);
-            var room = pool.Room(p);
-            if (captured != length || captured > room.Length || header[1] != 0 || captured < Ethernet.HeaderLength)
+            var p = -1;
+            if ((status & TpStatusCopy) != 0)
             {
-                pool.Free(p);
-                OversizeDropped++;
+                // Too long for the ring: the whole frame waits in the receive queue, the next one there is this one.
+                var got = LinuxNative.recv(q.Fd, q.Scratch, ScratchSize, MsgDontwait | MsgTrunc);
+                if (got >= VnetHeaderLength + Ethernet.HeaderLength && got <= ScratchSize)
+                {
+                    frame = q.Scratch + VnetHeaderLength;
+                    length = captured = (int)got - VnetHeaderLength;
+                }
             }
+            else if (*(frame - VnetHeaderLength + 1) == Segmentation.GsoNone)
+            {
+                p = pool.Allocate();
+                if (p < 0) break; // no buffer: the frame stays in the ring
+            }
+            var header = new ReadOnlySpan<byte>(frame - VnetHeaderLength, VnetHeaderLength);
+            if (captured != length || captured < Ethernet.HeaderLength) q.Oversize++; // the ring's part only, or not even that
+            else if (header[1] != Segmentation.GsoNone) Accept(q, frame, captured, header);
+            else if (p < 0 || captured > pool.Room(p).Length) q.Oversize++; // a jumbo frame
             else
             {
-                new ReadOnlySpan<byte>(frame, captured).CopyTo(room);
+                new ReadOnlySpan<byte>(frame, captured).CopyTo(pool.Room(p));
                 pool.Meta[p].Length = captured;
-                if ((header[0] & VnetNeedsChecksum) != 0 && !FinishChecksum(pool.Data(p), header)) pool.Free(p);
-                else into[n++] = p;
+                if ((header[0] & VnetNeedsChecksum) == 0 || FinishChecksum(pool.Data(p), header))
+                {
+                    into[n++] = p;
+                    p = -1;
+                }
             }
+            if (p >= 0) pool.Free(p);
             Volatile.Write(ref *(uint*)(slot + StatusOffset), TpStatusKernel); // the slot back to the kernel
             q.RxNext = q.RxNext + 1 == RxFrames ? 0 : q.RxNext + 1;
             q.Frames++;
+            if (q.HasPending) n = Cut(q, pool, into, n);
+        }
+        return n;
+    }
+
+    // A superframe to cut: into the queue's scratch buffer (where it is when it came by the receive queue), so that
+    // its slot goes back to the kernel at once and segments left over wait there.
+    private static void Accept(RingSocket q, byte* frame, int length, ReadOnlySpan<byte> header)
+    {
+        int segmentSize = BinaryPrimitives.ReadUInt16LittleEndian(header[4..]);
+        var data = new ReadOnlySpan<byte>(frame, length);
+        if (!Segmentation.TryParse(data, header[1], segmentSize, out var superframe) || superframe.MaxSegmentLength > PacketPool.BufferSize - PacketPool.Headroom)
+        {
+            q.Oversize++;
+            return;
+        }
+        if (frame != q.Scratch + VnetHeaderLength) data.CopyTo(new Span<byte>(q.Scratch + VnetHeaderLength, length));
+        q.Pending = superframe;
+        q.PendingLength = length;
+        q.PendingNext = 0;
+        q.PendingCount = superframe.Count;
+        q.Superframes++;
+    }
+
+    // Segments of the pending superframe into buffers, as many as fit after the n already there.
+    private static int Cut(RingSocket q, PacketPool pool, Span<int> into, int n)
+    {
+        var frame = new ReadOnlySpan<byte>(q.Scratch + VnetHeaderLength, q.PendingLength);
+        while (n < into.Length && q.HasPending)
+        {
+            var p = pool.Allocate();
+            if (p < 0) break; // the rest waits for buffers
+            var length = Segmentation.WriteSegment(frame, q.Pending, q.PendingNext++, pool.Room(p));
+            pool.Meta[p].Length = length; // fits: Accept checked the longest
+            into[n++] = p;
+            q.Segments++;
         }
         return n;
     }
