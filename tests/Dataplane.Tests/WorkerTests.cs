@@ -157,6 +157,9 @@ public sealed class WorkerTests
     }
 
     [Fact]
+    public void Packet_metadata_is_one_cache_line() => Assert.Equal(64, System.Runtime.CompilerServices.Unsafe.SizeOf<PacketMeta>());
+
+    [Fact]
     public void Worker_counts_and_cores_are_checked()
     {
         Assert.Throws<DataplaneException>(() => new Dataplane(workers: 0));

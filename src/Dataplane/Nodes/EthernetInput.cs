@@ -42,7 +42,7 @@ internal sealed class EthernetInput(Worker w) : GraphNode("ethernet-input")
                 continue;
             }
             var type = Ethernet.Type(frame);
-            if (w.Pool.Meta[p].Traced) w.Trace(p, Name, $"{Ethernet.Format(Ethernet.Source(frame))} -> {Ethernet.Format(destination)} type 0x{type:x4}");
+            if (m.Traced) w.Trace(p, Name, $"{Ethernet.Format(Ethernet.Source(frame))} -> {Ethernet.Format(destination)} type 0x{type:x4}");
             switch (type)
             {
                 case Ethernet.TypeArp when itf.InputAcl is not { FiltersNonIp: true }:

@@ -33,9 +33,10 @@ internal sealed class InterfaceOutput(Worker w) : GraphNode("interface-output")
             var up = false;
             foreach (var p in packets)
             {
-                if (itf?.Index != w.Pool.Meta[p].TxInterface)
+                ref var m = ref w.Pool.Meta[p];
+                if (itf?.Index != m.TxInterface)
                 {
-                    itf = w.Interface(w.Pool.Meta[p].TxInterface); // read once per run of one interface's frames
+                    itf = w.Interface(m.TxInterface); // read once per run of one interface's frames
                     up = itf is not null && itf.OperUp;
                 }
                 var frame = w.Pool.Data(p);
@@ -45,7 +46,7 @@ internal sealed class InterfaceOutput(Worker w) : GraphNode("interface-output")
                     w.Discard(p, DropReason.InterfaceDown);
                     continue;
                 }
-                if (w.Pool.Meta[p].Traced) w.Trace(p, Name, $"{itf.Name} {frame.Length} bytes");
+                if (m.Traced) w.Trace(p, Name, $"{itf.Name} {frame.Length} bytes");
                 if (shared && itf != locked)
                 {
                     locked?.TxLock.Exit();

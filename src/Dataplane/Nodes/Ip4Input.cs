@@ -13,10 +13,11 @@ internal sealed class Ip4Input(Worker w) : GraphNode("ip4-input")
         GraphNode next = w.Lookup;
         foreach (var p in packets)
         {
+            ref var m = ref w.Pool.Meta[p];
             var h = w.Pool.Data(p);
-            if (itf?.Index != w.Pool.Meta[p].RxInterface)
+            if (itf?.Index != m.RxInterface)
             {
-                itf = w.Interface(w.Pool.Meta[p].RxInterface); // once per run of one interface's packets
+                itf = w.Interface(m.RxInterface); // once per run of one interface's packets
                 next = itf?.InputAcl is null ? w.Lookup : w.AclIn;
             }
             if (itf is null)
@@ -38,8 +39,8 @@ internal sealed class Ip4Input(Worker w) : GraphNode("ip4-input")
                 w.Discard(p, DropReason.Ip4BadChecksum);
                 continue;
             }
-            w.Pool.Meta[p].Length = Ip4.TotalLength(h); // Ethernet pads short frames
-            if (w.Pool.Meta[p].Traced) w.Trace(p, Name, $"{Ip4.Format(Ip4.Source(h))} -> {Ip4.Format(Ip4.Destination(h))} proto {Ip4.Protocol(h)} ttl {Ip4.Ttl(h)}");
+            m.Length = Ip4.TotalLength(h); // Ethernet pads short frames
+            if (m.Traced) w.Trace(p, Name, $"{Ip4.Format(Ip4.Source(h))} -> {Ip4.Format(Ip4.Destination(h))} proto {Ip4.Protocol(h)} ttl {Ip4.Ttl(h)}");
             w.Graph.Enqueue(next, p);
         }
     }

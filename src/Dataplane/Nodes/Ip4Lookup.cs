@@ -32,15 +32,16 @@ internal sealed class Ip4Lookup(Worker w) : GraphNode("ip4-lookup")
                 fibOf = int.MinValue;
                 continue;
             }
-            var destination = Ip4.Destination(w.Pool.Data(p));
+            var h = w.Pool.Data(p);
+            var destination = Ip4.Destination(h);
             if (destination >> 28 == 0xe || destination == uint.MaxValue)
             {
                 w.Graph.Enqueue(w.Punt, p); // multicast and broadcast: the host stack's (routing protocols)
                 continue;
             }
             var a = fib.Lookup(destination);
-            if (a.Kind == RouteKind.Multipath) a = fib.Paths.Pick(a.PathSet, FlowHash.OfIp4(w.Pool.Data(p)));
-            if (w.Pool.Meta[p].Traced) w.Trace(p, Name, $"{Ip4.Format(destination)}: {a.Kind}");
+            if (a.Kind == RouteKind.Multipath) a = fib.Paths.Pick(a.PathSet, FlowHash.OfIp4(h));
+            if (m.Traced) w.Trace(p, Name, $"{Ip4.Format(destination)}: {a.Kind}");
             switch (a.Kind)
             {
                 case RouteKind.Local:

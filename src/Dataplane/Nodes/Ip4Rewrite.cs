@@ -70,7 +70,7 @@ internal sealed class Ip4Rewrite(Worker w) : GraphNode("ip4-rewrite")
             }
             w.Pool.Advance(p, -Ethernet.HeaderLength);
             header.WriteTo(w.Pool.Data(p));
-            if (w.Pool.Meta[p].Traced) w.Trace(p, Name, $"to {itf.Name} {Ethernet.Format(header.Mac)}");
+            if (m.Traced) w.Trace(p, Name, $"to {itf.Name} {Ethernet.Format(header.Mac)}");
             w.Graph.Enqueue(w.Output, p);
         }
     }

@@ -168,9 +168,15 @@ public sealed class PacketPool
     }
 }
 
-/// <summary>What nodes know of a packet besides its bytes.</summary>
+/// <summary>
+/// What nodes know of a packet besides its bytes. 64 bytes, one cache line: the 128-bit field first (it is 16-byte
+/// aligned), then the 32-bit ones, then the flags (a reordering here must keep it at 64: check Unsafe.SizeOf).
+/// </summary>
 public struct PacketMeta
 {
+    /// <summary>IPv6 address to resolve on <see cref="TxInterface"/>, or the group for multicast.</summary>
+    public UInt128 NextHop6;
+
     /// <summary>Start of the packet's bytes within its buffer.</summary>
     public int Offset;
 
@@ -188,10 +194,13 @@ public struct PacketMeta
     /// <summary>IPv4 address to resolve on <see cref="TxInterface"/> (the next hop, or the destination on a connected route).</summary>
     public uint NextHop;
 
-    /// <summary>IPv6 address to resolve on <see cref="TxInterface"/>, or the group for multicast.</summary>
-    public UInt128 NextHop6;
-
     public DropReason Drop;
+
+    /// <summary>The 32-bit field after the ICMP checksum: the next-hop MTU of "fragmentation needed" (RFC 1191) or "packet too big".</summary>
+    public uint IcmpParameter;
+
+    /// <summary>The packet's number in the trace (when <see cref="Traced"/>).</summary>
+    public int TraceId;
 
     /// <summary>Made by the dataplane itself (an ICMP reply or error): forwarded without a TTL decrement.</summary>
     public bool Originated;
@@ -199,14 +208,9 @@ public struct PacketMeta
     /// <summary>Waited for its neighbor in ip4-rewrite, or is a fragment ip4-fragment cut: its TTL was lowered already.</summary>
     public bool Held;
 
-    /// <summary>For the ICMP error nodes: the type and code to send back.</summary>
-    public byte IcmpType, IcmpCode;
-
-    /// <summary>The 32-bit field after the ICMP checksum: the next-hop MTU of "fragmentation needed" (RFC 1191) or "packet too big".</summary>
-    public uint IcmpParameter;
-
-    /// <summary>The packet's path is recorded (VPP's trace); its number in the trace.</summary>
+    /// <summary>The packet's path is recorded (VPP's trace).</summary>
     public bool Traced;
 
-    public int TraceId;
+    /// <summary>For the ICMP error nodes: the type and code to send back.</summary>
+    public byte IcmpType, IcmpCode;
 }
