@@ -1,4 +1,5 @@
 using Mgmt.Dataplane.Fib;
+using Mgmt.Dataplane.Graph;
 using Mgmt.Dataplane.Interfaces;
 using Mgmt.Dataplane.Neighbors;
 using Mgmt.Dataplane.Packets;
@@ -578,6 +579,17 @@ public sealed class Dataplane : IDisposable
 
     /// <summary>Permit-and-reflect sessions open on every worker.</summary>
     public int SessionCount => Workers.Sum(w => w.Sessions.Count);
+
+    /// <summary>A node's counters summed over the workers (VPP's <c>show runtime</c>): how often it ran, the packets it saw, the packets it made.</summary>
+    public NodeCounters Node(string name)
+    {
+        if (!Workers[0].Nodes.Any(n => n.Name == name)) throw new DataplaneException($"no node \"{name}\"");
+        var nodes = Workers.Select(w => w.Nodes.First(n => n.Name == name)).ToList();
+        return new NodeCounters(name, nodes.Sum(n => n.Calls), nodes.Sum(n => n.Packets), nodes.Sum(n => n.Made));
+    }
+
+    /// <summary>Every node's counters summed over the workers, in graph order.</summary>
+    public IReadOnlyList<NodeCounters> Runtime() => [.. Workers[0].Nodes.Select(n => Node(n.Name))];
 
     /// <summary>
     /// Steps every worker once on the caller's thread, and again while packets handed between them wait

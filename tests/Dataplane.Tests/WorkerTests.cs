@@ -57,6 +57,9 @@ public sealed class WorkerTests
         // if0 is polled by worker 0 alone, yet both workers forwarded a fair share.
         foreach (var w in dp.Workers) Assert.InRange(Seen(w, "ip4-lookup"), flows / 3, flows * 2 / 3);
         Assert.Equal(flows, dp.Workers.Sum(w => Seen(w, "ip4-lookup")));
+        Assert.Equal(flows, dp.Node("ip4-lookup").Packets);
+        Assert.Equal(flows, dp.Runtime().Single(n => n.Name == "interface-output").Packets);
+        Assert.Contains("no node", Assert.Throws<DataplaneException>(() => dp.Node("ip9-lookup")).Message);
         Assert.Equal(flows, dp.Interface("if0").Counters.InUnicast);
         Assert.Equal(flows, dp.Interface("if1").Counters.OutUnicast);
         Assert.Equal(dp.Buffers.Capacity, dp.Buffers.FreeCount);

@@ -31,3 +31,6 @@ internal sealed class Frame
 
     public int Count;
 }
+
+/// <summary>A node's counters summed over the workers.</summary>
+public readonly record struct NodeCounters(string Name, long Calls, long Packets, long Made);
