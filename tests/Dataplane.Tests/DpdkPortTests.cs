@@ -2,6 +2,8 @@ using System.Diagnostics;
 using Mgmt.Dataplane.Packets;
 using Mgmt.Dataplane.Ports;
 
+using static Mgmt.Dataplane.Tests.HostCommands;
+
 namespace Mgmt.Dataplane.Tests;
 
 /// <summary>
@@ -249,20 +251,6 @@ public abstract class DpdkForwardingTests : IDisposable
         foreach (var ns in new[] { _a, _b, _r }) Run("ip", $"netns del {ns}", check: false);
     }
 
-    private static void Ip(string args) => Run("ip", args);
-
-    private static (int Code, string Output) Run(string file, string args, bool check = true, int timeoutMs = 30_000)
-    {
-        using var p = Process.Start(new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(timeoutMs)) p.Kill(entireProcessTree: true);
-        p.WaitForExit();
-        var output = stdout.Result + stderr.Result;
-        if (check && p.ExitCode != 0) throw new InvalidOperationException($"{file} {args}: exit {p.ExitCode}: {output}");
-        return (p.ExitCode, output);
-    }
-
     private void StartRouter()
     {
         var pa = new DpdkPort($"{DpdkPortTests.Unique(_driver)},iface=va", _r);
@@ -316,12 +304,10 @@ public abstract class DpdkForwardingTests : IDisposable
     {
         StartRouter();
         var port = 16000 + Environment.ProcessId % 1000;
-        using var server = Process.Start(new ProcessStartInfo("ip", $"netns exec {_b} python3 -m http.server {port} --bind 10.78.2.2 --directory /usr/share")
-            { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        using var server = HttpServer(_b, "10.78.2.2", port, "/usr/share");
         try
         {
-            var script = $"import urllib.request,time\nfor i in range(50):\n  try:\n    print(len(urllib.request.urlopen('http://10.78.2.2:{port}/', timeout=2).read())); break\n  except Exception as e:\n    time.sleep(0.1)\nelse:\n  raise SystemExit('no answer')";
-            var (code, output) = Run("ip", $"netns exec {_a} python3 -c \"{script}\"", check: false);
+            var (code, output) = HttpGetLength(_a, $"http://10.78.2.2:{port}/");
             Assert.True(code == 0, output);
             Assert.True(int.Parse(output.Trim().Split('\n')[^1]) > 1000, output);
         }
