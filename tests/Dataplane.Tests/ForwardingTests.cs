@@ -264,4 +264,31 @@ public sealed class ForwardingTests : IDisposable
         Assert.Equal(routes, _dp.Fib.Count);
         Assert.Equal(2, _dp.Interfaces.Count());
     }
+
+    [Fact]
+    public void A_gratuitous_ARP_moves_a_known_neighbor_and_teaches_nothing_new()
+    {
+        const ulong MacMoved = 0x02_aa_00_00_00_99;
+        // 10.0.2.2 is learned from its ARP request for the router, then announces a new MAC (failover).
+        _p1.Inject(Frames.ArpRequest(MacB, "10.0.2.2", "10.0.2.1"));
+        _dp.PollOnce();
+        _p1.Clear();
+        var gratuitous = Frames.ArpRequest(MacMoved, "10.0.2.2", "10.0.2.2");
+        _p1.Inject(gratuitous);
+        _p1.Inject(Frames.ArpRequest(MacMoved, "10.0.2.77", "10.0.2.77")); // unknown: not learned
+        _dp.PollOnce();
+        Assert.Empty(_p1.Sent); // nothing answered
+        Assert.True(_dp.Neighbors.TryGet(_dp.Interface("if1").Index, Ip4.Parse("10.0.2.2"), out var mac));
+        Assert.Equal(MacMoved, mac);
+        Assert.False(_dp.Neighbors.TryGet(_dp.Interface("if1").Index, Ip4.Parse("10.0.2.77"), out _));
+        _p0.Inject(Frames.Udp(MacIf0, MacA, "10.0.1.2", "192.168.3.3"));
+        _dp.PollOnce();
+        Assert.Equal(MacMoved, Ethernet.Destination(Single(_p1)));
+        // A static neighbor stays as the administrator set it.
+        _dp.AddNeighbor("if0", Ip4.Parse("10.0.1.2"), MacA);
+        _p0.Inject(Frames.ArpRequest(MacMoved, "10.0.1.2", "10.0.1.2"));
+        _dp.PollOnce();
+        Assert.True(_dp.Neighbors.TryGet(_dp.Interface("if0").Index, Ip4.Parse("10.0.1.2"), out mac));
+        Assert.Equal(MacA, mac);
+    }
 }

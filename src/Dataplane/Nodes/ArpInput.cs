@@ -39,13 +39,26 @@ internal sealed class ArpInput(Worker w) : GraphNode("arp-input")
             var senderMac = Ethernet.Read48(arp[8..]);
             var senderIp = BinaryPrimitives.ReadUInt32BigEndian(arp[14..]);
             var targetIp = BinaryPrimitives.ReadUInt32BigEndian(arp[24..]);
-            if (!itf.Owns(targetIp) || senderIp == 0 || Ethernet.IsGroup(senderMac))
+            if (senderIp == 0 || Ethernet.IsGroup(senderMac))
             {
+                w.Discard(p, DropReason.ArpNotForUs); // a probe (RFC 5227) or a bogus sender: nothing to learn or answer
+                continue;
+            }
+            var neighbors = w.Dataplane.Neighbors;
+            if (!itf.Owns(targetIp))
+            {
+                // RFC 826: a sender already in the table is updated whoever the packet is for, so a gratuitous ARP
+                // (an address moving to another MAC: failover) takes effect; nobody new is learned from it.
+                if (neighbors.TryGet(itf.Index, senderIp, out var known) && known != senderMac)
+                {
+                    neighbors.Learn(itf.Index, senderIp, senderMac);
+                    if (w.Pool.Meta[p].Traced) w.Trace(p, Name, $"{Ip4.Format(senderIp)} moved to {Ethernet.Format(senderMac)}");
+                }
                 w.Discard(p, DropReason.ArpNotForUs);
                 continue;
             }
             HostPunt.Copy(w, p, 0); // the host stack keeps its own ARP table for what it sends
-            w.Dataplane.Neighbors.Learn(itf.Index, senderIp, senderMac);
+            neighbors.Learn(itf.Index, senderIp, senderMac);
             w.Rewrite.Resolved(itf.Index, senderIp);
             if (w.Pool.Meta[p].Traced) w.Trace(p, Name, $"{(op == 1 ? "request" : "reply")} from {Ip4.Format(senderIp)} is-at {Ethernet.Format(senderMac)} for {Ip4.Format(targetIp)}");
             if (op != 1)
