@@ -503,6 +503,18 @@ public sealed class Dataplane : IDisposable
         }
     }
 
+    /// <summary>Sets how learned neighbors age (confirmation time, probe interval and count); static ones never do.</summary>
+    public void SetNeighborAging(NeighborAging aging)
+    {
+        lock (_api)
+        {
+            if (aging.Reachable < TimeSpan.FromMilliseconds(10) || aging.ProbeInterval < TimeSpan.FromMilliseconds(10))
+                throw new DataplaneException("neighbor reachable time and probe interval are at least 10 ms");
+            if (aging.Probes is < 0 or > 100) throw new DataplaneException($"{aging.Probes} probes: 0 to 100");
+            Neighbors.Aging = aging;
+        }
+    }
+
     /// <summary>Sets the idle timeouts of permit-and-reflect sessions (each at least 1 ms); open sessions use them from now on.</summary>
     public void SetSessionTimeouts(Acl.SessionTimeouts timeouts)
     {

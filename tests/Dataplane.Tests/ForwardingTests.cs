@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Mgmt.Dataplane.Fib;
+using Mgmt.Dataplane.Neighbors;
 using Mgmt.Dataplane.Packets;
 using Mgmt.Dataplane.Ports;
 
@@ -290,5 +291,55 @@ public sealed class ForwardingTests : IDisposable
         _dp.PollOnce();
         Assert.True(_dp.Neighbors.TryGet(_dp.Interface("if0").Index, Ip4.Parse("10.0.1.2"), out mac));
         Assert.Equal(MacA, mac);
+    }
+
+    private static bool IsArpRequestFor(byte[] f, string target, ulong to) =>
+        Ethernet.Type(f) == Ethernet.TypeArp && Ethernet.Destination(f) == to && f[21] == 1
+        && System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(f.AsSpan(38)) == Ip4.Parse(target);
+
+    [Fact]
+    public void A_learned_neighbor_that_stops_answering_is_probed_by_unicast_then_forgotten()
+    {
+        _dp.SetNeighborAging(new NeighborAging { Reachable = TimeSpan.FromMilliseconds(400), ProbeInterval = TimeSpan.FromMilliseconds(200), Probes = 2 });
+        _p1.Inject(Frames.ArpRequest(MacB, "10.0.2.2", "10.0.2.1")); // learned: 10.0.2.2 is-at B
+        _dp.PollOnce();
+        _p1.Clear();
+        var toB = Frames.Udp(MacIf0, MacA, "10.0.1.2", "192.168.3.3");
+        _p0.Inject(toB);
+        _dp.PollOnce();
+        Assert.Equal(MacB, Ethernet.Destination(Single(_p1))); // fresh: no probe
+
+        // Stale: still forwarded to B, and B is asked by unicast; it answers, and all is well again.
+        Thread.Sleep(500); // stale: between 400 and 800 ms unconfirmed
+        _p0.Inject(toB);
+        _dp.PollOnce();
+        Assert.Equal(2, _p1.Sent.Count);
+        Assert.Contains(_p1.Sent, f => IsArpRequestFor(f, "10.0.2.2", MacB));
+        Assert.Contains(_p1.Sent, f => Ethernet.Type(f) == Ethernet.TypeIp4 && Ethernet.Destination(f) == MacB);
+        var reply = Frames.ArpRequest(MacB, "10.0.2.2", "10.0.2.1");
+        reply[21] = 2;
+        _p1.Inject(reply);
+        _dp.PollOnce();
+        _p1.Clear();
+        _p0.Inject(toB);
+        _dp.PollOnce();
+        Assert.Single(_p1.Sent); // confirmed: no probe
+
+        // Stale again and silent: after the probes (2 x 200 ms) it is forgotten, and the next packet asks by broadcast.
+        Thread.Sleep(1000);
+        _p1.Clear();
+        _p0.Inject(toB);
+        _dp.PollOnce();
+        Assert.False(_dp.Neighbors.TryGet(_dp.Interface("if1").Index, Ip4.Parse("10.0.2.2"), out _));
+        Assert.Contains(_p1.Sent, f => IsArpRequestFor(f, "10.0.2.2", Ethernet.Broadcast));
+        Assert.DoesNotContain(_p1.Sent, f => Ethernet.Type(f) == Ethernet.TypeIp4); // held while ARP asks
+        // A static neighbor never ages.
+        _dp.AddNeighbor("if1", Ip4.Parse("10.0.2.2"), MacB);
+        Thread.Sleep(1000);
+        _p1.Clear();
+        _p0.Inject(toB);
+        _dp.PollOnce();
+        Assert.Single(_p1.Sent);
+        Assert.Contains("at least 10 ms", Assert.Throws<DataplaneException>(() => _dp.SetNeighborAging(new NeighborAging { Reachable = TimeSpan.Zero })).Message);
     }
 }

@@ -6,7 +6,8 @@ namespace Mgmt.Dataplane.Neighbors;
 /// Packets waiting for a neighbor that is being resolved (ARP or neighbor solicitation), per worker and address
 /// family: at most <see cref="PerNeighbor"/> per neighbor and <see cref="Total"/> in all, for at most
 /// <see cref="Milliseconds"/>; the request is repeated at most every 100 ms. Also a cache of resolved lookups,
-/// valid while the neighbor table's version stays the same.
+/// valid while the neighbor table's version stays the same and the entry is confirmed recently enough
+/// (<see cref="NeighborAging"/>); a stale entry is probed by unicast and removed when the probes go unanswered.
 /// </summary>
 internal sealed class HoldQueue(Worker w)
 {
@@ -16,7 +17,9 @@ internal sealed class HoldQueue(Worker w)
     private int _held;
 
     private const int CacheSize = 1024;
-    private readonly (int Interface, UInt128 Address, ulong Mac)[] _cache = new (int, UInt128, ulong)[CacheSize];
+    private readonly (int Interface, UInt128 Address, ulong Mac, long Confirmed)[] _cache = new (int, UInt128, ulong, long)[CacheSize];
+    // Stale neighbors this worker probed, and when.
+    private readonly Dictionary<(int, UInt128), long> _probed = [];
     private int _cacheVersion = -1;
 
     private sealed class Unresolved(long now)
@@ -26,8 +29,9 @@ internal sealed class HoldQueue(Worker w)
         public readonly List<int> Packets = new(PerNeighbor);
     }
 
-    public bool TryNeighbor(int interfaceIndex, UInt128 address, out ulong mac)
+    public bool TryNeighbor(int interfaceIndex, UInt128 address, long now, out ulong mac, out bool probe)
     {
+        probe = false;
         var table = w.Dataplane.Neighbors;
         var version = table.Version;
         if (version != _cacheVersion)
@@ -35,14 +39,39 @@ internal sealed class HoldQueue(Worker w)
             Array.Clear(_cache);
             _cacheVersion = version;
         }
+        var aging = table.Aging;
+        var reachable = (long)aging.Reachable.TotalMilliseconds;
         ref var slot = ref _cache[(int)(((uint)address ^ (uint)(address >> 96)) * 2654435761u >> 22)];
-        if (slot.Mac != 0 && slot.Address == address && slot.Interface == interfaceIndex)
+        if (slot.Mac != 0 && slot.Address == address && slot.Interface == interfaceIndex && now - slot.Confirmed <= reachable)
         {
             mac = slot.Mac;
             return true;
         }
-        if (!table.TryGet(interfaceIndex, address, out mac)) return false;
-        slot = (interfaceIndex, address, mac);
+        if (!table.TryGetEntry(interfaceIndex, address, out var n))
+        {
+            mac = 0;
+            return false;
+        }
+        mac = n.Mac;
+        if (n.Static || now - n.LearnedTicks <= reachable)
+        {
+            slot = (interfaceIndex, address, n.Mac, n.Static ? long.MaxValue / 2 : n.LearnedTicks);
+            if (_probed.Count > 0) _probed.Remove((interfaceIndex, address));
+            return true;
+        }
+        // Not confirmed for a while: still used, probed by unicast now and then; removed when the probes went unanswered.
+        var interval = (long)aging.ProbeInterval.TotalMilliseconds;
+        if (now - n.LearnedTicks - reachable > aging.Probes * interval && table.RemoveIfUnchanged(interfaceIndex, address, n))
+        {
+            _probed.Remove((interfaceIndex, address));
+            mac = 0;
+            return false;
+        }
+        if (!_probed.TryGetValue((interfaceIndex, address), out var last) || now - last >= interval)
+        {
+            _probed[(interfaceIndex, address)] = now;
+            probe = true;
+        }
         return true;
     }
 

@@ -2,8 +2,26 @@ using System.Collections.Concurrent;
 
 namespace Mgmt.Dataplane.Neighbors;
 
-/// <summary>An IPv4 or IPv6 neighbor: its MAC, and whether the administrator set it (a static entry is never replaced by learning).</summary>
+/// <summary>
+/// An IPv4 or IPv6 neighbor: its MAC, whether the administrator set it (a static entry is never replaced by
+/// learning and never ages), and when it was last learned or confirmed (<see cref="Environment.TickCount64"/>).
+/// </summary>
 public readonly record struct Neighbor(ulong Mac, bool Static, long LearnedTicks);
+
+/// <summary>
+/// How learned neighbors age (RFC 4861 §7.3's reachability, RFC 1122 §2.3.2.1's ARP cache validation): an entry
+/// not confirmed for <see cref="Reachable"/> is still used, and probed by unicast (ARP request, neighbor
+/// solicitation) every <see cref="ProbeInterval"/>, <see cref="Probes"/> times; unanswered, it is removed and the
+/// next packet asks by broadcast again.
+/// </summary>
+public sealed record NeighborAging
+{
+    public TimeSpan Reachable { get; init; } = TimeSpan.FromSeconds(30);
+
+    public TimeSpan ProbeInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    public int Probes { get; init; } = 3;
+}
 
 /// <summary>
 /// Neighbors per interface, IPv4 (ARP) and IPv6 (neighbor discovery) in one table: learned from traffic addressed
@@ -18,6 +36,19 @@ public sealed class NeighborTable
     public int Count => _entries.Count;
 
     public int Version => Volatile.Read(ref _version);
+
+    /// <summary>How learned entries age; replaced as a whole.</summary>
+    public NeighborAging Aging { get; set; } = new();
+
+    public bool TryGetEntry(int interfaceIndex, UInt128 address, out Neighbor entry) => _entries.TryGetValue((interfaceIndex, address), out entry);
+
+    /// <summary>Removes an entry unless it changed (was confirmed or replaced) since it was read.</summary>
+    public bool RemoveIfUnchanged(int interfaceIndex, UInt128 address, Neighbor seen)
+    {
+        if (!_entries.TryRemove(new KeyValuePair<(int, UInt128), Neighbor>((interfaceIndex, address), seen))) return false;
+        Interlocked.Increment(ref _version);
+        return true;
+    }
 
     public static UInt128 Mapped(uint ip4) => (UInt128)0xffff_0000_0000UL | ip4;
 

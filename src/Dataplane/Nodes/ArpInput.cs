@@ -78,8 +78,11 @@ internal sealed class ArpInput(Worker w) : GraphNode("arp-input")
         }
     }
 
-    /// <summary>Sends an ARP request for <paramref name="target"/> out of an interface (a neighbor is missing).</summary>
-    public static void Request(Worker w, Interfaces.DpInterface itf, uint target)
+    /// <summary>
+    /// Sends an ARP request for <paramref name="target"/> out of an interface: broadcast (a neighbor is missing), or
+    /// to <paramref name="unicastTo"/> (a stale neighbor is probed at the MAC it had, RFC 1122 §2.3.2.1).
+    /// </summary>
+    public static void Request(Worker w, Interfaces.DpInterface itf, uint target, ulong unicastTo = 0)
     {
         var p = w.Pool.Allocate();
         if (p < 0) return;
@@ -87,7 +90,7 @@ internal sealed class ArpInput(Worker w) : GraphNode("arp-input")
         m.Length = Ethernet.HeaderLength + Length;
         m.TxInterface = itf.Index;
         var frame = w.Pool.Data(p);
-        Ethernet.WriteHeader(frame, Ethernet.Broadcast, itf.Mac, Ethernet.TypeArp);
+        Ethernet.WriteHeader(frame, unicastTo != 0 ? unicastTo : Ethernet.Broadcast, itf.Mac, Ethernet.TypeArp);
         var arp = frame[Ethernet.HeaderLength..];
         BinaryPrimitives.WriteUInt16BigEndian(arp, 1);
         BinaryPrimitives.WriteUInt16BigEndian(arp[2..], Ethernet.TypeIp4);

@@ -19,7 +19,8 @@ internal sealed class Ip4Rewrite(Worker w) : GraphNode("ip4-rewrite")
 
     protected internal override void Process(ReadOnlySpan<int> packets)
     {
-        _hold.Expire(Environment.TickCount64);
+        var now = Environment.TickCount64;
+        _hold.Expire(now);
         Interfaces.DpInterface? itf = null;
         var up = false;
         var header = default(EthernetRewrite);
@@ -61,11 +62,12 @@ internal sealed class Ip4Rewrite(Worker w) : GraphNode("ip4-rewrite")
             if (m.NextHop != header.NextHop || itf.Index != header.Interface || header.Mac == 0)
             {
                 // Packets of a vector mostly go to one neighbor: its MAC and the Ethernet header are made once for the run.
-                if (!_hold.TryNeighbor(itf.Index, NeighborTable.Mapped(m.NextHop), out var mac))
+                if (!_hold.TryNeighbor(itf.Index, NeighborTable.Mapped(m.NextHop), now, out var mac, out var probe))
                 {
                     Hold(p, itf, m.NextHop);
                     continue;
                 }
+                if (probe) ArpInput.Request(w, itf, m.NextHop, mac);
                 header = new EthernetRewrite(itf.Index, m.NextHop, mac, itf.Mac, Ethernet.TypeIp4);
             }
             w.Pool.Advance(p, -Ethernet.HeaderLength);

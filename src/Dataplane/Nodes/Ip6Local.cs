@@ -144,7 +144,8 @@ internal sealed class Ip6Local(Worker w) : GraphNode("ip6-local")
     }
 
     /// <summary>Sends a neighbor solicitation for <paramref name="target"/> to its solicited-node group.</summary>
-    public static void Solicit(Worker w, DpInterface itf, UInt128 target)
+    /// <param name="unicast">A probe of a stale neighbor: sent to its address (and the MAC it had) instead of its solicited-node group (RFC 4861 §7.3.3).</param>
+    public static void Solicit(Worker w, DpInterface itf, UInt128 target, bool unicast = false)
     {
         var p = w.Pool.Allocate();
         if (p < 0) return;
@@ -154,7 +155,7 @@ internal sealed class Ip6Local(Worker w) : GraphNode("ip6-local")
         m.TxInterface = itf.Index;
         m.RxInterface = itf.Index;
         m.Originated = true;
-        var group = Ip6.SolicitedNode(target);
+        var group = unicast ? target : Ip6.SolicitedNode(target);
         m.NextHop6 = group;
         var h = w.Pool.Data(p);
         var icmp = h[Ip6.HeaderLength..];

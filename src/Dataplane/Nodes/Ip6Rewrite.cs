@@ -18,7 +18,8 @@ internal sealed class Ip6Rewrite(Worker w) : GraphNode("ip6-rewrite")
 
     protected internal override void Process(ReadOnlySpan<int> packets)
     {
-        _hold.Expire(Environment.TickCount64);
+        var now = Environment.TickCount64;
+        _hold.Expire(now);
         Interfaces.DpInterface? itf = null;
         var up = false;
         foreach (var p in packets)
@@ -56,14 +57,16 @@ internal sealed class Ip6Rewrite(Worker w) : GraphNode("ip6-rewrite")
                 continue;
             }
             ulong mac;
+            var probe = false;
             if (Ip6.IsMulticast(m.NextHop6)) mac = Ip6.MulticastMac(m.NextHop6);
-            else if (!_hold.TryNeighbor(itf.Index, m.NextHop6, out mac))
+            else if (!_hold.TryNeighbor(itf.Index, m.NextHop6, now, out mac, out probe))
             {
                 var target = m.NextHop6;
                 if (m.Traced) w.Trace(p, Name, $"no neighbor {Ip6.Format(target)} on {itf.Name}: held, neighbor solicitation");
                 _hold.Hold(p, itf.Index, target, () => Ip6Local.Solicit(w, itf, target));
                 continue;
             }
+            if (probe) Ip6Local.Solicit(w, itf, m.NextHop6, unicast: true);
             w.Pool.Advance(p, -Ethernet.HeaderLength);
             Ethernet.WriteHeader(w.Pool.Data(p), mac, itf.Mac, Ethernet.TypeIp6);
             if (m.Traced) w.Trace(p, Name, $"to {itf.Name} {Ethernet.Format(mac)}");
