@@ -10,13 +10,16 @@ namespace Mgmt.Dataplane.Nodes;
 internal readonly struct EthernetRewrite
 {
     public readonly int Interface;
-    public readonly uint NextHop;
+
+    /// <summary>The neighbor: an IPv6 address, or an IPv4 one in the low 32 bits.</summary>
+    public readonly UInt128 NextHop;
+
     public readonly ulong Mac;
     private readonly ulong _first8;
     private readonly uint _next4;
     private readonly ushort _type;
 
-    public EthernetRewrite(int interfaceIndex, uint nextHop, ulong destination, ulong source, ushort type)
+    public EthernetRewrite(int interfaceIndex, UInt128 nextHop, ulong destination, ulong source, ushort type)
     {
         Interface = interfaceIndex;
         NextHop = nextHop;

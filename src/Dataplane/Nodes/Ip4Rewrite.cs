@@ -59,7 +59,7 @@ internal sealed class Ip4Rewrite(Worker w) : GraphNode("ip4-rewrite")
                 w.Graph.Enqueue(w.TunnelEncap, p); // no neighbor on a tunnel: it is encapsulated instead
                 continue;
             }
-            if (m.NextHop != header.NextHop || itf.Index != header.Interface || header.Mac == 0)
+            if (m.NextHop != (uint)header.NextHop || itf.Index != header.Interface || header.Mac == 0)
             {
                 // Packets of a vector mostly go to one neighbor: its MAC and the Ethernet header are made once for the run.
                 if (!_hold.TryNeighbor(itf.Index, NeighborTable.Mapped(m.NextHop), now, out var mac, out var probe))

@@ -22,6 +22,7 @@ internal sealed class Ip6Rewrite(Worker w) : GraphNode("ip6-rewrite")
         _hold.Expire(now);
         Interfaces.DpInterface? itf = null;
         var up = false;
+        var header = default(EthernetRewrite);
         foreach (var p in packets)
         {
             ref var m = ref w.Pool.Meta[p];
@@ -56,20 +57,25 @@ internal sealed class Ip6Rewrite(Worker w) : GraphNode("ip6-rewrite")
                 w.Graph.Enqueue(w.TunnelEncap, p); // no neighbor on a tunnel: it is encapsulated instead
                 continue;
             }
-            ulong mac;
-            var probe = false;
-            if (Ip6.IsMulticast(m.NextHop6)) mac = Ip6.MulticastMac(m.NextHop6);
-            else if (!_hold.TryNeighbor(itf.Index, m.NextHop6, now, out mac, out probe))
+            if (m.NextHop6 != header.NextHop || itf.Index != header.Interface || header.Mac == 0)
             {
-                var target = m.NextHop6;
-                if (m.Traced) w.Trace(p, Name, $"no neighbor {Ip6.Format(target)} on {itf.Name}: held, neighbor solicitation");
-                _hold.Hold(p, itf.Index, target, () => Ip6Local.Solicit(w, itf, target));
-                continue;
+                // Packets of a vector mostly go to one neighbor: its MAC and the Ethernet header are made once for the run.
+                ulong mac;
+                var probe = false;
+                if (Ip6.IsMulticast(m.NextHop6)) mac = Ip6.MulticastMac(m.NextHop6);
+                else if (!_hold.TryNeighbor(itf.Index, m.NextHop6, now, out mac, out probe))
+                {
+                    var target = m.NextHop6;
+                    if (m.Traced) w.Trace(p, Name, $"no neighbor {Ip6.Format(target)} on {itf.Name}: held, neighbor solicitation");
+                    _hold.Hold(p, itf.Index, target, () => Ip6Local.Solicit(w, itf, target));
+                    continue;
+                }
+                if (probe) Ip6Local.Solicit(w, itf, m.NextHop6, unicast: true);
+                header = new EthernetRewrite(itf.Index, m.NextHop6, mac, itf.Mac, Ethernet.TypeIp6);
             }
-            if (probe) Ip6Local.Solicit(w, itf, m.NextHop6, unicast: true);
             w.Pool.Advance(p, -Ethernet.HeaderLength);
-            Ethernet.WriteHeader(w.Pool.Data(p), mac, itf.Mac, Ethernet.TypeIp6);
-            if (m.Traced) w.Trace(p, Name, $"to {itf.Name} {Ethernet.Format(mac)}");
+            header.WriteTo(w.Pool.Data(p));
+            if (m.Traced) w.Trace(p, Name, $"to {itf.Name} {Ethernet.Format(header.Mac)}");
             w.Graph.Enqueue(w.Output, p);
         }
     }
