@@ -10,9 +10,7 @@ public sealed class Ip4Fib
 {
     private readonly Ip4Mtrie _trie = new();
     private readonly Dictionary<(uint, int), uint> _routes = [];
-    private Adjacency[] _adjacencies = new Adjacency[1024];
-    private int _adjacencyCount = 1; // leaf 0: no route
-    private readonly Dictionary<Adjacency, uint> _adjacencyLeaves = [];
+    private readonly Adjacencies<Adjacency> _adjacencies = new(1024);
 
     public int Count => _routes.Count;
 
@@ -20,13 +18,13 @@ public sealed class Ip4Fib
     public PathSets<Adjacency> Paths { get; } = new();
 
     /// <summary>The decision for a destination (kind None when no route covers it).</summary>
-    public Adjacency Lookup(uint destination) => Volatile.Read(ref _adjacencies)[_trie.Lookup(destination)];
+    public Adjacency Lookup(uint destination) => _adjacencies.Current[_trie.Lookup(destination)];
 
     /// <summary>Adds a route or replaces the one with the same prefix and length.</summary>
     public void Add(Ip4Route route)
     {
         Check(route.Prefix, route.Length);
-        var leaf = NewAdjacency(route.Adjacency);
+        var leaf = _adjacencies.Leaf(route.Adjacency);
         _routes[(route.Prefix, route.Length)] = leaf;
         _trie.Insert(route.Prefix, route.Length, leaf);
     }
@@ -66,22 +64,5 @@ public sealed class Ip4Fib
         if (length is < 0 or > 32) throw new DataplaneException($"prefix length {length} is not between 0 and 32");
         if ((prefix & ~Mask(length)) != 0)
             throw new DataplaneException($"{Mgmt.Dataplane.Packets.Ip4.Format(prefix)}/{length} has host bits set");
-    }
-
-    // Routes with the same decision share one adjacency (next hops are few; prefixes many).
-    private uint NewAdjacency(Adjacency a)
-    {
-        if (_adjacencyLeaves.TryGetValue(a, out var known)) return known;
-        if ((uint)_adjacencyCount >= Ip4Mtrie.PlyFlag - 1) throw new DataplaneException("adjacency table full");
-        if (_adjacencyCount == _adjacencies.Length)
-        {
-            var bigger = new Adjacency[_adjacencies.Length * 2];
-            Array.Copy(_adjacencies, bigger, _adjacencyCount);
-            bigger[_adjacencyCount] = a;
-            Volatile.Write(ref _adjacencies, bigger);
-        }
-        else _adjacencies[_adjacencyCount] = a;
-        _adjacencyLeaves.Add(a, (uint)_adjacencyCount);
-        return (uint)_adjacencyCount++;
     }
 }

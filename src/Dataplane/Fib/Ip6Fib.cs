@@ -26,9 +26,7 @@ public sealed class Ip6Fib
     private readonly LongPrefixes _long = new();
     private readonly LengthMasks _blocks = new();
     private readonly Dictionary<(uint Block, int Length), int> _blockCounts = [];
-    private Ip6Adjacency[] _adjacencies = new Ip6Adjacency[256];
-    private int _adjacencyCount = 1; // leaf 0: no route
-    private readonly Dictionary<Ip6Adjacency, uint> _leaves = [];
+    private readonly Adjacencies<Ip6Adjacency> _adjacencies = new(256);
 
     public int Count => _routes.Count;
 
@@ -40,7 +38,7 @@ public sealed class Ip6Fib
     /// <summary>The lookup on the address as its two 64-bit halves (as read from a header: no 128-bit arithmetic).</summary>
     public Ip6Adjacency Lookup(ulong hi, ulong lo)
     {
-        var adjacencies = Volatile.Read(ref _adjacencies);
+        var adjacencies = _adjacencies.Current;
         var block = (uint)(hi >> 32);
         if (_blocks.TryGet(block, out var lengths65To128, out var lengths33To64))
         {
@@ -68,7 +66,7 @@ public sealed class Ip6Fib
     public void Add(UInt128 prefix, int length, Ip6Adjacency adjacency)
     {
         Check(prefix, length);
-        var leaf = Leaf(adjacency);
+        var leaf = _adjacencies.Leaf(adjacency);
         var added = !_routes.ContainsKey((prefix, length));
         _routes[(prefix, length)] = adjacency;
         if (length <= 32) _short.Insert((uint)(prefix >> 96), length, leaf);
@@ -90,7 +88,7 @@ public sealed class Ip6Fib
             for (var l = length - 1; l >= 0; l--)
                 if (_routes.TryGetValue((prefix & Ip6.Mask(l), l), out var a))
                 {
-                    (cover, coverLength) = (Leaf(a), l);
+                    (cover, coverLength) = (_adjacencies.Leaf(a), l);
                     break;
                 }
             _short.Remove((uint)(prefix >> 96), length, cover, coverLength);
@@ -124,23 +122,6 @@ public sealed class Ip6Fib
         else low = count > 0 ? low | 1u << (length - 33) : low & ~(1u << (length - 33));
         if (high == 0 && low == 0) _blocks.Remove(block);
         else _blocks.Set(block, high, low);
-    }
-
-    // Routes with the same decision share one adjacency slot.
-    private uint Leaf(Ip6Adjacency a)
-    {
-        if (_leaves.TryGetValue(a, out var known)) return known;
-        if ((uint)_adjacencyCount >= Ip4Mtrie.PlyFlag - 1) throw new DataplaneException("adjacency table full");
-        if (_adjacencyCount == _adjacencies.Length)
-        {
-            var bigger = new Ip6Adjacency[_adjacencies.Length * 2];
-            Array.Copy(_adjacencies, bigger, _adjacencyCount);
-            bigger[_adjacencyCount] = a;
-            Volatile.Write(ref _adjacencies, bigger);
-        }
-        else _adjacencies[_adjacencyCount] = a;
-        _leaves.Add(a, (uint)_adjacencyCount);
-        return (uint)_adjacencyCount++;
     }
 
     private static void Check(UInt128 prefix, int length)
