@@ -154,6 +154,17 @@ public sealed class RoutingTests : IDisposable
         Assert.Empty(_p1.Sent);
         Assert.Equal(RouteKind.Connected, _dp.Fib.Lookup(Ip4.Parse("10.0.2.2")).Kind);
 
+        // One vector with packets of both tables (ip4-lookup looks a vector up in one pass per table): each goes by its own.
+        _dp.AddNeighbor("if1", Ip4.Parse("10.0.2.2"), MacB);
+        for (var i = 0; i < 5; i++)
+        {
+            _p0.Inject(Flow("10.0.2.2", (ushort)(100 + i)));
+            p2.Inject(Udp(0x02_00_00_00_00_07, MacA, "10.0.1.2", "10.0.2.2", (ushort)(200 + i)));
+        }
+        _dp.PollOnce();
+        Assert.Equal(5, _p1.Sent.Count);
+        Assert.Equal(6, p3.Sent.Count);
+
         // A table in use cannot go; a route cannot leave by an interface of another table.
         Assert.Contains("red0", Assert.Throws<DataplaneException>(() => _dp.DeleteTable(7)).Message);
         Assert.Contains("not in table 7", Assert.Throws<DataplaneException>(() => _dp.AddRoute(Ip4.Parse("10.5.0.0"), 16, RouteKind.NextHop, Ip4.Parse("10.0.2.2"), "if1", 7)).Message);

@@ -11,18 +11,21 @@ internal sealed class EthernetInput(Worker w) : GraphNode("ethernet-input")
 {
     protected internal override void Process(ReadOnlySpan<int> packets)
     {
+        var pool = w.Pool; // locals: the JIT would reload them through w for every packet
+        var meta = pool.Meta;
+        var graph = w.Graph;
         Interfaces.DpInterface? itf = null;
         Interfaces.InterfaceCounters? counters = null;
         foreach (var p in packets)
         {
-            ref var m = ref w.Pool.Meta[p];
+            ref var m = ref meta[p];
             if (itf?.Index != m.RxInterface)
             {
                 // A vector mostly comes from one interface: looked up once per run of its frames.
                 itf = w.Interface(m.RxInterface);
                 counters = itf?.PerWorker[w.Index];
             }
-            var frame = w.Pool.Data(p);
+            var frame = pool.Data(p);
             if (itf is null || counters is null || !itf.AdminUp)
             {
                 w.Discard(p, DropReason.InterfaceDown);
@@ -46,20 +49,20 @@ internal sealed class EthernetInput(Worker w) : GraphNode("ethernet-input")
             switch (type)
             {
                 case Ethernet.TypeArp when itf.InputAcl is not { FiltersNonIp: true }:
-                    w.Graph.Enqueue(w.Arp, p);
+                    graph.Enqueue(w.Arp, p);
                     break;
                 case Ethernet.TypeIp4:
-                    w.Pool.Advance(p, Ethernet.HeaderLength);
-                    w.Graph.Enqueue(w.Ip4Input, p);
+                    pool.Advance(p, Ethernet.HeaderLength);
+                    graph.Enqueue(w.Ip4Input, p);
                     break;
                 case Ethernet.TypeIp6:
-                    w.Pool.Advance(p, Ethernet.HeaderLength);
-                    w.Graph.Enqueue(w.Ip6Input, p);
+                    pool.Advance(p, Ethernet.HeaderLength);
+                    graph.Enqueue(w.Ip6Input, p);
                     break;
                 case not (Ethernet.TypeIp4 or Ethernet.TypeIp6) when itf.InputAcl is { FiltersNonIp: true }:
                     // An input ACL with Ethernet rules filters ARP and other ethertypes too (acl-in reads the header in front).
-                    w.Pool.Advance(p, Ethernet.HeaderLength);
-                    w.Graph.Enqueue(w.AclIn, p);
+                    pool.Advance(p, Ethernet.HeaderLength);
+                    graph.Enqueue(w.AclIn, p);
                     break;
                 default:
                     itf.PerWorker[w.Index].InUnknownProtos++;

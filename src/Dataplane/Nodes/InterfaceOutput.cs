@@ -25,6 +25,8 @@ internal sealed class InterfaceOutput(Worker w) : GraphNode("interface-output")
 
     protected internal override void Process(ReadOnlySpan<int> packets)
     {
+        var pool = w.Pool; // locals: the JIT would reload them through w for every packet
+        var meta = pool.Meta;
         var shared = w.Dataplane.Workers.Count > 1;
         DpInterface? locked = null;
         try
@@ -33,13 +35,13 @@ internal sealed class InterfaceOutput(Worker w) : GraphNode("interface-output")
             var up = false;
             foreach (var p in packets)
             {
-                ref var m = ref w.Pool.Meta[p];
+                ref var m = ref meta[p];
                 if (itf?.Index != m.TxInterface)
                 {
                     itf = w.Interface(m.TxInterface); // read once per run of one interface's frames
                     up = itf is not null && itf.OperUp;
                 }
-                var frame = w.Pool.Data(p);
+                var frame = pool.Data(p);
                 if (!up || itf is null)
                 {
                     if (itf is not null) itf.PerWorker[w.Index].OutDiscards++;
@@ -62,7 +64,7 @@ internal sealed class InterfaceOutput(Worker w) : GraphNode("interface-output")
                 }
                 if (itf.Port.Transmit(w.Pool, p)) itf.PerWorker[w.Index].Sent(destination, length);
                 else itf.PerWorker[w.Index].OutDiscards++;
-                w.Pool.Free(p);
+                pool.Free(p);
             }
         }
         finally

@@ -9,12 +9,15 @@ internal sealed class Ip4Input(Worker w) : GraphNode("ip4-input")
 {
     protected internal override void Process(ReadOnlySpan<int> packets)
     {
+        var pool = w.Pool; // locals: the JIT would reload them through w for every packet
+        var meta = pool.Meta;
+        var graph = w.Graph;
         DpInterface? itf = null;
         GraphNode next = w.Lookup;
         foreach (var p in packets)
         {
-            ref var m = ref w.Pool.Meta[p];
-            var h = w.Pool.Data(p);
+            ref var m = ref meta[p];
+            var h = pool.Data(p);
             if (itf?.Index != m.RxInterface)
             {
                 itf = w.Interface(m.RxInterface); // once per run of one interface's packets
@@ -41,7 +44,7 @@ internal sealed class Ip4Input(Worker w) : GraphNode("ip4-input")
             }
             m.Length = Ip4.TotalLength(h); // Ethernet pads short frames
             if (m.Traced) w.Trace(p, Name, $"{Ip4.Format(Ip4.Source(h))} -> {Ip4.Format(Ip4.Destination(h))} proto {Ip4.Protocol(h)} ttl {Ip4.Ttl(h)}");
-            w.Graph.Enqueue(next, p);
+            graph.Enqueue(next, p);
         }
     }
 }

@@ -19,6 +19,9 @@ internal sealed class Ip4Rewrite(Worker w) : GraphNode("ip4-rewrite")
 
     protected internal override void Process(ReadOnlySpan<int> packets)
     {
+        var pool = w.Pool; // locals: the JIT would reload them through w for every packet
+        var meta = pool.Meta;
+        var graph = w.Graph;
         var now = Environment.TickCount64;
         _hold.Expire(now);
         Interfaces.DpInterface? itf = null;
@@ -26,8 +29,8 @@ internal sealed class Ip4Rewrite(Worker w) : GraphNode("ip4-rewrite")
         var header = default(EthernetRewrite);
         foreach (var p in packets)
         {
-            ref var m = ref w.Pool.Meta[p];
-            var h = w.Pool.Data(p);
+            ref var m = ref meta[p];
+            var h = pool.Data(p);
             if (itf?.Index != m.TxInterface)
             {
                 // A vector mostly leaves by one interface: its state is read once for the run.
@@ -51,12 +54,12 @@ internal sealed class Ip4Rewrite(Worker w) : GraphNode("ip4-rewrite")
             if (h.Length > itf.Mtu)
             {
                 if (Ip4.DontFragment(h)) Ip4IcmpError.Send(w, p, 3, 4, DropReason.FragmentationNeeded, (uint)itf.Mtu);
-                else w.Graph.Enqueue(w.Fragment, p); // its fragments come back here, TTL lowered
+                else graph.Enqueue(w.Fragment, p); // its fragments come back here, TTL lowered
                 continue;
             }
             if (itf.Tunnel is not null)
             {
-                w.Graph.Enqueue(w.TunnelEncap, p); // no neighbor on a tunnel: it is encapsulated instead
+                graph.Enqueue(w.TunnelEncap, p); // no neighbor on a tunnel: it is encapsulated instead
                 continue;
             }
             if (m.NextHop != (uint)header.NextHop || itf.Index != header.Interface || header.Mac == 0)
@@ -70,10 +73,10 @@ internal sealed class Ip4Rewrite(Worker w) : GraphNode("ip4-rewrite")
                 if (probe) ArpInput.Request(w, itf, m.NextHop, mac);
                 header = new EthernetRewrite(itf.Index, m.NextHop, mac, itf.Mac, Ethernet.TypeIp4);
             }
-            w.Pool.Advance(p, -Ethernet.HeaderLength);
-            header.WriteTo(w.Pool.Data(p));
+            pool.Advance(p, -Ethernet.HeaderLength);
+            header.WriteTo(pool.Data(p));
             if (m.Traced) w.Trace(p, Name, $"to {itf.Name} {Ethernet.Format(header.Mac)}");
-            w.Graph.Enqueue(w.Output, p);
+            graph.Enqueue(w.Output, p);
         }
     }
 
