@@ -32,4 +32,25 @@ public sealed class ChecksumTests
                 Assert.True(Reference(data, seed) == Checksum.Fold(sum), $"{length} bytes, round {round}, seed {seed}: {Reference(data, seed):x} != {Checksum.Fold(sum):x} ({Convert.ToHexString(data)})");
             }
     }
+
+    [Fact]
+    public void A_20_byte_header_is_valid_exactly_when_its_16_bit_sum_is_all_ones()
+    {
+        var rng = new Random(11);
+        for (var round = 0; round < 20_000; round++)
+        {
+            var h = new byte[20];
+            rng.NextBytes(h);
+            if (round % 7 == 0) h.AsSpan().Fill(0xff);
+            if (round % 3 == 0) h.AsSpan(0, rng.Next(20)).Clear();
+            // Half the rounds get the checksum that makes them valid, then maybe one flipped bit.
+            if (round % 2 == 0)
+            {
+                BinaryPrimitives.WriteUInt16BigEndian(h.AsSpan(10), 0);
+                BinaryPrimitives.WriteUInt16BigEndian(h.AsSpan(10), Checksum.Compute(h));
+                if (round % 4 == 0) h[rng.Next(20)] ^= (byte)(1 << rng.Next(8));
+            }
+            Assert.True((Reference(h, 0) == 0xffff) == Checksum.IsValid(h), $"round {round}: {Convert.ToHexString(h)}");
+        }
+    }
 }
