@@ -15,21 +15,20 @@ public abstract class GraphNode(string name)
     /// <summary>Packets the node made in buffers of their own: the fragments ip4-fragment cut (0 for the other nodes).</summary>
     public long Made { get; internal set; }
 
-    internal Frame Pending = new();
+    // The frame waiting for this node, in the node itself (an enqueue is one load of each, not a walk through a
+    // frame object): its packets and how many.
+    internal int[] Pending = new int[Frame.Size];
+    internal int PendingCount;
 
     internal bool Scheduled;
 
     protected internal abstract void Process(ReadOnlySpan<int> packets);
 }
 
-/// <summary>Up to <see cref="Size"/> packet indices handed to a node at once.</summary>
-internal sealed class Frame
+/// <summary>A frame: up to <see cref="Size"/> packet indices handed to a node at once.</summary>
+internal static class Frame
 {
     public const int Size = 256;
-
-    public readonly int[] Packets = new int[Size];
-
-    public int Count;
 }
 
 /// <summary>A node's counters summed over the workers.</summary>

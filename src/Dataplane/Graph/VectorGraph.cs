@@ -7,13 +7,14 @@ namespace Mgmt.Dataplane.Graph;
 internal sealed class VectorGraph
 {
     private readonly Queue<GraphNode> _ready = new();
-    private readonly Stack<Frame> _spare = new();
+    private readonly Stack<int[]> _spare = new();
 
     public void Enqueue(GraphNode next, int packet)
     {
-        var f = next.Pending;
-        f.Packets[f.Count++] = packet;
-        if (f.Count == Frame.Size) RunNode(next);
+        var count = next.PendingCount;
+        next.Pending[count] = packet;
+        next.PendingCount = ++count;
+        if (count == Frame.Size) RunNode(next);
         else if (!next.Scheduled)
         {
             next.Scheduled = true;
@@ -27,18 +28,19 @@ internal sealed class VectorGraph
         while (_ready.TryDequeue(out var node))
         {
             node.Scheduled = false;
-            if (node.Pending.Count > 0) RunNode(node);
+            if (node.PendingCount > 0) RunNode(node);
         }
     }
 
     private void RunNode(GraphNode node)
     {
         var frame = node.Pending;
-        node.Pending = _spare.Count > 0 ? _spare.Pop() : new Frame();
+        var count = node.PendingCount;
+        node.Pending = _spare.Count > 0 ? _spare.Pop() : new int[Frame.Size];
+        node.PendingCount = 0;
         node.Calls++;
-        node.Packets += frame.Count;
-        node.Process(frame.Packets.AsSpan(0, frame.Count));
-        frame.Count = 0;
+        node.Packets += count;
+        node.Process(frame.AsSpan(0, count));
         _spare.Push(frame);
     }
 }

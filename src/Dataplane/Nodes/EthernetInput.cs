@@ -14,6 +14,7 @@ internal sealed class EthernetInput(Worker w) : GraphNode("ethernet-input")
         var pool = w.Pool; // locals: the JIT would reload them through w for every packet
         var meta = pool.Meta;
         var graph = w.Graph;
+        var ip4Input = w.Ip4Input;
         Interfaces.DpInterface? itf = null;
         Interfaces.InterfaceCounters? counters = null;
         foreach (var p in packets)
@@ -53,7 +54,7 @@ internal sealed class EthernetInput(Worker w) : GraphNode("ethernet-input")
                     break;
                 case Ethernet.TypeIp4:
                     pool.Advance(p, Ethernet.HeaderLength);
-                    graph.Enqueue(w.Ip4Input, p);
+                    graph.Enqueue(ip4Input, p);
                     break;
                 case Ethernet.TypeIp6:
                     pool.Advance(p, Ethernet.HeaderLength);

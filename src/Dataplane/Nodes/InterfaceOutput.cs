@@ -32,6 +32,7 @@ internal sealed class InterfaceOutput(Worker w) : GraphNode("interface-output")
         try
         {
             DpInterface? itf = null;
+            InterfaceCounters? counters = null;
             var up = false;
             foreach (var p in packets)
             {
@@ -40,11 +41,17 @@ internal sealed class InterfaceOutput(Worker w) : GraphNode("interface-output")
                 {
                     itf = w.Interface(m.TxInterface); // read once per run of one interface's frames
                     up = itf is not null && itf.OperUp;
+                    counters = itf?.PerWorker[w.Index];
+                    if (up && itf is not null && !itf.FlushPending[w.Index])
+                    {
+                        itf.FlushPending[w.Index] = true; // its port sends what it batched at the end of the round
+                        _toFlush.Add(itf);
+                    }
                 }
                 var frame = pool.Data(p);
-                if (!up || itf is null)
+                if (!up || itf is null || counters is null)
                 {
-                    if (itf is not null) itf.PerWorker[w.Index].OutDiscards++;
+                    if (counters is not null) counters.OutDiscards++;
                     w.Discard(p, DropReason.InterfaceDown);
                     continue;
                 }
@@ -57,13 +64,8 @@ internal sealed class InterfaceOutput(Worker w) : GraphNode("interface-output")
                 }
                 var destination = Ethernet.Destination(frame);
                 var length = frame.Length;
-                if (!itf.FlushPending[w.Index])
-                {
-                    itf.FlushPending[w.Index] = true;
-                    _toFlush.Add(itf);
-                }
-                if (itf.Port.Transmit(w.Pool, p)) itf.PerWorker[w.Index].Sent(destination, length);
-                else itf.PerWorker[w.Index].OutDiscards++;
+                if (itf.Port.Transmit(pool, p)) counters.Sent(destination, length);
+                else counters.OutDiscards++;
                 pool.Free(p);
             }
         }

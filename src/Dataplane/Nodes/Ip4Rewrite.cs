@@ -22,6 +22,7 @@ internal sealed class Ip4Rewrite(Worker w) : GraphNode("ip4-rewrite")
         var pool = w.Pool; // locals: the JIT would reload them through w for every packet
         var meta = pool.Meta;
         var graph = w.Graph;
+        var output = w.Output;
         var now = Environment.TickCount64;
         _hold.Expire(now);
         Interfaces.DpInterface? itf = null;
@@ -76,7 +77,7 @@ internal sealed class Ip4Rewrite(Worker w) : GraphNode("ip4-rewrite")
             pool.Advance(p, -Ethernet.HeaderLength);
             header.WriteTo(pool.Data(p));
             if (m.Traced) w.Trace(p, Name, $"to {itf.Name} {Ethernet.Format(header.Mac)}");
-            graph.Enqueue(w.Output, p);
+            graph.Enqueue(output, p);
         }
     }
 
