@@ -20,11 +20,8 @@ public sealed class Ip4Fib
     /// <summary>The decision for a destination (kind None when no route covers it).</summary>
     public Adjacency Lookup(uint destination) => _adjacencies.Current[_trie.Lookup(destination)];
 
-    /// <summary>The first half of <see cref="Lookup"/>: the trie's leaf for a destination.</summary>
-    internal uint Leaf(uint destination) => _trie.Lookup(destination);
-
-    /// <summary>The trie the leaves come from (for pipelined lookups: its prefetches).</summary>
-    internal Ip4Mtrie Trie => _trie;
+    /// <summary>The first half of <see cref="Lookup"/> for a vector of destinations: the trie's leaves (<see cref="Ip4Mtrie.LookupMany"/>).</summary>
+    internal void Leaves(ReadOnlySpan<uint> destinations, Span<uint> leaves) => _trie.LookupMany(destinations, leaves);
 
     /// <summary>The second half of <see cref="Lookup"/>: the decision a leaf stands for.</summary>
     internal Adjacency Decision(uint leaf) => _adjacencies.Current[leaf];

@@ -42,26 +42,43 @@ internal sealed class Ip4Mtrie
     }
 
     /// <summary>
-    /// Asks the processor to fetch the root slot of an address ahead of its lookup (a vector's lookups are
-    /// pipelined: <see cref="PrefetchRoot"/> some packets ahead, <see cref="PrefetchPly"/> fewer ahead, then
-    /// <see cref="Lookup"/>). A prefetch never faults, so an address taken from a moved array is harmless.
+    /// The leaves of a vector of addresses (<see cref="Lookup"/> of each), with the trie's reads overlapped: one pass
+    /// reads each root slot (prefetched <see cref="RootAhead"/> addresses before) and prefetches the ply slot it
+    /// points to; a second pass reads those ply slots, fetched meanwhile. One lookup after another would wait for
+    /// each of its two or three reads in turn, mostly cache misses with a large table.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public unsafe void PrefetchRoot(uint address)
+    public unsafe void LookupMany(ReadOnlySpan<uint> addresses, Span<uint> leaves)
     {
-        if (Sse.IsSupported) Sse.Prefetch0(Unsafe.AsPointer(ref _root[address >> 16]));
+        if (leaves.Length < addresses.Length) throw new ArgumentException("fewer leaves than addresses", nameof(leaves));
+        var root = _root;
+        var plies = Volatile.Read(ref _plies);
+        var prefetch = Sse.IsSupported;
+        for (var i = 0; i < addresses.Length; i++)
+        {
+            // A prefetch never faults: the address of a slot is harmless even if the array moves meanwhile.
+            if (prefetch && i + RootAhead < addresses.Length) Sse.Prefetch0(Unsafe.AsPointer(ref root[addresses[i + RootAhead] >> 16]));
+            var a = addresses[i];
+            var e = root[a >> 16];
+            if ((e & PlyFlag) != 0)
+            {
+                // The ply slot's index, flagged, for the second pass (plies hold far fewer than 2^31 slots).
+                var slot = (e & ~PlyFlag) << 8 | (a >> 8) & 0xff;
+                if (prefetch && slot < (uint)plies.Length) Sse.Prefetch0(Unsafe.AsPointer(ref plies[slot]));
+                e = PlyFlag | slot;
+            }
+            leaves[i] = e;
+        }
+        for (var i = 0; i < addresses.Length; i++)
+        {
+            var e = leaves[i];
+            if ((e & PlyFlag) == 0) continue;
+            e = plies[(int)(e & ~PlyFlag)];
+            if ((e & PlyFlag) != 0) e = plies[(int)((e & ~PlyFlag) << 8 | addresses[i] & 0xff)];
+            leaves[i] = e;
+        }
     }
 
-    /// <summary>Reads the root slot (fetched by <see cref="PrefetchRoot"/>) and asks for the ply slot it points to.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public unsafe void PrefetchPly(uint address)
-    {
-        var e = _root[address >> 16];
-        if ((e & PlyFlag) == 0 || !Sse.IsSupported) return;
-        var plies = Volatile.Read(ref _plies);
-        var slot = (int)((e & ~PlyFlag) << 8 | (address >> 8) & 0xff);
-        if ((uint)slot < (uint)plies.Length) Sse.Prefetch0(Unsafe.AsPointer(ref plies[slot]));
-    }
+    private const int RootAhead = 8;
 
     /// <summary>Installs <paramref name="leaf"/> for prefix/length where no longer prefix holds the slots.</summary>
     public void Insert(uint prefix, int length, uint leaf)

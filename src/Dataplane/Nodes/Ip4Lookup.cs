@@ -10,10 +10,8 @@ namespace Mgmt.Dataplane.Nodes;
 /// </summary>
 internal sealed class Ip4Lookup(Worker w) : GraphNode("ip4-lookup")
 {
-    // Pass one finds the trie's leaf of each packet of the vector before pass two acts on it, in a pipeline: the
-    // root slot of packet i + 8 and the ply slot of packet i + 4 are prefetched while packet i is looked up, so
-    // the trie's reads (mostly cache misses with a large table) overlap instead of stalling one after another.
-    private const int RootAhead = 8, PlyAhead = 4;
+    // Pass one finds the trie's leaves of the whole vector at once (Ip4Fib.Leaves: the trie's reads of many packets
+    // overlap instead of stalling one after another); pass two acts on each packet.
     private readonly uint[] _destinations = new uint[Frame.Size];
     private readonly uint[] _leaves = new uint[Frame.Size];
 
@@ -36,16 +34,7 @@ internal sealed class Ip4Lookup(Worker w) : GraphNode("ip4-lookup")
             if ((m.TableSlot != 0 ? -m.TableSlot : m.RxInterface) != firstOf) break;
             destinations[prepared] = Ip4.Destination(pool.Data(packets[prepared]));
         }
-        if (first is not null)
-        {
-            var trie = first.Trie;
-            for (var i = 0; i < prepared; i++)
-            {
-                if (i + RootAhead < prepared) trie.PrefetchRoot(destinations[i + RootAhead]);
-                if (i + PlyAhead < prepared) trie.PrefetchPly(destinations[i + PlyAhead]);
-                leaves[i] = trie.Lookup(destinations[i]);
-            }
-        }
+        first?.Leaves(destinations[..prepared], leaves);
         fib = null;
         fibOf = int.MinValue;
         var outOf = -1;
