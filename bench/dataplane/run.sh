@@ -8,7 +8,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 seconds=5
-[ "${1:-}" = "--quick" ] && seconds=1
+[ "${1:-}" = "--quick" ] && seconds=1 && export BAFP_ROUNDS=1 BDPDK_ROUNDS=1
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 dotnet build "$root/bench/Dataplane.Bench" -c Release --artifacts-path "$work/art" -o "$work/bin" >"$work/build.log" 2>&1 || { tail -5 "$work/build.log"; exit 1; }
