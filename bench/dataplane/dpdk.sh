@@ -8,12 +8,13 @@
 # afp_gen (core 0) sends 64-byte UDP frames of 1024 flows to the router's MAC; the router (core 1) sends them on to
 # 10.201.2.2 by a static neighbor entry naming a MAC that is not s0's (the sink's kernel drops them at its first
 # check); the rate is s0's rx_packets per second over SECONDS after a 2 s warm-up. With AF_XDP, r0's XDP program
-# (which hands every frame to the dataplane's socket) runs where veth delivers: on the generator's core.
+# (which hands every frame to the dataplane's socket) runs where veth delivers, on the generator's core, unless the
+# dataplane's socket busy-polls r0's NAPI itself (preferred busy polling, set up in mgmt below).
 #   bash bench/dataplane/dpdk.sh SECONDS DATAPLANE_BENCH_BINARY
 # Prints run.sh's line: dpdk-afxdp-ip4, mgmt_mpps, kernel, kernel_mpps; details on stderr as "# ...".
 # BDPDK_DRIVER=net_af_packet runs the dataplane on DPDK's af_packet driver instead (the line keeps its name); it may
-# carry device arguments for both ports (BDPDK_DRIVER=net_af_xdp,busy_budget=64). The default, net_af_xdp with
-# busy_budget=0: no busy-poll recvfrom on every empty receive poll (see bench/RESULTS.md).
+# carry device arguments for both ports (BDPDK_DRIVER=net_af_xdp,busy_budget=0). The default, net_af_xdp with its
+# busy_budget of 64 and the interfaces set for preferred busy polling (see mgmt below and bench/RESULTS.md).
 # Generator and router run at nice -10, as in afpacket.sh, so that other load on this 2-core VM takes less of them.
 set -euo pipefail
 seconds=${1:-5}
@@ -25,7 +26,7 @@ if ! compgen -G "/usr/lib/*/dpdk/pmds-*/librte_net_af_xdp.so*" >/dev/null || [ !
   printf 'dpdk-afxdp-ip4\tn/a\tDPDK not installed (libdpdk-dev, librte-net-af-xdp23; then rebuild)\t\n'
   exit 0
 fi
-driver=${BDPDK_DRIVER:-net_af_xdp,busy_budget=0}
+driver=${BDPDK_DRIVER:-net_af_xdp}
 work=$(mktemp -d)
 gen=bdpdk-gen-$$ rtr=bdpdk-rtr-$$ sink=bdpdk-sink-$$
 fwd_pid=
@@ -73,6 +74,13 @@ mgmt() {
   fwd_pid=$!
   for _ in $(seq 200); do grep -q ready "$work/mgmt.err" 2>/dev/null && break; kill -0 "$fwd_pid" 2>/dev/null || break; sleep 0.1; done
   grep -q ready "$work/mgmt.err" || { sed 's/^/#   mgmt: /' "$work/mgmt.err" >&2; echo n/a; return; }
+  # Preferred busy polling (DPDK's af_xdp guide: with busy_budget, napi_defer_hard_irqs 2 and gro_flush_timeout
+  # 200 us on the PMD's interfaces): the driver's busy-poll recvfrom then runs r0's NAPI, XDP program and copy into
+  # the UMEM on the router's core, instead of veth running them on the core that sent the frame (the generator's).
+  local d
+  for d in r0 r1; do
+    ip netns exec "$rtr" sh -c "echo 2 > /sys/class/net/$d/napi_defer_hard_irqs; echo 200000 > /sys/class/net/$d/gro_flush_timeout"
+  done
   local r; r=$(measure)
   kill -TERM "$fwd_pid"; wait "$fwd_pid" || true; fwd_pid=
   grep -v '^libbpf: elf: skipping\|^libxdp:' "$work/mgmt.err" | sed 's/^/#   mgmt: /' >&2
