@@ -13,8 +13,8 @@
 #   bash bench/dataplane/dpdk.sh SECONDS DATAPLANE_BENCH_BINARY
 # Prints run.sh's line: dpdk-afxdp-ip4, mgmt_mpps, kernel, kernel_mpps; details on stderr as "# ...".
 # BDPDK_DRIVER=net_af_packet runs the dataplane on DPDK's af_packet driver instead (the line keeps its name); it may
-# carry device arguments for both ports (BDPDK_DRIVER=net_af_xdp,busy_budget=0). The default, net_af_xdp with its
-# busy_budget of 64 and the interfaces set for preferred busy polling (see mgmt below and bench/RESULTS.md).
+# carry device arguments for both ports (BDPDK_DRIVER=net_af_xdp,busy_budget=0). The default, net_af_xdp with a
+# busy_budget of 256 (a vector) and the interfaces set for preferred busy polling (see mgmt below and bench/RESULTS.md).
 # Generator and router run at nice -10, as in afpacket.sh, so that other load on this 2-core VM takes less of them.
 set -euo pipefail
 seconds=${1:-5}
@@ -26,7 +26,7 @@ if ! compgen -G "/usr/lib/*/dpdk/pmds-*/librte_net_af_xdp.so*" >/dev/null || [ !
   printf 'dpdk-afxdp-ip4\tn/a\tDPDK not installed (libdpdk-dev, librte-net-af-xdp23; then rebuild)\t\n'
   exit 0
 fi
-driver=${BDPDK_DRIVER:-net_af_xdp}
+driver=${BDPDK_DRIVER:-net_af_xdp,busy_budget=256}
 work=$(mktemp -d)
 gen=bdpdk-gen-$$ rtr=bdpdk-rtr-$$ sink=bdpdk-sink-$$
 fwd_pid=
