@@ -520,7 +520,7 @@ public sealed class Dataplane : IDisposable
     {
         lock (_api)
         {
-            if (new[] { timeouts.TcpEstablished, timeouts.TcpTransitory, timeouts.Udp, timeouts.Other }.Any(t => t < TimeSpan.FromMilliseconds(1)))
+            if (new[] { timeouts.TcpEstablished, timeouts.TcpTransitory, timeouts.TcpClosed, timeouts.Udp, timeouts.Other }.Any(t => t < TimeSpan.FromMilliseconds(1)))
                 throw new DataplaneException("session timeouts are at least 1 ms");
             foreach (var w in Workers) w.Sessions.Timeouts = timeouts;
         }
