@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Issue 6 benchmarks, as far as the stateful services are built: one tab-separated line per case.
+#   bash bench/services/run.sh [--quick]
+# Built so far: the Maglev table build (65537 entries) for 1k backends, in ms (the median of 11 builds), and one
+# worker's connection-tracking table (Sessions/SessionTable) holding 10k and 1M sessions: lookups of established
+# flows with their touch, in millions per second on one core; session creations per second; bytes per session.
+# Not built yet (their lines say so): NAT44 and the load balancer on in-memory vectors, and the veth comparison with
+# iptables DNAT.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+sizes="10000 1000000"
+[ "${1:-}" = "--quick" ] && sizes="10000"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+dotnet build "$root/bench/Dataplane.Bench" -c Release --artifacts-path "$work/art" -o "$work/bin" >"$work/build.log" 2>&1 || { tail -5 "$work/build.log"; exit 1; }
+printf 'case\tmgmt\tunit\n'
+taskset -c 1 "$work/bin/Dataplane.Bench" maglev-build 1000 | awk -F'\t' '{ printf "%s\t%s\tms\n", $1, $2 }'
+printf 'case\tlookups_mpps\tcreations_mpps\tbytes_per_session\n'
+for n in $sizes; do taskset -c 1 "$work/bin/Dataplane.Bench" conntrack "$n"; done
+for c in mem-nat44-10k mem-nat44-1m mem-lb-10k mem-lb-1m veth-dnat-established veth-dnat-new; do
+  printf '%s\tn/a\tnot built yet\n' "$c"
+done
