@@ -34,9 +34,10 @@ public sealed class Ip6FibTests
                 model[(prefix, length)] = hop;
             }
             if (step % 100 != 0) continue;
-            for (var probe = 0; probe < 200; probe++)
+            var probes = new UInt128[200];
+            for (var probe = 0; probe < probes.Length; probe++)
             {
-                var address = model.Count > 0 && random.Next(2) == 0
+                var address = probes[probe] = model.Count > 0 && random.Next(2) == 0
                     ? model.Keys.ElementAt(random.Next(model.Count)).Item1 | (UInt128)(uint)random.Next()
                     : Address();
                 var best = -1;
@@ -47,6 +48,12 @@ public sealed class Ip6FibTests
                 Assert.Equal(best < 0 ? RouteKind.None : RouteKind.NextHop, got.Kind);
                 if (best >= 0) Assert.Equal(expected, got.NextHop);
             }
+            // The vector lookup (ip6-lookup's) finds what one lookup at a time finds.
+            var his = probes.Select(a => (ulong)(a >> 64)).ToArray();
+            var los = probes.Select(a => (ulong)a).ToArray();
+            var leaves = new uint[probes.Length];
+            fib.Leaves(his, los, leaves, new ulong[probes.Length], new uint[probes.Length]);
+            for (var i = 0; i < probes.Length; i++) Assert.Equal(fib.Lookup(probes[i]), fib.Decision(leaves[i]));
         }
         Assert.Equal(model.Count, fib.Count);
     }

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 using Mgmt.Dataplane.Packets;
 
 namespace Mgmt.Dataplane.Fib;
@@ -36,28 +38,59 @@ public sealed class Ip6Fib
     public Ip6Adjacency Lookup(UInt128 destination) => Lookup((ulong)(destination >> 64), (ulong)destination);
 
     /// <summary>The lookup on the address as its two 64-bit halves (as read from a header: no 128-bit arithmetic).</summary>
-    public Ip6Adjacency Lookup(ulong hi, ulong lo)
+    public Ip6Adjacency Lookup(ulong hi, ulong lo) => _adjacencies.Current[Leaf(hi, lo)];
+
+    /// <summary>The decision a leaf of <see cref="Leaves"/> stands for.</summary>
+    internal Ip6Adjacency Decision(uint leaf) => _adjacencies.Current[leaf];
+
+    /// <summary>
+    /// The leaves of a vector of destinations (their halves), with the table reads of many packets overlapped: a
+    /// first pass prefetches each destination's length-mask slot some addresses ahead and reads it when it comes up,
+    /// prefetching the long-prefix slot of its longest length; a second pass probes, its lines fetched meanwhile.
+    /// </summary>
+    internal void Leaves(ReadOnlySpan<ulong> his, ReadOnlySpan<ulong> los, Span<uint> leaves, Span<ulong> highs, Span<uint> lows)
     {
-        var adjacencies = _adjacencies.Current;
+        var n = his.Length;
+        if (los.Length < n || leaves.Length < n || highs.Length < n || lows.Length < n) throw new ArgumentException("spans shorter than the destinations");
+        for (var i = 0; i < n; i++)
+        {
+            if (i + Ahead < n) _blocks.Prefetch((uint)(his[i + Ahead] >> 32));
+            _blocks.TryGet((uint)(his[i] >> 32), out highs[i], out lows[i]);
+            if (highs[i] != 0) _long.Prefetch(his[i], los[i], 65 + 63 - System.Numerics.BitOperations.LeadingZeroCount(highs[i]));
+            else if (lows[i] != 0) _long.Prefetch(his[i], 0, 33 + 31 - System.Numerics.BitOperations.LeadingZeroCount(lows[i]));
+        }
+        for (var i = 0; i < n; i++) leaves[i] = Leaf(his[i], los[i], highs[i], lows[i]);
+    }
+
+    private const int Ahead = 8;
+
+    private uint Leaf(ulong hi, ulong lo)
+    {
+        _blocks.TryGet((uint)(hi >> 32), out var high, out var low);
+        return Leaf(hi, lo, high, low);
+    }
+
+    // The lookup once the lengths under the address's /32 are known (0, 0: none).
+    private uint Leaf(ulong hi, ulong lo, ulong lengths65To128, uint lengths33To64)
+    {
         var block = (uint)(hi >> 32);
-        if (_blocks.TryGet(block, out var lengths65To128, out var lengths33To64))
         {
             while (lengths65To128 != 0)
             {
                 var bit = 63 - System.Numerics.BitOperations.LeadingZeroCount(lengths65To128);
                 var length = 65 + bit;
-                if (_long.TryGet(hi, lo & LoMask[length], length, out var leaf)) return adjacencies[leaf];
+                if (_long.TryGet(hi, lo & LoMask[length], length, out var leaf)) return leaf;
                 lengths65To128 &= ~(1UL << bit);
             }
             while (lengths33To64 != 0)
             {
                 var bit = 31 - System.Numerics.BitOperations.LeadingZeroCount(lengths33To64);
                 var length = 33 + bit;
-                if (_long.TryGet(hi & HiMask[length], 0, length, out var leaf)) return adjacencies[leaf];
+                if (_long.TryGet(hi & HiMask[length], 0, length, out var leaf)) return leaf;
                 lengths33To64 &= ~(1u << bit);
             }
         }
-        return adjacencies[_short.Lookup(block)];
+        return _short.Lookup(block);
     }
 
     private static readonly ulong[] HiMask = [.. Enumerable.Range(0, 129).Select(l => l == 0 ? 0 : l >= 64 ? ulong.MaxValue : ulong.MaxValue << (64 - l))];
@@ -149,6 +182,17 @@ public sealed class Ip6Fib
 
         private Slot[] _slots = new Slot[1024];
         private int _used; // occupied and deleted
+
+        /// <summary>Asks for the first slot a probe for this prefix reads (a prefetch never faults, even on a replaced array).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public unsafe void Prefetch(ulong hi, ulong lo, int length)
+        {
+            if (!Sse.IsSupported) return;
+            var slots = Volatile.Read(ref _slots);
+            var masked = length > 64 ? lo & LoMask[length] : 0;
+            var h = length > 64 ? hi : hi & HiMask[length];
+            Sse.Prefetch0(Unsafe.AsPointer(ref slots[(int)Hash(h, masked, length) & (slots.Length - 1)]));
+        }
 
         public bool TryGet(ulong hi, ulong lo, int length, out uint leaf)
         {
@@ -244,6 +288,14 @@ public sealed class Ip6Fib
         private int _used;
 
         private static int Start(uint block, int mask) => (int)Hash(block, 0, 32) & mask;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public unsafe void Prefetch(uint block)
+        {
+            if (!Sse.IsSupported) return;
+            var slots = Volatile.Read(ref _slots);
+            Sse.Prefetch0(Unsafe.AsPointer(ref slots[Start(block, slots.Length - 1)]));
+        }
 
         public bool TryGet(uint block, out ulong high, out uint low)
         {

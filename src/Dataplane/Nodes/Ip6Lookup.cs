@@ -11,24 +11,39 @@ namespace Mgmt.Dataplane.Nodes;
 /// </summary>
 internal sealed class Ip6Lookup(Worker w) : GraphNode("ip6-lookup")
 {
+    // Pass one finds the leaves of the vector's destinations at once (Ip6Fib.Leaves: the table reads of many
+    // packets overlap); pass two acts on each packet.
+    private readonly ulong[] _his = new ulong[Frame.Size], _los = new ulong[Frame.Size], _highs = new ulong[Frame.Size];
+    private readonly uint[] _lows = new uint[Frame.Size], _leaves = new uint[Frame.Size];
+
     protected internal override void Process(ReadOnlySpan<int> packets)
     {
+        // Pass one covers the packets up to the first from another table (a vector mostly has one).
+        var pool = w.Pool;
+        var meta = pool.Meta;
         Ip6Fib? fib = null;
         var fibOf = int.MinValue;
-        foreach (var p in packets)
+        var prepared = 0;
+        var first = packets.Length > 0 ? Table(ref meta[packets[0]], ref fibOf, ref fib) : null;
+        var firstOf = fibOf;
+        for (; first is not null && prepared < packets.Length; prepared++)
         {
-            ref var m = ref w.Pool.Meta[p];
-            var of = m.TableSlot != 0 ? -m.TableSlot : m.RxInterface;
-            if (of != fibOf)
-            {
-                // The receiving interface's table (VRF), or the one the packet names (a tunnel's underlay).
-                fib = (m.TableSlot != 0 ? w.Dataplane.TableSlots[m.TableSlot - 1] : w.Interface(m.RxInterface)?.Table)?.Fib6;
-                fibOf = of;
-            }
-            if (fib is null)
+            ref var pm = ref meta[packets[prepared]];
+            if ((pm.TableSlot != 0 ? -pm.TableSlot : pm.RxInterface) != firstOf) break;
+            var header = pool.Data(packets[prepared]);
+            _his[prepared] = System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(header[24..]);
+            _los[prepared] = System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(header[32..]);
+        }
+        first?.Leaves(_his.AsSpan(0, prepared), _los.AsSpan(0, prepared), _leaves, _highs, _lows);
+        fib = null;
+        fibOf = int.MinValue;
+        for (var i = 0; i < packets.Length; i++)
+        {
+            var p = packets[i];
+            ref var m = ref meta[p];
+            if (Table(ref m, ref fibOf, ref fib) is not { } table)
             {
                 w.Discard(p, DropReason.InterfaceDown);
-                fibOf = int.MinValue;
                 continue;
             }
             var destination = Ip6.Destination(w.Pool.Data(p));
@@ -47,8 +62,10 @@ internal sealed class Ip6Lookup(Worker w) : GraphNode("ip6-lookup")
                 continue;
             }
             var h = w.Pool.Data(p);
-            var a = fib.Lookup(System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(h[24..]), System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(h[32..]));
-            if (a.Kind == RouteKind.Multipath) a = fib.Paths.Pick(a.PathSet, FlowHash.OfIp6(h));
+            // A leaf is only good for the table it came from (the interface may have moved to another meanwhile).
+            var a = i < prepared && table == first ? table.Decision(_leaves[i])
+                : table.Lookup(System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(h[24..]), System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(h[32..]));
+            if (a.Kind == RouteKind.Multipath) a = table.Paths.Pick(a.PathSet, FlowHash.OfIp6(h));
             if (m.Traced) w.Trace(p, Name, $"{Ip6.Format(destination)}: {a.Kind}");
             switch (a.Kind)
             {
@@ -79,6 +96,19 @@ internal sealed class Ip6Lookup(Worker w) : GraphNode("ip6-lookup")
                     break;
             }
         }
+    }
+
+    // The receiving interface's table (VRF), or the one the packet names (a tunnel's underlay); kept for the run of
+    // packets with the same one.
+    private Ip6Fib? Table(ref Packets.PacketMeta m, ref int fibOf, ref Ip6Fib? fib)
+    {
+        var of = m.TableSlot != 0 ? -m.TableSlot : m.RxInterface;
+        if (of != fibOf || fib is null)
+        {
+            fib = (m.TableSlot != 0 ? w.Dataplane.TableSlots[m.TableSlot - 1] : w.Interface(m.RxInterface)?.Table)?.Fib6;
+            fibOf = of;
+        }
+        return fib;
     }
 
     // Forwarded packets pass the egress interface's output ACL first; the dataplane's own packets do not.
