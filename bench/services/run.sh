@@ -3,7 +3,8 @@
 #   bash bench/services/run.sh [--quick]
 # Built so far: the Maglev table build (65537 entries) for 1k backends, in ms (the median of 11 builds), and one
 # worker's connection-tracking table (Sessions/SessionTable) holding 10k and 1M sessions: lookups of established
-# flows with their touch, in millions per second on one core; session creations per second; bytes per session.
+# flows with their touch, a vector of 256 at a time (FindMany, as a node does them; one at a time on stderr), in
+# millions per second on one core; session creations per second; bytes per session.
 # Not built yet (their lines say so): NAT44 and the load balancer on in-memory vectors, and the veth comparison with
 # iptables DNAT.
 set -euo pipefail

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
 using Mgmt.Dataplane.Acl;
 
 namespace Mgmt.Dataplane.Sessions;
@@ -163,6 +164,57 @@ public sealed class SessionTable<TKey> where TKey : unmanaged, IFlowKey<TKey>
         session = -1;
         reply = false;
         return false;
+    }
+
+    /// <summary>
+    /// <see cref="TryFind"/> for a vector of keys, with the memory reads of many keys overlapped (a large table is out
+    /// of cache: each lookup is an index slot and a session, two dependent misses): pass one hashes every key and
+    /// prefetches its home slot, pass two reads the slots and prefetches the sessions they name, pass three checks the
+    /// keys. <paramref name="sessions"/> gets each key's session or -1, <paramref name="replies"/> its direction;
+    /// <paramref name="scratch"/> holds the hashes (at least as long as the keys).
+    /// </summary>
+    public unsafe void FindMany(ReadOnlySpan<TKey> keys, Span<int> sessions, Span<bool> replies, Span<uint> scratch)
+    {
+        var n = keys.Length;
+        if (sessions.Length < n || replies.Length < n || scratch.Length < n) throw new ArgumentException("spans shorter than the keys");
+        var prefetch = Sse.IsSupported;
+        for (var i = 0; i < n; i++)
+        {
+            var hash = scratch[i] = keys[i].Hash(_seed);
+            if (prefetch) Sse.Prefetch0(Unsafe.AsPointer(ref _index[(int)(hash & (uint)_mask)]));
+        }
+        for (var i = 0; i < n; i++)
+        {
+            // The first entry of the key's probe run with its hash: most likely its session.
+            var hash = scratch[i];
+            var candidate = -1;
+            for (var j = (int)(hash & (uint)_mask); ; j = (j + 1) & _mask)
+            {
+                var slot = _index[j];
+                if (slot == 0) break;
+                if ((uint)(slot >> 32) != hash) continue;
+                candidate = (int)(uint)slot - 1;
+                break;
+            }
+            sessions[i] = candidate;
+            if (candidate >= 0 && prefetch) Sse.Prefetch0(Unsafe.AsPointer(ref _sessions[candidate >> 1]));
+        }
+        for (var i = 0; i < n; i++)
+        {
+            var candidate = sessions[i];
+            if (candidate >= 0)
+            {
+                ref var s = ref _sessions[candidate >> 1];
+                if (((candidate & 1) == 0 ? s.Forward : s.Reverse).Same(keys[i]))
+                {
+                    sessions[i] = candidate >> 1;
+                    replies[i] = (candidate & 1) != 0;
+                    continue;
+                }
+            }
+            // No entry with its hash, or another key with the same hash first: the full probe.
+            TryFind(keys[i], out sessions[i], out replies[i]);
+        }
     }
 
     /// <summary>
