@@ -200,6 +200,16 @@ public sealed class Worker
         Graph.Enqueue(Drop, packet);
     }
 
+    /// <summary>
+    /// The table (VRF) a packet is looked up in: the one it names (a tunnel's underlay), or its receiving interface's;
+    /// <paramref name="key"/> tells tables apart for callers that keep the answer for a run of packets.
+    /// </summary>
+    internal Fib.RouteTable? TableOf(in PacketMeta m, out int key)
+    {
+        key = m.TableSlot != 0 ? -m.TableSlot : m.RxInterface;
+        return m.TableSlot != 0 ? Dataplane.TableSlots[m.TableSlot - 1] : Interface(m.RxInterface)?.Table;
+    }
+
     internal DpInterface? Interface(int index)
     {
         var all = Dataplane.InterfaceArray;

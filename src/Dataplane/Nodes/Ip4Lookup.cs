@@ -31,7 +31,7 @@ internal sealed class Ip4Lookup(Worker w) : GraphNode("ip4-lookup")
         for (; first is not null && prepared < packets.Length; prepared++)
         {
             ref var m = ref meta[packets[prepared]];
-            if ((m.TableSlot != 0 ? -m.TableSlot : m.RxInterface) != firstOf) break;
+            if ((m.TableSlot != 0 ? -m.TableSlot : m.RxInterface) != firstOf) break; // another table: pass two looks it up alone
             destinations[prepared] = Ip4.Destination(pool.Data(packets[prepared]));
         }
         first?.Leaves(destinations[..prepared], leaves);
@@ -90,16 +90,12 @@ internal sealed class Ip4Lookup(Worker w) : GraphNode("ip4-lookup")
         }
     }
 
-    // The receiving interface's table (VRF), or the one the packet names (a tunnel's underlay); kept for the run of
-    // packets with the same one.
+    // The packet's table (Worker.TableOf), kept for the run of packets with the same one.
     private Ip4Fib? Table(ref PacketMeta m, ref int fibOf, ref Ip4Fib? fib)
     {
         var of = m.TableSlot != 0 ? -m.TableSlot : m.RxInterface;
-        if (of != fibOf || fib is null)
-        {
-            fib = (m.TableSlot != 0 ? w.Dataplane.TableSlots[m.TableSlot - 1] : w.Interface(m.RxInterface)?.Table)?.Fib4;
-            fibOf = of;
-        }
+        if (of == fibOf && fib is not null) return fib;
+        fib = w.TableOf(m, out fibOf)?.Fib4;
         return fib;
     }
 

@@ -98,16 +98,12 @@ internal sealed class Ip6Lookup(Worker w) : GraphNode("ip6-lookup")
         }
     }
 
-    // The receiving interface's table (VRF), or the one the packet names (a tunnel's underlay); kept for the run of
-    // packets with the same one.
+    // The packet's table (Worker.TableOf), kept for the run of packets with the same one.
     private Ip6Fib? Table(ref Packets.PacketMeta m, ref int fibOf, ref Ip6Fib? fib)
     {
         var of = m.TableSlot != 0 ? -m.TableSlot : m.RxInterface;
-        if (of != fibOf || fib is null)
-        {
-            fib = (m.TableSlot != 0 ? w.Dataplane.TableSlots[m.TableSlot - 1] : w.Interface(m.RxInterface)?.Table)?.Fib6;
-            fibOf = of;
-        }
+        if (of == fibOf && fib is not null) return fib;
+        fib = w.TableOf(m, out fibOf)?.Fib6;
         return fib;
     }
 
