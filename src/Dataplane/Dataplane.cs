@@ -503,6 +503,28 @@ public sealed class Dataplane : IDisposable
         }
     }
 
+    /// <summary>
+    /// Makes the pods' interfaces enforce these network policies (<see cref="Policy.NetworkPolicies"/>): the ACLs they
+    /// need are made or kept, each pod interface gets its policy ACLs as its only ACLs (none where no policy isolates
+    /// it), and policy ACLs no longer used go. Checked whole before anything changes.
+    /// </summary>
+    public void ApplyNetworkPolicies(IReadOnlyList<Policy.Pod> pods, IReadOnlyList<Policy.NetworkPolicy> policies)
+    {
+        lock (_api)
+        {
+            var (acls, attachments) = Policy.NetworkPolicies.Compile(pods, policies);
+            foreach (var itf in attachments.Keys) Interface(itf); // each pod's interface exists
+            foreach (var (name, rules) in acls)
+                for (var i = 0; i < rules.Count; i++) CheckRule(rules[i], $"ACL \"{name}\" rule {i + 1}");
+            foreach (var (name, rules) in acls)
+                if (!_acls.TryGetValue(name, out var have) || !have.Rules.SequenceEqual(rules)) SetAcl(name, rules);
+            foreach (var (itf, (input, output)) in attachments)
+                AttachAcls(itf, input is null ? [] : [input], output is null ? [] : [output]);
+            foreach (var name in _acls.Keys.Where(n => n.StartsWith(Policy.NetworkPolicies.AclPrefix, StringComparison.Ordinal) && !acls.ContainsKey(n)).ToList())
+                if (!Interfaces.Any(i => i.InputAclNames.Contains(name) || i.OutputAclNames.Contains(name))) _acls.Remove(name);
+        }
+    }
+
     /// <summary>Sets how learned neighbors age (confirmation time, probe interval and count); static ones never do.</summary>
     public void SetNeighborAging(NeighborAging aging)
     {
