@@ -134,6 +134,43 @@ public sealed class AfPacketForwardingTests : IDisposable
     }
 
     [Fact]
+    public void A_network_policy_lets_host_B_reach_only_host_As_web_port()
+    {
+        StartRouter();
+        var web = 19100 + Environment.ProcessId % 400;
+        var admin = web + 400;
+        using var webServer = HttpServer(_a, "10.77.1.2", web, "/usr/share");
+        using var adminServer = HttpServer(_a, "10.77.1.2", admin, "/usr/share");
+        // One attempt, a short timeout: a dropped SYN fails it.
+        int Get(int port) => Run("ip", $"netns exec {_b} python3 -c \"import urllib.request; urllib.request.urlopen('http://10.77.1.2:{port}/', timeout=2).read()\"", check: false).Code;
+        try
+        {
+            Assert.Equal(0, HttpGetLength(_b, $"http://10.77.1.2:{web}/").Code); // both servers up, no policy yet
+            Assert.Equal(0, HttpGetLength(_b, $"http://10.77.1.2:{admin}/").Code);
+
+            // Pod "a" (host A behind interface a) takes TCP to its web port from host B only.
+            _dp.ApplyNetworkPolicies([new Policy.Pod("a", "a"), new Policy.Pod("b", "b")],
+            [
+                new Policy.NetworkPolicy("web", ["a"], Ingress: true, Egress: false, IngressRules:
+                    [new Policy.PolicyRule([new Policy.PolicyPeer([Policy.PolicyPrefix.V4(Ip4.Parse("10.77.2.2"), 32)])], [new Policy.PolicyPort(6, (ushort)web)])]),
+            ]);
+            Assert.Equal(0, Get(web));
+            Assert.NotEqual(0, Get(admin));
+            Assert.NotEqual(0, Run("ip", $"netns exec {_b} ping -c 1 -W 1 10.77.1.2", check: false).Code); // ICMP is not allowed in
+            Assert.Equal(0, Run("ip", $"netns exec {_a} ping -c 1 -W 2 10.77.2.2", check: false).Code); // A's own traffic and its replies are
+
+            // Without the policy, the admin port answers again.
+            _dp.ApplyNetworkPolicies([new Policy.Pod("a", "a"), new Policy.Pod("b", "b")], []);
+            Assert.Equal(0, Get(admin));
+        }
+        finally
+        {
+            webServer.Kill();
+            adminServer.Kill();
+        }
+    }
+
+    [Fact]
     public void Without_the_dataplane_nothing_crosses()
     {
         // The control for the test above: R's kernel alone does not route between the hosts.

@@ -109,9 +109,8 @@ public sealed class NetworkPolicyTests : IDisposable
         var (acls, attachments) = NetworkPolicies.Compile(Pods, [
             new NetworkPolicy("web", ["a", "b"], Ingress: true, Egress: false, IngressRules: [new PolicyRule([PodPeer("c")], [new PolicyPort(6, 80)])]),
         ]);
-        Assert.Single(acls);
-        Assert.Equal(attachments["pod-a"].Output, attachments["pod-b"].Output);
-        Assert.Null(attachments["pod-a"].Input);
+        Assert.Equal(2, acls.Count); // the ingress rules, and the permit-all of the direction no policy isolates
+        Assert.Equal(attachments["pod-a"], attachments["pod-b"]);
         Assert.Equal((null, null), attachments["pod-c"]);
 
         _dp.ApplyNetworkPolicies(Pods, [new NetworkPolicy("web", ["a"], Ingress: true, Egress: false)]);
@@ -127,5 +126,22 @@ public sealed class NetworkPolicyTests : IDisposable
         Assert.Equal(before, _dp.Acls.Keys.ToList());
         Assert.False(Reaches("b", "a", 40000, 80)); // "web" (ingress, no rules: deny all) still holds
         Assert.True(Reaches("a", "b", 40001, 80));
+    }
+
+    [Fact]
+    public void A_pod_isolated_one_way_still_gets_the_replies_of_its_connections_the_other_way()
+    {
+        // a: ingress isolated with no rule (nothing may connect to it), egress open.
+        _dp.ApplyNetworkPolicies(Pods, [new NetworkPolicy("in-only", ["a"], Ingress: true, Egress: false)]);
+        Assert.False(Reaches("b", "a", 40000, 80));
+        Assert.True(Reaches("a", "b", 40001, 80)); // its own connection goes out
+        Assert.True(Reaches("b", "a", 80, 40001, SynAck)); // and its reply comes in
+        Assert.False(Reaches("b", "a", 80, 40002, SynAck)); // a reply to nothing it sent does not
+
+        // c: egress isolated with no rule (it may connect nowhere), ingress open.
+        _dp.ApplyNetworkPolicies(Pods, [new NetworkPolicy("out-only", ["c"], Ingress: false, Egress: true)]);
+        Assert.False(Reaches("c", "b", 40003, 80));
+        Assert.True(Reaches("b", "c", 40004, 80)); // connections to it come in
+        Assert.True(Reaches("c", "b", 80, 40004, SynAck)); // and its replies go out
     }
 }

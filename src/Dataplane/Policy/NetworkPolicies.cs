@@ -40,9 +40,10 @@ public sealed record NetworkPolicy(
 
 /// <summary>
 /// Turns network policies into ACLs on the pods' interfaces, with Kubernetes semantics: a pod selected by no policy
-/// of a direction is not isolated in it (no ACL); a selected pod allows the union of the rules of every policy that
-/// selects it, and nothing else; replies of allowed connections pass (the rules are permit-and-reflect: the session
-/// lets the other direction back). Traffic to a pod leaves the dataplane by its interface, so ingress rules are the
+/// of a direction is not isolated in it (a pod selected by none has no ACLs; one isolated in the other direction
+/// only gets a permit-all there); a selected pod allows the union of the rules of every policy that selects it, and
+/// nothing else; replies of allowed connections pass both ways (every entry is permit-and-reflect: the session lets
+/// the other direction back, also through the other direction's isolation). Traffic to a pod leaves the dataplane by its interface, so ingress rules are the
 /// interface's output ACL, egress rules its input ACL. Pods with the same rules share one ACL object, named after
 /// a hash of its rules. An ipBlock's exceptions are cut out of its CIDR (the remainder as prefixes), so one rule's
 /// exception never denies what another rule allows.
@@ -73,12 +74,21 @@ public static class NetworkPolicies
             var selecting = policies.Where(p => p.Pods.Contains(pod.Name)).ToList();
             var ingress = selecting.Where(p => p.Ingress).ToList();
             var egress = selecting.Where(p => p.Egress).ToList();
-            var output = ingress.Count == 0 ? null : Acl(acls, Rules(ingress.SelectMany(p => p.IngressRules ?? []), fromPeer: true));
-            var input = egress.Count == 0 ? null : Acl(acls, Rules(egress.SelectMany(p => p.EgressRules ?? []), fromPeer: false));
+            if (ingress.Count == 0 && egress.Count == 0)
+            {
+                attachments[pod.Interface] = (null, null);
+                continue;
+            }
+            // A direction no policy isolates allows everything, as permit-and-reflect all the same: the sessions its
+            // connections open let their replies through the other direction's ACL.
+            var output = Acl(acls, ingress.Count == 0 ? [Open] : Rules(ingress.SelectMany(p => p.IngressRules ?? []), fromPeer: true));
+            var input = Acl(acls, egress.Count == 0 ? [Open] : Rules(egress.SelectMany(p => p.EgressRules ?? []), fromPeer: false));
             attachments[pod.Interface] = (input, output);
         }
         return (acls, attachments);
     }
+
+    private static readonly AclRule Open = new(AclAction.PermitReflect);
 
     // The permit-and-reflect entries of rules; the ACL's implicit deny ends them. Ingress rules match the peer as the
     // source, egress rules as the destination.
