@@ -1,6 +1,7 @@
 using Mgmt.Dataplane.Fib;
 using Mgmt.Dataplane.Graph;
 using Mgmt.Dataplane.Interfaces;
+using Mgmt.Dataplane.Nat;
 using Mgmt.Dataplane.Neighbors;
 using Mgmt.Dataplane.Packets;
 using Mgmt.Dataplane.Ports;
@@ -14,7 +15,7 @@ namespace Mgmt.Dataplane;
 /// the workers read the tables without locks (<see cref="Start"/> runs each on its own thread, <see cref="PollOnce"/>
 /// steps them from the caller's, as tests do). Counters are kept per worker and summed when read.
 /// </summary>
-public sealed class Dataplane : IDisposable
+public sealed partial class Dataplane : IDisposable
 {
     public const int MinMtu = 68;
     public const int MaxMtu = PacketPool.BufferSize - PacketPool.Headroom - Ethernet.HeaderLength;
@@ -195,6 +196,7 @@ public sealed class Dataplane : IDisposable
         lock (_api)
         {
             var itf = Interface(name);
+            if (itf.NatRole != NatRole.None) throw new DataplaneException($"{name} is a NAT44 {itf.NatRole.ToString().ToLowerInvariant()} interface: take it out of NAT44 first");
             itf.AdminUp = false;
             foreach (var table in _tables.Values)
             {
@@ -285,6 +287,7 @@ public sealed class Dataplane : IDisposable
             itf.Table.Set(new RouteKey(false, address, 32), RouteKind.Local, itf.Index, []);
             if (length < 32 && !itf.Table.TryGet(new RouteKey(false, prefix.Network, length), out _))
                 itf.Table.Set(new RouteKey(false, prefix.Network, length), RouteKind.Connected, itf.Index, []);
+            OutsideAddressesChanged(itf);
         }
     }
 
@@ -299,6 +302,7 @@ public sealed class Dataplane : IDisposable
             itf.Table.Remove(new RouteKey(false, address, 32));
             if (length < 32 && !itf.Addresses.Any(a => a.Network == prefix.Network && a.Length == length))
                 itf.Table.Remove(new RouteKey(false, prefix.Network, length));
+            OutsideAddressesChanged(itf);
         }
     }
 

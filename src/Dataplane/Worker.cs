@@ -37,6 +37,8 @@ public sealed class Worker
         Punt = new HostPunt(this);
         AclIn = new AclNode(this, input: true);
         AclOut = new AclNode(this, input: false);
+        NatIn2Out = new Nat44Node(this, inside: true);
+        NatOut2In = new Nat44Node(this, inside: false);
         IcmpError6 = new Ip6IcmpError(this);
         Lookup6 = new Ip6Lookup(this);
         Rewrite6 = new Ip6Rewrite(this);
@@ -45,7 +47,7 @@ public sealed class Worker
         EthernetInput = new EthernetInput(this);
         TunnelEncap = new TunnelEncap(this);
         TunnelDecap = new TunnelDecap(this);
-        Nodes = [EthernetInput, Arp, Punt, AclIn, AclOut, Ip4Input, Lookup, Local, Rewrite, Fragment, IcmpError, Ip6Input, Lookup6, Local6, Rewrite6, IcmpError6,
+        Nodes = [EthernetInput, Arp, Punt, AclIn, AclOut, NatIn2Out, NatOut2In, Ip4Input, Lookup, Local, Rewrite, Fragment, IcmpError, Ip6Input, Lookup6, Local6, Rewrite6, IcmpError6,
             TunnelDecap, TunnelEncap, Output, Drop];
     }
 
@@ -98,6 +100,21 @@ public sealed class Worker
     internal AclNode AclIn { get; }
 
     internal AclNode AclOut { get; }
+
+    internal Nat44Node NatIn2Out { get; }
+
+    internal Nat44Node NatOut2In { get; }
+
+    /// <summary>Where an IPv4 packet goes after ip4-input and the input ACL: the NAT of the interface's side, or the lookup.</summary>
+    internal GraphNode AfterInput4(Interfaces.DpInterface itf) => itf.NatRole switch
+    {
+        Nat.NatRole.Inside => NatIn2Out,
+        Nat.NatRole.Outside => NatOut2In,
+        _ => Lookup,
+    };
+
+    /// <summary>This worker's NAT44 sessions (null while NAT44 is off).</summary>
+    internal Nat.Nat44Sessions? NatSessions { get; set; }
 
     internal Ip6Input Ip6Input { get; }
 
@@ -179,7 +196,9 @@ public sealed class Worker
             if (Dataplane.TraceWanted) Dataplane.TraceStart(p, Pool, itf, Index);
             if (steer)
             {
-                var to = FlowHash.Pick(FlowHash.OfFrame(Pool.Data(p)), _outgoing.Length);
+                // NAT interfaces steer so that both directions of a translated flow meet on the worker with its session.
+                var to = itf.NatRole != Nat.NatRole.None && Dataplane.Nat is { } nat ? nat.Steer(Pool.Data(p))
+                    : FlowHash.Pick(FlowHash.OfFrame(Pool.Data(p)), _outgoing.Length);
                 if (to != Index)
                 {
                     if (!_outgoing[to].TryEnqueue(p)) Discard(p, DropReason.HandoffQueueFull);

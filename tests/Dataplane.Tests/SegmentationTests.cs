@@ -258,7 +258,7 @@ public sealed class SegmentationTests
             var (code, made) = GoldenScript.Run("gso.py", $"make {input}");
             Assert.True(code == 0, made);
             var kinds = made.Trim().Split('\n').Select(l => l.Split(' ')).Select(f => (Type: byte.Parse(f[0]), Size: int.Parse(f[1]))).ToList();
-            var frames = Pcap.Read(input);
+            var frames = PcapFile.Read(input);
             Assert.Equal(kinds.Count, frames.Count);
             var segments = new List<byte[]>();
             for (var i = 0; i < frames.Count; i++)
@@ -273,7 +273,7 @@ public sealed class SegmentationTests
                     segments.Add(buffer[..Segmentation.WriteSegment(frame, s, k, buffer)]);
                 }
             }
-            Pcap.Write(output, segments);
+            PcapFile.Write(output, segments);
             var (checkCode, checkOutput) = GoldenScript.Run("gso.py", $"check {input} {output}");
             Assert.True(checkCode == 0, checkOutput);
             Assert.Contains($"{segments.Count} segments as scapy makes them", checkOutput);
@@ -281,43 +281,6 @@ public sealed class SegmentationTests
         finally
         {
             Directory.Delete(dir, recursive: true);
-        }
-    }
-
-    /// <summary>Classic pcap files (Ethernet), read and written whole.</summary>
-    private static class Pcap
-    {
-        public static List<byte[]> Read(string path)
-        {
-            var file = File.ReadAllBytes(path);
-            var frames = new List<byte[]>();
-            for (var at = 24; at + 16 <= file.Length;)
-            {
-                var length = BinaryPrimitives.ReadInt32LittleEndian(file.AsSpan(at + 8));
-                frames.Add(file[(at + 16)..(at + 16 + length)]);
-                at += 16 + length;
-            }
-            return frames;
-        }
-
-        public static void Write(string path, IEnumerable<byte[]> frames)
-        {
-            using var f = File.Create(path);
-            var header = new byte[24];
-            BinaryPrimitives.WriteUInt32LittleEndian(header, 0xa1b2c3d4);
-            BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(4), 2);
-            BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(6), 4);
-            BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(16), 65535);
-            BinaryPrimitives.WriteUInt32LittleEndian(header.AsSpan(20), 1);
-            f.Write(header);
-            foreach (var frame in frames)
-            {
-                var record = new byte[16];
-                BinaryPrimitives.WriteInt32LittleEndian(record.AsSpan(8), frame.Length);
-                BinaryPrimitives.WriteInt32LittleEndian(record.AsSpan(12), frame.Length);
-                f.Write(record);
-                f.Write(frame);
-            }
         }
     }
 }

@@ -82,6 +82,9 @@ public sealed class DpInterface
     /// <summary>The compiled ACLs applied to packets coming in / going out, or null for none.</summary>
     public Acl.AclClassifier? InputAcl { get; internal set; }
 
+    /// <summary>The interface's side of NAT44 (<see cref="Nat.Nat44Config"/>): none, inside or outside.</summary>
+    public Nat.NatRole NatRole { get; internal set; }
+
     public Acl.AclClassifier? OutputAcl { get; internal set; }
 
     internal string[] InputAclNames { get; set; } = [];

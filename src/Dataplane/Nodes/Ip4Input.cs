@@ -21,7 +21,7 @@ internal sealed class Ip4Input(Worker w) : GraphNode("ip4-input")
             if (itf?.Index != m.RxInterface)
             {
                 itf = w.Interface(m.RxInterface); // once per run of one interface's packets
-                next = itf?.InputAcl is null ? w.Lookup : w.AclIn;
+                next = itf is null ? w.Lookup : itf.InputAcl is null ? w.AfterInput4(itf) : w.AclIn;
             }
             if (itf is null)
             {

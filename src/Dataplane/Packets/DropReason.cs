@@ -23,4 +23,16 @@ public enum DropReason
     AclDeny,
     HandoffQueueFull,
     TunnelMalformed,
+
+    /// <summary>From outside to a NAT pool address, matching no session.</summary>
+    NatNoSession,
+
+    /// <summary>NAT found no free external port (or the session table was full).</summary>
+    NatNoTranslation,
+
+    /// <summary>A fragment after the first of a flow NAT would translate (it carries no ports).</summary>
+    NatFragment,
+
+    /// <summary>A protocol without ports that only a 1:1 static mapping could translate.</summary>
+    NatUnsupported,
 }

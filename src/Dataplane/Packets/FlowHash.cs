@@ -42,6 +42,13 @@ public static class FlowHash
         return Mix((uint)a ^ (uint)(a >> 32), protocol, whole ? Ports(ip, offset, protocol) : 0);
     }
 
+    /// <summary>
+    /// The hash <see cref="OfIp4"/> gives a packet with these addresses, ports and protocol (ports count for TCP and
+    /// UDP only): what a packet rewritten to them will hash to, for steering by the translated flow (NAT).
+    /// </summary>
+    public static uint OfTuple(uint source, uint destination, ushort sourcePort, ushort destinationPort, byte protocol) =>
+        Mix(source ^ destination, protocol, protocol is Ip4.ProtoTcp or Ip4.ProtoUdp ? (uint)(sourcePort ^ destinationPort) : 0);
+
     private static uint Ports(ReadOnlySpan<byte> ip, int offset, byte protocol) =>
         protocol is Ip4.ProtoTcp or Ip4.ProtoUdp && ip.Length >= offset + 4
             ? (uint)(BinaryPrimitives.ReadUInt16BigEndian(ip[offset..]) ^ BinaryPrimitives.ReadUInt16BigEndian(ip[(offset + 2)..]))

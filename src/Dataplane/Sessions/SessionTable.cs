@@ -282,6 +282,13 @@ public sealed class SessionTable<TKey> where TKey : unmanaged, IFlowKey<TKey>
     /// <summary>The owner's word of the session (a translation, a backend).</summary>
     public ref ulong Payload(int session) => ref _sessions[session].Payload;
 
+    /// <summary>The open sessions' numbers (read from another thread while the worker runs: a snapshot that may be torn).</summary>
+    public IEnumerable<int> Open()
+    {
+        for (var i = 0; i < _sessions.Length; i++)
+            if (_sessions[i].InUse) yield return i;
+    }
+
     /// <summary>Ends a session now.</summary>
     public void Remove(int session)
     {

@@ -1,0 +1,198 @@
+using Mgmt.Dataplane.Fib;
+using Mgmt.Dataplane.Graph;
+using Mgmt.Dataplane.Nat;
+using Mgmt.Dataplane.Packets;
+using Mgmt.Dataplane.Sessions;
+
+namespace Mgmt.Dataplane.Nodes;
+
+/// <summary>
+/// NAT44 on the packets an inside (nat44-in2out) or outside (nat44-out2in) interface received, after its input ACL
+/// and before ip4-lookup. A packet of a known session is rewritten to the session's other key reversed. A new flow
+/// from inside gets a session when it will leave by an outside interface (its source translated) or goes to a
+/// static mapping's external endpoint (hairpinning: both translated); a new flow from outside gets one when it
+/// goes to a static mapping's external endpoint (DNAT). Outside packets to a pool address without a session are
+/// dropped; everything else passes untranslated.
+/// </summary>
+/// <remarks>
+/// The vector is looked up at once (<see cref="SessionTable{TKey}.FindMany"/>: a table of a million sessions is out
+/// of cache). ICMP errors are matched by the flow they report on and translated inside and out; they do not
+/// refresh the session. Fragments after the first have no ports: they pass only where no translation applies.
+/// </remarks>
+internal sealed class Nat44Node(Worker w, bool inside) : GraphNode(inside ? "nat44-in2out" : "nat44-out2in")
+{
+    private readonly FlowKey4[] _keys = new FlowKey4[Frame.Size];
+    private readonly int[] _l4 = new int[Frame.Size];
+    private readonly NatPacketKind[] _kinds = new NatPacketKind[Frame.Size];
+    private readonly byte[] _flags = new byte[Frame.Size];
+    private readonly int[] _sessions = new int[Frame.Size];
+    private readonly bool[] _replies = new bool[Frame.Size];
+    private readonly uint[] _scratch = new uint[Frame.Size];
+
+    protected internal override void Process(ReadOnlySpan<int> packets)
+    {
+        var pool = w.Pool;
+        var meta = pool.Meta;
+        var graph = w.Graph;
+        var lookup = w.Lookup;
+        var nat = w.Dataplane.Nat;
+        var state = w.NatSessions;
+        if (nat is null || state is null)
+        {
+            foreach (var p in packets) graph.Enqueue(lookup, p); // NAT removed while these were on their way
+            return;
+        }
+        var table = state.Table;
+        var now = Environment.TickCount64;
+        table.Expire(now);
+        var n = packets.Length;
+        var keys = _keys.AsSpan(0, n);
+        for (var i = 0; i < n; i++) _kinds[i] = NatPacket.Read(pool.Data(packets[i]), out keys[i], out _l4[i], out _flags[i]);
+        table.FindMany(keys, _sessions.AsSpan(0, n), _replies.AsSpan(0, n), _scratch.AsSpan(0, n));
+        var generation = nat.Generation;
+        for (var i = 0; i < n; i++)
+        {
+            var p = packets[i];
+            var kind = _kinds[i];
+            if (kind == NatPacketKind.Truncated)
+            {
+                w.Discard(p, DropReason.Ip4Malformed);
+                continue;
+            }
+            ref var key = ref keys[i];
+            var s = kind == NatPacketKind.Fragment ? -1 : _sessions[i];
+            if (s >= 0 && (!table.IsLive(s, now) || (int)table.Payload(s) != generation && !Revalidate(nat, state, s, generation)))
+            {
+                table.Remove(s); // idle past its timeout (the sweep had not reached it), or no longer what the configuration says
+                s = -1;
+            }
+            var reply = _replies[i];
+            if (s < 0)
+            {
+                var verdict = inside ? NewFromInside(nat, state, p, key, kind, now, out s) : NewFromOutside(nat, state, p, key, kind, now, out s);
+                if (verdict == Verdict.Pass)
+                {
+                    if (meta[p].Traced) w.Trace(p, Name, $"{key}: not translated");
+                    graph.Enqueue(lookup, p);
+                    continue;
+                }
+                if (verdict != Verdict.Translate)
+                {
+                    if (meta[p].Traced) w.Trace(p, Name, $"{key}: {verdict}");
+                    w.Discard(p, verdict switch
+                    {
+                        Verdict.NoSession => DropReason.NatNoSession,
+                        Verdict.Fragment => DropReason.NatFragment,
+                        Verdict.Unsupported => DropReason.NatUnsupported,
+                        _ => DropReason.NatNoTranslation,
+                    });
+                    continue;
+                }
+                reply = false;
+            }
+            var to = reply ? table.Forward(s).Reversed : table.Reverse(s).Reversed;
+            if (kind == NatPacketKind.IcmpError) state.IcmpErrors++;
+            else table.Touch(s, reply, _flags[i], now);
+            if (inside) state.InToOut++;
+            else state.OutToIn++;
+            if (meta[p].Traced) w.Trace(p, Name, $"{key} -> {to}{(kind == NatPacketKind.IcmpError ? " (ICMP error)" : "")}");
+            NatPacket.Rewrite(pool.Data(p), kind, _l4[i], key, to);
+            graph.Enqueue(lookup, p);
+        }
+    }
+
+    private enum Verdict : byte { Translate, Pass, NoSession, NoTranslation, Fragment, Unsupported }
+
+    private Verdict NewFromInside(Nat44 nat, Nat44Sessions state, int p, in FlowKey4 key, NatPacketKind kind, long now, out int session)
+    {
+        session = -1;
+        if (kind == NatPacketKind.IcmpError) return Verdict.Pass; // about a flow NAT did not translate
+        // To a static mapping's external endpoint: hairpinned back inside, the source translated too so that the
+        // inside server's reply comes back through here (RFC 4787 REQ-9).
+        var mapping = kind == NatPacketKind.Fragment ? null : nat.ByExternal(key.Destination, key.Protocol, key.DestinationPort);
+        if (mapping is null && !LeavesOutside(p, key))
+            return kind == NatPacketKind.Fragment && (nat.InPool(key.Destination) || nat.Answers(key.Destination)) ? Verdict.Fragment : Verdict.Pass;
+        if (kind == NatPacketKind.Fragment)
+        {
+            state.Fragments++;
+            return Verdict.Fragment;
+        }
+        var destination = mapping?.Local ?? key.Destination;
+        var destinationPort = mapping is { IsPortMapping: true } ? mapping.LocalPort : key.DestinationPort;
+        if (!state.TryPickSource(nat, key, destination, destinationPort, kind == NatPacketKind.Flow, out var source, out var port))
+        {
+            if (kind == NatPacketKind.Other && nat.ByLocal(key.Source, 0, 0) is null)
+            {
+                state.Unsupported++;
+                return Verdict.Unsupported; // no ports to translate by, no 1:1 mapping
+            }
+            state.NoPorts++;
+            return Verdict.NoTranslation;
+        }
+        var translated = key.Protocol == Ip4.ProtoIcmp && kind == NatPacketKind.Flow
+            ? new FlowKey4(source, destination, port, port, key.Protocol)
+            : new FlowKey4(source, destination, port, destinationPort, key.Protocol);
+        if (mapping is not null) state.Hairpinned++;
+        return Open(state, key, translated, now, p, out session);
+    }
+
+    private Verdict NewFromOutside(Nat44 nat, Nat44Sessions state, int p, in FlowKey4 key, NatPacketKind kind, long now, out int session)
+    {
+        session = -1;
+        var mapping = kind is NatPacketKind.Flow or NatPacketKind.Other ? nat.ByExternal(key.Destination, key.Protocol, key.DestinationPort) : null;
+        if (mapping is null)
+        {
+            // A pool address that is not also the router's own (masquerading): nothing there without a session.
+            var destination = kind == NatPacketKind.IcmpError ? Ip4.Destination(w.Pool.Data(p)) : key.Destination;
+            if (!nat.InPool(destination) || IsLocal(p, destination)) return Verdict.Pass;
+            if (kind == NatPacketKind.Fragment)
+            {
+                state.Fragments++;
+                return Verdict.Fragment;
+            }
+            state.NoSession++;
+            return Verdict.NoSession;
+        }
+        if (kind == NatPacketKind.Fragment)
+        {
+            state.Fragments++;
+            return Verdict.Fragment;
+        }
+        var port = mapping.IsPortMapping ? mapping.LocalPort : key.DestinationPort;
+        var translated = key.Protocol == Ip4.ProtoIcmp ? new FlowKey4(key.Source, mapping.Local, port, port, key.Protocol)
+            : new FlowKey4(key.Source, mapping.Local, key.SourcePort, port, key.Protocol);
+        return Open(state, key, translated, now, p, out session);
+    }
+
+    private Verdict Open(Nat44Sessions state, in FlowKey4 key, in FlowKey4 translated, long now, int p, out int session)
+    {
+        var flags = key.Protocol == Ip4.ProtoTcp ? w.Pool.Data(p)[Ip4.HeaderLength(w.Pool.Data(p)) + 13] : (byte)0;
+        session = state.Table.Create(key, translated.Reversed, now, flags, (ulong)(uint)w.Dataplane.Nat!.Generation);
+        if (session >= 0) return Verdict.Translate;
+        state.NoPorts++;
+        return Verdict.NoTranslation; // the table is full (counted as refused there) or the reply key was taken meanwhile
+    }
+
+    private static bool Revalidate(Nat44 nat, Nat44Sessions state, int session, int generation)
+    {
+        if (!state.StillValid(nat, session)) return false;
+        state.Table.Payload(session) = (ulong)(uint)generation;
+        return true;
+    }
+
+    // Where the packet's table sends it: by an outside interface? (a new flow's question only)
+    private bool LeavesOutside(int p, in FlowKey4 key)
+    {
+        var a = Decide(p, key.Destination);
+        return a.Kind is RouteKind.Connected or RouteKind.NextHop && w.Interface(a.Interface)?.NatRole == NatRole.Outside;
+    }
+
+    private bool IsLocal(int p, uint destination) => Decide(p, destination).Kind == RouteKind.Local;
+
+    private Adjacency Decide(int p, uint destination)
+    {
+        if (w.TableOf(w.Pool.Meta[p], out _)?.Fib4 is not { } fib) return default;
+        var a = fib.Lookup(destination);
+        return a.Kind == RouteKind.Multipath ? fib.Paths.Pick(a.PathSet, FlowHash.OfIp4(w.Pool.Data(p))) : a;
+    }
+}
