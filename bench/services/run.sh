@@ -5,7 +5,10 @@
 # worker's connection-tracking table (Sessions/SessionTable) holding 10k and 1M sessions: lookups of established
 # flows with their touch, a vector of 256 at a time (FindMany, as a node does them; one at a time on stderr), in
 # millions per second on one core; session creations per second; bytes per session.
-# Not built yet (their lines say so): NAT44 and the load balancer on in-memory vectors, and the veth comparison with
+# NAT44 on in-memory vectors (mem-nat44-N): one worker translating established UDP flows both ways (inside to
+# outside and the replies) through the whole graph, N sessions open: Mpps, bytes per session, and the session
+# creation rate through the graph (first packets forwarded), in millions per second.
+# Not built yet (their lines say so): the load balancer on in-memory vectors, and the veth comparison with
 # iptables DNAT.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -18,6 +21,8 @@ printf 'case\tmgmt\tunit\n'
 taskset -c 1 "$work/bin/Dataplane.Bench" maglev-build 1000 | awk -F'\t' '{ printf "%s\t%s\tms\n", $1, $2 }'
 printf 'case\tlookups_mpps\tcreations_mpps\tbytes_per_session\n'
 for n in $sizes; do taskset -c 1 "$work/bin/Dataplane.Bench" conntrack "$n"; done
-for c in mem-nat44-10k mem-nat44-1m mem-lb-10k mem-lb-1m veth-dnat-established veth-dnat-new; do
+printf 'case\tmgmt_mpps\treference\treference_mpps\tbytes_per_session\tcreations_mpps\n'
+for n in $sizes; do taskset -c 1 "$work/bin/Dataplane.Bench" mem-nat44 "$n" 3; done
+for c in mem-lb-10k mem-lb-1m veth-dnat-established veth-dnat-new; do
   printf '%s\tn/a\tnot built yet\n' "$c"
 done

@@ -185,7 +185,7 @@ public sealed class SessionTableTests
         for (var i = 0; i < n; i++)
         {
             var client = Udp(0x0a00_0000u + (uint)(i >> 8), (ushort)(1024 + (i & 0xff)), 0xc000_020a, 53);
-            Assert.True(t.Create(client, new FlowKey4(0xc000_020a, 0xc633_6401, 53, (ushort)(i & 0xffff), 17) with { DestinationPort = (ushort)i, Destination = 0xc633_6400u + (uint)(i >> 16) }, 0) >= 0);
+            Assert.True(t.Create(client, new FlowKey4(0xc000_020a, 0xc633_6400u + (uint)(i >> 16), 53, (ushort)i, 17), 0) >= 0);
         }
         Assert.Equal(n, t.Count);
         Assert.Equal(-1, t.Create(Udp(1, 1, 1, 1), Udp(2, 2, 2, 2), 0));

@@ -73,6 +73,9 @@ public sealed partial class Dataplane
         }
     }
 
+    /// <summary>Memory per session of the NAT44 session tables (their fixed part, at capacity; 0 while NAT44 is off).</summary>
+    public double NatBytesPerSession => Workers.Select(w => w.NatSessions?.Table.BytesPerSession ?? 0).DefaultIfEmpty().Average();
+
     /// <summary>Up to <paramref name="max"/> NAT44 sessions of every worker (a snapshot taken while they run).</summary>
     public IReadOnlyList<NatSessionInfo> NatSessions(int max = 10_000)
     {

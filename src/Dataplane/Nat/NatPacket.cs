@@ -168,18 +168,19 @@ internal static class NatPacket
     }
 
     // RFC 1624 eqn. 3 over several words at once: HC' = ~(~HC + sum of (~m + m')).
-    private static void Adjust(Span<byte> field, uint delta)
-    {
-        var checksum = BinaryPrimitives.ReadUInt16BigEndian(field);
-        BinaryPrimitives.WriteUInt16BigEndian(field, (ushort)~Checksum.Fold((uint)(ushort)~checksum + delta));
-    }
+    private static void Adjust(Span<byte> field, uint delta) =>
+        BinaryPrimitives.WriteUInt16BigEndian(field, Adjusted(BinaryPrimitives.ReadUInt16BigEndian(field), delta));
+
+    private static ushort Adjusted(ushort checksum, uint delta) => (ushort)~Checksum.Fold((uint)(ushort)~checksum + delta);
 
     // UDP: a zero checksum means none was computed (RFC 768) and stays zero; a computed zero is sent as all ones.
     private static void AdjustUdp(Span<byte> field, uint delta)
     {
-        if (field.Length < 2 || BinaryPrimitives.ReadUInt16BigEndian(field) == 0) return;
-        Adjust(field, delta);
-        if (BinaryPrimitives.ReadUInt16BigEndian(field) == 0) BinaryPrimitives.WriteUInt16BigEndian(field, 0xffff);
+        if (field.Length < 2) return;
+        var checksum = BinaryPrimitives.ReadUInt16BigEndian(field);
+        if (checksum == 0) return;
+        checksum = Adjusted(checksum, delta);
+        BinaryPrimitives.WriteUInt16BigEndian(field, checksum == 0 ? (ushort)0xffff : checksum);
     }
 
     private static uint Delta16(ushort old, ushort now) => (uint)(ushort)~old + now;

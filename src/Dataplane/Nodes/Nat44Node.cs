@@ -21,34 +21,43 @@ namespace Mgmt.Dataplane.Nodes;
 /// </remarks>
 internal sealed class Nat44Node(Worker w, bool inside) : GraphNode(inside ? "nat44-in2out" : "nat44-out2in")
 {
-    private readonly FlowKey4[] _keys = new FlowKey4[Frame.Size];
-    private readonly int[] _l4 = new int[Frame.Size];
-    private readonly NatPacketKind[] _kinds = new NatPacketKind[Frame.Size];
-    private readonly byte[] _flags = new byte[Frame.Size];
-    private readonly int[] _sessions = new int[Frame.Size];
-    private readonly bool[] _replies = new bool[Frame.Size];
-    private readonly uint[] _scratch = new uint[Frame.Size];
+    private readonly FlowKey4[] _keys = new FlowKey4[Slice];
+    private readonly int[] _l4 = new int[Slice];
+    private readonly NatPacketKind[] _kinds = new NatPacketKind[Slice];
+    private readonly byte[] _flags = new byte[Slice];
+    private readonly int[] _sessions = new int[Slice];
+    private readonly bool[] _replies = new bool[Slice];
+    private readonly uint[] _hashes = new uint[Slice];
 
     protected internal override void Process(ReadOnlySpan<int> packets)
+    {
+        var nat = w.Dataplane.Nat;
+        var state = w.NatSessions;
+        if (nat is null || state is null)
+        {
+            foreach (var p in packets) w.Graph.Enqueue(w.Lookup, p); // NAT removed while these were on their way
+            return;
+        }
+        var now = Environment.TickCount64;
+        state.Table.Expire(now);
+        // In slices: a slice's packets, index slots and sessions stay in the first-level cache from the lookup to the rewrite.
+        for (var start = 0; start < packets.Length; start += Slice)
+            Translate(packets.Slice(start, Math.Min(Slice, packets.Length - start)), nat, state, now);
+    }
+
+    private const int Slice = 64;
+
+    private void Translate(ReadOnlySpan<int> packets, Nat44 nat, Nat44Sessions state, long now)
     {
         var pool = w.Pool;
         var meta = pool.Meta;
         var graph = w.Graph;
         var lookup = w.Lookup;
-        var nat = w.Dataplane.Nat;
-        var state = w.NatSessions;
-        if (nat is null || state is null)
-        {
-            foreach (var p in packets) graph.Enqueue(lookup, p); // NAT removed while these were on their way
-            return;
-        }
         var table = state.Table;
-        var now = Environment.TickCount64;
-        table.Expire(now);
         var n = packets.Length;
         var keys = _keys.AsSpan(0, n);
         for (var i = 0; i < n; i++) _kinds[i] = NatPacket.Read(pool.Data(packets[i]), out keys[i], out _l4[i], out _flags[i]);
-        table.FindMany(keys, _sessions.AsSpan(0, n), _replies.AsSpan(0, n), _scratch.AsSpan(0, n));
+        table.FindMany(keys, _sessions.AsSpan(0, n), _replies.AsSpan(0, n), _hashes.AsSpan(0, n));
         var generation = nat.Generation;
         for (var i = 0; i < n; i++)
         {
@@ -61,12 +70,14 @@ internal sealed class Nat44Node(Worker w, bool inside) : GraphNode(inside ? "nat
             }
             ref var key = ref keys[i];
             var s = kind == NatPacketKind.Fragment ? -1 : _sessions[i];
-            if (s >= 0 && (!table.IsLive(s, now) || (int)table.Payload(s) != generation && !Revalidate(nat, state, s, generation)))
+            var reply = _replies[i];
+            FlowKey4 other = default;
+            if (s >= 0 && (!table.Refresh(s, reply, kind != NatPacketKind.IcmpError, _flags[i], now, out other, out var checkedBy)
+                || (int)checkedBy != generation && !Revalidate(nat, state, s, generation)))
             {
                 table.Remove(s); // idle past its timeout (the sweep had not reached it), or no longer what the configuration says
                 s = -1;
             }
-            var reply = _replies[i];
             if (s < 0)
             {
                 var verdict = inside ? NewFromInside(nat, state, p, key, kind, now, out s) : NewFromOutside(nat, state, p, key, kind, now, out s);
@@ -89,10 +100,10 @@ internal sealed class Nat44Node(Worker w, bool inside) : GraphNode(inside ? "nat
                     continue;
                 }
                 reply = false;
+                other = table.Reverse(s);
             }
-            var to = reply ? table.Forward(s).Reversed : table.Reverse(s).Reversed;
+            var to = other.Reversed;
             if (kind == NatPacketKind.IcmpError) state.IcmpErrors++;
-            else table.Touch(s, reply, _flags[i], now);
             if (inside) state.InToOut++;
             else state.OutToIn++;
             if (meta[p].Traced) w.Trace(p, Name, $"{key} -> {to}{(kind == NatPacketKind.IcmpError ? " (ICMP error)" : "")}");

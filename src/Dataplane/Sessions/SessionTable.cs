@@ -93,7 +93,7 @@ public sealed class SessionTable<TKey> where TKey : unmanaged, IFlowKey<TKey>
         _free = new int[capacity];
         for (var i = 0; i < capacity; i++) _free[i] = capacity - 1 - i;
         _freeCount = capacity;
-        var slots = (int)Math.Max(16, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)capacity * 4));
+        var slots = (int)Math.Max(16, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)capacity * 3));
         _index = new ulong[slots];
         _mask = slots - 1;
         _seed = seed != 0 ? seed : (uint)Random.Shared.Next() | 1;
@@ -169,52 +169,69 @@ public sealed class SessionTable<TKey> where TKey : unmanaged, IFlowKey<TKey>
     /// <summary>
     /// <see cref="TryFind"/> for a vector of keys, with the memory reads of many keys overlapped (a large table is out
     /// of cache: each lookup is an index slot and a session, two dependent misses): pass one hashes every key and
-    /// prefetches its home slot, pass two reads the slots and prefetches the sessions they name, pass three checks the
-    /// keys. <paramref name="sessions"/> gets each key's session or -1, <paramref name="replies"/> its direction;
-    /// <paramref name="scratch"/> holds the hashes (at least as long as the keys).
+    /// prefetches its home slot (<see cref="Prepare"/>), pass two reads the slots and prefetches the sessions they
+    /// name (<see cref="Probe"/>), pass three checks the keys (<see cref="Confirm"/>). <paramref name="sessions"/>
+    /// gets each key's session or -1, <paramref name="replies"/> its direction; <paramref name="scratch"/> holds the
+    /// hashes (at least as long as the keys). A caller with work of its own per key can run the three steps itself,
+    /// a few keys apart, so that the misses overlap that work too.
     /// </summary>
-    public unsafe void FindMany(ReadOnlySpan<TKey> keys, Span<int> sessions, Span<bool> replies, Span<uint> scratch)
+    public void FindMany(ReadOnlySpan<TKey> keys, Span<int> sessions, Span<bool> replies, Span<uint> scratch)
     {
         var n = keys.Length;
         if (sessions.Length < n || replies.Length < n || scratch.Length < n) throw new ArgumentException("spans shorter than the keys");
-        var prefetch = Sse.IsSupported;
-        for (var i = 0; i < n; i++)
+        for (var i = 0; i < n; i++) scratch[i] = Prepare(keys[i]);
+        for (var i = 0; i < n; i++) sessions[i] = Probe(scratch[i]);
+        for (var i = 0; i < n; i++) sessions[i] = Confirm(keys[i], scratch[i], sessions[i], out replies[i]);
+    }
+
+    /// <summary>Step one of a lookup: the key's hash, with its home slot of the index prefetched.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public unsafe uint Prepare(in TKey key)
+    {
+        var hash = key.Hash(_seed);
+        if (Sse.IsSupported) Sse.Prefetch0(Unsafe.AsPointer(ref _index[(int)(hash & (uint)_mask)]));
+        return hash;
+    }
+
+    /// <summary>
+    /// Step two: the first entry of the hash's probe run with that hash (most likely the key's session), with the
+    /// session prefetched, both ends of it (a session is not a whole cache line, so it often straddles two); -1: none.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public unsafe int Probe(uint hash)
+    {
+        for (var j = (int)(hash & (uint)_mask); ; j = (j + 1) & _mask)
         {
-            var hash = scratch[i] = keys[i].Hash(_seed);
-            if (prefetch) Sse.Prefetch0(Unsafe.AsPointer(ref _index[(int)(hash & (uint)_mask)]));
-        }
-        for (var i = 0; i < n; i++)
-        {
-            // The first entry of the key's probe run with its hash: most likely its session.
-            var hash = scratch[i];
-            var candidate = -1;
-            for (var j = (int)(hash & (uint)_mask); ; j = (j + 1) & _mask)
-            {
-                var slot = _index[j];
-                if (slot == 0) break;
-                if ((uint)(slot >> 32) != hash) continue;
-                candidate = (int)(uint)slot - 1;
-                break;
-            }
-            sessions[i] = candidate;
-            if (candidate >= 0 && prefetch) Sse.Prefetch0(Unsafe.AsPointer(ref _sessions[candidate >> 1]));
-        }
-        for (var i = 0; i < n; i++)
-        {
-            var candidate = sessions[i];
-            if (candidate >= 0)
+            var slot = _index[j];
+            if (slot == 0) return -1;
+            if ((uint)(slot >> 32) != hash) continue;
+            var candidate = (int)(uint)slot - 1;
+            if (Sse.IsSupported)
             {
                 ref var s = ref _sessions[candidate >> 1];
-                if (((candidate & 1) == 0 ? s.Forward : s.Reverse).Same(keys[i]))
-                {
-                    sessions[i] = candidate >> 1;
-                    replies[i] = (candidate & 1) != 0;
-                    continue;
-                }
+                Sse.Prefetch0(Unsafe.AsPointer(ref s));
+                Sse.Prefetch0((byte*)Unsafe.AsPointer(ref s) + Unsafe.SizeOf<Session>() - 1);
             }
-            // No entry with its hash, or another key with the same hash first: the full probe.
-            TryFind(keys[i], out sessions[i], out replies[i]);
+            return candidate;
         }
+    }
+
+    /// <summary>Step three: the key's session (or -1) and direction, from the candidate <see cref="Probe"/> gave.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int Confirm(in TKey key, uint hash, int candidate, out bool reply)
+    {
+        if (candidate >= 0)
+        {
+            ref var s = ref _sessions[candidate >> 1];
+            if (((candidate & 1) == 0 ? s.Forward : s.Reverse).Same(key))
+            {
+                reply = (candidate & 1) != 0;
+                return candidate >> 1;
+            }
+        }
+        // No entry with its hash, or another key with the same hash first: the full probe.
+        TryFind(key, out var session, out reply);
+        return session;
     }
 
     /// <summary>
@@ -261,6 +278,22 @@ public sealed class SessionTable<TKey> where TKey : unmanaged, IFlowKey<TKey>
         // Queued again in its new class (the old entry is skipped when it comes up: its class no longer matches).
         s.Class = c;
         _due[c].Enqueue(new Due(session, s.Generation, now + _timeout[c]));
+    }
+
+    /// <summary>
+    /// What a packet that found its session (<see cref="FindMany"/>) needs, in one visit of the session: false when the
+    /// session is past its idle timeout (for the caller to remove); else the key of the session's other direction
+    /// (a translation's target) and its payload, and with <paramref name="touch"/> the session is seen now
+    /// (<see cref="Touch"/>).
+    /// </summary>
+    public bool Refresh(int session, bool reply, bool touch, byte tcpFlags, long now, out TKey other, out ulong payload)
+    {
+        ref var s = ref _sessions[session];
+        other = reply ? s.Forward : s.Reverse;
+        payload = s.Payload;
+        if (!s.InUse || now - s.LastSeen > _timeout[s.Class]) return false;
+        if (touch && (s.Tcp != TcpState.None || s.LastSeen != now || reply && !s.Replied)) Touch(session, reply, tcpFlags, now);
+        return true;
     }
 
     /// <summary>Whether the session is within its idle timeout (an expired one lingers until <see cref="Expire"/> reaches it).</summary>
