@@ -39,6 +39,8 @@ public sealed class Worker
         AclOut = new AclNode(this, input: false);
         NatIn2Out = new Nat44Node(this, inside: true);
         NatOut2In = new Nat44Node(this, inside: false);
+        Lb4 = new Lb4Node(this);
+        Lb6 = new Lb6Node(this);
         IcmpError6 = new Ip6IcmpError(this);
         Lookup6 = new Ip6Lookup(this);
         Rewrite6 = new Ip6Rewrite(this);
@@ -47,7 +49,7 @@ public sealed class Worker
         EthernetInput = new EthernetInput(this);
         TunnelEncap = new TunnelEncap(this);
         TunnelDecap = new TunnelDecap(this);
-        Nodes = [EthernetInput, Arp, Punt, AclIn, AclOut, NatIn2Out, NatOut2In, Ip4Input, Lookup, Local, Rewrite, Fragment, IcmpError, Ip6Input, Lookup6, Local6, Rewrite6, IcmpError6,
+        Nodes = [EthernetInput, Arp, Punt, AclIn, AclOut, Lb4, Lb6, NatIn2Out, NatOut2In, Ip4Input, Lookup, Local, Rewrite, Fragment, IcmpError, Ip6Input, Lookup6, Local6, Rewrite6, IcmpError6,
             TunnelDecap, TunnelEncap, Output, Drop];
     }
 
@@ -105,8 +107,21 @@ public sealed class Worker
 
     internal Nat44Node NatOut2In { get; }
 
-    /// <summary>Where an IPv4 packet goes after ip4-input and the input ACL: the NAT of the interface's side, or the lookup.</summary>
-    internal GraphNode AfterInput4(Interfaces.DpInterface itf) => itf.NatRole switch
+    internal Lb4Node Lb4 { get; }
+
+    internal Lb6Node Lb6 { get; }
+
+    /// <summary>This worker's load balancer flows (null while no VIP is configured).</summary>
+    internal LoadBalancing.LbFlows? LbFlows { get; set; }
+
+    /// <summary>Where an IPv4 packet goes after ip4-input and the input ACL: the load balancer when there are VIPs, else as <see cref="AfterLb4"/>.</summary>
+    internal GraphNode AfterInput4(Interfaces.DpInterface itf) => Dataplane.Lb is not null ? Lb4 : AfterLb4(itf);
+
+    /// <summary>Where an IPv6 packet goes after ip6-input and the input ACL: the load balancer when there are IPv6 VIPs, else the lookup.</summary>
+    internal GraphNode AfterInput6 => Dataplane.Lb is { HasVip6: true } ? Lb6 : Lookup6;
+
+    /// <summary>Where an IPv4 packet the load balancer left alone goes: the NAT of the interface's side, or the lookup.</summary>
+    internal GraphNode AfterLb4(Interfaces.DpInterface itf) => itf.NatRole switch
     {
         Nat.NatRole.Inside => NatIn2Out,
         Nat.NatRole.Outside => NatOut2In,
@@ -196,9 +211,9 @@ public sealed class Worker
             if (Dataplane.TraceWanted) Dataplane.TraceStart(p, Pool, itf, Index);
             if (steer)
             {
-                // NAT interfaces steer so that both directions of a translated flow meet on the worker with its session.
-                var to = itf.NatRole != Nat.NatRole.None && Dataplane.Nat is { } nat ? nat.Steer(Pool.Data(p))
-                    : FlowHash.Pick(FlowHash.OfFrame(Pool.Data(p)), _outgoing.Length);
+                // NAT and the load balancer's NAT mode steer so that both directions of a translated flow meet on the
+                // worker with its session.
+                var to = Steer(itf, Pool.Data(p));
                 if (to != Index)
                 {
                     if (!_outgoing[to].TryEnqueue(p)) Discard(p, DropReason.HandoffQueueFull);
@@ -208,6 +223,15 @@ public sealed class Worker
             Graph.Enqueue(EthernetInput, p);
         }
         return n;
+    }
+
+    private int Steer(Interfaces.DpInterface itf, ReadOnlySpan<byte> frame)
+    {
+        if (Dataplane.Lb is { HasNat: true } lb && frame.Length >= Ethernet.HeaderLength && Ethernet.Type(frame) == Ethernet.TypeIp4
+            && Nat.NatPacket.Read(frame[Ethernet.HeaderLength..], out var key, out _, out _) is Nat.NatPacketKind.Flow or Nat.NatPacketKind.IcmpError
+            && lb.TrySteer(key, out var worker))
+            return worker;
+        return itf.NatRole != Nat.NatRole.None && Dataplane.Nat is { } nat ? nat.Steer(frame) : FlowHash.Pick(FlowHash.OfFrame(frame), _outgoing.Length);
     }
 
     /// <summary>Records a line for a traced packet; callers test <see cref="PacketMeta.Traced"/> first, so that untraced packets format nothing.</summary>

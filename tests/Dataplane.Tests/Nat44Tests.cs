@@ -5,6 +5,8 @@ using Mgmt.Dataplane.Packets;
 using Mgmt.Dataplane.Ports;
 using Mgmt.Dataplane.Sessions;
 
+using static Mgmt.Dataplane.Tests.L4Packets;
+
 namespace Mgmt.Dataplane.Tests;
 
 /// <summary>
@@ -20,7 +22,6 @@ namespace Mgmt.Dataplane.Tests;
 public sealed class Nat44Tests : IDisposable
 {
     private const ulong MacIn = 0x02_00_00_00_00_01, MacOut = 0x02_00_00_00_00_02, MacGateway = 0x02_99_00_00_00_fe;
-    private const byte Tcp = 6, Udp = 17, Icmp = 1, Syn = 0x02, SynAck = 0x12, Ack = 0x10;
     private static ulong MacHost(int n) => 0x02_aa_00_00_00_00UL + (ulong)n;
 
     private readonly Dataplane _dp;
@@ -58,103 +59,11 @@ public sealed class Nat44Tests : IDisposable
 
     // ---- packets ----
 
-    private readonly record struct Seen(uint Source, uint Destination, byte Protocol, ushort SourcePort, ushort DestinationPort, byte[] Frame)
-    {
-        public string From => $"{Ip4.Format(Source)}:{SourcePort}";
-        public string To => $"{Ip4.Format(Destination)}:{DestinationPort}";
-    }
-
-    // A TCP, UDP or ICMP echo packet with every checksum right (ports are the echo's identifier for ICMP).
-    private static byte[] Packet(ulong dstMac, ulong srcMac, string src, ushort sport, string dst, ushort dport, byte proto, byte flags = Syn, int payload = 12, bool udpChecksum = true)
-    {
-        var l4 = proto switch { Tcp => 20, _ => 8 };
-        var frame = new byte[14 + 20 + l4 + payload];
-        Ethernet.WriteHeader(frame, dstMac, srcMac, Ethernet.TypeIp4);
-        var ip = frame.AsSpan(14);
-        Ip4.WriteHeader(ip, 20 + l4 + payload, 64, proto, Ip4.Parse(src), Ip4.Parse(dst), id: 0x4242);
-        var t = ip[20..];
-        for (var i = 0; i < payload; i++) t[l4 + i] = (byte)(0x30 + i);
-        switch (proto)
-        {
-            case Tcp:
-                BinaryPrimitives.WriteUInt16BigEndian(t, sport);
-                BinaryPrimitives.WriteUInt16BigEndian(t[2..], dport);
-                BinaryPrimitives.WriteUInt32BigEndian(t[4..], 1000);
-                t[12] = 0x50;
-                t[13] = flags;
-                BinaryPrimitives.WriteUInt16BigEndian(t[14..], 8192);
-                BinaryPrimitives.WriteUInt16BigEndian(t[16..], TransportSum(ip));
-                break;
-            case Udp:
-                BinaryPrimitives.WriteUInt16BigEndian(t, sport);
-                BinaryPrimitives.WriteUInt16BigEndian(t[2..], dport);
-                BinaryPrimitives.WriteUInt16BigEndian(t[4..], (ushort)(8 + payload));
-                if (udpChecksum) BinaryPrimitives.WriteUInt16BigEndian(t[6..], TransportSum(ip));
-                break;
-            default:
-                t[0] = 8;
-                BinaryPrimitives.WriteUInt16BigEndian(t[4..], sport);
-                BinaryPrimitives.WriteUInt16BigEndian(t[6..], 1);
-                BinaryPrimitives.WriteUInt16BigEndian(t[2..], (ushort)~Sum(t, 0));
-                break;
-        }
-        return frame;
-    }
-
     private static byte[] FromHost(int n, ushort sport, string dst, ushort dport, byte proto = Tcp, byte flags = Syn) =>
         Packet(MacIn, MacHost(n), $"10.0.0.{n}", sport, dst, dport, proto, flags);
 
     private static byte[] FromOutside(string src, ushort sport, string dst, ushort dport, byte proto = Tcp, byte flags = SynAck) =>
         Packet(MacOut, MacGateway, src, sport, dst, dport, proto, flags);
-
-    // The one's complement sum of 16-bit words, byte by byte: independent of the product's checksum code.
-    private static uint Sum(ReadOnlySpan<byte> data, uint sum)
-    {
-        for (var i = 0; i < data.Length; i += 2) sum += (uint)(data[i] << 8 | (i + 1 < data.Length ? data[i + 1] : 0));
-        while (sum >> 16 != 0) sum = (sum & 0xffff) + (sum >> 16);
-        return sum;
-    }
-
-    // TCP/UDP checksum of a packet whose checksum field is zero.
-    private static ushort TransportSum(ReadOnlySpan<byte> ip)
-    {
-        var length = Ip4.TotalLength(ip) - 20;
-        var pseudo = Sum(ip.Slice(12, 8), 0) + ip[9] + (uint)length;
-        var c = (ushort)~Sum(ip.Slice(20, length), pseudo);
-        return c == 0 ? (ushort)0xffff : c;
-    }
-
-    // Every checksum of a packet that left the router sums right (an ICMP error's embedded header too).
-    private static void AssertChecksums(ReadOnlySpan<byte> ip)
-    {
-        Assert.Equal(0xffff, (int)Sum(ip[..20], 0));
-        var length = Ip4.TotalLength(ip) - 20;
-        var t = ip.Slice(20, length);
-        switch (ip[9])
-        {
-            case Tcp:
-                Assert.Equal(0xffff, (int)Sum(t, Sum(ip.Slice(12, 8), 0) + Tcp + (uint)length));
-                break;
-            case Udp:
-                if (BinaryPrimitives.ReadUInt16BigEndian(t[6..]) != 0) Assert.Equal(0xffff, (int)Sum(t, Sum(ip.Slice(12, 8), 0) + Udp + (uint)length));
-                break;
-            case Icmp:
-                Assert.Equal(0xffff, (int)Sum(t, 0));
-                if (t[0] is 3 or 11) Assert.Equal(0xffff, (int)Sum(t.Slice(8, 20), 0));
-                break;
-        }
-    }
-
-    private static Seen Read(byte[] frame)
-    {
-        var ip = frame.AsSpan(14);
-        AssertChecksums(ip);
-        var t = ip[20..];
-        var proto = ip[9];
-        return proto == Icmp
-            ? new Seen(Ip4.Source(ip), Ip4.Destination(ip), proto, BinaryPrimitives.ReadUInt16BigEndian(t[4..]), BinaryPrimitives.ReadUInt16BigEndian(t[4..]), frame)
-            : new Seen(Ip4.Source(ip), Ip4.Destination(ip), proto, BinaryPrimitives.ReadUInt16BigEndian(t), BinaryPrimitives.ReadUInt16BigEndian(t[2..]), frame);
-    }
 
     // Sends frames in on one side; returns what left by each.
     private (List<Seen> In, List<Seen> Out) Send(MemoryPort on, params byte[][] frames)
@@ -165,22 +74,6 @@ public sealed class Nat44Tests : IDisposable
         _dp.PollOnce();
         return ([.. _in.Sent.Where(IsIp4).Select(Read)], [.. _out.Sent.Where(IsIp4).Select(Read)]);
     }
-
-    // An ICMP port unreachable quoting a packet.
-    private static byte[] PortUnreachable(ulong dstMac, ulong srcMac, string src, string dst, ReadOnlySpan<byte> quoted)
-    {
-        var error = new byte[14 + 20 + 8 + quoted.Length];
-        Ethernet.WriteHeader(error, dstMac, srcMac, Ethernet.TypeIp4);
-        var ip = error.AsSpan(14);
-        Ip4.WriteHeader(ip, 20 + 8 + quoted.Length, 60, Icmp, Ip4.Parse(src), Ip4.Parse(dst));
-        ip[20] = 3;
-        ip[21] = 3;
-        quoted.CopyTo(ip[28..]);
-        BinaryPrimitives.WriteUInt16BigEndian(ip[22..], (ushort)~Sum(ip[20..], 0));
-        return error;
-    }
-
-    private static bool IsIp4(byte[] frame) => Ethernet.Type(frame) == Ethernet.TypeIp4;
 
     private Seen Out(byte[] frame)
     {

@@ -79,7 +79,7 @@ internal sealed class AclNode(Worker w, bool input) : GraphNode(input ? "acl-in"
                 continue;
             }
             var v6 = key.Family == 6;
-            w.Graph.Enqueue(input ? v6 ? w.Lookup6 : (itf is null ? w.Lookup : w.AfterInput4(itf)) : v6 ? w.Rewrite6 : w.Rewrite, p);
+            w.Graph.Enqueue(input ? v6 ? w.AfterInput6 : (itf is null ? w.Lookup : w.AfterInput4(itf)) : v6 ? w.Rewrite6 : w.Rewrite, p);
         }
     }
 }

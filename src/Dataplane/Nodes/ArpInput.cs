@@ -46,7 +46,8 @@ internal sealed class ArpInput(Worker w) : GraphNode("arp-input")
             }
             var neighbors = w.Dataplane.Neighbors;
             // An outside interface of NAT44 also answers for the pool and static external addresses it stands for.
-            if (!itf.Owns(targetIp) && !(itf.NatRole == Nat.NatRole.Outside && w.Dataplane.Nat?.Answers(targetIp) == true))
+            if (!itf.Owns(targetIp) && !(itf.NatRole == Nat.NatRole.Outside && w.Dataplane.Nat?.Answers(targetIp) == true)
+                && w.Dataplane.Lb?.IsVipAddress(targetIp) != true)
             {
                 // RFC 826: a sender already in the table is updated whoever the packet is for, so a gratuitous ARP
                 // (an address moving to another MAC: failover) takes effect; nobody new is learned from it.

@@ -14,7 +14,7 @@ internal sealed class Ip4Local(Worker w) : GraphNode("ip4-local")
             var h = w.Pool.Data(p);
             var headerLength = Ip4.HeaderLength(h);
             var icmp = h[headerLength..];
-            if (Ip4.Protocol(h) is TunnelEncap.ProtoGre or TunnelEncap.ProtoIp4 or TunnelEncap.ProtoIp6)
+            if (Ip4.Protocol(h) is Encapsulation.ProtoGre or Encapsulation.ProtoIp4 or Encapsulation.ProtoIp6)
             {
                 w.Graph.Enqueue(w.TunnelDecap, p);
                 continue;

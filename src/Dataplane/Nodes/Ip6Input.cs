@@ -25,7 +25,7 @@ internal sealed class Ip6Input(Worker w) : GraphNode("ip6-input")
             }
             w.Pool.Meta[p].Length = Ip6.HeaderLength + Ip6.PayloadLength(h);
             if (w.Pool.Meta[p].Traced) w.Trace(p, Name, $"{Ip6.Format(Ip6.Source(h))} -> {Ip6.Format(Ip6.Destination(h))} next {Ip6.NextHeader(h)} hlim {Ip6.HopLimit(h)}");
-            w.Graph.Enqueue(itf.InputAcl is null ? w.Lookup6 : w.AclIn, p);
+            w.Graph.Enqueue(itf.InputAcl is null ? w.AfterInput6 : w.AclIn, p);
         }
     }
 }

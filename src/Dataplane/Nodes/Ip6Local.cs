@@ -28,7 +28,7 @@ internal sealed class Ip6Local(Worker w) : GraphNode("ip6-local")
                 continue;
             }
             var icmp = h[Ip6.HeaderLength..];
-            if (Ip6.NextHeader(h) is TunnelEncap.ProtoGre or TunnelEncap.ProtoIp4 or TunnelEncap.ProtoIp6)
+            if (Ip6.NextHeader(h) is Encapsulation.ProtoGre or Encapsulation.ProtoIp4 or Encapsulation.ProtoIp6)
             {
                 w.Graph.Enqueue(w.TunnelDecap, p);
                 continue;

@@ -21,13 +21,7 @@ namespace Mgmt.Dataplane.Nodes;
 /// </remarks>
 internal sealed class Nat44Node(Worker w, bool inside) : GraphNode(inside ? "nat44-in2out" : "nat44-out2in")
 {
-    private readonly FlowKey4[] _keys = new FlowKey4[Slice];
-    private readonly int[] _l4 = new int[Slice];
-    private readonly NatPacketKind[] _kinds = new NatPacketKind[Slice];
-    private readonly byte[] _flags = new byte[Slice];
-    private readonly int[] _sessions = new int[Slice];
-    private readonly bool[] _replies = new bool[Slice];
-    private readonly uint[] _hashes = new uint[Slice];
+    private readonly FlowSlice _slice = new();
 
     protected internal override void Process(ReadOnlySpan<int> packets)
     {
@@ -41,11 +35,9 @@ internal sealed class Nat44Node(Worker w, bool inside) : GraphNode(inside ? "nat
         var now = Environment.TickCount64;
         state.Table.Expire(now);
         // In slices: a slice's packets, index slots and sessions stay in the first-level cache from the lookup to the rewrite.
-        for (var start = 0; start < packets.Length; start += Slice)
-            Translate(packets.Slice(start, Math.Min(Slice, packets.Length - start)), nat, state, now);
+        for (var start = 0; start < packets.Length; start += FlowSlice.Size)
+            Translate(packets.Slice(start, Math.Min(FlowSlice.Size, packets.Length - start)), nat, state, now);
     }
-
-    private const int Slice = 64;
 
     private void Translate(ReadOnlySpan<int> packets, Nat44 nat, Nat44Sessions state, long now)
     {
@@ -54,25 +46,23 @@ internal sealed class Nat44Node(Worker w, bool inside) : GraphNode(inside ? "nat
         var graph = w.Graph;
         var lookup = w.Lookup;
         var table = state.Table;
-        var n = packets.Length;
-        var keys = _keys.AsSpan(0, n);
-        for (var i = 0; i < n; i++) _kinds[i] = NatPacket.Read(pool.Data(packets[i]), out keys[i], out _l4[i], out _flags[i]);
-        table.FindMany(keys, _sessions.AsSpan(0, n), _replies.AsSpan(0, n), _hashes.AsSpan(0, n));
+        var slice = _slice;
+        slice.Load(pool, packets, table);
         var generation = nat.Generation;
-        for (var i = 0; i < n; i++)
+        for (var i = 0; i < packets.Length; i++)
         {
             var p = packets[i];
-            var kind = _kinds[i];
+            var kind = slice.Kinds[i];
             if (kind == NatPacketKind.Truncated)
             {
                 w.Discard(p, DropReason.Ip4Malformed);
                 continue;
             }
-            ref var key = ref keys[i];
-            var s = kind == NatPacketKind.Fragment ? -1 : _sessions[i];
-            var reply = _replies[i];
+            ref var key = ref slice.Keys[i];
+            var s = slice.Sessions[i];
+            var reply = slice.Replies[i];
             FlowKey4 other = default;
-            if (s >= 0 && (!table.Refresh(s, reply, kind != NatPacketKind.IcmpError, _flags[i], now, out other, out var checkedBy)
+            if (s >= 0 && (!table.Refresh(s, reply, kind != NatPacketKind.IcmpError, slice.Flags[i], now, out other, out var checkedBy)
                 || (int)checkedBy != generation && !Revalidate(nat, state, s, generation)))
             {
                 table.Remove(s); // idle past its timeout (the sweep had not reached it), or no longer what the configuration says
@@ -107,7 +97,7 @@ internal sealed class Nat44Node(Worker w, bool inside) : GraphNode(inside ? "nat
             if (inside) state.InToOut++;
             else state.OutToIn++;
             if (meta[p].Traced) w.Trace(p, Name, $"{key} -> {to}{(kind == NatPacketKind.IcmpError ? " (ICMP error)" : "")}");
-            NatPacket.Rewrite(pool.Data(p), kind, _l4[i], key, to);
+            NatPacket.Rewrite(pool.Data(p), kind, slice.L4[i], key, to);
             graph.Enqueue(lookup, p);
         }
     }

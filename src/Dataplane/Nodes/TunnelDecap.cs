@@ -32,7 +32,7 @@ internal sealed class TunnelDecap(Worker w) : GraphNode("tunnel-decap")
             uint? key = null;
             var headers = ipLength;
             bool inner6;
-            if (protocol == TunnelEncap.ProtoGre)
+            if (protocol == Encapsulation.ProtoGre)
             {
                 kind = TunnelKind.Gre;
                 if (h.Length < ipLength + 4)
@@ -43,8 +43,8 @@ internal sealed class TunnelDecap(Worker w) : GraphNode("tunnel-decap")
                 var flags = BinaryPrimitives.ReadUInt16BigEndian(h[ipLength..]);
                 var type = BinaryPrimitives.ReadUInt16BigEndian(h[(ipLength + 2)..]);
                 headers += 4;
-                if ((flags & TunnelEncap.GreChecksumFlag) != 0) headers += 4;
-                if ((flags & TunnelEncap.GreKeyFlag) != 0)
+                if ((flags & Encapsulation.GreChecksumFlag) != 0) headers += 4;
+                if ((flags & Encapsulation.GreKeyFlag) != 0)
                 {
                     if (h.Length < headers + 4)
                     {
@@ -54,15 +54,15 @@ internal sealed class TunnelDecap(Worker w) : GraphNode("tunnel-decap")
                     key = BinaryPrimitives.ReadUInt32BigEndian(h[headers..]);
                     headers += 4;
                 }
-                if ((flags & TunnelEncap.GreSequenceFlag) != 0) headers += 4;
-                if ((flags & 7) != 0 || (flags & TunnelEncap.GreRoutingFlag) != 0 || type is not (Ethernet.TypeIp4 or Ethernet.TypeIp6))
+                if ((flags & Encapsulation.GreSequenceFlag) != 0) headers += 4;
+                if ((flags & 7) != 0 || (flags & Encapsulation.GreRoutingFlag) != 0 || type is not (Ethernet.TypeIp4 or Ethernet.TypeIp6))
                 {
                     w.Discard(p, DropReason.TunnelMalformed);
                     continue;
                 }
                 inner6 = type == Ethernet.TypeIp6;
             }
-            else inner6 = protocol == TunnelEncap.ProtoIp6;
+            else inner6 = protocol == Encapsulation.ProtoIp6;
             var rx = w.Interface(m.RxInterface);
             var remote = outer6 ? Ip6.Source(h) : Ip4.Source(h);
             var local = outer6 ? Ip6.Destination(h) : Ip4.Destination(h);

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using Mgmt.Dataplane.Graph;
 using Mgmt.Dataplane.Interfaces;
 using Mgmt.Dataplane.Packets;
@@ -14,9 +13,6 @@ namespace Mgmt.Dataplane.Nodes;
 /// </summary>
 internal sealed class TunnelEncap(Worker w) : GraphNode("tunnel-encap")
 {
-    public const byte ProtoGre = 47, ProtoIp4 = 4, ProtoIp6 = 41;
-    public const ushort GreKeyFlag = 0x2000, GreChecksumFlag = 0x8000, GreSequenceFlag = 0x1000, GreRoutingFlag = 0x4000;
-
     private ushort _id;
 
     protected internal override void Process(ReadOnlySpan<int> packets)
@@ -30,44 +26,14 @@ internal sealed class TunnelEncap(Worker w) : GraphNode("tunnel-encap")
                 w.Discard(p, DropReason.InterfaceDown);
                 continue;
             }
-            var inner = w.Pool.Data(p);
-            var inner6 = inner[0] >> 4 == 6;
-            var tos = inner6 ? (byte)((inner[0] << 4) | (inner[1] >> 4)) : inner[1];
-            var dontFragment = inner6 || Ip4.DontFragment(inner);
-            var innerLength = inner.Length;
+            var innerLength = w.Pool.Data(p).Length;
             if (m.Offset < t.Overhead + Ethernet.HeaderLength)
             {
                 w.Discard(p, DropReason.NoBuffer); // tunnels nested deeper than the headroom allows
                 continue;
             }
             w.Pool.Advance(p, -t.Overhead);
-            var h = w.Pool.Data(p);
-            var ipLength = t.Outer6 ? Ip6.HeaderLength : Ip4.MinHeaderLength;
-            byte protocol;
-            if (t.Kind == TunnelKind.Gre)
-            {
-                var gre = h[ipLength..];
-                BinaryPrimitives.WriteUInt16BigEndian(gre, t.Key is null ? (ushort)0 : GreKeyFlag);
-                BinaryPrimitives.WriteUInt16BigEndian(gre[2..], inner6 ? Ethernet.TypeIp6 : Ethernet.TypeIp4);
-                if (t.Key is { } key) BinaryPrimitives.WriteUInt32BigEndian(gre[4..], key);
-                protocol = ProtoGre;
-            }
-            else protocol = inner6 ? ProtoIp6 : ProtoIp4;
-            if (t.Outer6)
-            {
-                Ip6.WriteHeader(h, h.Length - Ip6.HeaderLength, protocol, 64, t.Source, t.Destination);
-                // Traffic class from the inner packet; the flow label from the inner flow (RFC 6438), so ECMP in the underlay can spread flows.
-                var label = (inner6 ? FlowHash.OfIp6(h[t.Overhead..]) : FlowHash.OfIp4(h[t.Overhead..])) & 0xfffff;
-                BinaryPrimitives.WriteUInt32BigEndian(h, 0x6000_0000u | (uint)tos << 20 | label);
-            }
-            else
-            {
-                Ip4.WriteHeader(h, h.Length, 64, protocol, (uint)t.Source, (uint)t.Destination, _id++);
-                h[1] = tos;
-                if (dontFragment) h[6] |= 0x40;
-                h[10] = h[11] = 0;
-                BinaryPrimitives.WriteUInt16BigEndian(h[10..], Checksum.Compute(h[..Ip4.MinHeaderLength]));
-            }
+            Encapsulation.Write(w.Pool.Data(p), t.Overhead, t.Outer6, t.Kind == TunnelKind.Gre, t.Key, t.Source, t.Destination, _id++);
             itf.PerWorker[w.Index].Sent(0, innerLength);
             if (m.Traced) w.Trace(p, Name, $"{itf.Name}: {t}");
             m.TableSlot = t.UnderlaySlot + 1;

@@ -35,4 +35,13 @@ public enum DropReason
 
     /// <summary>A protocol without ports that only a 1:1 static mapping could translate.</summary>
     NatUnsupported,
+
+    /// <summary>To a load balancer VIP none of whose servers takes new flows.</summary>
+    LbNoServer,
+
+    /// <summary>A fragment after the first to a load balancer VIP (it carries no ports to find its flow by).</summary>
+    LbFragment,
+
+    /// <summary>A new NAT-mode flow to a VIP while the worker's flow table was full.</summary>
+    LbNoFlow,
 }

@@ -60,6 +60,11 @@ public static class Ip6
 
     public static UInt128 Destination(ReadOnlySpan<byte> h) => BinaryPrimitives.ReadUInt128BigEndian(h[24..]);
 
+    /// <summary>The IPv4-mapped IPv6 address of an IPv4 address (::ffff:a.b.c.d, RFC 4291 §2.5.5.2).</summary>
+    public static UInt128 Mapped(uint ip4) => (UInt128)0xffff_0000_0000UL | ip4;
+
+    public static bool IsMapped(UInt128 a) => a >> 32 == 0xffff;
+
     public static bool IsMulticast(UInt128 a) => (byte)(a >> 120) == 0xff;
 
     public static bool IsLinkLocal(UInt128 a) => (ushort)(a >> 112) >> 6 == 0xfe80 >> 6;

@@ -1,0 +1,156 @@
+using System.Collections.Frozen;
+using Mgmt.Dataplane.Nat;
+using Mgmt.Dataplane.Packets;
+using Mgmt.Dataplane.Sessions;
+
+namespace Mgmt.Dataplane.LoadBalancing;
+
+/// <summary>
+/// A load balancer configuration as the workers use it, made once per change and published whole: the VIPs with
+/// their Maglev tables, found by address, protocol and port; the servers by a number that stays the same across
+/// changes (flows keep the number of their server, also once it is removed: a removed server keeps its flows until
+/// they end, VPP's and Kubernetes' draining).
+/// </summary>
+/// <remarks>
+/// Steering with several workers: tunnel and L3 DSR modes see one direction only, so the plain flow hash will do.
+/// NAT mode sees the server's replies too, which carry other addresses; both directions are steered by the
+/// client's endpoint (address, port, protocol), which both carry: the source of a packet to a NAT VIP endpoint or
+/// to a server's endpoint, the destination of a packet from a server's endpoint.
+/// </remarks>
+internal sealed class LoadBalancer
+{
+    /// <summary>A VIP as the workers use it.</summary>
+    internal sealed class Vip(LbVip config, int serial, int[]? table, int[] serverIds)
+    {
+        public LbVip Config { get; } = config;
+
+        /// <summary>The same for the same prefix, protocol and port in every configuration: flows know their VIP by it.</summary>
+        public int Serial { get; } = serial;
+
+        /// <summary>Maglev's table: an entry per slot, the index into <see cref="ServerIds"/>; null: no server takes new flows.</summary>
+        public int[]? Table { get; } = table;
+
+        public int[] ServerIds { get; } = serverIds;
+
+        public bool Outer6 => Config.Mode is LbMode.Gre6 or LbMode.IpIp6;
+
+        public bool Gre => Config.Mode is LbMode.Gre4 or LbMode.Gre6;
+
+        public ushort TargetPort(ushort port) => Config.TargetPort != 0 ? Config.TargetPort : port;
+    }
+
+    internal readonly record struct VipKey(UInt128 Prefix, int Length, byte Protocol, ushort Port);
+
+    /// <summary>Numbers given to servers and VIPs: grow with every new one, never reused.</summary>
+    internal sealed record Numbering(FrozenDictionary<UInt128, int> ServerIds, UInt128[] Servers, FrozenDictionary<VipKey, int> VipSerials);
+
+    private const uint MaglevSeed = 0x4d41_474c;
+
+    private readonly FrozenDictionary<NatEndpoint, Vip> _exact4;
+    private readonly FrozenDictionary<(UInt128, byte, ushort), Vip> _exact6;
+    private readonly Vip[] _prefixes; // VIPs shorter than a host prefix, longest first
+    private readonly FrozenDictionary<int, Vip> _bySerial;
+    private readonly FrozenSet<NatEndpoint> _natVipEndpoints;
+    private readonly FrozenSet<NatEndpoint> _natServerEndpoints;
+    private readonly FrozenSet<uint> _vipAddresses4;
+
+    public LoadBalancer(LbConfig config, Numbering registry, int workers)
+    {
+        Config = config;
+        Registry = registry;
+        Workers = workers;
+        var vips = new List<Vip>();
+        foreach (var v in config.Vips)
+        {
+            var ids = v.Servers.Select(s => registry.ServerIds[s.Address]).ToArray();
+            var live = Enumerable.Range(0, v.Servers.Count).Where(i => v.Servers[i].Weight > 0).ToArray();
+            int[]? table = null;
+            if (live.Length > 0)
+            {
+                var slots = Maglev.Build([.. live.Select(i => new MaglevBackend(Format(v.Servers[i].Address), v.Servers[i].Weight))], v.TableSize);
+                table = [.. slots.Select(i => live[i])];
+            }
+            vips.Add(new Vip(v, registry.VipSerials[Key(v)], table, ids));
+        }
+        Vips = [.. vips];
+        _exact4 = vips.Where(v => v.Config.IsV4 && v.Config.Length == 128)
+            .ToFrozenDictionary(v => new NatEndpoint((uint)v.Config.Prefix, v.Config.Protocol, v.Config.Port));
+        _exact6 = vips.Where(v => !v.Config.IsV4 && v.Config.Length == 128)
+            .ToFrozenDictionary(v => (v.Config.Prefix, v.Config.Protocol, v.Config.Port));
+        _prefixes = [.. vips.Where(v => v.Config.Length < 128).OrderByDescending(v => v.Config.Length)];
+        _bySerial = vips.ToFrozenDictionary(v => v.Serial);
+        var nat = vips.Where(v => v.Config.Mode == LbMode.Nat).ToList();
+        HasNat = nat.Count > 0;
+        HasVip6 = vips.Any(v => !v.Config.IsV4);
+        _natVipEndpoints = nat.Select(v => new NatEndpoint((uint)v.Config.Prefix, v.Config.Protocol, v.Config.Port)).ToFrozenSet();
+        _natServerEndpoints = nat.SelectMany(v => v.Config.Servers.Select(s => new NatEndpoint((uint)s.Address, v.Config.Protocol, v.Config.TargetPort != 0 ? v.Config.TargetPort : v.Config.Port)))
+            .ToFrozenSet();
+        _vipAddresses4 = vips.Where(v => v.Config.IsV4 && v.Config.Length == 128).Select(v => (uint)v.Config.Prefix).ToFrozenSet();
+    }
+
+    public LbConfig Config { get; }
+
+    public Numbering Registry { get; }
+
+    public Vip[] Vips { get; }
+
+    public int Workers { get; }
+
+    /// <summary>Whether a VIP is in NAT mode (its servers' replies come through here).</summary>
+    public bool HasNat { get; }
+
+    public bool HasVip6 { get; }
+
+    public static VipKey Key(LbVip v) => new(v.Prefix, v.Length, v.Protocol, v.Port);
+
+    /// <summary>The VIP a packet to this destination, protocol and port belongs to: its own port's first, then one for all of the address's traffic, then a prefix.</summary>
+    public Vip? Match4(uint destination, byte protocol, ushort port)
+    {
+        if (_exact4.Count > 0 && (_exact4.TryGetValue(new NatEndpoint(destination, protocol, port), out var v) || _exact4.TryGetValue(new NatEndpoint(destination, 0, 0), out v)))
+            return v;
+        return _prefixes.Length == 0 ? null : MatchPrefix(Ip6.Mapped(destination), protocol, port);
+    }
+
+    public Vip? Match6(UInt128 destination, byte protocol, ushort port)
+    {
+        if (_exact6.Count > 0 && (_exact6.TryGetValue((destination, protocol, port), out var v) || _exact6.TryGetValue((destination, 0, 0), out v)))
+            return v;
+        return _prefixes.Length == 0 ? null : MatchPrefix(destination, protocol, port);
+    }
+
+    private Vip? MatchPrefix(UInt128 destination, byte protocol, ushort port)
+    {
+        foreach (var v in _prefixes)
+            if ((destination & Ip6.Mask(v.Config.Length)) == v.Config.Prefix && (v.Config.Protocol == 0 || v.Config.Protocol == protocol && v.Config.Port == port))
+                return v;
+        return null;
+    }
+
+    public Vip? BySerial(int serial) => _bySerial.GetValueOrDefault(serial);
+
+    /// <summary>Whether an IPv4 address is a VIP's (the dataplane answers ARP for it).</summary>
+    public bool IsVipAddress(uint address) => _vipAddresses4.Contains(address);
+
+    /// <summary>The server a new flow goes to (Maglev: the same flow hash finds the same server while the server set stays), or -1.</summary>
+    public static int Choose(Vip vip, uint flowHash) => vip.Table is { } t ? vip.ServerIds[t[Maglev.Entry(flowHash, t.Length)]] : -1;
+
+    public static uint FlowHash4(in FlowKey4 key) => key.Hash(MaglevSeed);
+
+    public static uint FlowHash6(in FlowKey6 key) => key.Hash(MaglevSeed);
+
+    /// <summary>For NAT VIPs: the worker of a packet by its client's endpoint (see the remarks on the type); false: not NAT load balancer traffic.</summary>
+    public bool TrySteer(in FlowKey4 key, out int worker)
+    {
+        worker = 0;
+        if (_natVipEndpoints.Contains(new NatEndpoint(key.Destination, key.Protocol, key.DestinationPort))
+            || _natVipEndpoints.Contains(new NatEndpoint(key.Destination, 0, 0))
+            || _natServerEndpoints.Contains(new NatEndpoint(key.Destination, key.Protocol, key.DestinationPort)))
+            worker = FlowHash.Pick(FlowHash.OfTuple(key.Source, 0, key.SourcePort, 0, key.Protocol), Workers);
+        else if (_natServerEndpoints.Contains(new NatEndpoint(key.Source, key.Protocol, key.SourcePort)))
+            worker = FlowHash.Pick(FlowHash.OfTuple(key.Destination, 0, key.DestinationPort, 0, key.Protocol), Workers);
+        else return false;
+        return true;
+    }
+
+    public static string Format(UInt128 address) => Ip6.IsMapped(address) ? Ip4.Format((uint)address) : Ip6.Format(address);
+}

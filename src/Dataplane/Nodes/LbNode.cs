@@ -1,0 +1,250 @@
+using System.Buffers.Binary;
+using Mgmt.Dataplane.Graph;
+using Mgmt.Dataplane.LoadBalancing;
+using Mgmt.Dataplane.Nat;
+using Mgmt.Dataplane.Packets;
+using Mgmt.Dataplane.Sessions;
+
+namespace Mgmt.Dataplane.Nodes;
+
+/// <summary>
+/// The load balancer for IPv4 packets (lb4), after ip4-input and the input ACL, before NAT44 and the lookup (VPP's
+/// LB as a node ahead of the FIB). A packet of a known flow goes to the flow's server; a new flow to a VIP gets its
+/// server from the VIP's Maglev table and a flow that keeps it (the sticky table). To the server: in GRE or IP in
+/// IPv4/IPv6 from the configured source, by L3 DSR (destination and DSCP rewritten), or by NAT (destination and
+/// port rewritten, and the server's replies, which come back through here, rewritten to come from the VIP). A VIP
+/// without a server that takes new flows drops them, or in NAT mode answers port unreachable (kube-proxy's
+/// reject). Other packets go on untouched.
+/// </summary>
+internal sealed class Lb4Node(Worker w) : GraphNode("lb4")
+{
+    private readonly FlowSlice _slice = new();
+    private ushort _id;
+
+    protected internal override void Process(ReadOnlySpan<int> packets)
+    {
+        var lb = w.Dataplane.Lb;
+        var flows = w.LbFlows;
+        if (lb is null || flows is null)
+        {
+            foreach (var p in packets) w.Graph.Enqueue(Next(p), p); // turned off while these were on their way
+            return;
+        }
+        var now = Environment.TickCount64;
+        flows.Four.Expire(now);
+        for (var start = 0; start < packets.Length; start += FlowSlice.Size)
+            Balance(packets.Slice(start, Math.Min(FlowSlice.Size, packets.Length - start)), lb, flows, now);
+    }
+
+    // Where a packet the load balancer leaves alone goes: NAT44 of its interface's side, or the lookup.
+    private GraphNode Next(int p) => w.Interface(w.Pool.Meta[p].RxInterface) is { } itf ? w.AfterLb4(itf) : w.Lookup;
+
+    private void Balance(ReadOnlySpan<int> packets, LoadBalancer lb, LbFlows flows, long now)
+    {
+        var pool = w.Pool;
+        var meta = pool.Meta;
+        var graph = w.Graph;
+        var table = flows.Four;
+        var slice = _slice;
+        slice.Load(pool, packets, table);
+        for (var i = 0; i < packets.Length; i++)
+        {
+            var p = packets[i];
+            var kind = slice.Kinds[i];
+            ref var key = ref slice.Keys[i];
+            var s = slice.Sessions[i];
+            var reply = slice.Replies[i];
+            LoadBalancer.Vip? vip = null;
+            FlowKey4 other = default;
+            var server = -1;
+            if (s >= 0)
+            {
+                if (!table.Refresh(s, reply, kind != NatPacketKind.IcmpError, slice.Flags[i], now, out other, out var payload)
+                    || (vip = lb.BySerial(LbFlows.VipOf(payload))) is null)
+                {
+                    table.Remove(s); // idle past its timeout, or its VIP is gone
+                    s = -1;
+                    vip = null;
+                }
+                else server = LbFlows.ServerOf(payload);
+            }
+            if (s >= 0 && reply)
+            {
+                if (vip!.Config.Mode != LbMode.Nat)
+                {
+                    graph.Enqueue(Next(p), p); // the tunnel modes never see replies: not the load balancer's
+                    continue;
+                }
+                // A NAT flow's reply: from the VIP again.
+                var to = other.Reversed;
+                if (meta[p].Traced) w.Trace(p, Name, $"reply {key} -> {to}");
+                NatPacket.Rewrite(pool.Data(p), kind, slice.L4[i], key, to);
+                flows.Returned++;
+                graph.Enqueue(w.Lookup, p);
+                continue;
+            }
+            if (s < 0)
+            {
+                vip = kind is NatPacketKind.Flow or NatPacketKind.Other or NatPacketKind.Fragment ? lb.Match4(key.Destination, key.Protocol, key.DestinationPort) : null;
+                if (vip is null)
+                {
+                    graph.Enqueue(Next(p), p);
+                    continue;
+                }
+                if (kind == NatPacketKind.Fragment)
+                {
+                    w.Discard(p, DropReason.LbFragment); // no ports: its flow cannot be told
+                    continue;
+                }
+                server = LoadBalancer.Choose(vip, LoadBalancer.FlowHash4(key));
+                if (server < 0)
+                {
+                    flows.NoServer++;
+                    if (meta[p].Traced) w.Trace(p, Name, $"{key}: VIP {vip.Config} has no server");
+                    if (vip.Config.Mode == LbMode.Nat) Ip4IcmpError.Send(w, p, 3, 3, DropReason.LbNoServer);
+                    else w.Discard(p, DropReason.LbNoServer);
+                    continue;
+                }
+                var address = lb.Registry.Servers[server];
+                var translated = new FlowKey4(key.Source, (uint)address, key.SourcePort, vip.TargetPort(key.DestinationPort), key.Protocol);
+                var nat = vip.Config.Mode == LbMode.Nat;
+                s = table.Create(key, nat ? translated.Reversed : key.Reversed, now, slice.Flags[i], LbFlows.Payload(vip.Serial, server));
+                if (s < 0 && nat)
+                {
+                    w.Discard(p, DropReason.LbNoFlow); // the table is full: a NAT flow without its entry could not be answered
+                    continue;
+                }
+                other = translated.Reversed; // the tunnel modes send on without a flow when the table is full
+            }
+            Forward(p, vip!, lb.Registry.Servers[server], kind, slice.L4[i], key, other.Reversed, lb.Config);
+            flows.Forwarded++;
+        }
+    }
+
+    // To the server, by the VIP's mode; `translated` is the packet as NAT mode sends it.
+    private void Forward(int p, LoadBalancer.Vip vip, UInt128 server, NatPacketKind kind, int l4, in FlowKey4 key, in FlowKey4 translated, LbConfig config)
+    {
+        ref var m = ref w.Pool.Meta[p];
+        var mode = vip.Config.Mode;
+        if (m.Traced) w.Trace(p, Name, $"{key}: VIP {vip.Config} to {LoadBalancer.Format(server)}");
+        switch (mode)
+        {
+            case LbMode.Nat:
+                NatPacket.Rewrite(w.Pool.Data(p), kind, l4, key, translated);
+                w.Graph.Enqueue(w.Lookup, p);
+                return;
+            case LbMode.L3Dsr:
+            {
+                var ip = w.Pool.Data(p);
+                NatPacket.Rewrite(ip, kind, l4, key, new FlowKey4(key.Source, (uint)server, key.SourcePort, key.DestinationPort, key.Protocol));
+                SetDscp(ip, vip.Config.Dscp);
+                w.Graph.Enqueue(w.Lookup, p);
+                return;
+            }
+            default:
+            {
+                var outer6 = vip.Outer6;
+                var overhead = Encapsulation.Overhead(outer6, vip.Gre, key: false);
+                if (m.Offset < overhead + Ethernet.HeaderLength)
+                {
+                    w.Discard(p, DropReason.NoBuffer);
+                    return;
+                }
+                w.Pool.Advance(p, -overhead);
+                Encapsulation.Write(w.Pool.Data(p), overhead, outer6, vip.Gre, null, outer6 ? config.Ip6Source : config.Ip4Source, outer6 ? server : (uint)server, _id++);
+                m.Originated = true; // the outer packet is the load balancer's own: its TTL starts at 64
+                w.Graph.Enqueue(outer6 ? w.Lookup6 : w.Lookup, p);
+                return;
+            }
+        }
+    }
+
+    // DSCP in the upper six bits of the type of service byte, ECN kept; the header checksum updated (RFC 1624).
+    private static void SetDscp(Span<byte> ip, byte dscp)
+    {
+        var old = BinaryPrimitives.ReadUInt16BigEndian(ip);
+        ip[1] = (byte)(dscp << 2 | ip[1] & 3);
+        var now = BinaryPrimitives.ReadUInt16BigEndian(ip);
+        BinaryPrimitives.WriteUInt16BigEndian(ip[10..], Checksum.Update(BinaryPrimitives.ReadUInt16BigEndian(ip[10..]), old, now));
+    }
+}
+
+/// <summary>
+/// The load balancer for IPv6 packets (lb6): IPv6 VIPs in the tunnel modes (GRE or IP in IPv4/IPv6 to the server),
+/// with the same Maglev tables and sticky flows as lb4, one packet at a time.
+/// </summary>
+internal sealed class Lb6Node(Worker w) : GraphNode("lb6")
+{
+    private ushort _id;
+
+    protected internal override void Process(ReadOnlySpan<int> packets)
+    {
+        var lb = w.Dataplane.Lb;
+        var flows = w.LbFlows;
+        var now = Environment.TickCount64;
+        if (flows is { HasSix: true }) flows.Six.Expire(now);
+        foreach (var p in packets)
+        {
+            ref var m = ref w.Pool.Meta[p];
+            var h = w.Pool.Data(p);
+            if (lb is null || flows is null || !Ip6.UpperLayer(h, out var protocol, out var offset))
+            {
+                w.Graph.Enqueue(w.Lookup6, p);
+                continue;
+            }
+            ushort sport = 0, dport = 0;
+            if (protocol is Ip4.ProtoTcp or Ip4.ProtoUdp && h.Length >= offset + 4)
+            {
+                sport = BinaryPrimitives.ReadUInt16BigEndian(h[offset..]);
+                dport = BinaryPrimitives.ReadUInt16BigEndian(h[(offset + 2)..]);
+            }
+            var key = new FlowKey6(Ip6.Source(h), Ip6.Destination(h), sport, dport, protocol);
+            var table = flows.Six;
+            LoadBalancer.Vip? vip = null;
+            var server = -1;
+            if (table.TryFind(key, out var s, out var reply) && !reply)
+            {
+                if (table.Refresh(s, false, true, protocol == Ip4.ProtoTcp && h.Length >= offset + 14 ? h[offset + 13] : (byte)0, now, out _, out var payload)
+                    && (vip = lb.BySerial(LbFlows.VipOf(payload))) is not null)
+                    server = LbFlows.ServerOf(payload);
+                else
+                {
+                    table.Remove(s);
+                    vip = null;
+                }
+            }
+            if (server < 0)
+            {
+                vip = lb.Match6(key.Destination, protocol, dport);
+                if (vip is null)
+                {
+                    w.Graph.Enqueue(w.Lookup6, p);
+                    continue;
+                }
+                server = LoadBalancer.Choose(vip, LoadBalancer.FlowHash6(key));
+                if (server < 0)
+                {
+                    flows.NoServer++;
+                    w.Discard(p, DropReason.LbNoServer);
+                    continue;
+                }
+                table.Create(key, key.Reversed, now, protocol == Ip4.ProtoTcp && h.Length >= offset + 14 ? h[offset + 13] : (byte)0, LbFlows.Payload(vip.Serial, server));
+            }
+            var address = lb.Registry.Servers[server];
+            var outer6 = vip!.Outer6;
+            var overhead = Encapsulation.Overhead(outer6, vip.Gre, key: false);
+            if (m.Offset < overhead + Ethernet.HeaderLength)
+            {
+                w.Discard(p, DropReason.NoBuffer);
+                continue;
+            }
+            if (m.Traced) w.Trace(p, Name, $"{Ip6.Format(key.Source)} -> VIP {vip.Config} to {LoadBalancer.Format(address)}");
+            w.Pool.Advance(p, -overhead);
+            var source = outer6 ? lb.Config.Ip6Source : lb.Config.Ip4Source;
+            Encapsulation.Write(w.Pool.Data(p), overhead, outer6, vip.Gre, null, source, outer6 ? address : (uint)address, _id++);
+            m.Originated = true;
+            flows.Forwarded++;
+            w.Graph.Enqueue(outer6 ? w.Lookup6 : w.Lookup, p);
+        }
+    }
+}

@@ -1,0 +1,285 @@
+using System.Buffers.Binary;
+using Mgmt.Dataplane.LoadBalancing;
+using Mgmt.Dataplane.Packets;
+using Mgmt.Dataplane.Ports;
+using static Mgmt.Dataplane.Tests.L4Packets;
+
+namespace Mgmt.Dataplane.Tests;
+
+/// <summary>
+/// The load balancer on memory ports: Maglev spreading and sticky flows in NAT mode (replies from the VIP), servers
+/// removed and drained, a VIP without servers, the tunnel modes (GRE and IP in IPv4 and IPv6), L3 DSR, an IPv6 VIP,
+/// the configuration checks, and two workers.
+/// </summary>
+/// <remarks>
+/// Clients on "front" (10.0.0.1/24, 2001:db8:a::1/64; the client 10.0.0.2 and 2001:db8:a::2); servers on "back"
+/// (10.1.0.1/24 with 10.1.0.11-13, 2001:db8:b::1/64 with 2001:db8:b::11-13). The VIP is 192.0.2.100, TCP 80.
+/// </remarks>
+public sealed class LoadBalancerTests : IDisposable
+{
+    private const ulong MacFront = 0x02_00_00_00_00_01, MacBack = 0x02_00_00_00_00_02, MacClient = 0x02_aa_00_00_00_02;
+    private static ulong MacServer(int n) => 0x02_bb_00_00_00_00UL + (ulong)n;
+    private static readonly uint Vip = Ip4.Parse("192.0.2.100");
+    private static uint Server(int n) => Ip4.Parse($"10.1.0.{10 + n}");
+
+    private readonly Dataplane _dp;
+    private readonly MemoryPort _front = new(), _back = new();
+
+    public LoadBalancerTests() : this(1) { }
+
+    private LoadBalancerTests(int workers)
+    {
+        _dp = new Dataplane(buffers: 2048, workers: workers);
+        _dp.CreateInterface("front", _front, MacFront);
+        _dp.CreateInterface("back", _back, MacBack);
+        _dp.AddAddress("front", Ip4.Parse("10.0.0.1"), 24);
+        _dp.AddAddress("back", Ip4.Parse("10.1.0.1"), 24);
+        _dp.AddAddress6("front", Ip6.Parse("2001:db8:a::1"), 64);
+        _dp.AddAddress6("back", Ip6.Parse("2001:db8:b::1"), 64);
+        _dp.SetAdminUp("front", true);
+        _dp.SetAdminUp("back", true);
+        _dp.AddNeighbor("front", Ip4.Parse("10.0.0.2"), MacClient);
+        _dp.AddNeighbor6("front", Ip6.Parse("2001:db8:a::2"), MacClient);
+        for (var n = 1; n <= 3; n++)
+        {
+            _dp.AddNeighbor("back", Server(n), MacServer(n));
+            _dp.AddNeighbor6("back", Ip6.Parse($"2001:db8:b::1{n}"), MacServer(n));
+        }
+    }
+
+    public void Dispose() => _dp.Dispose();
+
+    private static LbConfig Nat(params int[] servers) => new()
+    {
+        Vips = [LbVip.V4(Vip, LbMode.Nat, [.. servers.Select(n => LbServer.V4(Server(n)))], Tcp, 80, targetPort: 8080)],
+    };
+
+    private static byte[] FromClient(ushort sport, byte flags = Syn, string dst = "192.0.2.100") => Packet(MacFront, MacClient, "10.0.0.2", sport, dst, 80, Tcp, flags);
+
+    // Sends frames in on one side; returns the IPv4 and IPv6 frames that left by each.
+    private (List<byte[]> Front, List<byte[]> Back) Send(MemoryPort on, params byte[][] frames)
+    {
+        _front.Clear();
+        _back.Clear();
+        foreach (var f in frames) on.Inject(f);
+        _dp.PollOnce();
+        return ([.. _front.Sent.Where(f => Ethernet.Type(f) != Ethernet.TypeArp)], [.. _back.Sent.Where(f => Ethernet.Type(f) != Ethernet.TypeArp)]);
+    }
+
+    private Seen ToServer(byte[] frame)
+    {
+        var (front, back) = Send(_front, frame);
+        Assert.Empty(front);
+        return Read(Assert.Single(back));
+    }
+
+    private static int ServerOf(Seen s) => (int)(s.Destination - Server(0));
+
+    [Fact]
+    public void Nat_mode_spreads_flows_over_the_servers_and_the_replies_come_from_the_vip()
+    {
+        _dp.SetLoadBalancer(Nat(1, 2, 3));
+        var perServer = new int[4];
+        for (ushort port = 20000; port < 20300; port++)
+        {
+            var s = ToServer(FromClient(port));
+            Assert.Equal(8080, s.DestinationPort);
+            Assert.Equal($"10.0.0.2:{port}", s.From);
+            Assert.Equal(MacServer(ServerOf(s)), Ethernet.Destination(s.Frame));
+            perServer[ServerOf(s)]++;
+            // The server's answer leaves towards the client from the VIP.
+            var (front, back) = Send(_back, Packet(MacBack, MacServer(ServerOf(s)), Ip4.Format(s.Destination), 8080, "10.0.0.2", port, Tcp, SynAck));
+            Assert.Empty(back);
+            var r = Read(Assert.Single(front));
+            Assert.Equal("192.0.2.100:80", r.From);
+            Assert.Equal($"10.0.0.2:{port}", r.To);
+        }
+        Assert.All(perServer[1..], c => Assert.InRange(c, 60, 140)); // Maglev: even shares, give or take
+        var c = _dp.LbCounters;
+        Assert.Equal((300, 300, 300), (c.Flows, c.Forwarded, c.Returned));
+    }
+
+    [Fact]
+    public void Flows_keep_their_server_when_servers_are_removed_added_or_drained()
+    {
+        _dp.SetLoadBalancer(Nat(1, 2, 3));
+        var before = new Dictionary<ushort, int>();
+        for (ushort port = 30000; port < 30090; port++) before[port] = ServerOf(ToServer(FromClient(port)));
+        // Server 3 removed, server 2 drained (weight 0): open flows go on as they were (established TCP survives) ...
+        _dp.SetLoadBalancer(new LbConfig { Vips = [LbVip.V4(Vip, LbMode.Nat, [LbServer.V4(Server(1)), LbServer.V4(Server(2), 0)], Tcp, 80, targetPort: 8080)] });
+        foreach (var (port, server) in before) Assert.Equal(server, ServerOf(ToServer(FromClient(port, Ack))));
+        // ... and new ones all go to server 1.
+        for (ushort port = 31000; port < 31030; port++) Assert.Equal(1, ServerOf(ToServer(FromClient(port))));
+        // A server added: open flows still stay.
+        _dp.SetLoadBalancer(Nat(1, 2, 3));
+        foreach (var (port, server) in before) Assert.Equal(server, ServerOf(ToServer(FromClient(port, Ack))));
+        var flows = _dp.LbFlowsByServer();
+        Assert.Equal(before.Values.Count(s => s == 3), flows[Ip6.Mapped(Server(3))]);
+    }
+
+    [Fact]
+    public void Maglev_remaps_about_a_third_of_new_flows_when_one_of_three_servers_goes()
+    {
+        // Without the sticky table (flows that ended), the same client ports land where Maglev now points.
+        _dp.SetLoadBalancer(Nat(1, 2, 3) with { Timeouts = new Acl.SessionTimeouts { TcpTransitory = TimeSpan.FromMilliseconds(1) } });
+        var first = new Dictionary<ushort, int>();
+        for (ushort port = 40000; port < 40600; port++) first[port] = ServerOf(ToServer(FromClient(port)));
+        Thread.Sleep(20);
+        _dp.SetLoadBalancer(Nat(1, 2) with { Timeouts = new Acl.SessionTimeouts { TcpTransitory = TimeSpan.FromMilliseconds(1) } });
+        var moved = 0;
+        foreach (var (port, server) in first)
+        {
+            var now = ServerOf(ToServer(FromClient(port)));
+            if (server != 3 && now != server) moved++;
+            Thread.SpinWait(1);
+        }
+        // Only server 3's flows had to move; Maglev moves few others (well under 10% of all).
+        Assert.True(moved < 60, $"{moved} flows of servers 1 and 2 moved");
+    }
+
+    [Fact]
+    public void A_vip_without_servers_refuses_nat_flows_with_port_unreachable_and_drops_tunnel_flows()
+    {
+        _dp.SetLoadBalancer(new LbConfig
+        {
+            Ip4Source = Ip4.Parse("10.1.0.1"),
+            Vips =
+            [
+                LbVip.V4(Vip, LbMode.Nat, [LbServer.V4(Server(1), 0)], Tcp, 80),
+                LbVip.V4(Ip4.Parse("192.0.2.101"), LbMode.Gre4, []),
+            ],
+        });
+        var (front, back) = Send(_front, FromClient(50000));
+        Assert.Empty(back);
+        var icmp = Frames.IpOf(Assert.Single(front));
+        Assert.Equal((Icmp, (byte)3, (byte)3), (icmp[9], icmp[20], icmp[21]));
+        (front, back) = Send(_front, FromClient(50001, dst: "192.0.2.101"));
+        Assert.Empty(front);
+        Assert.Empty(back);
+        Assert.Equal(2, _dp.LbCounters.NoServer);
+        Assert.Equal(2, _dp.DropCount(DropReason.LbNoServer)); // both packets (the NAT VIP's answered with the ICMP error)
+    }
+
+    [Theory]
+    [InlineData(LbMode.Gre4)]
+    [InlineData(LbMode.IpIp4)]
+    [InlineData(LbMode.Gre6)]
+    [InlineData(LbMode.IpIp6)]
+    public void Tunnel_modes_carry_the_packet_as_it_came_to_the_server(LbMode mode)
+    {
+        var v6 = mode is LbMode.Gre6 or LbMode.IpIp6;
+        UInt128 S(int n) => v6 ? Ip6.Parse($"2001:db8:b::1{n}") : Ip6.Mapped(Server(n));
+        _dp.SetLoadBalancer(new LbConfig
+        {
+            Ip4Source = Ip4.Parse("10.1.0.1"),
+            Ip6Source = Ip6.Parse("2001:db8:b::1"),
+            Vips = [LbVip.V4(Vip, mode, [new LbServer(S(1)), new LbServer(S(2)), new LbServer(S(3))])],
+        });
+        var sent = FromClient(12345);
+        var (_, back) = Send(_front, sent);
+        var f = Assert.Single(back);
+        var outer = f.AsSpan(14);
+        var innerAt = v6 ? 40 : 20;
+        byte protocol;
+        if (v6)
+        {
+            Assert.Equal(Ethernet.TypeIp6, Ethernet.Type(f));
+            Assert.Equal(Ip6.Parse("2001:db8:b::1"), Ip6.Source(outer));
+            Assert.Contains(Ip6.Destination(outer), new[] { S(1), S(2), S(3) });
+            Assert.Equal(64, Ip6.HopLimit(outer));
+            protocol = Ip6.NextHeader(outer);
+        }
+        else
+        {
+            Assert.Equal("10.1.0.1", Ip4.Format(Ip4.Source(outer)));
+            Assert.Contains(Ip6.Mapped(Ip4.Destination(outer)), new[] { S(1), S(2), S(3) });
+            Assert.Equal(0xffff, (int)Sum(outer[..20], 0));
+            Assert.Equal(64, Ip4.Ttl(outer));
+            protocol = Ip4.Protocol(outer);
+        }
+        if (mode is LbMode.Gre4 or LbMode.Gre6)
+        {
+            Assert.Equal(47, protocol);
+            Assert.Equal(0, BinaryPrimitives.ReadUInt16BigEndian(outer[innerAt..]));
+            Assert.Equal(Ethernet.TypeIp4, BinaryPrimitives.ReadUInt16BigEndian(outer[(innerAt + 2)..]));
+            innerAt += 4;
+        }
+        else Assert.Equal(4, protocol);
+        // The inner packet is the client's, untouched (its TTL too: the load balancer is not a hop of the inner packet).
+        Assert.Equal(sent.AsSpan(14).ToArray(), outer[innerAt..].ToArray());
+        Assert.Equal(1, _dp.LbCounters.Flows);
+    }
+
+    [Fact]
+    public void L3_dsr_rewrites_the_destination_and_dscp_with_checksums_kept()
+    {
+        _dp.SetLoadBalancer(new LbConfig { Vips = [LbVip.V4(Vip, LbMode.L3Dsr, [LbServer.V4(Server(1)), LbServer.V4(Server(2))]) with { Dscp = 46 }] });
+        var s = ToServer(FromClient(23456));
+        Assert.Contains(ServerOf(s), new[] { 1, 2 });
+        Assert.Equal(80, s.DestinationPort);
+        Assert.Equal(46 << 2, s.Frame[15]);
+    }
+
+    [Fact]
+    public void An_ipv6_vip_goes_to_its_servers_in_ip_in_ipv6()
+    {
+        _dp.SetLoadBalancer(new LbConfig
+        {
+            Ip6Source = Ip6.Parse("2001:db8:b::1"),
+            Vips = [new LbVip(Ip6.Parse("2001:db8:f::80"), 128, LbMode.IpIp6, [new LbServer(Ip6.Parse("2001:db8:b::11")), new LbServer(Ip6.Parse("2001:db8:b::12"))], Tcp, 443)],
+        });
+        var f = new byte[14 + 40 + 20];
+        Ethernet.WriteHeader(f, MacFront, MacClient, Ethernet.TypeIp6);
+        Ip6.WriteHeader(f.AsSpan(14), 20, Tcp, 64, Ip6.Parse("2001:db8:a::2"), Ip6.Parse("2001:db8:f::80"));
+        BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(54), 5555);
+        BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(56), 443);
+        f[66] = 0x50;
+        f[67] = Syn;
+        var (_, back) = Send(_front, f);
+        var outer = Assert.Single(back).AsSpan(14);
+        Assert.Equal(41, Ip6.NextHeader(outer));
+        Assert.Contains(Ip6.Destination(outer), new[] { Ip6.Parse("2001:db8:b::11"), Ip6.Parse("2001:db8:b::12") });
+        Assert.Equal(f.AsSpan(14).ToArray(), outer[40..].ToArray());
+        // Another port of the address is not the VIP's: routed as usual (no route: dropped, nothing to the servers).
+        BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(56), 22);
+        Assert.Empty(Send(_front, f).Back);
+    }
+
+    [Fact]
+    public void Bad_configurations_are_refused_whole()
+    {
+        _dp.SetLoadBalancer(Nat(1, 2));
+        void Refused(LbConfig c, string words) => Assert.Contains(words, Assert.Throws<DataplaneException>(() => _dp.SetLoadBalancer(c)).Message);
+        var ok = Nat(1, 2).Vips[0];
+        Refused(new LbConfig { Vips = [ok, ok] }, "defined twice");
+        Refused(new LbConfig { Vips = [ok with { TableSize = 65536 }] }, "not a prime");
+        Refused(new LbConfig { Vips = [ok with { Mode = LbMode.Gre4, TargetPort = 0 }] }, "needs the IPv4 tunnel source");
+        Refused(new LbConfig { Ip6Source = Ip6.Parse("2001:db8:b::1"), Vips = [ok with { Mode = LbMode.Gre6, TargetPort = 0 }] }, "not an IPv6 address");
+        Refused(new LbConfig { Vips = [ok with { Protocol = 0, Port = 0 }] }, "NAT mode needs");
+        Refused(new LbConfig { Vips = [ok with { Port = 0 }] }, "a port needs a protocol");
+        Refused(new LbConfig { Vips = [ok with { Servers = [LbServer.V4(Server(1)), LbServer.V4(Server(1))] }] }, "named twice");
+        Refused(new LbConfig { Vips = [ok with { Servers = [LbServer.V4(Server(1), -1)] }] }, "weight");
+        Refused(new LbConfig { Vips = [ok with { Length = 120 }] }, "not a prefix");
+        Refused(new LbConfig { Vips = [ok with { Mode = LbMode.L3Dsr }] }, "target port is for NAT mode");
+        Refused(new LbConfig { Vips = [new LbVip(Ip6.Parse("2001:db8:f::80"), 128, LbMode.Nat, [new LbServer(Ip6.Parse("2001:db8:b::11"))], Tcp, 80)] }, "for IPv4 VIPs");
+        Refused(Nat(1) with { FlowsPerWorker = 0 }, "flows per worker");
+        Assert.Equal([Ip6.Mapped(Server(1)), Ip6.Mapped(Server(2))], _dp.LoadBalancer!.Vips.Single().Servers.Select(x => x.Address));
+        // Off: the VIP is nobody's, its packets are routed as any (here: no route, nothing reaches the servers).
+        _dp.SetLoadBalancer(null);
+        Assert.Empty(Send(_front, FromClient(60000)).Back);
+    }
+
+    [Fact]
+    public void With_two_workers_nat_replies_meet_their_flows()
+    {
+        using var t = new LoadBalancerTests(workers: 2);
+        t._dp.SetLoadBalancer(Nat(1, 2, 3));
+        for (ushort port = 20000; port < 20100; port++)
+        {
+            var s = t.ToServer(FromClient(port));
+            var (front, _) = t.Send(t._back, Packet(MacBack, MacServer(ServerOf(s)), Ip4.Format(s.Destination), 8080, "10.0.0.2", port, Tcp, SynAck));
+            Assert.Equal("192.0.2.100:80", Read(Assert.Single(front)).From);
+        }
+        Assert.True(t._dp.Workers.All(w => w.LbFlows!.Four.Count > 0), "both workers hold flows");
+    }
+}
