@@ -7,6 +7,7 @@ using Mgmt.Dataplane.Ports;
 if (args is ["afpacket-ip4", .. var rest]) return Mgmt.Dataplane.Bench.AfPacketCase.Run(rest);
 if (args is ["dpdk-ip4", .. var dpdkArgs]) return Mgmt.Dataplane.Bench.DpdkCase.Run(dpdkArgs);
 if (args is ["maglev-build", .. var maglevArgs]) return Mgmt.Dataplane.Bench.ServicesCases.Maglev(maglevArgs);
+if (args is ["mem-lb", .. var lbArgs]) return Mgmt.Dataplane.Bench.ServicesCases.Lb(lbArgs);
 if (args is ["mem-nat44", .. var natArgs]) return Mgmt.Dataplane.Bench.ServicesCases.Nat44(natArgs);
 if (args is ["conntrack", .. var conntrackArgs]) return Mgmt.Dataplane.Bench.ServicesCases.Conntrack(conntrackArgs);
 

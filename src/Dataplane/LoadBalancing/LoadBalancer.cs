@@ -49,7 +49,7 @@ internal sealed class LoadBalancer
     private readonly FrozenDictionary<NatEndpoint, Vip> _exact4;
     private readonly FrozenDictionary<(UInt128, byte, ushort), Vip> _exact6;
     private readonly Vip[] _prefixes; // VIPs shorter than a host prefix, longest first
-    private readonly FrozenDictionary<int, Vip> _bySerial;
+    private readonly Vip?[] _bySerial;
     private readonly FrozenSet<NatEndpoint> _natVipEndpoints;
     private readonly FrozenSet<NatEndpoint> _natServerEndpoints;
     private readonly FrozenSet<uint> _vipAddresses4;
@@ -78,7 +78,8 @@ internal sealed class LoadBalancer
         _exact6 = vips.Where(v => !v.Config.IsV4 && v.Config.Length == 128)
             .ToFrozenDictionary(v => (v.Config.Prefix, v.Config.Protocol, v.Config.Port));
         _prefixes = [.. vips.Where(v => v.Config.Length < 128).OrderByDescending(v => v.Config.Length)];
-        _bySerial = vips.ToFrozenDictionary(v => v.Serial);
+        _bySerial = new Vip?[vips.Count == 0 ? 1 : vips.Max(v => v.Serial) + 1];
+        foreach (var v in vips) _bySerial[v.Serial] = v;
         var nat = vips.Where(v => v.Config.Mode == LbMode.Nat).ToList();
         HasNat = nat.Count > 0;
         HasVip6 = vips.Any(v => !v.Config.IsV4);
@@ -126,7 +127,7 @@ internal sealed class LoadBalancer
         return null;
     }
 
-    public Vip? BySerial(int serial) => _bySerial.GetValueOrDefault(serial);
+    public Vip? BySerial(int serial) => (uint)serial < (uint)_bySerial.Length ? _bySerial[serial] : null;
 
     /// <summary>Whether an IPv4 address is a VIP's (the dataplane answers ARP for it).</summary>
     public bool IsVipAddress(uint address) => _vipAddresses4.Contains(address);

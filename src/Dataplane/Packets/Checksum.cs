@@ -39,7 +39,7 @@ public static class Checksum
     }
 
     /// <summary>The checksum to store for <paramref name="data"/> (whose checksum field is zero).</summary>
-    public static ushort Compute(ReadOnlySpan<byte> data) => (ushort)~Fold(Sum(data));
+    public static ushort Compute(ReadOnlySpan<byte> data) => data.Length == 20 ? Compute20(data) : (ushort)~Fold(Sum(data));
 
     /// <summary>True when the data, checksum field included, sums to all ones.</summary>
     public static bool IsValid(ReadOnlySpan<byte> data) => data.Length == 20 ? IsValid20(data) : Fold(Sum(data)) == 0xffff;
@@ -47,7 +47,18 @@ public static class Checksum
     // An IPv4 header without options, the one every forwarded packet has: five 32-bit words in the machine's byte
     // order, no loop. The one's complement sum does not depend on byte order (RFC 1071 §2 B) and all ones reads the
     // same both ways.
-    private static bool IsValid20(ReadOnlySpan<byte> h)
+    private static bool IsValid20(ReadOnlySpan<byte> h) => Sum20(h) == 0xffff;
+
+    // The checksum to store in an option-less IPv4 header (field zero), summed as IsValid20 does; the result is in
+    // the machine's order, so it is turned to network order as a 16-bit value (RFC 1071 §2 B: byte swapping commutes
+    // with the sum).
+    private static ushort Compute20(ReadOnlySpan<byte> h)
+    {
+        var sum = (ushort)~Sum20(h);
+        return BitConverter.IsLittleEndian ? BinaryPrimitives.ReverseEndianness(sum) : sum;
+    }
+
+    private static uint Sum20(ReadOnlySpan<byte> h)
     {
         ulong s = (ulong)MemoryMarshal.Read<uint>(h) + MemoryMarshal.Read<uint>(h[4..]) + MemoryMarshal.Read<uint>(h[8..])
             + MemoryMarshal.Read<uint>(h[12..]) + MemoryMarshal.Read<uint>(h[16..]);
@@ -55,7 +66,7 @@ public static class Checksum
         s = (s >> 16) + (s & 0xffff);
         s = (s >> 16) + (s & 0xffff);
         s = (s >> 16) + (s & 0xffff);
-        return s == 0xffff;
+        return (uint)s;
     }
 
     /// <summary>RFC 1624 eqn. 3: the new checksum after one 16-bit word changed from <paramref name="old"/> to <paramref name="now"/>.</summary>

@@ -44,12 +44,7 @@ internal static class Encapsulation
         }
         else
         {
-            var dontFragment = inner6 || Ip4.DontFragment(inner);
-            Ip4.WriteHeader(h, h.Length, 64, protocol, (uint)source, (uint)destination, id);
-            h[1] = tos;
-            if (dontFragment) h[6] |= 0x40;
-            h[10] = h[11] = 0;
-            BinaryPrimitives.WriteUInt16BigEndian(h[10..], Checksum.Compute(h[..Ip4.MinHeaderLength]));
+            Ip4.WriteHeader(h, h.Length, 64, protocol, (uint)source, (uint)destination, id, tos, dontFragment: inner6 || Ip4.DontFragment(inner));
         }
     }
 }

@@ -79,13 +79,14 @@ public static class Ip4
     }
 
     /// <summary>Writes a 20-byte header (no options) with its checksum.</summary>
-    public static void WriteHeader(Span<byte> h, int totalLength, byte ttl, byte protocol, uint source, uint destination, ushort id = 0)
+    public static void WriteHeader(Span<byte> h, int totalLength, byte ttl, byte protocol, uint source, uint destination, ushort id = 0,
+        byte tos = 0, bool dontFragment = false)
     {
         h[0] = 0x45;
-        h[1] = 0;
+        h[1] = tos;
         BinaryPrimitives.WriteUInt16BigEndian(h[2..], (ushort)totalLength);
         BinaryPrimitives.WriteUInt16BigEndian(h[4..], id);
-        BinaryPrimitives.WriteUInt16BigEndian(h[6..], 0);
+        BinaryPrimitives.WriteUInt16BigEndian(h[6..], dontFragment ? (ushort)0x4000 : (ushort)0);
         h[8] = ttl;
         h[9] = protocol;
         BinaryPrimitives.WriteUInt16BigEndian(h[10..], 0);
