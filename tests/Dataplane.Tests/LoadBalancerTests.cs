@@ -246,6 +246,47 @@ public sealed class LoadBalancerTests : IDisposable
     }
 
     [Fact]
+    public void Every_mode_and_the_nat_answer_decode_correctly_in_scapy()
+    {
+        UInt128 server4 = Ip6.Mapped(Server(1)), server6 = Ip6.Parse("2001:db8:b::11");
+        LbVip Vip4(string vip, LbMode mode, UInt128 server) => LbVip.V4(Ip4.Parse(vip), mode, [new LbServer(server)]);
+        _dp.SetLoadBalancer(new LbConfig
+        {
+            Ip4Source = Ip4.Parse("10.1.0.1"),
+            Ip6Source = Ip6.Parse("2001:db8:b::1"),
+            Vips =
+            [
+                Vip4("192.0.2.101", LbMode.Gre4, server4), Vip4("192.0.2.102", LbMode.IpIp4, server4),
+                Vip4("192.0.2.103", LbMode.Gre6, server6), Vip4("192.0.2.104", LbMode.IpIp6, server6),
+                Vip4("192.0.2.105", LbMode.L3Dsr, server4) with { Dscp = 46 },
+                LbVip.V4(Ip4.Parse("192.0.2.106"), LbMode.Nat, [new LbServer(server4)], Tcp, 80, targetPort: 8080),
+                new LbVip(Ip6.Parse("2001:db8:f::80"), 128, LbMode.IpIp6, [new LbServer(server6)], Tcp, 443),
+            ],
+        });
+        var dir = Directory.CreateTempSubdirectory("dataplane-lb-").FullName;
+        try
+        {
+            foreach (var (step, input, on, output, sent) in new[] { ("step1", "", _front, "", _back), ("step2", "1-front.pcap", _front, "1-back-sent.pcap", _back), ("check", "2-back.pcap", _back, "2-front-sent.pcap", _front) })
+            {
+                if (input != "")
+                {
+                    _front.Clear();
+                    _back.Clear();
+                    foreach (var f in PcapFile.Read(Path.Combine(dir, input))) on.Inject(f);
+                    _dp.PollOnce();
+                    PcapFile.Write(Path.Combine(dir, output), sent.Sent.Where(f => Ethernet.Type(f) != Ethernet.TypeArp));
+                }
+                var (code, text) = GoldenScript.Run("lb.py", $"{step} {dir}");
+                Assert.True(code == 0, text);
+            }
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Bad_configurations_are_refused_whole()
     {
         _dp.SetLoadBalancer(Nat(1, 2));
