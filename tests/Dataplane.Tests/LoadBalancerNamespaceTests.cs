@@ -1,0 +1,162 @@
+using System.Diagnostics;
+using Mgmt.Dataplane.LoadBalancing;
+using Mgmt.Dataplane.Packets;
+using Mgmt.Dataplane.Ports;
+
+using static Mgmt.Dataplane.Tests.HostCommands;
+
+namespace Mgmt.Dataplane.Tests;
+
+/// <summary>
+/// The load balancer in NAT mode with real servers, over Linux network namespaces: a client namespace (10.78.1.2)
+/// and three server namespaces (10.78.1N.2, each running <c>python3 -m http.server</c> on port 8080 serving a file
+/// "who" that names it), each on a veth pair whose other end the dataplane owns in namespace R. The VIP
+/// 10.78.100.100 TCP 80 is only the dataplane's. Needs root (CI runs as root).
+/// </summary>
+public sealed class LoadBalancerNamespaceTests : IDisposable
+{
+    private const int ServerPort = 8080;
+    private readonly string _tag = $"{Environment.ProcessId % 100000}";
+    private readonly string _r, _c;
+    private readonly string[] _s;
+    private readonly List<Process> _servers = [];
+    private readonly string _root = Directory.CreateTempSubdirectory("lb-servers-").FullName;
+    private readonly Dataplane _dp = new();
+    private static readonly uint Vip = Ip4.Parse("10.78.100.100");
+
+    public LoadBalancerNamespaceTests()
+    {
+        Assert.SkipUnless(Environment.UserName == "root" && (File.Exists("/usr/sbin/ip") || File.Exists("/sbin/ip")), "needs root and iproute2 (network namespaces)");
+        _r = $"mglb-r-{_tag}";
+        _c = $"mglb-c-{_tag}";
+        _s = [.. Enumerable.Range(1, 3).Select(n => $"mglb-s{n}-{_tag}")];
+        Cleanup();
+        Ip($"netns add {_r}");
+        Link(_c, "c", "10.78.1");
+        for (var n = 1; n <= 3; n++)
+        {
+            Link(_s[n - 1], $"s{n}", $"10.78.1{n}");
+            var dir = Directory.CreateDirectory(Path.Combine(_root, $"s{n}")).FullName;
+            File.WriteAllText(Path.Combine(dir, "who"), $"s{n}");
+            _servers.Add(KeepAliveServer(_s[n - 1], $"10.78.1{n}.2", dir));
+        }
+        foreach (var (name, net) in new[] { ("c", "10.78.1") }.Concat(Enumerable.Range(1, 3).Select(n => ($"s{n}", $"10.78.1{n}"))))
+        {
+            var port = new AfPacketPort(name, _r);
+            _dp.CreateInterface(name, port, port.Mac);
+            _dp.AddAddress(name, Ip4.Parse($"{net}.1"), 24);
+            _dp.SetAdminUp(name, true);
+        }
+        _dp.Start();
+        // Every server answers directly through the dataplane before the VIP exists.
+        for (var n = 1; n <= 3; n++) Assert.Equal(0, HttpGetLength(_c, $"http://10.78.1{n}.2:{ServerPort}/who").Code);
+    }
+
+    // python3's http.server speaking HTTP/1.1, so that a connection carries several requests (its default, HTTP/1.0,
+    // closes each after one answer).
+    private static Process KeepAliveServer(string ns, string address, string directory)
+    {
+        var script = "import functools,http.server\n"
+            + "class H(http.server.SimpleHTTPRequestHandler): protocol_version = 'HTTP/1.1'\n"
+            + $"http.server.ThreadingHTTPServer(('{address}', {ServerPort}), functools.partial(H, directory='{directory}')).serve_forever()";
+        return Process.Start(new ProcessStartInfo("ip", $"netns exec {ns} python3 -c \"{script}\"") { RedirectStandardOutput = true, RedirectStandardError = true })!;
+    }
+
+    // A namespace with "eth0" at NET.2/24 (default route via NET.1, the dataplane), joined to R's "<name>".
+    private void Link(string ns, string name, string net)
+    {
+        Ip($"netns add {ns}");
+        Ip($"link add {name}{_tag} type veth peer name eth0 netns {ns}");
+        Ip($"link set {name}{_tag} netns {_r}");
+        Ip($"-n {_r} link set {name}{_tag} name {name}");
+        Run("ip", $"netns exec {_r} sysctl -qw net.ipv6.conf.{name}.disable_ipv6=1");
+        Ip($"-n {_r} link set {name} up");
+        Ip($"-n {ns} addr add {net}.2/24 dev eth0");
+        Ip($"-n {ns} link set eth0 up");
+        Ip($"-n {ns} link set lo up");
+        Ip($"-n {ns} route add default via {net}.1");
+    }
+
+    public void Dispose()
+    {
+        _dp.Dispose();
+        foreach (var s in _servers) s.Kill(entireProcessTree: true);
+        Cleanup();
+        Directory.Delete(_root, recursive: true);
+    }
+
+    private void Cleanup()
+    {
+        foreach (var ns in _s.Prepend(_c).Append(_r)) Run("ip", $"netns del {ns}", check: false);
+    }
+
+    private static LbConfig Servers(params int[] servers) => new()
+    {
+        Vips = [LbVip.V4(Vip, LbMode.Nat, [.. servers.Select(n => LbServer.V4(Ip4.Parse($"10.78.1{n}.2")))], 6, 80, targetPort: ServerPort)],
+    };
+
+    // Fetches /who through the VIP on new connections, `count` times; the answers (server names) or the error.
+    private string[] Who(int count)
+    {
+        var script = $"import urllib.request\nfor i in range({count}):\n  try: print(urllib.request.urlopen('http://10.78.100.100/who', timeout=3).read().decode())\n  except Exception as e: print('error', type(e).__name__, e)";
+        var (code, output) = Run("ip", $"netns exec {_c} python3 -c \"{script}\"", check: false);
+        Assert.True(code == 0, output);
+        return output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    }
+
+    [Fact]
+    public void Connections_to_the_vip_spread_over_every_server_and_the_answers_come_back_from_the_vip()
+    {
+        _dp.SetLoadBalancer(Servers(1, 2, 3));
+        var answers = Who(30);
+        Assert.All(answers, a => Assert.Matches("^s[123]$", a)); // the client got every answer (the return path is translated)
+        Assert.Equal(3, answers.Distinct().Count());
+        Assert.Equal(30, _dp.LbCounters.Flows);
+        // Server s2 removed: new connections go to s1 and s3 only.
+        _dp.SetLoadBalancer(Servers(1, 3));
+        Assert.All(Who(15), a => Assert.Matches("^s[13]$", a));
+    }
+
+    [Fact]
+    public void An_established_connection_keeps_its_server_when_servers_are_added_and_removed()
+    {
+        _dp.SetLoadBalancer(Servers(1, 2));
+        // One keep-alive connection asks three times; between its requests the server set changes.
+        var go = Path.Combine(_root, "go");
+        var script = $"import http.client,os,time\nc = http.client.HTTPConnection('10.78.100.100', 80, timeout=5)\nfor i in range(3):\n  c.request('GET', '/who'); r = c.getresponse(); print(r.read().decode(), c.sock.getsockname()[1], flush=True)\n  while i < 2 and not os.path.exists('{go}{{}}'.format(i)): time.sleep(0.05)";
+        using var client = Process.Start(new ProcessStartInfo("ip", $"netns exec {_c} python3 -c \"{script}\"") { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        string? first;
+        int other;
+        try
+        {
+            first = client.StandardOutput.ReadLine();
+            Assert.Matches(@"^s[12] \d+$", first); // the server, and the connection's local port
+            _dp.SetLoadBalancer(Servers(1, 2, 3)); // a server added: established connections stay where they are
+            File.WriteAllText(go + "0", "");
+            Assert.Equal(first, client.StandardOutput.ReadLine());
+            other = first!.StartsWith("s1") ? 2 : 1;
+            _dp.SetLoadBalancer(Servers(other, 3)); // its server removed: it keeps its flows until they end
+            File.WriteAllText(go + "1", "");
+            Assert.Equal(first, client.StandardOutput.ReadLine());
+            Assert.True(client.WaitForExit(10_000));
+            Assert.True(client.ExitCode == 0, client.StandardError.ReadToEnd());
+        }
+        finally
+        {
+            if (!client.HasExited) client.Kill(entireProcessTree: true);
+        }
+        // New connections see only the servers configured now.
+        Assert.All(Who(12), a => Assert.Contains(a, new[] { $"s{other}", "s3" }));
+    }
+
+    [Fact]
+    public void A_vip_without_servers_refuses_connections_at_once()
+    {
+        _dp.SetLoadBalancer(Servers(1) with { Vips = [Servers(1).Vips[0] with { Servers = [LbServer.V4(Ip4.Parse("10.78.11.2"), 0)] }] });
+        var clock = Stopwatch.StartNew();
+        var answer = Assert.Single(Who(1));
+        Assert.StartsWith("error URLError", answer);
+        Assert.Contains("refused", answer); // ICMP port unreachable: ECONNREFUSED, not a timeout
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), $"{clock.Elapsed}");
+    }
+}
