@@ -95,10 +95,10 @@ public sealed class LoadBalancerNamespaceTests : IDisposable
         Vips = [LbVip.V4(Vip, LbMode.Nat, [.. servers.Select(n => LbServer.V4(Ip4.Parse($"10.78.1{n}.2")))], 6, 80, targetPort: ServerPort)],
     };
 
-    // Fetches /who through the VIP on new connections, `count` times; the answers (server names) or the error.
-    private string[] Who(int count)
+    // Fetches /who through the VIP (or another URL) on new connections, `count` times; the answers (server names) or the error.
+    private string[] Who(int count, string url = "http://10.78.100.100/who")
     {
-        var script = $"import urllib.request\nfor i in range({count}):\n  try: print(urllib.request.urlopen('http://10.78.100.100/who', timeout=3).read().decode())\n  except Exception as e: print('error', type(e).__name__, e)";
+        var script = $"import urllib.request\nfor i in range({count}):\n  try: print(urllib.request.urlopen('{url}', timeout=3).read().decode())\n  except Exception as e: print('error', type(e).__name__, e)";
         var (code, output) = Run("ip", $"netns exec {_c} python3 -c \"{script}\"", check: false);
         Assert.True(code == 0, output);
         return output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -147,6 +147,17 @@ public sealed class LoadBalancerNamespaceTests : IDisposable
         }
         // New connections see only the servers configured now.
         Assert.All(Who(12), a => Assert.Contains(a, new[] { $"s{other}", "s3" }));
+    }
+
+    [Fact]
+    public void A_service_answers_on_its_cluster_ip_and_on_the_node_port()
+    {
+        _dp.SetServices([new Service("who", Ip4.Parse("10.96.0.10"), [new ServicePort(6, 80, ServerPort, NodePort: 30080)],
+            [.. Enumerable.Range(1, 3).Select(n => new ServiceBackend(Ip4.Parse($"10.78.1{n}.2")))])], [Ip4.Parse("10.78.1.1")]);
+        var cluster = Who(12, "http://10.96.0.10/who");
+        Assert.All(cluster, a => Assert.Matches("^s[123]$", a));
+        Assert.True(cluster.Distinct().Count() > 1, string.Join(' ', cluster));
+        Assert.All(Who(6, "http://10.78.1.1:30080/who"), a => Assert.Matches("^s[123]$", a));
     }
 
     [Fact]

@@ -10,10 +10,28 @@ public sealed partial class Dataplane
     private LoadBalancing.LoadBalancer? _lb;
     private LoadBalancing.LoadBalancer.Numbering _lbRegistry = new(FrozenDictionary<UInt128, int>.Empty, [], FrozenDictionary<LoadBalancing.LoadBalancer.VipKey, int>.Empty);
 
+    private LbConfig _lbOwn = new();
+    private IReadOnlyList<LbVip> _serviceVips = [];
+
     internal LoadBalancing.LoadBalancer? Lb => Volatile.Read(ref _lb);
 
-    /// <summary>The load balancer configuration in force, or null (no VIPs).</summary>
+    /// <summary>The load balancer configuration in force (the VIPs set here and those of services), or null (no VIPs).</summary>
     public LbConfig? LoadBalancer => Lb?.Config;
+
+    /// <summary>
+    /// Sets the services the service proxy serves (<see cref="ServiceProxy"/>: NAT-mode VIPs on cluster IPs,
+    /// external IPs and node ports on <paramref name="nodeAddresses"/>), next to the VIPs of
+    /// <see cref="SetLoadBalancer"/>; checked whole with them.
+    /// </summary>
+    public void SetServices(IReadOnlyList<Service> services, IReadOnlyList<uint> nodeAddresses)
+    {
+        lock (_api)
+        {
+            var vips = ServiceProxy.Compile(services, nodeAddresses);
+            Apply(_lbOwn, vips);
+            _serviceVips = vips;
+        }
+    }
 
     /// <summary>
     /// Sets the load balancer's VIPs (null or none: off). Checked whole before anything changes. Flows keep their
@@ -24,32 +42,40 @@ public sealed partial class Dataplane
     {
         lock (_api)
         {
-            if (config is null || config.Vips.Count == 0)
-            {
-                Volatile.Write(ref _lb, null);
-                WaitForWorkers();
-                foreach (var w in Workers) w.LbFlows = null;
-                return;
-            }
-            CheckLb(config);
-            var old = Lb;
-            if (old is null || old.Config.FlowsPerWorker != config.FlowsPerWorker)
-            {
-                foreach (var w in Workers) w.LbFlows = new LbFlows(config.FlowsPerWorker, config.Timeouts);
-                WaitForWorkers();
-            }
-            else
-                foreach (var w in Workers) w.LbFlows!.Timeouts = config.Timeouts;
-            // Numbers for new servers and VIPs; the old ones keep theirs (flows hold them).
-            var servers = _lbRegistry.ServerIds.ToDictionary();
-            var list = _lbRegistry.Servers.ToList();
-            foreach (var s in config.Vips.SelectMany(v => v.Servers))
-                if (servers.TryAdd(s.Address, list.Count)) list.Add(s.Address);
-            var vips = _lbRegistry.VipSerials.ToDictionary();
-            foreach (var v in config.Vips) vips.TryAdd(LoadBalancing.LoadBalancer.Key(v), vips.Count + 1);
-            _lbRegistry = new LoadBalancing.LoadBalancer.Numbering(servers.ToFrozenDictionary(), [.. list], vips.ToFrozenDictionary());
-            Volatile.Write(ref _lb, new LoadBalancing.LoadBalancer(config, _lbRegistry, Workers.Count));
+            config ??= new LbConfig();
+            Apply(config, _serviceVips);
+            _lbOwn = config;
         }
+    }
+
+    private void Apply(LbConfig own, IReadOnlyList<LbVip> serviceVips)
+    {
+        var config = serviceVips.Count == 0 ? own : own with { Vips = [.. own.Vips, .. serviceVips] };
+        if (config.Vips.Count == 0)
+        {
+            Volatile.Write(ref _lb, null);
+            WaitForWorkers();
+            foreach (var w in Workers) w.LbFlows = null;
+            return;
+        }
+        CheckLb(config);
+        var old = Lb;
+        if (old is null || old.Config.FlowsPerWorker != config.FlowsPerWorker)
+        {
+            foreach (var w in Workers) w.LbFlows = new LbFlows(config.FlowsPerWorker, config.Timeouts);
+            WaitForWorkers();
+        }
+        else
+            foreach (var w in Workers) w.LbFlows!.Timeouts = config.Timeouts;
+        // Numbers for new servers and VIPs; the old ones keep theirs (flows hold them).
+        var servers = _lbRegistry.ServerIds.ToDictionary();
+        var list = _lbRegistry.Servers.ToList();
+        foreach (var s in config.Vips.SelectMany(v => v.Servers))
+            if (servers.TryAdd(s.Address, list.Count)) list.Add(s.Address);
+        var vips = _lbRegistry.VipSerials.ToDictionary();
+        foreach (var v in config.Vips) vips.TryAdd(LoadBalancing.LoadBalancer.Key(v), vips.Count + 1);
+        _lbRegistry = new LoadBalancing.LoadBalancer.Numbering(servers.ToFrozenDictionary(), [.. list], vips.ToFrozenDictionary());
+        Volatile.Write(ref _lb, new LoadBalancing.LoadBalancer(config, _lbRegistry, Workers.Count));
     }
 
     /// <summary>Load balancer counters summed over the workers.</summary>

@@ -37,8 +37,14 @@ public sealed record LbServer(UInt128 Address, int Weight = 100)
 /// port, the mode, the servers, and the Maglev table size (a prime). <see cref="TargetPort"/>: the servers' port in
 /// NAT mode (0: the VIP's port). <see cref="Dscp"/>: the code point of L3 DSR.
 /// </summary>
+/// <remarks>
+/// <see cref="ClientAffinity"/>: the server is picked by the client's address alone, so that every connection of a
+/// client goes to the same server while the servers stay (Kubernetes' sessionAffinity ClientIP). In NAT mode a
+/// client that is itself the chosen server (a pod reaching its own service) has its source translated to the
+/// receiving interface's address, so that the answer comes back through here (hairpinning).
+/// </remarks>
 public sealed record LbVip(UInt128 Prefix, int Length, LbMode Mode, IReadOnlyList<LbServer> Servers, byte Protocol = 0, ushort Port = 0,
-    ushort TargetPort = 0, int TableSize = Maglev.DefaultSize, byte Dscp = 0)
+    ushort TargetPort = 0, int TableSize = Maglev.DefaultSize, byte Dscp = 0, bool ClientAffinity = false)
 {
     public static LbVip V4(uint address, LbMode mode, IReadOnlyList<LbServer> servers, byte protocol = 0, ushort port = 0, ushort targetPort = 0, int tableSize = Maglev.DefaultSize) =>
         new(Packets.Ip6.Mapped(address), 128, mode, servers, protocol, port, targetPort, tableSize);

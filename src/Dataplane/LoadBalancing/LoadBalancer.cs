@@ -14,8 +14,9 @@ namespace Mgmt.Dataplane.LoadBalancing;
 /// <remarks>
 /// Steering with several workers: tunnel and L3 DSR modes see one direction only, so the plain flow hash will do.
 /// NAT mode sees the server's replies too, which carry other addresses; both directions are steered by the
-/// client's endpoint (address, port, protocol), which both carry: the source of a packet to a NAT VIP endpoint or
-/// to a server's endpoint, the destination of a packet from a server's endpoint.
+/// client's port and protocol, which both carry (a hairpinned client's address is translated, its port is not):
+/// the source port of a packet to a NAT VIP endpoint or to a server's endpoint, the destination port of a packet
+/// from a server's endpoint.
 /// </remarks>
 internal sealed class LoadBalancer
 {
@@ -137,6 +138,10 @@ internal sealed class LoadBalancer
 
     public static uint FlowHash4(in FlowKey4 key) => key.Hash(MaglevSeed);
 
+    /// <summary>The hash a VIP picks a new flow's server by: the flow's, or the client address's alone (affinity).</summary>
+    public static uint PickHash4(Vip vip, in FlowKey4 key) =>
+        vip.Config.ClientAffinity ? new FlowKey4(key.Source, 0, 0, 0, 0).Hash(MaglevSeed) : key.Hash(MaglevSeed);
+
     public static uint FlowHash6(in FlowKey6 key) => key.Hash(MaglevSeed);
 
     /// <summary>For NAT VIPs: the worker of a packet by its client's endpoint (see the remarks on the type); false: not NAT load balancer traffic.</summary>
@@ -146,9 +151,9 @@ internal sealed class LoadBalancer
         if (_natVipEndpoints.Contains(new NatEndpoint(key.Destination, key.Protocol, key.DestinationPort))
             || _natVipEndpoints.Contains(new NatEndpoint(key.Destination, 0, 0))
             || _natServerEndpoints.Contains(new NatEndpoint(key.Destination, key.Protocol, key.DestinationPort)))
-            worker = FlowHash.Pick(FlowHash.OfTuple(key.Source, 0, key.SourcePort, 0, key.Protocol), Workers);
+            worker = FlowHash.Pick(FlowHash.OfTuple(0, 0, key.SourcePort, 0, key.Protocol), Workers);
         else if (_natServerEndpoints.Contains(new NatEndpoint(key.Source, key.Protocol, key.SourcePort)))
-            worker = FlowHash.Pick(FlowHash.OfTuple(key.Destination, 0, key.DestinationPort, 0, key.Protocol), Workers);
+            worker = FlowHash.Pick(FlowHash.OfTuple(0, 0, key.DestinationPort, 0, key.Protocol), Workers);
         else return false;
         return true;
     }

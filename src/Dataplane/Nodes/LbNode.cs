@@ -96,7 +96,7 @@ internal sealed class Lb4Node(Worker w) : GraphNode("lb4")
                     w.Discard(p, DropReason.LbFragment); // no ports: its flow cannot be told
                     continue;
                 }
-                server = LoadBalancer.Choose(vip, LoadBalancer.FlowHash4(key));
+                server = LoadBalancer.Choose(vip, LoadBalancer.PickHash4(vip, key));
                 if (server < 0)
                 {
                     flows.NoServer++;
@@ -106,8 +106,11 @@ internal sealed class Lb4Node(Worker w) : GraphNode("lb4")
                     continue;
                 }
                 var address = lb.Registry.Servers[server];
-                var translated = new FlowKey4(key.Source, (uint)address, key.SourcePort, vip.TargetPort(key.DestinationPort), key.Protocol);
                 var nat = vip.Config.Mode == LbMode.Nat;
+                // A client that is its own server (a pod reaching its own service) is answered through here only if
+                // it appears to come from elsewhere: the receiving interface's address (kube-proxy's masquerade).
+                var source = nat && key.Source == (uint)address && w.Interface(meta[p].RxInterface) is { Addresses: [var own, ..] } ? own.Address : key.Source;
+                var translated = new FlowKey4(source, (uint)address, key.SourcePort, vip.TargetPort(key.DestinationPort), key.Protocol);
                 s = table.Create(key, nat ? translated.Reversed : key.Reversed, now, slice.Flags[i], LbFlows.Payload(vip.Serial, server));
                 if (s < 0 && nat)
                 {

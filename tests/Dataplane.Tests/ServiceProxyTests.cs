@@ -1,0 +1,131 @@
+using Mgmt.Dataplane.LoadBalancing;
+using Mgmt.Dataplane.Packets;
+using Mgmt.Dataplane.Ports;
+using static Mgmt.Dataplane.Tests.L4Packets;
+
+namespace Mgmt.Dataplane.Tests;
+
+/// <summary>
+/// The service proxy on memory ports: ClusterIP with several ports, NodePort, external IPs, session affinity,
+/// hairpinning (a pod reaching its own service), a service without backends, and the checks.
+/// </summary>
+/// <remarks>Clients on "front" (the node's address 10.0.0.1, the client 10.0.0.2); pods on "back" (10.1.0.1/24, pods 10.1.0.11-13).</remarks>
+public sealed class ServiceProxyTests : IDisposable
+{
+    private const ulong MacFront = 0x02_00_00_00_00_01, MacBack = 0x02_00_00_00_00_02, MacClient = 0x02_aa_00_00_00_02;
+    private static ulong MacPod(int n) => 0x02_bb_00_00_00_00UL + (ulong)n;
+    private static uint Pod(int n) => Ip4.Parse($"10.1.0.{10 + n}");
+    private static readonly uint ClusterIp = Ip4.Parse("10.96.0.10"), Node = Ip4.Parse("10.0.0.1");
+
+    private readonly Dataplane _dp = new(buffers: 1024);
+    private readonly MemoryPort _front = new(), _back = new();
+
+    public ServiceProxyTests()
+    {
+        _dp.CreateInterface("front", _front, MacFront);
+        _dp.CreateInterface("back", _back, MacBack);
+        _dp.AddAddress("front", Node, 24);
+        _dp.AddAddress("back", Ip4.Parse("10.1.0.1"), 24);
+        _dp.SetAdminUp("front", true);
+        _dp.SetAdminUp("back", true);
+        _dp.AddNeighbor("front", Ip4.Parse("10.0.0.2"), MacClient);
+        for (var n = 1; n <= 3; n++) _dp.AddNeighbor("back", Pod(n), MacPod(n));
+    }
+
+    public void Dispose() => _dp.Dispose();
+
+    private static Service Web(params int[] pods) => new("web", ClusterIp,
+        [new ServicePort(Tcp, 80, 8080, NodePort: 30080), new ServicePort(Udp, 53, 5353)],
+        [.. pods.Select(n => new ServiceBackend(Pod(n)))], ExternalIps: [Ip4.Parse("198.51.100.7")]);
+
+    private (List<Seen> Front, List<Seen> Back) Send(MemoryPort on, byte[] frame)
+    {
+        _front.Clear();
+        _back.Clear();
+        on.Inject(frame);
+        _dp.PollOnce();
+        return ([.. _front.Sent.Where(IsIp4).Select(Read)], [.. _back.Sent.Where(IsIp4).Select(Read)]);
+    }
+
+    private Seen ToPod(string dst, ushort dport, ushort sport, byte proto = Tcp)
+    {
+        var (front, back) = Send(_front, Packet(MacFront, MacClient, "10.0.0.2", sport, dst, dport, proto));
+        Assert.Empty(front);
+        return Assert.Single(back);
+    }
+
+    private Seen Answer(Seen got, byte proto = Tcp)
+    {
+        var pod = (int)(got.Destination - Pod(0));
+        var (front, back) = Send(_back, Packet(MacBack, MacPod(pod), Ip4.Format(got.Destination), got.DestinationPort, Ip4.Format(got.Source), got.SourcePort, proto, SynAck));
+        Assert.Empty(back);
+        return Assert.Single(front);
+    }
+
+    [Fact]
+    public void Cluster_ip_node_port_and_external_ip_reach_the_backends_and_answer_from_where_they_were_asked()
+    {
+        _dp.SetServices([Web(1, 2, 3)], [Node]);
+        ushort sport = 40000; // a port per connection: two flows to one backend endpoint from one client endpoint would clash
+        foreach (var (dst, port, proto) in new[] { ("10.96.0.10", (ushort)80, Tcp), ("10.96.0.10", (ushort)53, Udp), ("10.0.0.1", (ushort)30080, Tcp), ("198.51.100.7", (ushort)80, Tcp) })
+        {
+            var got = ToPod(dst, port, ++sport, proto);
+            Assert.Equal(proto == Udp ? 5353 : 8080, got.DestinationPort);
+            Assert.Equal($"10.0.0.2:{sport}", got.From);
+            Assert.Equal($"{dst}:{port}", Answer(got, proto).From);
+        }
+        // A port the service does not have: nothing reaches the pods.
+        Assert.Empty(Send(_front, Packet(MacFront, MacClient, "10.0.0.2", 40100, "10.96.0.10", 81, Tcp)).Back);
+    }
+
+    [Fact]
+    public void With_client_affinity_every_connection_of_a_client_goes_to_one_backend()
+    {
+        _dp.SetServices([Web(1, 2, 3) with { ClientAffinity = true }], [Node]);
+        var pods = Enumerable.Range(0, 20).Select(i => ToPod("10.96.0.10", 80, (ushort)(41000 + i)).Destination).Distinct();
+        Assert.Single(pods);
+        // Without it, the same connections spread.
+        _dp.SetServices([Web(1, 2, 3)], [Node]);
+        Assert.True(Enumerable.Range(0, 20).Select(i => ToPod("10.96.0.10", 80, (ushort)(42000 + i)).Destination).Distinct().Count() > 1);
+    }
+
+    [Fact]
+    public void A_pod_reaching_its_own_service_is_hairpinned_through_the_node_address()
+    {
+        _dp.SetServices([Web(1)], [Node]);
+        var (front, back) = Send(_back, Packet(MacBack, MacPod(1), "10.1.0.11", 43000, "10.96.0.10", 80, Tcp));
+        Assert.Empty(front);
+        var got = Assert.Single(back);
+        Assert.Equal("10.1.0.11:8080", got.To);
+        Assert.Equal("10.1.0.1:43000", got.From); // from the node, so that the pod answers through the dataplane
+        (front, back) = Send(_back, Packet(MacBack, MacPod(1), "10.1.0.11", 8080, "10.1.0.1", 43000, Tcp, SynAck));
+        var answer = Assert.Single(back);
+        Assert.Equal("10.96.0.10:80", answer.From);
+        Assert.Equal("10.1.0.11:43000", answer.To);
+        // Another pod reaching the service keeps its own address (its answer passes the dataplane anyway).
+        _dp.SetServices([Web(2)], [Node]);
+        (_, back) = Send(_back, Packet(MacBack, MacPod(1), "10.1.0.11", 43001, "10.96.0.10", 80, Tcp));
+        Assert.Equal("10.1.0.11:43001", Assert.Single(back).From);
+    }
+
+    [Fact]
+    public void A_service_without_backends_answers_port_unreachable_and_bad_services_are_refused()
+    {
+        _dp.SetServices([Web()], [Node]);
+        var (front, back) = Send(_front, Packet(MacFront, MacClient, "10.0.0.2", 44000, "10.96.0.10", 80, Tcp));
+        Assert.Empty(back);
+        var icmp = Assert.Single(front);
+        Assert.Equal(Icmp, icmp.Protocol);
+        Assert.Equal((byte)3, icmp.Frame[14 + 20]);
+        Assert.Throws<DataplaneException>(() => _dp.SetServices([Web(1), Web(2)], [Node]));
+        Assert.Throws<DataplaneException>(() => _dp.SetServices([Web(1) with { Ports = [new ServicePort(47, 80, 80)] }], [Node]));
+        Assert.Throws<DataplaneException>(() => _dp.SetServices([Web(1) with { Ports = [] }], [Node]));
+        // Two services on one cluster IP and port: the load balancer refuses the VIP twice, nothing changes.
+        Assert.Throws<DataplaneException>(() => _dp.SetServices([Web(1), Web(2) with { Name = "web2" }], [Node]));
+        Assert.Equal(5, _dp.LoadBalancer!.Vips.Count);
+        // The load balancer's own VIPs and the services' stand side by side.
+        _dp.SetLoadBalancer(new LbConfig { Vips = [LbVip.V4(Ip4.Parse("10.96.0.99"), LbMode.Nat, [LbServer.V4(Pod(3))], Tcp, 443)] });
+        Assert.Equal(6, _dp.LoadBalancer!.Vips.Count);
+        Assert.Equal("10.1.0.13:443", ToPod("10.96.0.99", 443, 44001).To);
+    }
+}
