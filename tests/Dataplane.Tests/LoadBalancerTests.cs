@@ -310,6 +310,50 @@ public sealed class LoadBalancerTests : IDisposable
         Assert.Empty(Send(_front, FromClient(60000)).Back);
     }
 
+    private static LbConfig FullNat(params int[] servers) => new()
+    {
+        LocalAddresses = [Ip4.Parse("10.1.0.200"), Ip4.Parse("10.1.0.201")],
+        Vips = [LbVip.V4(Vip, LbMode.FullNat, [.. servers.Select(n => LbServer.V4(Server(n)))], Tcp, 80, targetPort: 8080)],
+    };
+
+    [Fact]
+    public void Full_nat_sends_from_a_local_address_and_the_servers_answer_reaches_the_client_from_the_vip()
+    {
+        _dp.SetLoadBalancer(FullNat(1, 2, 3));
+        var used = new HashSet<string>();
+        for (ushort port = 21000; port < 21050; port++)
+        {
+            var s = ToServer(FromClient(port));
+            Assert.Matches(@"^10\.1\.0\.20[01]:\d+$", s.From); // the server sees the load balancer, not the client
+            Assert.Equal(8080, s.DestinationPort);
+            used.Add(s.From);
+            var (front, back) = Send(_back, Packet(MacBack, MacServer(ServerOf(s)), Ip4.Format(s.Destination), 8080, Ip4.Format(s.Source), s.SourcePort, Tcp, SynAck));
+            Assert.Empty(back);
+            var r = Read(Assert.Single(front));
+            Assert.Equal("192.0.2.100:80", r.From);
+            Assert.Equal($"10.0.0.2:{port}", r.To);
+        }
+        Assert.Equal(50, used.Count); // a local endpoint per flow
+        // The server side asks for the local addresses by ARP: the load balancer answers.
+        Send(_back, Frames.ArpRequest(MacServer(1), "10.1.0.11", "10.1.0.200"));
+        Assert.Single(_back.Sent);
+        Assert.Contains("full NAT needs local addresses", Assert.Throws<DataplaneException>(() => _dp.SetLoadBalancer(FullNat(1) with { LocalAddresses = [] })).Message);
+    }
+
+    [Fact]
+    public void With_two_workers_full_nat_answers_reach_the_worker_of_their_flow()
+    {
+        using var t = new LoadBalancerTests(workers: 2);
+        t._dp.SetLoadBalancer(FullNat(1, 2, 3));
+        for (ushort port = 22000; port < 22100; port++)
+        {
+            var s = t.ToServer(FromClient(port));
+            var (front, _) = t.Send(t._back, Packet(MacBack, MacServer(ServerOf(s)), Ip4.Format(s.Destination), 8080, Ip4.Format(s.Source), s.SourcePort, Tcp, SynAck));
+            Assert.Equal($"10.0.0.2:{port}", Read(Assert.Single(front)).To);
+        }
+        Assert.True(t._dp.Workers.All(w => w.LbFlows!.Four.Count > 0), "both workers hold flows");
+    }
+
     [Fact]
     public void With_two_workers_nat_replies_meet_their_flows()
     {

@@ -127,6 +127,8 @@ public sealed partial class Dataplane
         var t = c.Timeouts ?? throw new DataplaneException("load balancer timeouts are missing");
         if (new[] { t.TcpEstablished, t.TcpTransitory, t.TcpClosed, t.Udp, t.Other }.Any(x => x < TimeSpan.FromMilliseconds(1)))
             throw new DataplaneException("load balancer timeouts are at least 1 ms");
+        foreach (var a in c.LocalAddresses)
+            if (a == 0 || a >> 28 >= 0xe || a >> 24 == 127) throw new DataplaneException($"local address {Ip4.Format(a)} is not a unicast address");
         var keys = new HashSet<LoadBalancing.LoadBalancer.VipKey>();
         foreach (var v in c.Vips)
         {
@@ -152,10 +154,12 @@ public sealed partial class Dataplane
             }
             if (v.Mode is LbMode.Gre4 or LbMode.IpIp4 && c.Ip4Source == 0) throw new DataplaneException($"{what}: mode {v.Mode} needs the IPv4 tunnel source");
             if (v.Mode is LbMode.Gre6 or LbMode.IpIp6 && c.Ip6Source == UInt128.Zero) throw new DataplaneException($"{what}: mode {v.Mode} needs the IPv6 tunnel source");
-            if (v.Mode is LbMode.L3Dsr or LbMode.Nat && !v4) throw new DataplaneException($"{what}: mode {v.Mode} is for IPv4 VIPs");
-            if (v.Mode == LbMode.Nat && (v.Length != 128 || v.Protocol is not (Ip4.ProtoTcp or Ip4.ProtoUdp)))
+            var nat = v.Mode is LbMode.Nat or LbMode.FullNat;
+            if ((v.Mode == LbMode.L3Dsr || nat) && !v4) throw new DataplaneException($"{what}: mode {v.Mode} is for IPv4 VIPs");
+            if (nat && (v.Length != 128 || v.Protocol is not (Ip4.ProtoTcp or Ip4.ProtoUdp)))
                 throw new DataplaneException($"{what}: NAT mode needs one address, TCP or UDP and a port");
-            if (v.Mode != LbMode.Nat && v.TargetPort != 0) throw new DataplaneException($"{what}: a target port is for NAT mode");
+            if (!nat && v.TargetPort != 0) throw new DataplaneException($"{what}: a target port is for NAT mode");
+            if (v.Mode == LbMode.FullNat && c.LocalAddresses.Count == 0) throw new DataplaneException($"{what}: full NAT needs local addresses");
         }
     }
 

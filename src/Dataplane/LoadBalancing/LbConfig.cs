@@ -22,6 +22,13 @@ public enum LbMode : byte
 
     /// <summary>NAT (the kube-proxy style): the destination becomes the server's address and target port, replies come back through here and leave from the VIP.</summary>
     Nat,
+
+    /// <summary>
+    /// Full NAT (the seed's DPDK-SLB): NAT, and the source becomes one of the load balancer's local addresses and a
+    /// port the worker owns, so that the server answers the load balancer whatever its routes, and its answer
+    /// reaches the worker that holds the flow.
+    /// </summary>
+    FullNat,
 }
 
 /// <summary>An application server of a VIP: its address (IPv4 as IPv4-mapped) and weight (0: drained, no new flows).</summary>
@@ -68,6 +75,9 @@ public sealed record LbConfig
 
     /// <summary>Outer source of GRE6 and IPIP6 (0: none).</summary>
     public UInt128 Ip6Source { get; init; }
+
+    /// <summary>The local addresses full-NAT flows come from (the servers must route them back here).</summary>
+    public IReadOnlyList<uint> LocalAddresses { get; init; } = [];
 
     /// <summary>Flows at most on each worker (the sticky table); a change of it starts every worker's flows afresh.</summary>
     public int FlowsPerWorker { get; init; } = 100_000;

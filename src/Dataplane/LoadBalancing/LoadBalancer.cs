@@ -81,13 +81,13 @@ internal sealed class LoadBalancer
         _prefixes = [.. vips.Where(v => v.Config.Length < 128).OrderByDescending(v => v.Config.Length)];
         _bySerial = new Vip?[vips.Count == 0 ? 1 : vips.Max(v => v.Serial) + 1];
         foreach (var v in vips) _bySerial[v.Serial] = v;
-        var nat = vips.Where(v => v.Config.Mode == LbMode.Nat).ToList();
+        var nat = vips.Where(v => v.Config.Mode is LbMode.Nat or LbMode.FullNat).ToList();
         HasNat = nat.Count > 0;
         HasVip6 = vips.Any(v => !v.Config.IsV4);
         _natVipEndpoints = nat.Select(v => new NatEndpoint((uint)v.Config.Prefix, v.Config.Protocol, v.Config.Port)).ToFrozenSet();
         _natServerEndpoints = nat.SelectMany(v => v.Config.Servers.Select(s => new NatEndpoint((uint)s.Address, v.Config.Protocol, v.Config.TargetPort != 0 ? v.Config.TargetPort : v.Config.Port)))
             .ToFrozenSet();
-        _vipAddresses4 = vips.Where(v => v.Config.IsV4 && v.Config.Length == 128).Select(v => (uint)v.Config.Prefix).ToFrozenSet();
+        _vipAddresses4 = vips.Where(v => v.Config.IsV4 && v.Config.Length == 128).Select(v => (uint)v.Config.Prefix).Concat(config.LocalAddresses).ToFrozenSet();
     }
 
     public LbConfig Config { get; }
@@ -130,7 +130,7 @@ internal sealed class LoadBalancer
 
     public Vip? BySerial(int serial) => (uint)serial < (uint)_bySerial.Length ? _bySerial[serial] : null;
 
-    /// <summary>Whether an IPv4 address is a VIP's (the dataplane answers ARP for it).</summary>
+    /// <summary>Whether an IPv4 address is a VIP's or a full-NAT local address (the dataplane answers ARP for it).</summary>
     public bool IsVipAddress(uint address) => _vipAddresses4.Contains(address);
 
     /// <summary>The server a new flow goes to (Maglev: the same flow hash finds the same server while the server set stays), or -1.</summary>

@@ -70,7 +70,7 @@ internal sealed class Lb4Node(Worker w) : GraphNode("lb4")
             }
             if (s >= 0 && reply)
             {
-                if (vip!.Config.Mode != LbMode.Nat)
+                if (vip!.Config.Mode is not (LbMode.Nat or LbMode.FullNat))
                 {
                     graph.Enqueue(Next(p), p); // the tunnel modes never see replies: not the load balancer's
                     continue;
@@ -106,11 +106,18 @@ internal sealed class Lb4Node(Worker w) : GraphNode("lb4")
                     continue;
                 }
                 var address = lb.Registry.Servers[server];
-                var nat = vip.Config.Mode == LbMode.Nat;
+                var nat = vip.Config.Mode is LbMode.Nat or LbMode.FullNat;
                 // A client that is its own server (a pod reaching its own service) is answered through here only if
                 // it appears to come from elsewhere: the receiving interface's address (kube-proxy's masquerade).
                 var source = nat && key.Source == (uint)address && w.Interface(meta[p].RxInterface) is { Addresses: [var own, ..] } ? own.Address : key.Source;
-                var translated = new FlowKey4(source, (uint)address, key.SourcePort, vip.TargetPort(key.DestinationPort), key.Protocol);
+                var sourcePort = key.SourcePort;
+                var targetPort = vip.TargetPort(key.DestinationPort);
+                if (vip.Config.Mode == LbMode.FullNat && !TryLocalEndpoint(lb, table, key, (uint)address, targetPort, out source, out sourcePort))
+                {
+                    w.Discard(p, DropReason.LbNoFlow); // every local port this worker owns is taken towards that server
+                    continue;
+                }
+                var translated = new FlowKey4(source, (uint)address, sourcePort, targetPort, key.Protocol);
                 s = table.Create(key, nat ? translated.Reversed : key.Reversed, now, slice.Flags[i], LbFlows.Payload(vip.Serial, server));
                 if (s < 0 && nat)
                 {
@@ -132,7 +139,7 @@ internal sealed class Lb4Node(Worker w) : GraphNode("lb4")
         if (m.Traced) w.Trace(p, Name, $"{key}: VIP {vip.Config} to {LoadBalancer.Format(server)}");
         switch (mode)
         {
-            case LbMode.Nat:
+            case LbMode.Nat or LbMode.FullNat:
                 NatPacket.Rewrite(w.Pool.Data(p), kind, l4, key, translated);
                 w.Graph.Enqueue(w.Lookup, p);
                 return;
@@ -161,6 +168,29 @@ internal sealed class Lb4Node(Worker w) : GraphNode("lb4")
             }
         }
     }
+
+    // A full-NAT flow's source: a local address (the same for a client's flows) and a port whose answers the
+    // steering brings to this worker (LoadBalancer.TrySteer goes by the port of the server's answer), free towards
+    // this server endpoint.
+    private bool TryLocalEndpoint(LoadBalancer lb, SessionTable<FlowKey4> table, in FlowKey4 key, uint server, ushort serverPort, out uint local, out ushort port)
+    {
+        var locals = lb.Config.LocalAddresses;
+        local = locals[(int)((ulong)(key.Source * 0x9e37_79b1u) * (uint)locals.Count >> 32)];
+        var workers = lb.Workers;
+        var start = _random.Next(65536 - FirstLocalPort);
+        for (var i = 0; i < 65536 - FirstLocalPort; i++)
+        {
+            port = (ushort)(FirstLocalPort + (start + i) % (65536 - FirstLocalPort));
+            if (workers > 1 && FlowHash.Pick(FlowHash.OfTuple(0, 0, port, 0, key.Protocol), workers) != w.Index) continue;
+            if (!table.TryFind(new FlowKey4(server, local, serverPort, port, key.Protocol), out _, out _)) return true;
+            if (i > 4096) break; // crowded: give up rather than walk every port for each new flow
+        }
+        port = 0;
+        return false;
+    }
+
+    private const int FirstLocalPort = 1024;
+    private readonly Random _random = new();
 
     // DSCP in the upper six bits of the type of service byte, ECN kept; the header checksum updated (RFC 1624).
     private static void SetDscp(Span<byte> ip, byte dscp)
