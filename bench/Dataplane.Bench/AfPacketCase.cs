@@ -25,8 +25,41 @@ static class AfPacketCase
             Console.Error.WriteLine("usage: Dataplane.Bench afpacket-ip4 SECONDS ACL_RULES NETNS IN_IF OUT_IF NEXT_HOP_MAC [IN_MAC]");
             return 2;
         }
-        var seconds = double.Parse(secondsText, CultureInfo.InvariantCulture);
         var aclRules = int.Parse(aclText, CultureInfo.InvariantCulture);
+        return Forward(secondsText, netns, inName, outName, hopMac, more, $"input ACL of {aclRules} rules", dp =>
+        {
+            if (aclRules == 0) return;
+            dp.SetAcl("bench", BenchAcl.Rules(aclRules, new Random(42)));
+            dp.AttachAcls("in", ["bench"], []);
+        });
+    }
+
+    // afpacket-dnat: the same router with the service proxy: SERVICES services of one UDP port each (kube-proxy's
+    // shape), the one the traffic goes to (10.201.9.9 port 9 to 10.201.2.2 port 5353) the last; flows idle for
+    // UDP_TIMEOUT_MS end (a table of 1M flows).
+    public static int Dnat(string[] args)
+    {
+        if (args is not [var secondsText, var servicesText, var timeoutText, var netns, var inName, var outName, var hopMac, .. var more] || more.Length > 1)
+        {
+            Console.Error.WriteLine("usage: Dataplane.Bench afpacket-dnat SECONDS SERVICES UDP_TIMEOUT_MS NETNS IN_IF OUT_IF NEXT_HOP_MAC [IN_MAC]");
+            return 2;
+        }
+        var services = int.Parse(servicesText, CultureInfo.InvariantCulture);
+        var timeout = TimeSpan.FromMilliseconds(int.Parse(timeoutText, CultureInfo.InvariantCulture));
+        return Forward(secondsText, netns, inName, outName, hopMac, more, $"{services} services", dp =>
+        {
+            dp.SetLoadBalancer(new LoadBalancing.LbConfig { FlowsPerWorker = 1 << 20, Timeouts = new Acl.SessionTimeouts { Udp = timeout } });
+            var backend = new LoadBalancing.ServiceBackend(Ip4.Parse("10.201.2.2"));
+            dp.SetServices([.. Enumerable.Range(1, services - 1).Select(i => new LoadBalancing.Service($"s{i}", Ip4.Parse("10.96.0.0") + (uint)i,
+                    [new LoadBalancing.ServicePort(Ip4.ProtoUdp, 9, 5353)], [backend])),
+                new LoadBalancing.Service("bench", Ip4.Parse("10.201.9.9"), [new LoadBalancing.ServicePort(Ip4.ProtoUdp, 9, 5353)], [backend])], []);
+        }, dp => $"; flows {dp.LbCounters}");
+    }
+
+    private static int Forward(string secondsText, string netns, string inName, string outName, string hopMac, string[] more, string what,
+        Action<Dataplane> configure, Func<Dataplane, string>? report = null)
+    {
+        var seconds = double.Parse(secondsText, CultureInfo.InvariantCulture);
         using var dp = new Dataplane(buffers: 8192);
         var rx = new AfPacketPort(inName, netns);
         var tx = new AfPacketPort(outName, netns);
@@ -35,11 +68,7 @@ static class AfPacketCase
         dp.AddAddress("in", Ip4.Parse("10.201.1.1"), 24);
         dp.AddAddress("out", Ip4.Parse("10.201.2.1"), 24);
         dp.AddNeighbor("out", Ip4.Parse("10.201.2.2"), Ethernet.Parse(hopMac));
-        if (aclRules > 0)
-        {
-            dp.SetAcl("bench", BenchAcl.Rules(aclRules, new Random(42)));
-            dp.AttachAcls("in", ["bench"], []);
-        }
+        configure(dp);
         dp.SetAdminUp("in", true);
         dp.SetAdminUp("out", true);
 
@@ -48,13 +77,13 @@ static class AfPacketCase
         using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Set(); });
         var clock = Stopwatch.StartNew();
         dp.Start();
-        Console.Error.WriteLine($"ready: {inName} -> {outName} in {netns}, input ACL of {aclRules} rules");
+        Console.Error.WriteLine($"ready: {inName} -> {outName} in {netns}, {what}");
         stop.Wait(TimeSpan.FromSeconds(seconds));
         var i1 = dp.Interface("in").Counters;
         var o = dp.Interface("out").Counters;
         Console.Error.WriteLine(
             $"{clock.Elapsed.TotalSeconds:F1} s: in {i1.InUnicast} unicast, {i1.InDiscards} discards; out {o.OutUnicast} unicast, {o.OutDiscards} discards; " +
-            $"oversize {rx.OversizeDropped}; ring full {rx.RingDropped}; GC gen0 {GC.CollectionCount(0)} gen2 {GC.CollectionCount(2)}");
+            $"oversize {rx.OversizeDropped}; ring full {rx.RingDropped}; GC gen0 {GC.CollectionCount(0)} gen2 {GC.CollectionCount(2)}{report?.Invoke(dp)}");
         return 0;
     }
 }

@@ -5,6 +5,7 @@ using Mgmt.Dataplane.Packets;
 using Mgmt.Dataplane.Ports;
 
 if (args is ["afpacket-ip4", .. var rest]) return Mgmt.Dataplane.Bench.AfPacketCase.Run(rest);
+if (args is ["afpacket-dnat", .. var dnatArgs]) return Mgmt.Dataplane.Bench.AfPacketCase.Dnat(dnatArgs);
 if (args is ["dpdk-ip4", .. var dpdkArgs]) return Mgmt.Dataplane.Bench.DpdkCase.Run(dpdkArgs);
 if (args is ["maglev-build", .. var maglevArgs]) return Mgmt.Dataplane.Bench.ServicesCases.Maglev(maglevArgs);
 if (args is ["mem-lb", .. var lbArgs]) return Mgmt.Dataplane.Bench.ServicesCases.Lb(lbArgs);

@@ -25,7 +25,14 @@ static void mac(const char *s, uint8_t *m) {
 static double now(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec + t.tv_nsec / 1e9; }
 
 int main(int argc, char **argv) {
-  if (argc != 8) { fprintf(stderr, "usage: afp_gen IFNAME SRC_MAC DST_MAC SRC_IP DST_IP SECONDS FLOWS\n"); return 2; }
+  if (argc != 8 && !(argc == 9 && !strcmp(argv[8], "new"))) {
+    fprintf(stderr, "usage: afp_gen IFNAME SRC_MAC DST_MAC SRC_IP DST_IP SECONDS FLOWS [new]\n");
+    return 2;
+  }
+  /* "new": every frame a flow never seen before (sources 172.16.0.0/12, any port), for connection tracking's
+   * creation rate; FLOWS is then how many frames are prepared at once. */
+  int fresh = argc == 9;
+  uint32_t counter = 0;
   int flows = atoi(argv[7]);
   if (flows < 1 || flows > 65536) flows = 1024;
   double seconds = atof(argv[6]);
@@ -62,7 +69,22 @@ int main(int argc, char **argv) {
   double end = now() + seconds;
   for (unsigned loop = 0;; loop++) {
     if ((loop & 63) == 0 && now() >= end) break;
-    for (int i = 0; i < BATCH; i++) iov[i].iov_base = frames[next++ % flows];
+    for (int i = 0; i < BATCH; i++) {
+      uint8_t *p = frames[next++ % flows];
+      if (fresh) {
+        uint8_t *ip = p + 14, *udp = ip + 20;
+        uint32_t src = 0xac100000u | (counter >> 16 & 0xfffff);
+        ip[12] = src >> 24; ip[13] = src >> 16; ip[14] = src >> 8; ip[15] = src;
+        udp[0] = counter >> 8; udp[1] = counter;
+        counter++;
+        ip[10] = ip[11] = 0;
+        uint32_t sum = 0;
+        for (int k = 0; k < 20; k += 2) sum += ip[k] << 8 | ip[k + 1];
+        while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+        ip[10] = ~sum >> 8; ip[11] = ~sum & 0xff;
+      }
+      iov[i].iov_base = p;
+    }
     int n = sendmmsg(fd, msgs, BATCH, 0);
     if (n > 0) sent += n;
   }

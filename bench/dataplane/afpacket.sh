@@ -17,6 +17,7 @@
 # For the kernel cases r0 takes that MAC.
 #   bash bench/dataplane/afpacket.sh SECONDS DATAPLANE_BENCH_BINARY
 #   BAFP_CASES="mgmt c" bash bench/dataplane/afpacket.sh ...   # some of mgmt c kernel mgmt-acl iptables (n/a for the rest)
+#   BAFP_CASES=dnat bash bench/dataplane/afpacket.sh ...       # issue 6's veth-dnat-established and veth-dnat-new lines
 # Prints the afpacket-ip4 lines of run.sh (case, mgmt_mpps, reference, reference_mpps); details on stderr as "# ...".
 set -euo pipefail
 seconds=${1:-5}
@@ -82,7 +83,8 @@ rx_packets() { ip netns exec "$1" cat "/sys/class/net/$2/statistics/rx_packets";
 # Runs the generator for warm + seconds (+1 s slack) and prints the Mpps that reached the sink in the measured part;
 # on stderr what came into r0 meanwhile (what the forwarder did not pass on, it could not keep up with).
 measure() {
-  ip netns exec "$gen" nice -n -10 taskset -c 0 "$work/afp_gen" g0 $mac_g0 $mac_rtr 10.201.1.2 10.201.2.2 $((warm + seconds + 1)) 1024 >"$work/gen.out" &
+  local dst=${1:-10.201.2.2} fresh=${2:-}
+  ip netns exec "$gen" nice -n -10 taskset -c 0 "$work/afp_gen" g0 $mac_g0 $mac_rtr 10.201.1.2 "$dst" $((warm + seconds + 1)) 1024 $fresh >"$work/gen.out" &
   local gpid=$! a b i0 i1 t0 t1
   sleep $warm
   t0=$(date +%s.%N); i0=$(rx_packets "$rtr" r0); a=$(rx_packets "$sink" s0)
@@ -126,6 +128,43 @@ c_fwd() {
   echo "$r"
 }
 
+# DNAT, kube-proxy's way and ours (cases dnat): the traffic goes to the service address 10.201.9.9 port 9, which
+# becomes 10.201.2.2 port 5353. "established": 1024 flows over and over (connection tracking finds each); "new":
+# every frame a new flow (sources all over 172.16.0.0/12), flows idle for 1 s end on both sides. Both sides have
+# SERVICES services: iptables-legacy nat rules in one chain (kube-proxy's KUBE-SERVICES; the traffic's the last),
+# the dataplane's service proxy.
+kernel_dnat() {
+  local services=$1 fresh=$2
+  topology_up
+  kernel_router
+  ip netns exec "$rtr" sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.r0.rp_filter=0 net.netfilter.nf_conntrack_udp_timeout=1 \
+    net.netfilter.nf_conntrack_udp_timeout_stream=1 2>/dev/null || true
+  sysctl -qw net.netfilter.nf_conntrack_max=1048576 2>/dev/null || true
+  awk -v n="$services" 'BEGIN {
+    print "*nat"; print ":PREROUTING ACCEPT [0:0]"; print ":KUBE-SERVICES - [0:0]"; print "-A PREROUTING -j KUBE-SERVICES"
+    for (i = 1; i < n; i++) printf "-A KUBE-SERVICES -d 10.96.%d.%d/32 -p udp --dport 9 -j DNAT --to-destination 10.201.2.2:5353\n", int(i / 256), i % 256
+    print "-A KUBE-SERVICES -d 10.201.9.9/32 -p udp --dport 9 -j DNAT --to-destination 10.201.2.2:5353"; print "COMMIT" }' >"$work/nat"
+  ip netns exec "$rtr" iptables-legacy-restore <"$work/nat"
+  local r; r=$(measure 10.201.9.9 $fresh)
+  echo "#   conntrack: $(cat /proc/sys/net/netfilter/nf_conntrack_count 2>/dev/null) entries at the end (all namespaces)" >&2
+  topology_down
+  echo "$r"
+}
+
+mgmt_dnat() {
+  local services=$1 fresh=$2
+  topology_up
+  nice -n -10 taskset -c 1 "$bench" afpacket-dnat $((warm + seconds + 30)) "$services" 1000 "$rtr" r0 r1 $mac_hop $mac_rtr >"$work/mgmt.out" 2>"$work/mgmt.err" &
+  fwd_pid=$!
+  for _ in $(seq 300); do grep -q ready "$work/mgmt.err" 2>/dev/null && break; sleep 0.1; done
+  grep -q ready "$work/mgmt.err" || { cat "$work/mgmt.err" >&2; exit 1; }
+  local r; r=$(measure 10.201.9.9 $fresh)
+  kill -TERM "$fwd_pid"; wait "$fwd_pid" || true; fwd_pid=
+  sed 's/^/#   mgmt: /' "$work/mgmt.err" >&2
+  topology_down
+  echo "$r"
+}
+
 kernel() {
   local rules=$1
   topology_up
@@ -165,6 +204,20 @@ for round in $(seq "$rounds"); do
     esac
   done
 done
+if [[ " $cases " == *" dnat "* ]]; then
+  # The DNAT cases alternate too (median of the rounds each), with 10k services on both sides.
+  services=${BAFP_SERVICES:-10000}
+  de=() ke=() dn=() kn=()
+  for round in $(seq "$rounds"); do
+    echo "# veth-dnat: round $round" >&2
+    de+=("$(mgmt_dnat "$services" "")"); ke+=("$(kernel_dnat "$services" "")")
+    dn+=("$(mgmt_dnat "$services" new)"); kn+=("$(kernel_dnat "$services" new)")
+  done
+  echo "# veth-dnat rounds: established mgmt ${de[*]} iptables ${ke[*]}; new mgmt ${dn[*]} iptables ${kn[*]}" >&2
+  printf 'veth-dnat-established\t%s\tiptables-dnat-%s\t%s\n' "$(median "${de[@]}")" "$services" "$(median "${ke[@]}")"
+  printf 'veth-dnat-new\t%s\tiptables-dnat-%s\t%s\n' "$(median "${dn[@]}")" "$services" "$(median "${kn[@]}")"
+  [ "$cases" = dnat ] && exit 0
+fi
 [ ${#ms[@]} -gt 0 ] && m=$(median "${ms[@]}") && echo "# mgmt rounds: ${ms[*]}" >&2
 [ ${#cs[@]} -gt 0 ] && c=$(median "${cs[@]}") && echo "# c rounds: ${cs[*]}" >&2
 for case in $cases; do

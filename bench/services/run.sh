@@ -10,7 +10,10 @@
 # creation rate through the graph (first packets forwarded), in millions per second.
 # The load balancer on in-memory vectors (mem-lb-N): one worker balancing established UDP flows to a VIP over 16
 # servers in GRE over IPv4, N flows in the sticky table; the same columns.
-# Not built yet (their lines say so): the veth comparison with iptables DNAT.
+# Over veth between network namespaces (needs root; bench/dataplane/afpacket.sh's topology and generator): DNAT of UDP
+# to a service address by the dataplane's service proxy on AF_PACKET and by the kernel's iptables (kube-proxy's
+# nat rules, legacy iptables), both with 10k services, for established flows and for new flows (every frame a new
+# one); medians of alternating rounds.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 sizes="10000 1000000"
@@ -25,6 +28,10 @@ for n in $sizes; do taskset -c 1 "$work/bin/Dataplane.Bench" conntrack "$n"; don
 printf 'case\tmgmt_mpps\treference\treference_mpps\tbytes_per_session\tcreations_mpps\n'
 for n in $sizes; do taskset -c 1 "$work/bin/Dataplane.Bench" mem-nat44 "$n" 3; done
 for n in $sizes; do taskset -c 1 "$work/bin/Dataplane.Bench" mem-lb "$n" 3; done
-for c in veth-dnat-established veth-dnat-new; do
-  printf '%s\tn/a\tnot built yet\n' "$c"
-done
+if [ "$(id -u)" = 0 ]; then
+  seconds=5
+  [ "${1:-}" = "--quick" ] && seconds=2 && export BAFP_ROUNDS=1
+  BAFP_CASES=dnat bash "$root/bench/dataplane/afpacket.sh" "$seconds" "$work/bin/Dataplane.Bench"
+else
+  for c in veth-dnat-established veth-dnat-new; do printf '%s\tn/a\tneeds root (network namespaces)\t\n' "$c"; done
+fi

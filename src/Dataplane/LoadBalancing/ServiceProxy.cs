@@ -38,7 +38,8 @@ public static class ServiceProxy
             {
                 if (p.Protocol is not (Ip4.ProtoTcp or Ip4.ProtoUdp)) throw new DataplaneException($"service \"{s.Name}\" port {p.Port}: protocol {p.Protocol} (TCP 6 or UDP 17)");
                 if (p.Port == 0 || p.TargetPort == 0) throw new DataplaneException($"service \"{s.Name}\": a port and its target port are 1 to 65535");
-                LbVip Vip(uint address, ushort port) => LbVip.V4(address, LbMode.Nat, servers, p.Protocol, port, p.TargetPort) with { ClientAffinity = s.ClientAffinity };
+                LbVip Vip(uint address, ushort port) =>
+                    LbVip.V4(address, LbMode.Nat, servers, p.Protocol, port, p.TargetPort, TableSize(servers.Count)) with { ClientAffinity = s.ClientAffinity };
                 vips.Add(Vip(s.ClusterIp, p.Port));
                 foreach (var ip in s.ExternalIps ?? []) vips.Add(Vip(ip, p.Port));
                 if (p.NodePort != 0)
@@ -47,4 +48,10 @@ public static class ServiceProxy
         }
         return vips;
     }
+
+    // Maglev's table for a service: a prime at least 100 times its backends (shares within about 1% of even), at
+    // most the default; a cluster has thousands of services of a few backends each, and a table is 4 bytes an entry.
+    private static readonly int[] Primes = [251, 1021, 4093, 16381, Maglev.DefaultSize];
+
+    private static int TableSize(int backends) => Primes.FirstOrDefault(p => p >= 100 * backends, Maglev.DefaultSize);
 }
