@@ -41,6 +41,7 @@ public sealed class Worker
         NatOut2In = new Nat44Node(this, inside: false);
         Lb4 = new Lb4Node(this);
         Lb6 = new Lb6Node(this);
+        DsrDecap = new DsrDecap(this);
         IcmpError6 = new Ip6IcmpError(this);
         Lookup6 = new Ip6Lookup(this);
         Rewrite6 = new Ip6Rewrite(this);
@@ -49,7 +50,7 @@ public sealed class Worker
         EthernetInput = new EthernetInput(this);
         TunnelEncap = new TunnelEncap(this);
         TunnelDecap = new TunnelDecap(this);
-        Nodes = [EthernetInput, Arp, Punt, AclIn, AclOut, Lb4, Lb6, NatIn2Out, NatOut2In, Ip4Input, Lookup, Local, Rewrite, Fragment, IcmpError, Ip6Input, Lookup6, Local6, Rewrite6, IcmpError6,
+        Nodes = [EthernetInput, Arp, Punt, AclIn, AclOut, Lb4, Lb6, NatIn2Out, NatOut2In, Ip4Input, Lookup, Local, DsrDecap, Rewrite, Fragment, IcmpError, Ip6Input, Lookup6, Local6, Rewrite6, IcmpError6,
             TunnelDecap, TunnelEncap, Output, Drop];
     }
 
@@ -110,6 +111,8 @@ public sealed class Worker
     internal Lb4Node Lb4 { get; }
 
     internal Lb6Node Lb6 { get; }
+
+    internal DsrDecap DsrDecap { get; }
 
     /// <summary>This worker's load balancer flows (null while no VIP is configured).</summary>
     internal LoadBalancing.LbFlows? LbFlows { get; set; }

@@ -210,6 +210,35 @@ public sealed class LoadBalancerTests : IDisposable
         Assert.Equal(1, _dp.LbCounters.Flows);
     }
 
+    [Theory]
+    [InlineData(LbMode.IpIp4)]
+    [InlineData(LbMode.Gre4)]
+    public void Two_level_dsr_takes_the_tunnel_off_towards_the_pod_which_gets_the_clients_packet(LbMode mode)
+    {
+        _dp.SetLoadBalancer(new LbConfig { Ip4Source = Ip4.Parse("10.1.0.1"), Vips = [LbVip.V4(Vip, mode, [LbServer.V4(Server(1)), LbServer.V4(Server(2))])] });
+        _dp.SetDsrDecap("back", true);
+        var sent = FromClient(24680);
+        var (_, back) = Send(_front, sent);
+        var got = Assert.Single(back);
+        var pod = Ethernet.Destination(got);
+        Assert.Contains(pod, new[] { MacServer(1), MacServer(2) });
+        // The client's packet itself, to the VIP, one hop further (TTL 63, checksum updated).
+        var ip = got.AsSpan(14);
+        Assert.Equal(Ip4.Parse("10.0.0.2"), Ip4.Source(ip));
+        Assert.Equal(Vip, Ip4.Destination(ip));
+        Assert.Equal(63, Ip4.Ttl(ip));
+        Assert.Equal(0xffff, (int)Sum(ip[..20], 0));
+        Assert.Equal(sent.AsSpan(34).ToArray(), ip[20..].ToArray());
+        // The pod answers from the VIP straight to the client: the load balancer passes it as any routed packet.
+        var (front, _) = Send(_back, Packet(MacBack, pod, "192.0.2.100", 80, "10.0.0.2", 24680, Tcp, SynAck));
+        Assert.Equal("192.0.2.100:80", Read(Assert.Single(front)).From);
+        Assert.Equal(0, _dp.LbCounters.Returned);
+        // Not marked: the tunnel reaches the pod as it is.
+        _dp.SetDsrDecap("back", false);
+        (_, back) = Send(_front, FromClient(24681));
+        Assert.Equal(mode == LbMode.IpIp4 ? 4 : 47, Assert.Single(back)[14 + 9]);
+    }
+
     [Fact]
     public void L3_dsr_rewrites_the_destination_and_dscp_with_checksums_kept()
     {

@@ -82,6 +82,9 @@ public sealed class DpInterface
     /// <summary>The compiled ACLs applied to packets coming in / going out, or null for none.</summary>
     public Acl.AclClassifier? InputAcl { get; internal set; }
 
+    /// <summary>Whether the load balancer's DSR tunnels to this interface's neighbors come off here (<see cref="Nodes.DsrDecap"/>).</summary>
+    public bool DsrDecap { get; internal set; }
+
     /// <summary>The interface's side of NAT44 (<see cref="Nat.Nat44Config"/>): none, inside or outside.</summary>
     public Nat.NatRole NatRole { get; internal set; }
 

@@ -78,6 +78,15 @@ public sealed partial class Dataplane
         Volatile.Write(ref _lb, new LoadBalancing.LoadBalancer(config, _lbRegistry, Workers.Count));
     }
 
+    /// <summary>
+    /// Marks an interface whose neighbors are pods behind the load balancer's two-level DSR: IP-in-IPv4 and GRE
+    /// packets routed to a neighbor there lose their outer header and reach the pod as the client sent them.
+    /// </summary>
+    public void SetDsrDecap(string interfaceName, bool on)
+    {
+        lock (_api) Interface(interfaceName).DsrDecap = on;
+    }
+
     /// <summary>Load balancer counters summed over the workers.</summary>
     public LbCounters LbCounters
     {

@@ -38,7 +38,7 @@ internal sealed class Ip4Lookup(Worker w) : GraphNode("ip4-lookup")
         fib = null;
         fibOf = int.MinValue;
         var outOf = -1;
-        GraphNode? next = null;
+        GraphNode? next = null, own = null;
         for (var i = 0; i < packets.Length; i++)
         {
             var p = packets[i];
@@ -67,12 +67,12 @@ internal sealed class Ip4Lookup(Worker w) : GraphNode("ip4-lookup")
                 case RouteKind.Connected:
                     m.TxInterface = a.Interface;
                     m.NextHop = destination;
-                    graph.Enqueue(m.Originated ? w.Rewrite : Out(a.Interface, ref outOf, ref next), p);
+                    graph.Enqueue(Out(a.Interface, m.Originated, ref outOf, ref next, ref own), p);
                     break;
                 case RouteKind.NextHop:
                     m.TxInterface = a.Interface;
                     m.NextHop = a.NextHop;
-                    graph.Enqueue(m.Originated ? w.Rewrite : Out(a.Interface, ref outOf, ref next), p);
+                    graph.Enqueue(Out(a.Interface, m.Originated, ref outOf, ref next, ref own), p);
                     break;
                 case RouteKind.Blackhole:
                     w.Discard(p, DropReason.BlackholeRoute);
@@ -99,15 +99,18 @@ internal sealed class Ip4Lookup(Worker w) : GraphNode("ip4-lookup")
         return fib;
     }
 
-    // Forwarded packets pass the egress interface's output ACL first (the dataplane's own packets do not); the
-    // answer is kept for the run of packets to the same interface.
-    private GraphNode Out(int tx, ref int outOf, ref GraphNode? next)
+    // Forwarded packets pass the egress interface's output ACL first (the dataplane's own packets do not); an
+    // interface that takes the load balancer's DSR tunnels off sends both through dsr-decap first. The answers are
+    // kept for the run of packets to the same interface.
+    private GraphNode Out(int tx, bool originated, ref int outOf, ref GraphNode? next, ref GraphNode? own)
     {
-        if (tx != outOf || next is null)
+        if (tx != outOf || next is null || own is null)
         {
-            next = w.Interface(tx)?.OutputAcl is not null ? w.AclOut : w.Rewrite;
+            var itf = w.Interface(tx);
+            own = itf?.DsrDecap == true ? w.DsrDecap : w.Rewrite;
+            next = itf?.DsrDecap == true ? w.DsrDecap : itf?.OutputAcl is not null ? w.AclOut : w.Rewrite;
             outOf = tx;
         }
-        return next;
+        return originated ? own : next;
     }
 }
