@@ -161,6 +161,39 @@ public sealed class LoadBalancerNamespaceTests : IDisposable
     }
 
     [Fact]
+    public void With_two_level_dsr_the_servers_answer_the_client_directly()
+    {
+        // Each server holds the VIP 10.78.100.101 on its loopback and serves on it; the load balancer sends the
+        // client's packets to the servers in IP in IPv4, which the dataplane takes off on the servers' links.
+        var dsr = new List<Process>();
+        try
+        {
+            for (var n = 1; n <= 3; n++)
+            {
+                Ip($"-n {_s[n - 1]} addr add 10.78.100.101/32 dev lo");
+                dsr.Add(KeepAliveServer(_s[n - 1], "10.78.100.101", Path.Combine(_root, $"s{n}")));
+                _dp.SetDsrDecap($"s{n}", true);
+            }
+            _dp.SetLoadBalancer(new LbConfig
+            {
+                Ip4Source = Ip4.Parse("10.78.11.1"),
+                Vips = [LbVip.V4(Ip4.Parse("10.78.100.101"), LbMode.IpIp4, [.. Enumerable.Range(1, 3).Select(n => LbServer.V4(Ip4.Parse($"10.78.1{n}.2")))], 6, ServerPort)],
+            });
+            Thread.Sleep(300); // the servers bind
+            var answers = Who(12, $"http://10.78.100.101:{ServerPort}/who");
+            Assert.All(answers, a => Assert.Matches("^s[123]$", a));
+            Assert.True(answers.Distinct().Count() > 1, string.Join(' ', answers));
+            var c = _dp.LbCounters;
+            Assert.Equal(0, c.Returned); // the answers went by the load balancer, not through it
+            Assert.True(c.Forwarded >= 12 * 3, $"{c}"); // each connection's packets from the client went to its server
+        }
+        finally
+        {
+            foreach (var p in dsr) p.Kill(entireProcessTree: true);
+        }
+    }
+
+    [Fact]
     public void A_vip_without_servers_refuses_connections_at_once()
     {
         _dp.SetLoadBalancer(Servers(1) with { Vips = [Servers(1).Vips[0] with { Servers = [LbServer.V4(Ip4.Parse("10.78.11.2"), 0)] }] });
