@@ -512,18 +512,37 @@ public sealed partial class Dataplane : IDisposable
     /// need are made or kept, each pod interface gets its policy ACLs as its only ACLs (none where no policy isolates
     /// it), and policy ACLs no longer used go. Checked whole before anything changes.
     /// </summary>
-    public void ApplyNetworkPolicies(IReadOnlyList<Policy.Pod> pods, IReadOnlyList<Policy.NetworkPolicy> policies)
+    /// <remarks>
+    /// <paramref name="uplinks"/>: interfaces traffic from other nodes comes in by (tunnels, the uplink); they get the
+    /// global table (<see cref="Policy.NetworkPolicies.Global"/>) as their only input ACL.
+    /// </remarks>
+    public void ApplyNetworkPolicies(IReadOnlyList<Policy.Pod> pods, IReadOnlyList<Policy.NetworkPolicy> policies, IReadOnlyList<string>? uplinks = null)
     {
         lock (_api)
         {
-            var (acls, attachments) = Policy.NetworkPolicies.Compile(pods, policies);
-            foreach (var itf in attachments.Keys) Interface(itf); // each pod's interface exists
+            var (compiled, attachments) = Policy.NetworkPolicies.Compile(pods, policies);
+            var acls = compiled.ToDictionary();
+            string? global = null;
+            if (uplinks is { Count: > 0 })
+            {
+                var rules = Policy.NetworkPolicies.Global(pods, policies);
+                global = Policy.NetworkPolicies.GlobalName(rules);
+                acls[global] = rules;
+                foreach (var u in uplinks)
+                    if (attachments.ContainsKey(u)) throw new DataplaneException($"{u} is a pod's interface and an uplink");
+            }
+            foreach (var itf in attachments.Keys.Concat(uplinks ?? [])) Interface(itf); // each pod's interface and uplink exists
             foreach (var (name, rules) in acls)
                 for (var i = 0; i < rules.Count; i++) CheckRule(rules[i], $"ACL \"{name}\" rule {i + 1}");
             foreach (var (name, rules) in acls)
                 if (!_acls.TryGetValue(name, out var have) || !have.Rules.SequenceEqual(rules)) SetAcl(name, rules);
             foreach (var (itf, (input, output)) in attachments)
                 AttachAcls(itf, input is null ? [] : [input], output is null ? [] : [output]);
+            foreach (var u in uplinks ?? []) AttachAcls(u, [global!], Interface(u).OutputAclNames);
+            // An interface no longer an uplink loses the global table.
+            var globalPrefix = Policy.NetworkPolicies.AclPrefix + "global-";
+            foreach (var itf in Interfaces.Where(i => !(uplinks?.Contains(i.Name) ?? false) && i.InputAclNames.Any(n => n.StartsWith(globalPrefix, StringComparison.Ordinal))).ToList())
+                AttachAcls(itf.Name, [.. itf.InputAclNames.Where(n => !n.StartsWith(globalPrefix, StringComparison.Ordinal))], itf.OutputAclNames);
             foreach (var name in _acls.Keys.Where(n => n.StartsWith(Policy.NetworkPolicies.AclPrefix, StringComparison.Ordinal) && !acls.ContainsKey(n)).ToList())
                 if (!Interfaces.Any(i => i.InputAclNames.Contains(name) || i.OutputAclNames.Contains(name))) _acls.Remove(name);
         }

@@ -80,6 +80,45 @@ public sealed class NetworkPolicyTests : IDisposable
     }
 
     [Fact]
+    public void The_global_table_on_the_uplink_refuses_what_a_pod_would_where_it_comes_in()
+    {
+        // Another node's host 10.9.0.2 comes in by "uplink"; pod a takes TCP 80 from 10.9.0.0/24 only.
+        var uplink = new MemoryPort();
+        _dp.CreateInterface("uplink", uplink, Router + 9);
+        _dp.AddAddress("uplink", Ip4.Parse("10.9.0.1"), 24);
+        _dp.SetAdminUp("uplink", true);
+        _dp.AddNeighbor("uplink", Ip4.Parse("10.9.0.2"), 0x02_aa_00_00_00_09UL);
+        Pod[] pods = [.. Pods.Select(p => p with { Addresses = [PolicyPrefix.V4(Ip4.Parse($"10.0.{Index(p.Name)}.2"), 32)] })];
+        _dp.ApplyNetworkPolicies(pods, [new NetworkPolicy("web", ["a"], Ingress: true, Egress: false,
+            IngressRules: [new PolicyRule([new PolicyPeer([PolicyPrefix.V4(Ip4.Parse("10.9.0.0"), 24)])], [new PolicyPort(6, 80)])])], uplinks: ["uplink"]);
+        var global = Assert.Single(_dp.Interface("uplink").InputAclNames);
+        Assert.StartsWith(NetworkPolicies.AclPrefix + "global-", global);
+        bool FromUplink(int pod, ushort dport)
+        {
+            foreach (var p in _ports.Values) p.Clear();
+            var f = new byte[14 + 20 + 20];
+            Ethernet.WriteHeader(f, Router + 9, 0x02_aa_00_00_00_09UL, Ethernet.TypeIp4);
+            Ip4.WriteHeader(f.AsSpan(14), 40, 64, Ip4.ProtoTcp, Ip4.Parse("10.9.0.2"), Ip4.Parse($"10.0.{pod}.2"));
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(34), 50000);
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(36), dport);
+            f[46] = 0x50;
+            f[47] = Syn;
+            uplink.Inject(f);
+            _dp.PollOnce();
+            return _ports.Values.Any(p => p.Sent.Count > 0);
+        }
+        Assert.True(FromUplink(1, 80));
+        var deniedBefore = _dp.Node("acl-out").Packets;
+        Assert.False(FromUplink(1, 22));
+        Assert.Equal(deniedBefore, _dp.Node("acl-out").Packets); // refused on the way in: it never reached pod a's own ACL
+        Assert.True(FromUplink(2, 22)); // pod b is not isolated
+        // Without uplinks, the global table goes.
+        _dp.ApplyNetworkPolicies(pods, []);
+        Assert.Empty(_dp.Interface("uplink").InputAclNames);
+        Assert.DoesNotContain(_dp.Acls.Keys, n => n.StartsWith(NetworkPolicies.AclPrefix));
+    }
+
+    [Fact]
     public void An_ipblock_exception_blocks_only_its_part_and_port_ranges_hold()
     {
         _dp.ApplyNetworkPolicies(Pods, [new NetworkPolicy("db", ["c"], Ingress: true, Egress: false, IngressRules:

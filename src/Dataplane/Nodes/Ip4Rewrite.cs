@@ -14,6 +14,20 @@ internal sealed class Ip4Rewrite(Worker w) : GraphNode("ip4-rewrite")
 {
     private readonly HoldQueue _hold = new(w);
 
+    // Ethernet headers of recent neighbors, one slot per next-hop hash, for vectors whose packets go to many neighbors
+    // in turn (a load balancer's servers, ECMP): the header is made once, and the neighbor found again through
+    // HoldQueue.TryNeighbor (aging, probes) only after the table changed or MinRecheckMs passed.
+    private struct CachedHeader
+    {
+        public EthernetRewrite Header;
+        public ulong SourceMac;
+        public long Checked;
+        public int Version;
+    }
+
+    private const int MinRecheckMs = 100;
+    private readonly CachedHeader[] _headers = new CachedHeader[64];
+
     /// <summary>A neighbor became known (ARP): its held packets go out.</summary>
     public void Resolved(int interfaceIndex, uint address) => _hold.Resolved(interfaceIndex, NeighborTable.Mapped(address), this);
 
@@ -25,6 +39,9 @@ internal sealed class Ip4Rewrite(Worker w) : GraphNode("ip4-rewrite")
         var output = w.Output;
         var now = Environment.TickCount64;
         _hold.Expire(now);
+        var neighbors = w.Dataplane.Neighbors;
+        var version = neighbors.Version;
+        var recheck = Math.Min(MinRecheckMs, (long)neighbors.Aging.Reachable.TotalMilliseconds);
         Interfaces.DpInterface? itf = null;
         var up = false;
         var header = default(EthernetRewrite);
@@ -65,14 +82,24 @@ internal sealed class Ip4Rewrite(Worker w) : GraphNode("ip4-rewrite")
             }
             if (m.NextHop != (uint)header.NextHop || itf.Index != header.Interface || header.Mac == 0)
             {
-                // Packets of a vector mostly go to one neighbor: its MAC and the Ethernet header are made once for the run.
-                if (!_hold.TryNeighbor(itf.Index, NeighborTable.Mapped(m.NextHop), now, out var mac, out var probe))
+                // Packets of a vector mostly go to one neighbor: its header is kept for the run; a vector that goes to
+                // several in turn finds theirs in the cache.
+                ref var cached = ref _headers[(int)(m.NextHop * 2654435761u >> 26)];
+                if (cached.Version == version && cached.Header.Interface == itf.Index && (uint)cached.Header.NextHop == m.NextHop
+                    && cached.Header.Mac != 0 && cached.SourceMac == itf.Mac && now - cached.Checked <= recheck)
+                    header = cached.Header;
+                else
                 {
-                    Hold(p, itf, m.NextHop);
-                    continue;
+                    if (!_hold.TryNeighbor(itf.Index, NeighborTable.Mapped(m.NextHop), now, out var mac, out var probe))
+                    {
+                        Hold(p, itf, m.NextHop);
+                        continue;
+                    }
+                    if (probe) ArpInput.Request(w, itf, m.NextHop, mac);
+                    header = new EthernetRewrite(itf.Index, m.NextHop, mac, itf.Mac, Ethernet.TypeIp4);
+                    // Not kept while probing: the next packet asks again, as before (a probe is sent once per interval).
+                    cached = probe ? default : new CachedHeader { Header = header, SourceMac = itf.Mac, Checked = now, Version = version };
                 }
-                if (probe) ArpInput.Request(w, itf, m.NextHop, mac);
-                header = new EthernetRewrite(itf.Index, m.NextHop, mac, itf.Mac, Ethernet.TypeIp4);
             }
             pool.Advance(p, -Ethernet.HeaderLength);
             header.WriteTo(pool.Data(p));

@@ -5,8 +5,11 @@ using Mgmt.Dataplane.Packets;
 
 namespace Mgmt.Dataplane.Policy;
 
-/// <summary>A pod: its name and the dataplane interface that leads to it (its veth or TAP).</summary>
-public sealed record Pod(string Name, string Interface);
+/// <summary>
+/// A pod: its name, the dataplane interface that leads to it (its veth or TAP), and its addresses (host prefixes;
+/// needed only for the global table of traffic from other nodes).
+/// </summary>
+public sealed record Pod(string Name, string Interface, IReadOnlyList<PolicyPrefix>? Addresses = null);
 
 /// <summary>An address prefix (IPv4 as IPv4-mapped, as ACL rules take them) and its length.</summary>
 public readonly record struct PolicyPrefix(UInt128 Address, int Length, int Family)
@@ -87,6 +90,39 @@ public static class NetworkPolicies
         }
         return (acls, attachments);
     }
+
+    /// <summary>
+    /// The single global table for traffic that comes from other nodes (their tunnels, the uplink): one ACL holding,
+    /// for every pod isolated for ingress, its allowed traffic with the pod's addresses as destination, then a deny
+    /// of the rest to those addresses; traffic to other pods and addresses passes. Attached as the input ACL of those
+    /// interfaces, it refuses what a pod would refuse where it comes in, before any routing or tunnel work. Pods without
+    /// addresses are left to their interface's ACLs.
+    /// </summary>
+    public static IReadOnlyList<AclRule> Global(IReadOnlyList<Pod> pods, IReadOnlyList<NetworkPolicy> policies)
+    {
+        var rules = new List<AclRule>();
+        foreach (var pod in pods)
+        {
+            var ingress = policies.Where(p => p.Ingress && p.Pods.Contains(pod.Name)).ToList();
+            if (ingress.Count == 0 || pod.Addresses is not { Count: > 0 } addresses) continue;
+            var allowed = Rules(ingress.SelectMany(p => p.IngressRules ?? []), fromPeer: true);
+            foreach (var a in addresses)
+            {
+                Check(a);
+                var (length, any) = a.Family == 4 ? (a.Length - 96, PolicyPrefix.Ip4Mapped(0)) : (a.Length, UInt128.Zero);
+                foreach (var e in allowed.Where(e => e.Family == 0 || e.Family == a.Family))
+                    rules.Add(e.Family == 0
+                        ? e with { Family = a.Family, Source = any, Destination = a.Address, DestinationLength = length }
+                        : e with { Destination = a.Address, DestinationLength = length });
+                rules.Add(new AclRule(AclAction.Deny) { Family = a.Family, Source = any, Destination = a.Address, DestinationLength = length });
+            }
+        }
+        rules.Add(Open);
+        return rules;
+    }
+
+    /// <summary>The global table's ACL name for these rules (shared like the pods' ACLs).</summary>
+    public static string GlobalName(IReadOnlyList<AclRule> rules) => AclPrefix + "global-" + Hash(rules);
 
     private static readonly AclRule Open = new(AclAction.PermitReflect);
 
@@ -181,9 +217,11 @@ public static class NetworkPolicies
     // The shared ACL object for these rules: named after their hash, made once.
     private static string Acl(Dictionary<string, IReadOnlyList<AclRule>> acls, List<AclRule> rules)
     {
-        var text = string.Join('\n', rules.Select(r => r.ToString()));
-        var name = AclPrefix + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16].ToLowerInvariant();
+        var name = AclPrefix + Hash(rules);
         acls.TryAdd(name, rules);
         return name;
     }
+
+    private static string Hash(IReadOnlyList<AclRule> rules) =>
+        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', rules.Select(r => r.ToString())))))[..16].ToLowerInvariant();
 }
