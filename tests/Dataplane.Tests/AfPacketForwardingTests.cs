@@ -222,6 +222,44 @@ public sealed class AfPacketForwardingTests : IDisposable
         Assert.Equal(0, _dp.DropCount(DropReason.HandoffQueueFull));
     }
 
+    [Fact]
+    public void With_nat44_on_two_workers_inside_flows_leave_from_the_outside_address_and_a_port_forward_reaches_host_A()
+    {
+        StartRouter(workers: 2, queues: 2);
+        var web = 16000 + Environment.ProcessId % 1000;
+        _dp.SetNat44(new Nat.Nat44Config
+        {
+            Inside = ["a"],
+            Outside = ["b"],
+            UseOutsideAddresses = true,
+            StaticMappings = [new Nat.StaticMapping(Ip4.Parse("10.77.1.2"), Ip4.Parse("10.77.2.3"), 6, (ushort)web, 8080)],
+        });
+        var port = web + 1000;
+        // B's UDP server answers every datagram with the address it came from.
+        var echo = $"import socket\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\ns.bind(('10.77.2.2',{port}))\nwhile True:\n  d,a=s.recvfrom(2048)\n  s.sendto(a[0].encode(),a)";
+        using var server = Process.Start(new ProcessStartInfo("ip", $"netns exec {_b} python3 -c \"{echo}\"") { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        using var webServer = HttpServer(_a, "10.77.1.2", web, "/usr/share");
+        try
+        {
+            // 64 flows from A: each gets its answers back, and B saw every one from the outside address.
+            var client = $"import socket,time\nsocks=[socket.socket(socket.AF_INET,socket.SOCK_DGRAM) for i in range(64)]\nfor s in socks: s.settimeout(2)\ntime.sleep(0.3)\nseen=set()\nfor r in range(3):\n  for s in socks:\n    for t in range(5):\n      try:\n        s.sendto(b'x',('10.77.2.2',{port})); seen.add(s.recv(2048).decode()); break\n      except socket.timeout: pass\nprint(' '.join(sorted(seen)))";
+            var (code, output) = Run("ip", $"netns exec {_a} python3 -c \"{client}\"", check: false, timeoutMs: 120_000);
+            Assert.True(code == 0, output);
+            Assert.Equal("10.77.2.1", output.Trim());
+            Assert.Equal(64, _dp.NatCounters.Sessions);
+            // The port forward: B reaches A's web server by 10.77.2.3:8080 (the dataplane answers ARP for it).
+            var (getCode, got) = HttpGetLength(_b, "http://10.77.2.3:8080/");
+            Assert.True(getCode == 0, got);
+            Assert.True(_dp.Workers.All(w => w.NatSessions!.Table.Count > 0), "both workers hold sessions");
+            Assert.Equal(0, _dp.DropCount(DropReason.NatNoSession));
+        }
+        finally
+        {
+            server.Kill();
+            webServer.Kill();
+        }
+    }
+
     [Theory]
     [InlineData("10.77.2.2")]
     [InlineData("[2001:db8:b::2]")]

@@ -79,20 +79,28 @@ public static class Ip4
     }
 
     /// <summary>Writes a 20-byte header (no options) with its checksum.</summary>
+    /// <summary>
+    /// Writes an option-less IPv4 header with its checksum. The checksum is summed from the values, not read back
+    /// from the bytes just stored (a load over several narrower stores waits for them: a failed store-to-load forward).
+    /// </summary>
     public static void WriteHeader(Span<byte> h, int totalLength, byte ttl, byte protocol, uint source, uint destination, ushort id = 0,
         byte tos = 0, bool dontFragment = false)
     {
+        var flags = dontFragment ? 0x4000u : 0u;
+        var sum = (0x4500u | tos) + (uint)(ushort)totalLength + id + flags + ((uint)ttl << 8 | protocol)
+            + (source >> 16) + (source & 0xffff) + (destination >> 16) + (destination & 0xffff);
+        sum = (sum & 0xffff) + (sum >> 16);
+        sum = (sum & 0xffff) + (sum >> 16);
         h[0] = 0x45;
         h[1] = tos;
         BinaryPrimitives.WriteUInt16BigEndian(h[2..], (ushort)totalLength);
         BinaryPrimitives.WriteUInt16BigEndian(h[4..], id);
-        BinaryPrimitives.WriteUInt16BigEndian(h[6..], dontFragment ? (ushort)0x4000 : (ushort)0);
+        BinaryPrimitives.WriteUInt16BigEndian(h[6..], (ushort)flags);
         h[8] = ttl;
         h[9] = protocol;
-        BinaryPrimitives.WriteUInt16BigEndian(h[10..], 0);
+        BinaryPrimitives.WriteUInt16BigEndian(h[10..], (ushort)~sum);
         BinaryPrimitives.WriteUInt32BigEndian(h[12..], source);
         BinaryPrimitives.WriteUInt32BigEndian(h[16..], destination);
-        BinaryPrimitives.WriteUInt16BigEndian(h[10..], Checksum.Compute(h[..20]));
     }
 
     public static uint Parse(string text) => BinaryPrimitives.ReadUInt32BigEndian(System.Net.IPAddress.Parse(text).GetAddressBytes());
