@@ -46,14 +46,21 @@ static class AfPacketCase
         }
         var services = int.Parse(servicesText, CultureInfo.InvariantCulture);
         var timeout = TimeSpan.FromMilliseconds(int.Parse(timeoutText, CultureInfo.InvariantCulture));
-        return Forward(secondsText, netns, inName, outName, hopMac, more, $"{services} services", dp =>
-        {
-            dp.SetLoadBalancer(new LoadBalancing.LbConfig { FlowsPerWorker = 1 << 20, Timeouts = new Acl.SessionTimeouts { Udp = timeout } });
-            var backend = new LoadBalancing.ServiceBackend(Ip4.Parse("10.201.2.2"));
-            dp.SetServices([.. Enumerable.Range(1, services - 1).Select(i => new LoadBalancing.Service($"s{i}", Ip4.Parse("10.96.0.0") + (uint)i,
-                    [new LoadBalancing.ServicePort(Ip4.ProtoUdp, 9, 5353)], [backend])),
-                new LoadBalancing.Service("bench", Ip4.Parse("10.201.9.9"), [new LoadBalancing.ServicePort(Ip4.ProtoUdp, 9, 5353)], [backend])], []);
-        }, dp => $"; flows {dp.LbCounters}");
+        return Forward(secondsText, netns, inName, outName, hopMac, more, $"{services} services", dp => Services(dp, services, timeout),
+            dp => $"; flows {dp.LbCounters}");
+    }
+
+    /// <summary>
+    /// The services of the DNAT cases: SERVICES services of one UDP port each (kube-proxy's shape), the one the traffic
+    /// goes to (10.201.9.9 port 9 to 10.201.2.2 port 5353) the last; flows idle for <paramref name="timeout"/> end.
+    /// </summary>
+    public static void Services(Dataplane dp, int services, TimeSpan timeout)
+    {
+        dp.SetLoadBalancer(new LoadBalancing.LbConfig { FlowsPerWorker = 1 << 20, Timeouts = new Acl.SessionTimeouts { Udp = timeout } });
+        var backend = new LoadBalancing.ServiceBackend(Ip4.Parse("10.201.2.2"));
+        dp.SetServices([.. Enumerable.Range(1, services - 1).Select(i => new LoadBalancing.Service($"s{i}", Ip4.Parse("10.96.0.0") + (uint)i,
+                [new LoadBalancing.ServicePort(Ip4.ProtoUdp, 9, 5353)], [backend])),
+            new LoadBalancing.Service("bench", Ip4.Parse("10.201.9.9"), [new LoadBalancing.ServicePort(Ip4.ProtoUdp, 9, 5353)], [backend])], []);
     }
 
     private static int Forward(string secondsText, string netns, string inName, string outName, string hopMac, string[] more, string what,

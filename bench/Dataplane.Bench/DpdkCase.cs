@@ -39,6 +39,9 @@ static class DpdkCase
         dp.AddAddress("in", Ip4.Parse("10.201.1.1"), 24);
         dp.AddAddress("out", Ip4.Parse("10.201.2.1"), 24);
         dp.AddNeighbor("out", Ip4.Parse("10.201.2.2"), Ethernet.Parse(hopMac));
+        // MGMT_BENCH_SERVICES=N: the DNAT cases' services (AfPacketCase.Services), flows idle for 1 s ending.
+        var services = int.TryParse(Environment.GetEnvironmentVariable("MGMT_BENCH_SERVICES"), out var n) ? n : 0;
+        if (services > 0) AfPacketCase.Services(dp, services, TimeSpan.FromSeconds(1));
         dp.SetAdminUp("in", true);
         dp.SetAdminUp("out", true);
 
@@ -53,7 +56,8 @@ static class DpdkCase
         var o = dp.Interface("out").Counters;
         Console.Error.WriteLine(
             $"{clock.Elapsed.TotalSeconds:F1} s: in {i.InUnicast} unicast, {i.InDiscards} discards; out {o.OutUnicast} unicast, {o.OutDiscards} discards; " +
-            $"oversize {rx.OversizeDropped}; no mbuf {tx.NoMbufDropped}; driver in {rx.DriverCounters}, out {tx.DriverCounters}; GC gen0 {GC.CollectionCount(0)} gen2 {GC.CollectionCount(2)}");
+            $"oversize {rx.OversizeDropped}; no mbuf {tx.NoMbufDropped}; driver in {rx.DriverCounters}, out {tx.DriverCounters}; GC gen0 {GC.CollectionCount(0)} gen2 {GC.CollectionCount(2)}" +
+            (services > 0 ? $"; flows {dp.LbCounters}" : ""));
         return 0;
     }
 }

@@ -140,10 +140,7 @@ kernel_dnat() {
   ip netns exec "$rtr" sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.r0.rp_filter=0 net.netfilter.nf_conntrack_udp_timeout=1 \
     net.netfilter.nf_conntrack_udp_timeout_stream=1 2>/dev/null || true
   sysctl -qw net.netfilter.nf_conntrack_max=1048576 2>/dev/null || true
-  awk -v n="$services" 'BEGIN {
-    print "*nat"; print ":PREROUTING ACCEPT [0:0]"; print ":KUBE-SERVICES - [0:0]"; print "-A PREROUTING -j KUBE-SERVICES"
-    for (i = 1; i < n; i++) printf "-A KUBE-SERVICES -d 10.96.%d.%d/32 -p udp --dport 9 -j DNAT --to-destination 10.201.2.2:5353\n", int(i / 256), i % 256
-    print "-A KUBE-SERVICES -d 10.201.9.9/32 -p udp --dport 9 -j DNAT --to-destination 10.201.2.2:5353"; print "COMMIT" }' >"$work/nat"
+  bash "$here/kube-nat-rules.sh" "$services" >"$work/nat"
   ip netns exec "$rtr" iptables-legacy-restore <"$work/nat"
   local r; r=$(measure 10.201.9.9 $fresh)
   echo "#   conntrack: $(cat /proc/sys/net/netfilter/nf_conntrack_count 2>/dev/null) entries at the end (all namespaces)" >&2

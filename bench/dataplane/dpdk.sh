@@ -12,6 +12,8 @@
 # dataplane's socket busy-polls r0's NAPI itself (preferred busy polling, set up in mgmt below).
 #   bash bench/dataplane/dpdk.sh SECONDS DATAPLANE_BENCH_BINARY
 # Prints run.sh's line: dpdk-afxdp-ip4, mgmt_mpps, kernel, kernel_mpps; details on stderr as "# ...".
+# BDPDK_CASES=dnat prints issue 6's veth-dnat-established and veth-dnat-new lines instead (the service proxy with
+# BDPDK_SERVICES services, default 10k, beside as many iptables-legacy nat rules; see afpacket.sh).
 # BDPDK_DRIVER=net_af_packet runs the dataplane on DPDK's af_packet driver instead (the line keeps its name); it may
 # carry device arguments for both ports (BDPDK_DRIVER=net_af_xdp,busy_budget=0). The default, net_af_xdp with a
 # busy_budget of 256 (a vector) and the interfaces set for preferred busy polling (see mgmt below and bench/RESULTS.md).
@@ -21,9 +23,11 @@ seconds=${1:-5}
 bench=${2:?path of the built Dataplane.Bench}
 here=$(cd "$(dirname "$0")" && pwd)
 warm=2
-if [ "$(id -u)" != 0 ]; then printf 'dpdk-afxdp-ip4\tn/a\tneeds root (network namespaces)\t\n'; exit 0; fi
+names=dpdk-afxdp-ip4
+[ "${BDPDK_CASES:-}" = dnat ] && names="veth-dnat-established veth-dnat-new"
+if [ "$(id -u)" != 0 ]; then for n in $names; do printf '%s\tn/a\tneeds root (network namespaces)\t\n' "$n"; done; exit 0; fi
 if ! compgen -G "/usr/lib/*/dpdk/pmds-*/librte_net_af_xdp.so*" >/dev/null || [ ! -f "$(dirname "$bench")/libmgmt_dpdk.so" ]; then
-  printf 'dpdk-afxdp-ip4\tn/a\tDPDK not installed (libdpdk-dev, librte-net-af-xdp23; then rebuild)\t\n'
+  for n in $names; do printf '%s\tn/a\tDPDK not installed (libdpdk-dev, librte-net-af-xdp23; then rebuild)\t\n' "$n"; done
   exit 0
 fi
 driver=${BDPDK_DRIVER:-net_af_xdp,busy_budget=256}
@@ -57,7 +61,8 @@ topology() {
 }
 
 measure() {
-  ip netns exec "$gen" nice -n -10 taskset -c 0 "$work/afp_gen" g0 $mac_g0 $mac_r0 10.201.1.2 10.201.2.2 $((warm + seconds + 1)) 1024 >"$work/gen.out" &
+  local dst=${1:-10.201.2.2} fresh=${2:-}
+  ip netns exec "$gen" nice -n -10 taskset -c 0 "$work/afp_gen" g0 $mac_g0 $mac_r0 10.201.1.2 "$dst" $((warm + seconds + 1)) 1024 $fresh >"$work/gen.out" &
   local gpid=$! a b t0 t1
   sleep $warm
   t0=$(date +%s.%N); a=$(ip netns exec "$sink" cat /sys/class/net/s0/statistics/rx_packets)
@@ -69,8 +74,9 @@ measure() {
 }
 
 mgmt() {
+  local dst=${1:-} fresh=${2:-}
   topology
-  nice -n -10 taskset -c 1 "$bench" dpdk-ip4 $((warm + seconds + 30)) "$driver" "$rtr" r0 r1 $mac_hop >"$work/mgmt.out" 2>"$work/mgmt.err" &
+  MGMT_BENCH_SERVICES=${dst:+$services} nice -n -10 taskset -c 1 "$bench" dpdk-ip4 $((warm + seconds + 30)) "$driver" "$rtr" r0 r1 $mac_hop >"$work/mgmt.out" 2>"$work/mgmt.err" &
   fwd_pid=$!
   for _ in $(seq 200); do grep -q ready "$work/mgmt.err" 2>/dev/null && break; kill -0 "$fwd_pid" 2>/dev/null || break; sleep 0.1; done
   grep -q ready "$work/mgmt.err" || { sed 's/^/#   mgmt: /' "$work/mgmt.err" >&2; echo n/a; return; }
@@ -81,25 +87,48 @@ mgmt() {
   for d in r0 r1; do
     ip netns exec "$rtr" sh -c "echo 2 > /sys/class/net/$d/napi_defer_hard_irqs; echo 200000 > /sys/class/net/$d/gro_flush_timeout"
   done
-  local r; r=$(measure)
+  local r; r=$(measure $dst $fresh)
   kill -TERM "$fwd_pid"; wait "$fwd_pid" || true; fwd_pid=
   grep -v '^libbpf: elf: skipping\|^libxdp:' "$work/mgmt.err" | sed 's/^/#   mgmt: /' >&2
   echo "$r"
 }
 
 kernel() {
+  local dst=${1:-} fresh=${2:-}
   topology
   ip -n "$rtr" addr add 10.201.1.1/24 dev r0
   ip -n "$rtr" addr add 10.201.2.1/24 dev r1
   ip -n "$rtr" neigh replace 10.201.2.2 lladdr $mac_hop dev r1 nud permanent
   ip netns exec "$rtr" sysctl -qw net.ipv4.ip_forward=1
   ip netns exec "$rtr" sh -c 'echo 2 > /sys/class/net/r0/queues/rx-0/rps_cpus'
-  measure
+  if [ -n "$dst" ]; then
+    # kube-proxy's shape, as afpacket.sh's DNAT cases: the service's rule last of $services in one nat chain.
+    ip netns exec "$rtr" sysctl -qw net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.r0.rp_filter=0 net.netfilter.nf_conntrack_udp_timeout=1 \
+      net.netfilter.nf_conntrack_udp_timeout_stream=1 2>/dev/null || true
+    sysctl -qw net.netfilter.nf_conntrack_max=1048576 2>/dev/null || true
+    bash "$here/kube-nat-rules.sh" "$services" >"$work/nat"
+    ip netns exec "$rtr" iptables-legacy-restore <"$work/nat"
+  fi
+  measure $dst $fresh
 }
 
 # BDPDK_ROUNDS (default 3) runs of each, alternately; each side gives its median (one run can lose a third to the
 # host's other load on this VM).
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+services=${BDPDK_SERVICES:-10000}
+if [ "${BDPDK_CASES:-}" = dnat ]; then
+  # Issue 6's DNAT cases on this driver: established flows and new ones, the service proxy beside iptables.
+  de=() ke=() dn=() kn=()
+  for round in $(seq "${BDPDK_ROUNDS:-3}"); do
+    echo "# veth-dnat ($driver): round $round" >&2
+    de+=("$(mgmt 10.201.9.9)"); ke+=("$(kernel 10.201.9.9)")
+    dn+=("$(mgmt 10.201.9.9 new)"); kn+=("$(kernel 10.201.9.9 new)")
+  done
+  echo "# veth-dnat ($driver) rounds: established mgmt ${de[*]} iptables ${ke[*]}; new mgmt ${dn[*]} iptables ${kn[*]}" >&2
+  printf 'veth-dnat-established\t%s\tiptables-dnat-%s\t%s\n' "$(median "${de[@]}")" "$services" "$(median "${ke[@]}")"
+  printf 'veth-dnat-new\t%s\tiptables-dnat-%s\t%s\n' "$(median "${dn[@]}")" "$services" "$(median "${kn[@]}")"
+  exit 0
+fi
 ms=() ks=()
 for round in $(seq "${BDPDK_ROUNDS:-3}"); do
   echo "# dpdk-afxdp-ip4: mgmt ($driver), round $round" >&2

@@ -10,10 +10,11 @@
 # creation rate through the graph (first packets forwarded), in millions per second.
 # The load balancer on in-memory vectors (mem-lb-N): one worker balancing established UDP flows to a VIP over 16
 # servers in GRE over IPv4, N flows in the sticky table; the same columns.
-# Over veth between network namespaces (needs root; bench/dataplane/afpacket.sh's topology and generator): DNAT of UDP
-# to a service address by the dataplane's service proxy on AF_PACKET and by the kernel's iptables (kube-proxy's
-# nat rules, legacy iptables), both with 10k services, for established flows and for new flows (every frame a new
-# one); medians of alternating rounds.
+# Over veth between network namespaces (needs root; bench/dataplane's topology and generator): DNAT of UDP to a
+# service address by the dataplane's service proxy and by the kernel's iptables (kube-proxy's nat rules, legacy
+# iptables), both with 10k services, for established flows and for new flows (every frame a new one); medians of
+# alternating rounds. veth-dnat-*: the dataplane on DPDK's af_xdp driver (dpdk.sh, busy polling); afpacket-dnat-*:
+# on AF_PACKET (afpacket.sh).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 sizes="10000 1000000"
@@ -31,7 +32,9 @@ for n in $sizes; do taskset -c 1 "$work/bin/Dataplane.Bench" mem-lb "$n" 3; done
 if [ "$(id -u)" = 0 ]; then
   seconds=5
   [ "${1:-}" = "--quick" ] && seconds=2 && export BAFP_ROUNDS=1
-  BAFP_CASES=dnat bash "$root/bench/dataplane/afpacket.sh" "$seconds" "$work/bin/Dataplane.Bench"
+  [ "${1:-}" = "--quick" ] && export BDPDK_ROUNDS=1
+  BDPDK_CASES=dnat bash "$root/bench/dataplane/dpdk.sh" "$seconds" "$work/bin/Dataplane.Bench"
+  BAFP_CASES=dnat bash "$root/bench/dataplane/afpacket.sh" "$seconds" "$work/bin/Dataplane.Bench" | sed 's/^veth-dnat/afpacket-dnat/'
 else
   for c in veth-dnat-established veth-dnat-new; do printf '%s\tn/a\tneeds root (network namespaces)\t\n' "$c"; done
 fi
