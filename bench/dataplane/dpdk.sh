@@ -70,7 +70,7 @@ measure() {
   b=$(ip netns exec "$sink" cat /sys/class/net/s0/statistics/rx_packets); t1=$(date +%s.%N)
   wait $gpid
   echo "#   generator: $(cat "$work/gen.out") frames in $((warm + seconds + 1)) s; r0 rx $(ip netns exec "$rtr" cat /sys/class/net/r0/statistics/rx_packets) dropped $(ip netns exec "$rtr" cat /sys/class/net/r0/statistics/rx_dropped); r1 tx $(ip netns exec "$rtr" cat /sys/class/net/r1/statistics/tx_packets) dropped $(ip netns exec "$rtr" cat /sys/class/net/r1/statistics/tx_dropped); s0 rx $b dropped $(ip netns exec "$sink" cat /sys/class/net/s0/statistics/rx_dropped)" >&2
-  awk -v a="$a" -v b="$b" -v t0="$t0" -v t1="$t1" 'BEGIN { printf "%.3f", (b - a) / (t1 - t0) / 1e6 }'
+  awk -v a="$a" -v b="$b" -v t0="$t0" -v t1="$t1" 'BEGIN { r = (b - a) / (t1 - t0) / 1e6; printf (r < 0.01 ? "%.4f" : "%.3f"), r }'
 }
 
 mgmt() {

@@ -89,12 +89,12 @@ public sealed class SessionTable<TKey> where TKey : unmanaged, IFlowKey<TKey>
     {
         if (capacity is < 1 or > 1 << 28) throw new ArgumentOutOfRangeException(nameof(capacity), capacity, "1 to 2^28 sessions");
         Capacity = capacity;
-        _sessions = new Session[capacity];
+        _sessions = HugeArrays.Allocate<Session>(capacity);
         _free = new int[capacity];
         for (var i = 0; i < capacity; i++) _free[i] = capacity - 1 - i;
         _freeCount = capacity;
         var slots = (int)Math.Max(16, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)capacity * 3));
-        _index = new ulong[slots];
+        _index = HugeArrays.Allocate<ulong>(slots);
         _mask = slots - 1;
         _seed = seed != 0 ? seed : (uint)Random.Shared.Next() | 1;
         for (var c = 0; c < Classes; c++) _due[c] = new Queue<Due>();
