@@ -199,6 +199,7 @@ public sealed class Worker
         }
         Graph.Run();
         Output.Flush();
+        Pool.FlushLent();
         Volatile.Write(ref _rounds, _rounds + 1);
         return total;
     }

@@ -78,6 +78,54 @@ public sealed class PacketBuffers
             _freeCount += buffers.Length;
         }
     }
+
+    private IBufferLender?[] _lenders = [];
+
+    /// <summary>
+    /// The lowest buffer lent to a port (<see cref="Lend"/>); buffers from it up belong to their port's driver, which
+    /// gets them back when the engine frees them; <see cref="Capacity"/> while none is lent.
+    /// </summary>
+    internal int LentFrom = int.MaxValue;
+
+    /// <summary>
+    /// Lends the port <paramref name="count"/> buffers in one contiguous range, the highest ones free (the engine
+    /// hands out the lowest first, so these are free while ports are made): they leave the free list, frames arrive
+    /// in them, and freeing one gives it back to <paramref name="lender"/>. Returns the first, or -1 when no such
+    /// range is free.
+    /// </summary>
+    internal int Lend(int count, IBufferLender lender)
+    {
+        lock (_lock)
+        {
+            var top = Math.Min(LentFrom, Capacity);
+            var first = top - count;
+            if (count < 1 || first < Capacity / 2) return -1; // never more than half of the buffers
+            var isFree = new bool[Capacity];
+            for (var i = 0; i < _freeCount; i++) isFree[_free[i]] = true;
+            for (var b = first; b < top; b++)
+                if (!isFree[b]) return -1;
+            var kept = 0;
+            for (var i = 0; i < _freeCount; i++)
+                if (_free[i] < first || _free[i] >= top) _free[kept++] = _free[i];
+            _freeCount = kept;
+            var lenders = new IBufferLender?[Capacity - first];
+            _lenders.AsSpan().CopyTo(lenders.AsSpan(lenders.Length - _lenders.Length));
+            for (var b = first; b < top; b++) lenders[b - first] = lender;
+            _lenders = lenders;
+            LentFrom = first;
+            return first;
+        }
+    }
+
+    /// <summary>The port a lent buffer belongs to.</summary>
+    internal IBufferLender LenderOf(int buffer) => _lenders[buffer - LentFrom]!;
+}
+
+/// <summary>A port the engine lent buffers to (<see cref="PacketBuffers.Lend"/>), which takes freed ones back.</summary>
+internal interface IBufferLender
+{
+    /// <summary>The engine is done with these buffers (any worker's thread; the lender's own thread-safety).</summary>
+    void Return(ReadOnlySpan<int> buffers);
 }
 
 /// <summary>
@@ -136,6 +184,13 @@ public sealed class PacketPool
 
     public void Free(int packet)
     {
+        if (packet >= Shared.LentFrom)
+        {
+            // A port's buffer: back to its driver, a batch at a time (FlushLent at the end of each poll).
+            _lent[_lentCount++] = packet;
+            if (_lentCount == _lent.Length) FlushLent();
+            return;
+        }
         if (_cached == _cache.Length)
         {
             var half = _cache.Length / 2;
@@ -146,6 +201,24 @@ public sealed class PacketPool
     }
 
     /// <summary>The packet's bytes (its current start to its length).</summary>
+    // Lent buffers freed and not yet given back.
+    private readonly int[] _lent = new int[64];
+    private int _lentCount;
+
+    /// <summary>Gives freed lent buffers back to their ports.</summary>
+    public void FlushLent()
+    {
+        var start = 0;
+        for (var i = 1; i <= _lentCount; i++)
+        {
+            // Runs of one lender's buffers (usually all of them).
+            if (i < _lentCount && Shared.LenderOf(_lent[i]) == Shared.LenderOf(_lent[start])) continue;
+            Shared.LenderOf(_lent[start]).Return(_lent.AsSpan(start, i - start));
+            start = i;
+        }
+        _lentCount = 0;
+    }
+
     public Span<byte> Data(int packet)
     {
         ref var m = ref Meta[packet];

@@ -202,6 +202,12 @@ public static class Dpdk
         public static extern nint mgmt_dpdk_tx_copy(nint pool, byte* frame, ushort length);
 
         [DllImport(Shim)]
+        public static extern int mgmt_dpdk_port_start_extmem(ushort port, nint buffers, uint count, uint element, nint* pool, nint* table);
+
+        [DllImport(Shim)]
+        public static extern nint mgmt_dpdk_tx_own(nint mbuf, ushort offset, ushort length);
+
+        [DllImport(Shim)]
         public static extern ushort mgmt_dpdk_tx_burst(ushort port, nint* mbufs, ushort n);
     }
 }

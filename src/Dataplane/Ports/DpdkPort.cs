@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Mgmt.Dataplane.Packets;
 
@@ -26,7 +27,7 @@ namespace Mgmt.Dataplane.Ports;
 /// come from any thread, also during a transmit. Any thread may call DPDK here: none needs to be an EAL lcore.
 /// </para>
 /// </remarks>
-public sealed unsafe class DpdkPort : IPacketPort
+public sealed unsafe class DpdkPort : IPacketPort, IBufferLender
 {
     /// <summary>Frames asked of the driver per receive call, and handed to it per transmit burst.</summary>
     public const int Burst = 32;
@@ -51,7 +52,7 @@ public sealed unsafe class DpdkPort : IPacketPort
     /// <param name="device">A DPDK port's name, or a device to hot-plug with its arguments (<c>net_af_packet0,iface=eth1</c>).</param>
     /// <param name="networkNamespace">A named network namespace (<c>ip netns</c>) in which a hot-plugged device opens its kernel interface, or null.</param>
     /// <param name="mbufs">The size of the port's mempool (more than the driver's 512 receive descriptors).</param>
-    public DpdkPort(string device, string? networkNamespace = null, int mbufs = 4095)
+    public DpdkPort(string device, string? networkNamespace = null, int mbufs = 4095, PacketBuffers? buffers = null)
     {
         ArgumentNullException.ThrowIfNull(device);
         if (device.Length == 0 || device.Length > 1024 || device.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
@@ -90,12 +91,34 @@ public sealed unsafe class DpdkPort : IPacketPort
         {
             Driver = ReadName(Dpdk.Native.mgmt_dpdk_driver_name) ?? "";
             var port = _port;
-            var (started, pool) = Control(() =>
+            int started;
+            nint pool;
+            // Zero copy: the engine lends the port some of its packet buffers as the mbufs' data (frames arrive in them
+            // and are sent from them), two buffers to an mbuf (drivers want 2 KB of data after DPDK's 128-byte headroom;
+            // the second buffer of each pair is never handed out); af_xdp fills frames into a UMEM of its own, so it copies.
+            if (buffers is not null && Driver != "net_af_xdp" && Lent(buffers, Math.Min(mbufs, buffers.Capacity / 8)) is var (first, count) && count > 0)
             {
-                nint created;
-                var r = Dpdk.Native.mgmt_dpdk_port_start(port, (uint)mbufs, PacketPool.BufferSize, &created);
-                return (r, created);
-            });
+                _buffers = buffers;
+                _lentFirst = first;
+                _lentCount = count;
+                _lentTable = (nint*)NativeMemory.Alloc((nuint)count, (nuint)sizeof(nint));
+                var table = _lentTable;
+                var slab = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffers.Slab)) + (nint)first * PacketPool.BufferSize;
+                _lentBase = slab;
+                (started, pool) = Control(() =>
+                {
+                    nint created;
+                    var r = Dpdk.Native.mgmt_dpdk_port_start_extmem(port, slab, (uint)count, Element, &created, table);
+                    return (r, created);
+                });
+            }
+            else
+                (started, pool) = Control(() =>
+                {
+                    nint created;
+                    var r = Dpdk.Native.mgmt_dpdk_port_start(port, (uint)mbufs, PacketPool.BufferSize, &created);
+                    return (r, created);
+                });
             if (started < 0) throw new DataplaneException($"DPDK port {name} ({Driver}) could not be started: {Dpdk.Error(started)}");
             _mempool = pool;
             var mac = stackalloc byte[6];
@@ -155,6 +178,46 @@ public sealed unsafe class DpdkPort : IPacketPort
     /// <summary>Frames not sent because the port's mempool had no free mbuf.</summary>
     public long NoMbufDropped { get; private set; }
 
+    /// <summary>Whether frames arrive in and leave from the engine's own buffers (no copy; see the constructor's buffers).</summary>
+    public bool ZeroCopy => _lentCount > 0;
+
+    /// <summary>Frames received without a copy, and those copied (segmented frames; every frame of a copying port).</summary>
+    public long ReceivedInPlace { get; private set; }
+
+    public long ReceivedCopied { get; private set; }
+
+    /// <summary>Frames sent from their own buffer (one the engine lent a zero-copy port), and those copied into an mbuf.</summary>
+    public long SentInPlace { get; private set; }
+
+    public long SentCopied { get; private set; }
+
+    private PacketBuffers? _buffers;
+    private int _lentFirst, _lentCount;
+    private nint _lentBase;
+    private nint* _lentTable; // the mbuf of each lent buffer
+
+    // A lent mbuf's data: two engine buffers.
+    private const int Element = 2 * PacketPool.BufferSize;
+
+    private (int First, int Count) Lent(PacketBuffers buffers, int count)
+    {
+        var first = buffers.Lend(2 * count, this);
+        return first < 0 ? (0, 0) : (first, count);
+    }
+
+    // The engine freed lent buffers: their mbufs go back to the driver's pool (a sent one was also referenced by the
+    // driver, which frees it after sending; the last free returns it). After the port is closed they stay with it.
+    void IBufferLender.Return(ReadOnlySpan<int> buffers)
+    {
+        var mbufs = stackalloc nint[buffers.Length];
+        lock (_txLock)
+        {
+            if (_disposed) return;
+            for (var i = 0; i < buffers.Length; i++) mbufs[i] = _lentTable[(buffers[i] - _lentFirst) / 2];
+            Dpdk.Native.mgmt_dpdk_free(mbufs, (uint)buffers.Length);
+        }
+    }
+
     /// <summary>
     /// The driver's own counters: frames received and sent, missed on receive (no room), receive and transmit errors
     /// (some drivers, such as af_xdp, count frames they took in a burst but could not send as transmit errors).
@@ -195,6 +258,7 @@ public sealed unsafe class DpdkPort : IPacketPort
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         Flush(); // what the last round of the graph queued, when the worker does not flush itself
+        if (_lentCount > 0) return ReceiveInPlace(pool, into);
         var n = 0;
         var taken = 0; // from the driver, dropped ones included: a source that never runs dry does not hold us here
         while (taken < into.Length)
@@ -235,6 +299,7 @@ public sealed unsafe class DpdkPort : IPacketPort
                     }
                 }
                 pool.Meta[p].Length = length;
+                ReceivedCopied++;
                 kept++;
             }
             if (got > 0) Dpdk.Native.mgmt_dpdk_free(_mbufs, (uint)got);
@@ -250,6 +315,49 @@ public sealed unsafe class DpdkPort : IPacketPort
     /// frames, at <see cref="Flush"/> or at the next <see cref="Receive"/>. False when the mempool is empty or the
     /// driver has not taken the frames queued before (a full transmit ring).
     /// </summary>
+    // Frames in lent buffers: the mbuf's data is a buffer of the engine, which takes it as it is (the mbuf stays with
+    // the buffer until the engine frees it). Segmented frames are copied into a buffer of the pool.
+    private int ReceiveInPlace(PacketPool pool, Span<int> into)
+    {
+        var n = 0;
+        while (n < into.Length)
+        {
+            var want = Math.Min(Burst, into.Length - n);
+            var got = Dpdk.Native.mgmt_dpdk_rx(_port, _mbufs, _data, _lengths, (ushort)want);
+            for (var i = 0; i < got; i++)
+            {
+                var length = (int)_lengths[i];
+                var at = _data[i] - _lentBase;
+                if (_data[i] != 0 && at >= 0 && at < (nint)_lentCount * Element && length <= Element - at % Element)
+                {
+                    var p = _lentFirst + 2 * (int)(at / Element);
+                    var offset = (int)(at % Element);
+                    pool.Meta[p] = new PacketMeta { Offset = offset, Length = length };
+                    into[n++] = p;
+                    ReceivedInPlace++;
+                    continue;
+                }
+                var copy = pool.Allocate();
+                var room = copy < 0 ? default : pool.Room(copy);
+                int read;
+                fixed (byte* b = room) read = copy < 0 ? -1 : Dpdk.Native.mgmt_dpdk_read(_mbufs[i], b, (uint)room.Length);
+                var m = _mbufs[i];
+                Dpdk.Native.mgmt_dpdk_free(&m, 1);
+                if (read < 0)
+                {
+                    if (copy >= 0) pool.Free(copy);
+                    OversizeDropped++;
+                    continue;
+                }
+                pool.Meta[copy].Length = read;
+                into[n++] = copy;
+                ReceivedCopied++;
+            }
+            if (got < want) break;
+        }
+        return n;
+    }
+
     public bool Transmit(PacketPool pool, int packet)
     {
         var data = pool.Data(packet);
@@ -257,6 +365,15 @@ public sealed unsafe class DpdkPort : IPacketPort
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (_txCount == TxQueue && SendQueued() == 0) return false;
+            if (packet >= pool.Shared.LentFrom && pool.Shared.LenderOf(packet) is DpdkPort owner && owner._lentCount > 0 && !owner._disposed)
+            {
+                // A lent buffer (this port's or another DPDK port's): sent as it is, from its own mbuf.
+                ref var meta = ref pool.Meta[packet];
+                _tx[_txCount++] = Dpdk.Native.mgmt_dpdk_tx_own(owner._lentTable[(packet - owner._lentFirst) / 2], (ushort)meta.Offset, (ushort)meta.Length);
+                SentInPlace++;
+                if (_txCount >= Burst) SendQueued();
+                return true;
+            }
             nint m;
             fixed (byte* b = data) m = data.Length > ushort.MaxValue ? 0 : Dpdk.Native.mgmt_dpdk_tx_copy(_mempool, b, (ushort)data.Length);
             if (m == 0)
@@ -265,6 +382,7 @@ public sealed unsafe class DpdkPort : IPacketPort
                 return false;
             }
             _tx[_txCount++] = m;
+            SentCopied++;
             if (_txCount >= Burst) SendQueued();
             return true;
         }
@@ -312,6 +430,8 @@ public sealed unsafe class DpdkPort : IPacketPort
             NativeMemory.Free(_data);
             NativeMemory.Free(_lengths);
             NativeMemory.Free(_tx);
+            NativeMemory.Free(_lentTable);
+            _lentTable = null;
             _mbufs = null;
             _data = null;
             _lengths = null;

@@ -5,6 +5,8 @@
  *
  * Return values: >= 0 success, < 0 a negated errno (rte_errno where DPDK sets it); mgmt_dpdk_strerror names it.
  */
+/* rte_pktmbuf_pool_create_extbuf is still marked experimental in DPDK 22.11. */
+#define ALLOW_EXPERIMENTAL_API
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -120,30 +122,47 @@ static int packed_pool_create(const char *name, unsigned n, unsigned data_room, 
     return 0;
 }
 
-/*
- * Configures the port with one receive and one transmit queue, a mempool of `mbufs` buffers for both, promiscuous
- * mode (the dataplane filters by MAC itself), and starts it. *pool receives the mempool (freed by
- * mgmt_dpdk_port_close). `data_room` is the data bytes per mbuf (a frame is copied into one).
- */
-EXPORT int mgmt_dpdk_port_start(uint16_t port, unsigned mbufs, unsigned data_room, struct rte_mempool **pool)
+/* Configures the port with one receive and one transmit queue on `pool`, promiscuous mode (the dataplane filters by
+ * MAC itself), and starts it. */
+static int start_with(uint16_t port, struct rte_mempool *pool, int socket)
 {
-    static unsigned pools;
-    char name[RTE_MEMPOOL_NAMESIZE];
     struct rte_eth_conf conf;
-    struct rte_eth_dev_info info;
     uint16_t rx_desc = 512, tx_desc = 512;
-    int socket = rte_eth_dev_socket_id(port);
     int ret;
-
-    *pool = NULL;
-    if (!rte_eth_dev_is_valid_port(port)) return -ENODEV;
-    if (socket < 0) socket = (int)rte_socket_id();
     memset(&conf, 0, sizeof conf);
     ret = rte_eth_dev_configure(port, 1, 1, &conf);
     if (ret < 0) return ret;
     ret = rte_eth_dev_adjust_nb_rx_tx_desc(port, &rx_desc, &tx_desc);
     if (ret < 0) return ret;
+    ret = rte_eth_rx_queue_setup(port, 0, rx_desc, socket, NULL, pool);
+    if (ret >= 0) ret = rte_eth_tx_queue_setup(port, 0, tx_desc, socket, NULL);
+    if (ret >= 0) ret = rte_eth_dev_start(port);
+    if (ret >= 0) rte_eth_promiscuous_enable(port); /* best effort: not every driver has the notion */
+    if (ret < 0) rte_eth_dev_stop(port);
+    return ret;
+}
 
+static int port_socket(uint16_t port)
+{
+    int socket = rte_eth_dev_socket_id(port);
+    return socket < 0 ? (int)rte_socket_id() : socket;
+}
+
+/*
+ * Starts the port with a mempool of its own of `mbufs` buffers for both directions; *pool receives the mempool
+ * (freed by mgmt_dpdk_port_close). `data_room` is the data bytes per mbuf (a frame is copied into one).
+ */
+EXPORT int mgmt_dpdk_port_start(uint16_t port, unsigned mbufs, unsigned data_room, struct rte_mempool **pool)
+{
+    static unsigned pools;
+    char name[RTE_MEMPOOL_NAMESIZE];
+    struct rte_eth_dev_info info;
+    int socket;
+    int ret;
+
+    *pool = NULL;
+    if (!rte_eth_dev_is_valid_port(port)) return -ENODEV;
+    socket = port_socket(port);
     snprintf(name, sizeof name, "mgmt%u_%u", port, __atomic_fetch_add(&pools, 1, __ATOMIC_RELAXED));
     if (rte_eth_dev_info_get(port, &info) == 0 && info.driver_name != NULL && strcmp(info.driver_name, "net_af_xdp") == 0)
     {
@@ -155,19 +174,86 @@ EXPORT int mgmt_dpdk_port_start(uint16_t port, unsigned mbufs, unsigned data_roo
         *pool = rte_pktmbuf_pool_create(name, mbufs, 256, 0, RTE_PKTMBUF_HEADROOM + data_room, socket);
         if (*pool == NULL) return rte_errno > 0 ? -rte_errno : -ENOMEM;
     }
-
-    ret = rte_eth_rx_queue_setup(port, 0, rx_desc, socket, NULL, *pool);
-    if (ret >= 0) ret = rte_eth_tx_queue_setup(port, 0, tx_desc, socket, NULL);
-    if (ret >= 0) ret = rte_eth_dev_start(port);
-    if (ret >= 0) rte_eth_promiscuous_enable(port); /* best effort: not every driver has the notion */
+    ret = start_with(port, *pool, socket);
     if (ret < 0)
     {
-        rte_eth_dev_stop(port);
         rte_mempool_free(*pool);
         *pool = NULL;
-        return ret;
     }
-    return 0;
+    return ret;
+}
+
+struct extmem_walk
+{
+    char *base;
+    unsigned element;
+    unsigned count;
+    struct rte_mbuf **table;
+};
+
+static void record_mbuf(struct rte_mempool *mp, void *arg, void *obj, unsigned index)
+{
+    struct extmem_walk *walk = arg;
+    struct rte_mbuf *m = obj;
+    size_t at = (size_t)((char *)m->buf_addr - walk->base) / walk->element;
+    (void)mp;
+    (void)index;
+    if (at < walk->count) walk->table[at] = m;
+}
+
+/*
+ * Starts the port with a mempool whose `count` mbufs keep their data in the caller's memory, one `element`-byte
+ * buffer each from `base` on (the dataplane's own packet buffers, lent to the port: frames arrive in them and are
+ * sent from them without a copy). table[i] receives the mbuf of buffer i. Only where addresses are virtual
+ * (IOVA as VA: virtual devices, --no-huge): -ENOTSUP otherwise, for the caller to fall back to copying.
+ */
+EXPORT int mgmt_dpdk_port_start_extmem(uint16_t port, void *base, unsigned count, unsigned element, struct rte_mempool **pool,
+                                        struct rte_mbuf **table)
+{
+    static unsigned pools;
+    char name[RTE_MEMPOOL_NAMESIZE];
+    struct rte_pktmbuf_extmem ext;
+    struct extmem_walk walk = { base, element, count, table };
+    int socket;
+    int ret;
+
+    *pool = NULL;
+    if (!rte_eth_dev_is_valid_port(port)) return -ENODEV;
+    if (rte_eal_iova_mode() != RTE_IOVA_VA) return -ENOTSUP;
+    socket = port_socket(port);
+    snprintf(name, sizeof name, "mgmtx%u_%u", port, __atomic_fetch_add(&pools, 1, __ATOMIC_RELAXED));
+    ext.buf_ptr = base;
+    ext.buf_iova = (rte_iova_t)(uintptr_t)base;
+    ext.buf_len = (size_t)count * element;
+    ext.elt_size = (uint16_t)element;
+    memset(table, 0, sizeof *table * count);
+    *pool = rte_pktmbuf_pool_create_extbuf(name, count, 0, 0, (uint16_t)element, socket, &ext, 1);
+    if (*pool == NULL) return rte_errno > 0 ? -rte_errno : -ENOMEM;
+    rte_mempool_obj_iter(*pool, record_mbuf, &walk);
+    ret = 0;
+    for (unsigned i = 0; i < count; i++)
+        if (table[i] == NULL) ret = -EINVAL; /* a buffer without its mbuf: the pool did not lay them out one each */
+    if (ret == 0) ret = start_with(port, *pool, socket);
+    if (ret < 0)
+    {
+        rte_mempool_free(*pool);
+        *pool = NULL;
+    }
+    return ret;
+}
+
+/* Readies an mbuf of an extmem pool to send its buffer as it is now (data at `offset`, `length` bytes) and takes a
+ * reference for the driver: the sender's own free and the driver's free after sending each drop one. */
+EXPORT struct rte_mbuf *mgmt_dpdk_tx_own(struct rte_mbuf *m, uint16_t offset, uint16_t length)
+{
+    rte_mbuf_refcnt_update(m, 1);
+    m->data_off = offset;
+    m->data_len = length;
+    m->pkt_len = length;
+    m->nb_segs = 1;
+    m->next = NULL;
+    m->ol_flags = 0;
+    return m;
 }
 
 /* Stops and closes the port, frees its mempool (after the port, which may still hold mbufs of it) and, when
