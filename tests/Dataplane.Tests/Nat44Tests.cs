@@ -330,7 +330,7 @@ public sealed class Nat44Tests : IDisposable
     }
 
     [Fact]
-    public void A_later_fragment_of_a_translated_flow_is_dropped_and_inside_fragments_pass()
+    public void A_later_fragment_without_its_first_is_dropped_and_inside_fragments_pass()
     {
         _dp.SetNat44(Config);
         byte[] Fragment(string dst)
@@ -347,6 +347,68 @@ public sealed class Nat44Tests : IDisposable
         Assert.Equal(1, _dp.DropCount(DropReason.NatFragment));
         (inside, outside) = Send(_in, Fragment("10.0.0.3"));
         Assert.Single(inside);
+    }
+
+    // A UDP datagram (32 bytes of data) in two fragments: the UDP header and 16 bytes, then the last 16.
+    private static (byte[] First, byte[] Second) Fragmented(ulong dstMac, ulong srcMac, string src, ushort sport, string dst, ushort dport, ushort id)
+    {
+        var whole = Packet(dstMac, srcMac, src, sport, dst, dport, Udp, payload: 32);
+        byte[] Part(int from, int length, bool more)
+        {
+            var f = new byte[14 + 20 + length];
+            whole.AsSpan(0, 34).CopyTo(f);
+            whole.AsSpan(34 + from, length).CopyTo(f.AsSpan(34));
+            var ip = f.AsSpan(14);
+            BinaryPrimitives.WriteUInt16BigEndian(ip[2..], (ushort)(20 + length));
+            BinaryPrimitives.WriteUInt16BigEndian(ip[4..], id);
+            BinaryPrimitives.WriteUInt16BigEndian(ip[6..], (ushort)((more ? 0x2000 : 0) | from / 8));
+            ip[10] = ip[11] = 0;
+            BinaryPrimitives.WriteUInt16BigEndian(ip[10..], (ushort)~Sum(ip[..20], 0));
+            return f;
+        }
+        return (Part(0, 24, more: true), Part(24, 16, more: false));
+    }
+
+    [Fact]
+    public void The_fragments_of_a_translated_datagram_follow_their_first_both_ways()
+    {
+        _dp.SetNat44(Config);
+        var (first, second) = Fragmented(MacIn, MacHost(2), "10.0.0.2", 7000, "192.0.2.7", 53, 0x1111);
+        var (_, outside) = Send(_in, first, second);
+        Assert.Equal(2, outside.Count);
+        Assert.All(outside, o => Assert.Equal("203.0.113.10", Ip4.Format(o.Source)));
+        Assert.Equal(7000, outside[0].SourcePort);
+        Assert.Equal(first.AsSpan(34 + 8).ToArray(), outside[0].Frame.AsSpan(34 + 8).ToArray()); // the data as it was
+        Assert.Equal(second.AsSpan(34).ToArray(), outside[1].Frame.AsSpan(34).ToArray());
+        // The answer, fragmented too, comes back to the host.
+        var (a, b) = Fragmented(MacOut, MacGateway, "192.0.2.7", 53, "203.0.113.10", 7000, 0x2222);
+        var (inside, _) = Send(_out, a, b);
+        Assert.Equal(2, inside.Count);
+        Assert.All(inside, i => Assert.Equal("10.0.0.2", Ip4.Format(i.Destination)));
+        Assert.Equal(0, _dp.DropCount(DropReason.NatFragment));
+        // The whole datagram, put back together, still sums right (the UDP checksum in the first fragment covers it all).
+        var datagram = inside[0].Frame.AsSpan(14).ToArray().Concat(inside[1].Frame.AsSpan(34).ToArray()).ToArray();
+        BinaryPrimitives.WriteUInt16BigEndian(datagram.AsSpan(2), (ushort)datagram.Length);
+        datagram[6] = datagram[7] = 0;
+        datagram[10] = datagram[11] = 0;
+        BinaryPrimitives.WriteUInt16BigEndian(datagram.AsSpan(10), (ushort)~Sum(datagram.AsSpan(0, 20), 0));
+        AssertChecksums(datagram);
+    }
+
+    [Fact]
+    public void With_two_workers_later_fragments_reach_the_worker_that_translated_their_first()
+    {
+        using var t = new Nat44Tests(workers: 2);
+        t._dp.SetNat44(Config);
+        for (ushort i = 0; i < 32; i++)
+        {
+            var (first, second) = Fragmented(MacIn, MacHost(2), "10.0.0.2", (ushort)(8000 + i), $"192.0.2.{20 + i}", 53, (ushort)(0x3000 + i));
+            var (_, outside) = t.Send(t._in, first);
+            Assert.Equal("203.0.113.10", Ip4.Format(Assert.Single(outside).Source));
+            (_, outside) = t.Send(t._in, second);
+            Assert.Equal("203.0.113.10", Ip4.Format(Assert.Single(outside).Source));
+        }
+        Assert.Equal(0, t._dp.DropCount(DropReason.NatFragment));
     }
 
     [Fact]

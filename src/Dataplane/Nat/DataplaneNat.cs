@@ -8,6 +8,7 @@ public sealed partial class Dataplane
 {
     private Nat44? _nat;
     private int _natGeneration;
+    private readonly NatFragments _natFragments = new();
 
     /// <summary>The NAT44 the workers translate by (null: off).</summary>
     internal Nat44? Nat => Volatile.Read(ref _nat);
@@ -42,7 +43,7 @@ public sealed partial class Dataplane
             }
             else
                 foreach (var w in Workers) w.NatSessions!.Table.Timeouts = config.Timeouts;
-            Volatile.Write(ref _nat, new Nat44(config, NatPool(config), Workers.Count, ++_natGeneration));
+            Volatile.Write(ref _nat, new Nat44(config, NatPool(config), Workers.Count, ++_natGeneration, _natFragments));
             foreach (var itf in Interfaces) itf.NatRole = roles.GetValueOrDefault(itf.Name);
         }
     }
@@ -96,7 +97,7 @@ public sealed partial class Dataplane
     private void OutsideAddressesChanged(Interfaces.DpInterface itf)
     {
         if (Nat is { Config.UseOutsideAddresses: true } nat && itf.NatRole == NatRole.Outside)
-            Volatile.Write(ref _nat, new Nat44(nat.Config, NatPool(nat.Config), Workers.Count, ++_natGeneration));
+            Volatile.Write(ref _nat, new Nat44(nat.Config, NatPool(nat.Config), Workers.Count, ++_natGeneration, _natFragments));
     }
 
     private uint[] NatPool(Nat44Config config)

@@ -28,8 +28,9 @@ internal sealed class Nat44
     private readonly FrozenDictionary<NatEndpoint, StaticMapping> _byLocal;
     private readonly FrozenSet<uint> _externalAddresses;
 
-    public Nat44(Nat44Config config, uint[] pool, int workers, int generation)
+    public Nat44(Nat44Config config, uint[] pool, int workers, int generation, NatFragments fragments)
     {
+        Fragments = fragments;
         Config = config;
         Pool = pool;
         _pool = pool.ToFrozenSet();
@@ -43,6 +44,9 @@ internal sealed class Nat44
     }
 
     public Nat44Config Config { get; }
+
+    /// <summary>The translations of first fragments, for the fragments after them (shared by every configuration).</summary>
+    public NatFragments Fragments { get; }
 
     /// <summary>The pool's addresses in order (configured ranges, then the outside interfaces' addresses).</summary>
     public uint[] Pool { get; }
@@ -82,9 +86,13 @@ internal sealed class Nat44
     {
         if (frame.Length < Ethernet.HeaderLength || Ethernet.Type(frame) != Ethernet.TypeIp4) return FlowHash.Pick(FlowHash.OfFrame(frame), Workers);
         var ip = frame[Ethernet.HeaderLength..];
-        return NatPacket.Read(ip, out var key, out _, out _) is NatPacketKind.Flow or NatPacketKind.IcmpError
-            ? Steer(key)
-            : FlowHash.Pick(FlowHash.OfIp4(ip), Workers);
+        return NatPacket.Read(ip, out var key, out _, out _) switch
+        {
+            NatPacketKind.Flow or NatPacketKind.IcmpError => Steer(key),
+            // A later fragment: to the worker that translated its first one.
+            NatPacketKind.Fragment when Fragments.TryFind(ip, Environment.TickCount64, out var worker, out _, out _) && worker < Workers => worker,
+            _ => FlowHash.Pick(FlowHash.OfIp4(ip), Workers),
+        };
     }
 
     /// <summary>The worker of a flow, by a packet's key in its direction of travel.</summary>

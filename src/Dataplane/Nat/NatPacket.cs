@@ -151,6 +151,13 @@ internal static class NatPacket
         BinaryPrimitives.WriteUInt16BigEndian(icmp[2..], Checksum.Compute(icmp));
     }
 
+    /// <summary>Whether more fragments follow (a first fragment has this and offset 0).</summary>
+    public static bool MoreFragments(ReadOnlySpan<byte> ip) => (ip[6] & 0x20) != 0;
+
+    /// <summary>A later fragment: only its addresses change (its transport header is in the first fragment).</summary>
+    public static void RewriteAddresses(Span<byte> ip, uint source, uint destination) =>
+        SetAddresses(ip, BinaryPrimitives.ReadUInt32BigEndian(ip[12..]), BinaryPrimitives.ReadUInt32BigEndian(ip[16..]), source, destination);
+
     // Writes the addresses, updates the header checksum, and returns the change to the pseudo-header's sum.
     private static uint SetAddresses(Span<byte> ip, uint oldSource, uint oldDestination, uint source, uint destination)
     {

@@ -59,6 +59,17 @@ internal sealed class Nat44Node(Worker w, bool inside) : GraphNode(inside ? "nat
                 continue;
             }
             ref var key = ref slice.Keys[i];
+            if (kind == NatPacketKind.Fragment && nat.Fragments.TryFind(pool.Data(p), now, out var owner, out var fragmentSource, out var fragmentDestination)
+                && owner == w.Index)
+            {
+                // A later fragment of a packet whose first fragment was translated: the same addresses.
+                NatPacket.RewriteAddresses(pool.Data(p), fragmentSource, fragmentDestination);
+                if (meta[p].Traced) w.Trace(p, Name, $"fragment -> {Ip4.Format(fragmentSource)} -> {Ip4.Format(fragmentDestination)}");
+                if (inside) state.InToOut++;
+                else state.OutToIn++;
+                graph.Enqueue(lookup, p);
+                continue;
+            }
             var s = slice.Sessions[i];
             var reply = slice.Replies[i];
             FlowKey4 other = default;
@@ -97,6 +108,8 @@ internal sealed class Nat44Node(Worker w, bool inside) : GraphNode(inside ? "nat
             if (inside) state.InToOut++;
             else state.OutToIn++;
             if (meta[p].Traced) w.Trace(p, Name, $"{key} -> {to}{(kind == NatPacketKind.IcmpError ? " (ICMP error)" : "")}");
+            if (kind == NatPacketKind.Flow && NatPacket.MoreFragments(pool.Data(p)))
+                nat.Fragments.Record(pool.Data(p), to.Source, to.Destination, w.Index, now); // a first fragment: for the rest
             NatPacket.Rewrite(pool.Data(p), kind, slice.L4[i], key, to);
             graph.Enqueue(lookup, p);
         }
