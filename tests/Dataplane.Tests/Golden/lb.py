@@ -12,25 +12,15 @@ to port 8080, and 2001:db8:f::80 TCP 443 IPIP6.
 """
 import os
 import sys
+from checks import expect, checksums_valid, done
 from scapy.all import Ether, IP, IPv6, TCP, UDP, GRE, Raw, rdpcap, wrpcap, raw
 
 FRONT, BACK, CLIENT_MAC, SERVER_MAC = "02:00:00:00:00:01", "02:00:00:00:00:02", "02:aa:00:00:00:02", "02:bb:00:00:00:01"
 CLIENT, CLIENT6, SERVER, SERVER6 = "10.0.0.2", "2001:db8:a::2", "10.1.0.11", "2001:db8:b::11"
 MODES = {"192.0.2.101": "gre4", "192.0.2.102": "ipip4", "192.0.2.103": "gre6", "192.0.2.104": "ipip6", "192.0.2.105": "l3dsr"}
-failures = []
 
 
-def expect(cond, what):
-    if not cond:
-        failures.append(what)
 
-
-def checksums_valid(frame):
-    p = Ether(raw(frame))
-    for layer in list(p.iterpayloads()):
-        if type(layer) in (IP, TCP, UDP) and hasattr(layer, "chksum") and not (type(layer) is UDP and layer.chksum == 0):
-            del layer.chksum
-    return raw(Ether(raw(p))) == raw(frame)
 
 
 def client_packets():
@@ -91,7 +81,7 @@ def step2(d):
             expect(o.src == CLIENT and o.dst == SERVER and o.tos >> 2 == 46 and o[UDP].dport == 53 and raw(o[UDP].payload) == b"to l3dsr", f"L3 DSR: {p.summary()}")
     expect(seen == {"gre4", "ipip4", "gre6", "ipip6", "l3dsr", "nat", "vip6"}, f"modes seen: {sorted(seen)}")
     wrpcap(os.path.join(d, "2-back.pcap"), answers)
-    done("step2", len(out))
+    done("lb", "step2", len(out))
 
 
 def check(d):
@@ -102,14 +92,9 @@ def check(d):
         o = p.payload
         expect(p.dst == CLIENT_MAC and o.src == "192.0.2.106" and o.dst == CLIENT and o[TCP].sport == 80 and o[TCP].dport == 5555 and o[TCP].ack == 101,
                f"the NAT answer comes from the VIP: {p.summary()}")
-    done("check", len(out))
+    done("lb", "check", len(out))
 
 
-def done(what, n):
-    if failures:
-        print("\n".join(failures))
-        sys.exit(1)
-    print(f"lb {what}: {n} frames checked")
 
 
 if __name__ == "__main__":

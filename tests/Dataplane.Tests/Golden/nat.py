@@ -11,29 +11,15 @@ The router: "in" 10.0.0.1/24 with host A 10.0.0.2 and server S 10.0.0.3; "out" 1
 """
 import os
 import sys
+from checks import expect, checksums_valid, done, failures
 from scapy.all import Ether, IP, TCP, UDP, ICMP, Raw, rdpcap, wrpcap, raw
-from scapy.layers.inet import IPerror, TCPerror, UDPerror, ICMPerror
+from scapy.layers.inet import IPerror, TCPerror, UDPerror
 
 R_IN, R_OUT, A_MAC, S_MAC, GW = "02:00:00:00:00:01", "02:00:00:00:00:02", "02:aa:00:00:00:02", "02:aa:00:00:00:03", "02:99:00:00:00:fe"
 A, S, POOL, FWD, FAR_ROUTER = "10.0.0.2", "10.0.0.3", "203.0.113.10", "203.0.113.20", "192.0.2.1"
-failures = []
 
 
-def expect(cond, what):
-    if not cond:
-        failures.append(what)
 
-
-def checksums_valid(frame):
-    """Every checksum scapy knows in the frame (IP, TCP, UDP, ICMP and an ICMP error's quoted headers) as scapy computes it."""
-    p = Ether(raw(frame))
-    for layer in list(p.iterpayloads()):
-        if type(layer) not in (IP, TCP, UDP, ICMP, IPerror, TCPerror, UDPerror, ICMPerror):
-            continue
-        if type(layer) in (UDP, UDPerror) and layer.chksum == 0:
-            continue  # none computed: stays none
-        del layer.chksum
-    return raw(Ether(raw(p))) == raw(frame)
 
 
 def step1(d):
@@ -89,7 +75,7 @@ def step2(d):
             answers_in.append(Ether(dst=R_IN, src=S_MAC) / IP(src=S, dst=ip.src, ttl=64) / TCP(sport=80, dport=tcp.sport, flags="SA", seq=8000, ack=2001))
     wrpcap(os.path.join(d, "2-out.pcap"), answers_out)
     wrpcap(os.path.join(d, "2-in.pcap"), answers_in)
-    done("step2", len(to_out) + len(to_in))
+    done("nat", "step2", len(to_out) + len(to_in))
 
 
 def check(d):
@@ -130,14 +116,9 @@ def check(d):
             q = p[IPerror]
             expect(p[ICMP].type == 3 and q.src == "192.0.2.7" and q.dst == FWD and p[TCPerror].dport == 8080 and p[TCPerror].sport == 5555,
                    f"S's error, quoted packet as the client sent it: {p.summary()}")
-    done("check", len(to_in) + len(to_out))
+    done("nat", "check", len(to_in) + len(to_out))
 
 
-def done(what, n):
-    if failures:
-        print("\n".join(failures))
-        sys.exit(1)
-    print(f"nat {what}: {n} frames checked")
 
 
 if __name__ == "__main__":
