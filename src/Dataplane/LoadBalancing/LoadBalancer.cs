@@ -136,8 +136,6 @@ internal sealed class LoadBalancer
     /// <summary>The server a new flow goes to (Maglev: the same flow hash finds the same server while the server set stays), or -1.</summary>
     public static int Choose(Vip vip, uint flowHash) => vip.Table is { } t ? vip.ServerIds[t[Maglev.Entry(flowHash, t.Length)]] : -1;
 
-    public static uint FlowHash4(in FlowKey4 key) => key.Hash(MaglevSeed);
-
     /// <summary>The hash a VIP picks a new flow's server by: the flow's, or the client address's alone (affinity).</summary>
     public static uint PickHash4(Vip vip, in FlowKey4 key) =>
         vip.Config.ClientAffinity ? new FlowKey4(key.Source, 0, 0, 0, 0).Hash(MaglevSeed) : key.Hash(MaglevSeed);
