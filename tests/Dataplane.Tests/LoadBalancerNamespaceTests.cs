@@ -200,7 +200,7 @@ public sealed class LoadBalancerNamespaceTests : IDisposable
         var clock = Stopwatch.StartNew();
         var answer = Assert.Single(Who(1));
         Assert.StartsWith("error URLError", answer);
-        Assert.Contains("refused", answer); // ICMP port unreachable: ECONNREFUSED, not a timeout
+        Assert.Contains("refused", answer); // a TCP reset: ECONNREFUSED, not a timeout
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), $"{clock.Elapsed}");
     }
 }

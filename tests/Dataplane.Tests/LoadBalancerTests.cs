@@ -138,7 +138,7 @@ public sealed class LoadBalancerTests : IDisposable
     }
 
     [Fact]
-    public void A_vip_without_servers_refuses_nat_flows_with_port_unreachable_and_drops_tunnel_flows()
+    public void A_vip_without_servers_refuses_nat_flows_with_a_reset_or_port_unreachable_and_drops_tunnel_flows()
     {
         _dp.SetLoadBalancer(new LbConfig
         {
@@ -146,18 +146,36 @@ public sealed class LoadBalancerTests : IDisposable
             Vips =
             [
                 LbVip.V4(Vip, LbMode.Nat, [LbServer.V4(Server(1), 0)], Tcp, 80),
+                LbVip.V4(Vip, LbMode.Nat, [LbServer.V4(Server(1), 0)], Udp, 53),
                 LbVip.V4(Ip4.Parse("192.0.2.101"), LbMode.Gre4, []),
             ],
         });
+        // A SYN (sequence 1000, 12 bytes of data, no ACK): RST+ACK acknowledging the SYN and its data, from the VIP (RFC 9293 3.10.7.1).
         var (front, back) = Send(_front, FromClient(50000));
         Assert.Empty(back);
+        var reset = Read(Assert.Single(front));
+        Assert.Equal(("10.0.0.2:50000", "192.0.2.100:80", Tcp), (reset.To, reset.From, reset.Protocol));
+        var t = reset.Frame.AsSpan(14 + 20);
+        Assert.Equal((0u, 1013u, (byte)0x14), (BinaryPrimitives.ReadUInt32BigEndian(t[4..]), BinaryPrimitives.ReadUInt32BigEndian(t[8..]), t[13]));
+        Assert.Equal(40, Ip4.TotalLength(reset.Frame.AsSpan(14)));
+        // A segment with an ACK (acknowledging 1000 + 12 of data): RST with that sequence number, no ACK.
+        var withAck = FromClient(50001, flags: Ack);
+        BinaryPrimitives.WriteUInt32BigEndian(withAck.AsSpan(14 + 20 + 8), 777);
+        BinaryPrimitives.WriteUInt16BigEndian(withAck.AsSpan(14 + 20 + 16), 0);
+        BinaryPrimitives.WriteUInt16BigEndian(withAck.AsSpan(14 + 20 + 16), TransportSum(withAck.AsSpan(14)));
+        t = Read(Assert.Single(Send(_front, withAck).Front)).Frame.AsSpan(14 + 20);
+        Assert.Equal((777u, 0u, (byte)0x04), (BinaryPrimitives.ReadUInt32BigEndian(t[4..]), BinaryPrimitives.ReadUInt32BigEndian(t[8..]), t[13]));
+        // A reset is not answered; UDP gets port unreachable.
+        Assert.Empty(Send(_front, FromClient(50002, flags: 0x04)).Front);
+        (front, _) = Send(_front, Packet(MacFront, MacClient, "10.0.0.2", 50003, "192.0.2.100", 53, Udp));
         var icmp = Frames.IpOf(Assert.Single(front));
         Assert.Equal((Icmp, (byte)3, (byte)3), (icmp[9], icmp[20], icmp[21]));
-        (front, back) = Send(_front, FromClient(50001, dst: "192.0.2.101"));
+        // Tunnel modes drop.
+        (front, back) = Send(_front, FromClient(50004, dst: "192.0.2.101"));
         Assert.Empty(front);
         Assert.Empty(back);
-        Assert.Equal(2, _dp.LbCounters.NoServer);
-        Assert.Equal(2, _dp.DropCount(DropReason.LbNoServer)); // both packets (the NAT VIP's answered with the ICMP error)
+        Assert.Equal(5, _dp.LbCounters.NoServer);
+        Assert.Equal(3, _dp.DropCount(DropReason.LbNoServer)); // the reset, the UDP packet (answered by the ICMP error) and the tunnel flow's
     }
 
     [Theory]

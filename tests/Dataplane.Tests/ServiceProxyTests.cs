@@ -29,7 +29,7 @@ public sealed class ServiceProxyTests : IDisposable
         _dp.SetAdminUp("front", true);
         _dp.SetAdminUp("back", true);
         _dp.AddNeighbor("front", Ip4.Parse("10.0.0.2"), MacClient);
-        for (var n = 1; n <= 3; n++) _dp.AddNeighbor("back", Pod(n), MacPod(n));
+        for (var n = 1; n <= 10; n++) _dp.AddNeighbor("back", Pod(n), MacPod(n));
     }
 
     public void Dispose() => _dp.Dispose();
@@ -47,9 +47,9 @@ public sealed class ServiceProxyTests : IDisposable
         return ([.. _front.Sent.Where(IsIp4).Select(Read)], [.. _back.Sent.Where(IsIp4).Select(Read)]);
     }
 
-    private Seen ToPod(string dst, ushort dport, ushort sport, byte proto = Tcp)
+    private Seen ToPod(string dst, ushort dport, ushort sport, byte proto = Tcp, string client = "10.0.0.2")
     {
-        var (front, back) = Send(_front, Packet(MacFront, MacClient, "10.0.0.2", sport, dst, dport, proto));
+        var (front, back) = Send(_front, Packet(MacFront, MacClient, client, sport, dst, dport, proto));
         Assert.Empty(front);
         return Assert.Single(back);
     }
@@ -81,12 +81,76 @@ public sealed class ServiceProxyTests : IDisposable
     [Fact]
     public void With_client_affinity_every_connection_of_a_client_goes_to_one_backend()
     {
-        _dp.SetServices([Web(1, 2, 3) with { ClientAffinity = true }], [Node]);
+        _dp.SetServices([Web(1, 2, 3) with { ClientAffinity = Service.DefaultAffinity }], [Node]);
         var pods = Enumerable.Range(0, 20).Select(i => ToPod("10.96.0.10", 80, (ushort)(41000 + i)).Destination).Distinct();
         Assert.Single(pods);
         // Without it, the same connections spread.
         _dp.SetServices([Web(1, 2, 3)], [Node]);
         Assert.True(Enumerable.Range(0, 20).Select(i => ToPod("10.96.0.10", 80, (ushort)(42000 + i)).Destination).Distinct().Count() > 1);
+    }
+
+    private static readonly string[] Clients = [.. Enumerable.Range(2, 12).Select(n => $"10.0.0.{n}")];
+
+    // Each client's backend for a new connection to the cluster IP's TCP port.
+    private uint[] Backends(ushort sport) => [.. Clients.Select(c => ToPod("10.96.0.10", 80, sport, client: c).Destination)];
+
+    [Fact]
+    public void Affinity_holds_across_the_service_addresses_and_backend_changes_and_ends_with_its_backend_or_its_timeout()
+    {
+        var affinity = TimeSpan.FromSeconds(1);
+        _dp.SetServices([Web(1, 2, 3) with { ClientAffinity = affinity }], [Node]);
+        var first = Backends(45000);
+        // The node port and the external IP are the same service port: the client's backend there too.
+        for (var c = 0; c < Clients.Length; c++)
+        {
+            Assert.Equal(first[c], ToPod("10.0.0.1", 30080, 45001, client: Clients[c]).Destination);
+            Assert.Equal(first[c], ToPod("198.51.100.7", 80, 45002, client: Clients[c]).Destination);
+        }
+        Assert.Equal(Clients.Length, _dp.LbAffinityClients);
+        // Seven more backends: every client keeps its own (without affinity most would move, see below).
+        _dp.SetServices([Web(1, 2, 3, 4, 5, 6, 7, 8, 9, 10) with { ClientAffinity = affinity }], [Node]);
+        Assert.Equal(first, Backends(45003));
+        // Past the timeout since their last connection, clients get the backend their address picks among ten.
+        Thread.Sleep(affinity + TimeSpan.FromMilliseconds(500));
+        var fresh = Backends(45004);
+        Assert.True(fresh.Zip(first).Count(x => x.First != x.Second) >= Clients.Length / 2, $"{string.Join(' ', fresh)} after {string.Join(' ', first)}");
+        Assert.Equal(fresh, Backends(45005)); // and keep it
+        // A client whose backend leaves goes to another one, and stays there.
+        var gone = (int)(fresh[0] - Pod(0));
+        _dp.SetServices([Web([.. Enumerable.Range(1, 10).Where(n => n != gone)]) with { ClientAffinity = affinity }], [Node]);
+        var moved = ToPod("10.96.0.10", 80, 45006, client: Clients[0]).Destination;
+        Assert.NotEqual(fresh[0], moved);
+        Assert.All(Enumerable.Range(0, 5), i => Assert.Equal(moved, ToPod("10.96.0.10", 80, (ushort)(45007 + i), client: Clients[0]).Destination));
+        // The UDP port is a scope of its own, and checks: a timeout of 0 or over a day is refused.
+        Assert.Throws<DataplaneException>(() => _dp.SetServices([Web(1) with { ClientAffinity = TimeSpan.Zero }], [Node]));
+        Assert.Throws<DataplaneException>(() => _dp.SetServices([Web(1) with { ClientAffinity = TimeSpan.FromDays(2) }], [Node]));
+    }
+
+    [Fact]
+    public void The_affinity_table_is_bounded_and_drops_expired_clients_when_full()
+    {
+        var vip = new LoadBalancer.Vip(LbVip.V4(ClusterIp, LbMode.Nat, [LbServer.V4(Pod(1)), LbServer.V4(Pod(2))], Tcp, 80) with { ClientAffinity = TimeSpan.FromSeconds(10) },
+            serial: 1, table: [0, 1, 0, 1, 1], serverIds: [7, 8], affinityScope: 1);
+        var table = new LbAffinity(capacity: 2);
+        Assert.Equal(7, table.Choose(vip, 1, picked: 7, now: 0));
+        Assert.Equal(7, table.Choose(vip, 1, picked: 8, now: 9_000)); // remembered, and now until 19 s
+        Assert.Equal(7, table.Choose(vip, 1, picked: 8, now: 18_000));
+        Assert.Equal(8, table.Choose(vip, 2, picked: 8, now: 18_000));
+        // Full, nobody expired: a third client gets its pick and is not remembered.
+        Assert.Equal(8, table.Choose(vip, 3, picked: 8, now: 18_500));
+        Assert.Equal(7, table.Choose(vip, 3, picked: 7, now: 18_600));
+        Assert.Equal((2, 2L), (table.Count, table.Unremembered));
+        // Client 1 expires at 28 s, client 2 at 28 s: at 30 s both go and client 3 is remembered.
+        Assert.Equal(8, table.Choose(vip, 3, picked: 8, now: 30_000));
+        Assert.Equal(8, table.Choose(vip, 3, picked: 7, now: 30_001));
+        Assert.Equal(1, table.Count);
+        // A server that no longer takes new flows is not kept: client 3 (on 8) moves to its pick, and stays there.
+        var drained = new LoadBalancer.Vip(vip.Config, 1, [0, 0, 0], [7, 8], 1);
+        Assert.Equal(7, table.Choose(drained, 3, picked: 7, now: 30_002));
+        Assert.Equal(7, table.Choose(vip, 3, picked: 8, now: 30_003));
+        // No server at all: -1, and nothing remembered.
+        Assert.Equal(-1, table.Choose(new LoadBalancer.Vip(vip.Config, 1, null, [7, 8], 1), 5, picked: -1, now: 30_004));
+        Assert.Equal(1, table.Count);
     }
 
     [Fact]
@@ -109,10 +173,14 @@ public sealed class ServiceProxyTests : IDisposable
     }
 
     [Fact]
-    public void A_service_without_backends_answers_port_unreachable_and_bad_services_are_refused()
+    public void A_service_without_backends_answers_a_reset_or_port_unreachable_and_bad_services_are_refused()
     {
         _dp.SetServices([Web()], [Node]);
         var (front, back) = Send(_front, Packet(MacFront, MacClient, "10.0.0.2", 44000, "10.96.0.10", 80, Tcp));
+        Assert.Empty(back);
+        var reset = Assert.Single(front);
+        Assert.Equal((Tcp, (byte)0x14, "10.96.0.10:80"), (reset.Protocol, reset.Frame[14 + 20 + 13], reset.From));
+        (front, back) = Send(_front, Packet(MacFront, MacClient, "10.0.0.2", 44000, "10.96.0.10", 53, Udp));
         Assert.Empty(back);
         var icmp = Assert.Single(front);
         Assert.Equal(Icmp, icmp.Protocol);

@@ -8,7 +8,9 @@ namespace Mgmt.Dataplane;
 public sealed partial class Dataplane
 {
     private LoadBalancing.LoadBalancer? _lb;
-    private LoadBalancing.LoadBalancer.Numbering _lbRegistry = new(FrozenDictionary<UInt128, int>.Empty, [], FrozenDictionary<LoadBalancing.LoadBalancer.VipKey, int>.Empty);
+    private LoadBalancing.LoadBalancer.Numbering _lbRegistry = new(FrozenDictionary<UInt128, int>.Empty, [], FrozenDictionary<LoadBalancing.LoadBalancer.VipKey, int>.Empty,
+        FrozenDictionary<string, int>.Empty);
+    private LbAffinity _lbAffinity = new(1);
 
     private LbConfig _lbOwn = new();
     private IReadOnlyList<LbVip> _serviceVips = [];
@@ -74,8 +76,12 @@ public sealed partial class Dataplane
             if (servers.TryAdd(s.Address, list.Count)) list.Add(s.Address);
         var vips = _lbRegistry.VipSerials.ToDictionary();
         foreach (var v in config.Vips) vips.TryAdd(LoadBalancing.LoadBalancer.Key(v), vips.Count + 1);
-        _lbRegistry = new LoadBalancing.LoadBalancer.Numbering(servers.ToFrozenDictionary(), [.. list], vips.ToFrozenDictionary());
-        Volatile.Write(ref _lb, new LoadBalancing.LoadBalancer(config, _lbRegistry, Workers.Count));
+        var scopes = _lbRegistry.AffinityScopes.ToDictionary();
+        foreach (var v in config.Vips)
+            if (v.AffinityScope is { } scope) scopes.TryAdd(scope, scopes.Count + 1);
+        _lbRegistry = new LoadBalancing.LoadBalancer.Numbering(servers.ToFrozenDictionary(), [.. list], vips.ToFrozenDictionary(), scopes.ToFrozenDictionary());
+        if (old is null || old.Config.AffinityClients != config.AffinityClients) _lbAffinity = new LbAffinity(config.AffinityClients);
+        Volatile.Write(ref _lb, new LoadBalancing.LoadBalancer(config, _lbRegistry, Workers.Count, _lbAffinity));
     }
 
     /// <summary>
@@ -108,6 +114,9 @@ public sealed partial class Dataplane
         }
     }
 
+    /// <summary>Clients client affinity remembers now (all VIPs together).</summary>
+    public int LbAffinityClients => Lb?.Affinity.Count ?? 0;
+
     /// <summary>Memory per flow of the IPv4 flow tables (their fixed part, at capacity; 0 while off).</summary>
     public double LbBytesPerFlow => Workers.Select(w => w.LbFlows?.Four.BytesPerSession ?? 0).DefaultIfEmpty().Average();
 
@@ -133,6 +142,7 @@ public sealed partial class Dataplane
     private void CheckLb(LbConfig c)
     {
         if (c.FlowsPerWorker is < 1 or > 1 << 24) throw new DataplaneException($"{c.FlowsPerWorker} flows per worker: 1 to {1 << 24}");
+        if (c.AffinityClients is < 1 or > 1 << 24) throw new DataplaneException($"{c.AffinityClients} affinity clients: 1 to {1 << 24}");
         var t = c.Timeouts ?? throw new DataplaneException("load balancer timeouts are missing");
         if (new[] { t.TcpEstablished, t.TcpTransitory, t.TcpClosed, t.Udp, t.Other }.Any(x => x < TimeSpan.FromMilliseconds(1)))
             throw new DataplaneException("load balancer timeouts are at least 1 ms");
@@ -151,6 +161,9 @@ public sealed partial class Dataplane
             if (!keys.Add(LoadBalancing.LoadBalancer.Key(v))) throw new DataplaneException($"{what}: defined twice");
             if (v.TableSize is < 3 or > Maglev.MaxSize || !IsPrime(v.TableSize)) throw new DataplaneException($"{what}: Maglev table size {v.TableSize} is not a prime between 3 and {Maglev.MaxSize}");
             if (v.Servers.Count > v.TableSize) throw new DataplaneException($"{what}: {v.Servers.Count} servers for a table of {v.TableSize}");
+            if (v.ClientAffinity is { } affinity && (affinity < TimeSpan.FromMilliseconds(1) || affinity > LbVip.MaxAffinity))
+                throw new DataplaneException($"{what}: client affinity of {affinity}: 1 ms to {LbVip.MaxAffinity}");
+            if (v.AffinityScope is not null && v.ClientAffinity is null) throw new DataplaneException($"{what}: an affinity scope without client affinity");
             if (v.Dscp > 63) throw new DataplaneException($"{what}: DSCP {v.Dscp} is not between 0 and 63");
             if (v.Servers.Select(s => s.Address).Distinct().Count() != v.Servers.Count) throw new DataplaneException($"{what}: a server is named twice");
             foreach (var s in v.Servers)

@@ -45,14 +45,19 @@ public sealed record LbServer(UInt128 Address, int Weight = 100)
 /// NAT mode (0: the VIP's port). <see cref="Dscp"/>: the code point of L3 DSR.
 /// </summary>
 /// <remarks>
-/// <see cref="ClientAffinity"/>: the server is picked by the client's address alone, so that every connection of a
-/// client goes to the same server while the servers stay (Kubernetes' sessionAffinity ClientIP). In NAT mode a
-/// client that is itself the chosen server (a pod reaching its own service) has its source translated to the
+/// <see cref="ClientAffinity"/>: a client's new connections go to the server of its last one while they come within
+/// this time of each other and that server stays (Kubernetes' sessionAffinity ClientIP and its timeoutSeconds); a
+/// new client gets the server its address alone picks. <see cref="AffinityScope"/> names VIPs that share their
+/// clients' servers (a service port on its cluster IP, external IPs and node ports); null: the VIP alone. In NAT
+/// mode a client that is itself the chosen server (a pod reaching its own service) has its source translated to the
 /// receiving interface's address, so that the answer comes back through here (hairpinning).
 /// </remarks>
 public sealed record LbVip(UInt128 Prefix, int Length, LbMode Mode, IReadOnlyList<LbServer> Servers, byte Protocol = 0, ushort Port = 0,
-    ushort TargetPort = 0, int TableSize = Maglev.DefaultSize, byte Dscp = 0, bool ClientAffinity = false)
+    ushort TargetPort = 0, int TableSize = Maglev.DefaultSize, byte Dscp = 0, TimeSpan? ClientAffinity = null, string? AffinityScope = null)
 {
+    /// <summary>The longest client affinity (Kubernetes' limit).</summary>
+    public static readonly TimeSpan MaxAffinity = TimeSpan.FromDays(1);
+
     public static LbVip V4(uint address, LbMode mode, IReadOnlyList<LbServer> servers, byte protocol = 0, ushort port = 0, ushort targetPort = 0, int tableSize = Maglev.DefaultSize) =>
         new(Packets.Ip6.Mapped(address), 128, mode, servers, protocol, port, targetPort, tableSize);
 
@@ -83,6 +88,9 @@ public sealed record LbConfig
     public int FlowsPerWorker { get; init; } = 100_000;
 
     public SessionTimeouts Timeouts { get; init; } = new();
+
+    /// <summary>Clients at most that client affinity remembers (all VIPs and workers together); a change of it forgets them all.</summary>
+    public int AffinityClients { get; init; } = 1 << 20;
 }
 
 /// <summary>Load balancer counters summed over the workers.</summary>

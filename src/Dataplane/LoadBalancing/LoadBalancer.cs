@@ -21,8 +21,10 @@ namespace Mgmt.Dataplane.LoadBalancing;
 internal sealed class LoadBalancer
 {
     /// <summary>A VIP as the workers use it.</summary>
-    internal sealed class Vip(LbVip config, int serial, int[]? table, int[] serverIds)
+    internal sealed class Vip(LbVip config, int serial, int[]? table, int[] serverIds, int affinityScope)
     {
+        private readonly FrozenSet<int> _live = table is null ? FrozenSet<int>.Empty : table.Distinct().Select(i => serverIds[i]).ToFrozenSet();
+
         public LbVip Config { get; } = config;
 
         /// <summary>The same for the same prefix, protocol and port in every configuration: flows know their VIP by it.</summary>
@@ -32,6 +34,12 @@ internal sealed class LoadBalancer
         public int[]? Table { get; } = table;
 
         public int[] ServerIds { get; } = serverIds;
+
+        /// <summary>Where its clients' affinity is kept: its own serial, or the number of its <see cref="LbVip.AffinityScope"/> (negative).</summary>
+        public int AffinityScope { get; } = affinityScope;
+
+        /// <summary>Whether a server (by its number) is one of this VIP's with a weight above 0.</summary>
+        public bool TakesNewFlows(int server) => _live.Contains(server);
 
         public bool Outer6 => Config.Mode is LbMode.Gre6 or LbMode.IpIp6;
 
@@ -43,7 +51,8 @@ internal sealed class LoadBalancer
     internal readonly record struct VipKey(UInt128 Prefix, int Length, byte Protocol, ushort Port);
 
     /// <summary>Numbers given to servers and VIPs: grow with every new one, never reused.</summary>
-    internal sealed record Numbering(FrozenDictionary<UInt128, int> ServerIds, UInt128[] Servers, FrozenDictionary<VipKey, int> VipSerials);
+    internal sealed record Numbering(FrozenDictionary<UInt128, int> ServerIds, UInt128[] Servers, FrozenDictionary<VipKey, int> VipSerials,
+        FrozenDictionary<string, int> AffinityScopes);
 
     private const uint MaglevSeed = 0x4d41_474c;
 
@@ -55,9 +64,10 @@ internal sealed class LoadBalancer
     private readonly FrozenSet<NatEndpoint> _natServerEndpoints;
     private readonly FrozenSet<uint> _vipAddresses4;
 
-    public LoadBalancer(LbConfig config, Numbering registry, int workers)
+    public LoadBalancer(LbConfig config, Numbering registry, int workers, LbAffinity affinity)
     {
         Config = config;
+        Affinity = affinity;
         Registry = registry;
         Workers = workers;
         var vips = new List<Vip>();
@@ -71,7 +81,8 @@ internal sealed class LoadBalancer
                 var slots = Maglev.Build([.. live.Select(i => new MaglevBackend(Format(v.Servers[i].Address), v.Servers[i].Weight))], v.TableSize);
                 table = [.. slots.Select(i => live[i])];
             }
-            vips.Add(new Vip(v, registry.VipSerials[Key(v)], table, ids));
+            var serial = registry.VipSerials[Key(v)];
+            vips.Add(new Vip(v, serial, table, ids, v.AffinityScope is { } scope ? -registry.AffinityScopes[scope] : serial));
         }
         Vips = [.. vips];
         _exact4 = vips.Where(v => v.Config.IsV4 && v.Config.Length == 128)
@@ -91,6 +102,9 @@ internal sealed class LoadBalancer
     }
 
     public LbConfig Config { get; }
+
+    /// <summary>The clients of affinity VIPs and their servers (kept across configurations).</summary>
+    public LbAffinity Affinity { get; }
 
     public Numbering Registry { get; }
 
@@ -136,11 +150,18 @@ internal sealed class LoadBalancer
     /// <summary>The server a new flow goes to (Maglev: the same flow hash finds the same server while the server set stays), or -1.</summary>
     public static int Choose(Vip vip, uint flowHash) => vip.Table is { } t ? vip.ServerIds[t[Maglev.Entry(flowHash, t.Length)]] : -1;
 
-    /// <summary>The hash a VIP picks a new flow's server by: the flow's, or the client address's alone (affinity).</summary>
-    public static uint PickHash4(Vip vip, in FlowKey4 key) =>
-        vip.Config.ClientAffinity ? new FlowKey4(key.Source, 0, 0, 0, 0).Hash(MaglevSeed) : key.Hash(MaglevSeed);
+    /// <summary>
+    /// The server a new IPv4 flow goes to, or -1: by the flow's hash; with client affinity the client's server
+    /// (<see cref="LbAffinity"/>), or the one its address alone picks.
+    /// </summary>
+    public int Pick4(Vip vip, in FlowKey4 key, long now) => vip.Config.ClientAffinity is null
+        ? Choose(vip, key.Hash(MaglevSeed))
+        : Affinity.Choose(vip, Ip6.Mapped(key.Source), Choose(vip, new FlowKey4(key.Source, 0, 0, 0, 0).Hash(MaglevSeed)), now);
 
-    public static uint FlowHash6(in FlowKey6 key) => key.Hash(MaglevSeed);
+    /// <summary>The same for an IPv6 flow.</summary>
+    public int Pick6(Vip vip, in FlowKey6 key, long now) => vip.Config.ClientAffinity is null
+        ? Choose(vip, key.Hash(MaglevSeed))
+        : Affinity.Choose(vip, key.Source, Choose(vip, new FlowKey6(key.Source, 0, 0, 0, 0).Hash(MaglevSeed)), now);
 
     /// <summary>For NAT VIPs: the worker of a packet by its client's endpoint (see the remarks on the type); false: not NAT load balancer traffic.</summary>
     public bool TrySteer(in FlowKey4 key, out int worker)

@@ -10,18 +10,23 @@ public sealed record ServiceBackend(uint Address, int Weight = 100);
 
 /// <summary>
 /// A Kubernetes Service as the service proxy needs it (the caller resolves selectors into backends): the cluster IP,
-/// its ports, external (LoadBalancer) IPs, the backends, and whether a client sticks to one backend (sessionAffinity
-/// ClientIP).
+/// its ports, external (LoadBalancer) IPs, the backends, and how long a client sticks to its backend after its last
+/// new connection (sessionAffinity ClientIP with its timeoutSeconds, <see cref="DefaultAffinity"/> unless told;
+/// null: no affinity), on every address of a service port alike.
 /// </summary>
 public sealed record Service(string Name, uint ClusterIp, IReadOnlyList<ServicePort> Ports, IReadOnlyList<ServiceBackend> Backends,
-    IReadOnlyList<uint>? ExternalIps = null, bool ClientAffinity = false);
+    IReadOnlyList<uint>? ExternalIps = null, TimeSpan? ClientAffinity = null)
+{
+    /// <summary>Kubernetes' default affinity timeout (10800 seconds).</summary>
+    public static readonly TimeSpan DefaultAffinity = TimeSpan.FromHours(3);
+}
 
 /// <summary>
 /// The service proxy (what the seed's VPP plugin does in place of kube-proxy): every service port becomes a NAT-mode
 /// VIP of the load balancer on the cluster IP, on each external IP, and with a node port on each node address, all
 /// with the service's backends on the target port. The load balancer does the rest: Maglev over the backends, flows
 /// that keep their backend (a removed backend keeps its connections until they end), the answers from the service
-/// address, hairpinning, port unreachable when no backend is ready.
+/// address, hairpinning, a TCP reset or ICMP port unreachable when no backend is ready.
 /// </summary>
 public static class ServiceProxy
 {
@@ -39,7 +44,8 @@ public static class ServiceProxy
                 if (p.Protocol is not (Ip4.ProtoTcp or Ip4.ProtoUdp)) throw new DataplaneException($"service \"{s.Name}\" port {p.Port}: protocol {p.Protocol} (TCP 6 or UDP 17)");
                 if (p.Port == 0 || p.TargetPort == 0) throw new DataplaneException($"service \"{s.Name}\": a port and its target port are 1 to 65535");
                 LbVip Vip(uint address, ushort port) =>
-                    LbVip.V4(address, LbMode.Nat, servers, p.Protocol, port, p.TargetPort, TableSize(servers.Count)) with { ClientAffinity = s.ClientAffinity };
+                    LbVip.V4(address, LbMode.Nat, servers, p.Protocol, port, p.TargetPort, TableSize(servers.Count)) 
+                        with { ClientAffinity = s.ClientAffinity, AffinityScope = s.ClientAffinity is null ? null : $"service {s.Name} {p.Protocol}/{p.Port}" };
                 vips.Add(Vip(s.ClusterIp, p.Port));
                 foreach (var ip in s.ExternalIps ?? []) vips.Add(Vip(ip, p.Port));
                 if (p.NodePort != 0)

@@ -13,8 +13,8 @@ namespace Mgmt.Dataplane.Nodes;
 /// server from the VIP's Maglev table and a flow that keeps it (the sticky table). To the server: in GRE or IP in
 /// IPv4/IPv6 from the configured source, by L3 DSR (destination and DSCP rewritten), or by NAT (destination and
 /// port rewritten, and the server's replies, which come back through here, rewritten to come from the VIP). A VIP
-/// without a server that takes new flows drops them, or in NAT mode answers port unreachable (kube-proxy's
-/// reject). Other packets go on untouched.
+/// without a server that takes new flows drops them, or in NAT mode refuses them: a TCP reset, or ICMP port
+/// unreachable for UDP (kube-proxy's reject). Other packets go on untouched.
 /// </summary>
 internal sealed class Lb4Node(Worker w) : GraphNode("lb4")
 {
@@ -96,12 +96,19 @@ internal sealed class Lb4Node(Worker w) : GraphNode("lb4")
                     w.Discard(p, DropReason.LbFragment); // no ports: its flow cannot be told
                     continue;
                 }
-                server = LoadBalancer.Choose(vip, LoadBalancer.PickHash4(vip, key));
+                server = lb.Pick4(vip, key, now);
                 if (server < 0)
                 {
                     flows.NoServer++;
                     if (meta[p].Traced) w.Trace(p, Name, $"{key}: VIP {vip.Config} has no server");
-                    if (vip.Config.Mode == LbMode.Nat) Ip4IcmpError.Send(w, p, 3, 3, DropReason.LbNoServer);
+                    if (vip.Config.Mode != LbMode.Nat) w.Discard(p, DropReason.LbNoServer);
+                    else if (key.Protocol != Ip4.ProtoTcp) Ip4IcmpError.Send(w, p, 3, 3, DropReason.LbNoServer);
+                    else if (TcpReset.Answer4(pool.Data(p)) is var length and > 0)
+                    {
+                        meta[p].Length = length; // the reset, from the VIP
+                        meta[p].Originated = true;
+                        graph.Enqueue(w.Lookup, p);
+                    }
                     else w.Discard(p, DropReason.LbNoServer);
                     continue;
                 }
@@ -254,7 +261,7 @@ internal sealed class Lb6Node(Worker w) : GraphNode("lb6")
                     w.Graph.Enqueue(w.Lookup6, p);
                     continue;
                 }
-                server = LoadBalancer.Choose(vip, LoadBalancer.FlowHash6(key));
+                server = lb.Pick6(vip, key, now);
                 if (server < 0)
                 {
                     flows.NoServer++;

@@ -78,7 +78,6 @@ public static class Ip4
         h[8] = (byte)(now >> 8);
     }
 
-    /// <summary>Writes a 20-byte header (no options) with its checksum.</summary>
     /// <summary>
     /// Writes an option-less IPv4 header with its checksum. The checksum is summed from the values, not read back
     /// from the bytes just stored (a load over several narrower stores waits for them: a failed store-to-load forward).

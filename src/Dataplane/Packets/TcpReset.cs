@@ -1,0 +1,48 @@
+using System.Buffers.Binary;
+
+namespace Mgmt.Dataplane.Packets;
+
+/// <summary>
+/// The reset a TCP segment gets when nothing takes its connection (RFC 9293 §3.10.7.1, a segment to a CLOSED
+/// connection): it acknowledges what the segment carried when the segment had no ACK, else it takes the sequence
+/// number the segment acknowledged. A reset is never answered.
+/// </summary>
+public static class TcpReset
+{
+    private const byte Fin = 0x01, Syn = 0x02, Rst = 0x04, Ack = 0x10;
+
+    /// <summary>
+    /// Turns an IPv4 packet holding a TCP segment into the reset that answers it, in place (40 bytes from the
+    /// segment's destination to its source, TTL 64, no options). Returns the reset's length, or 0 when the segment
+    /// gets none: a reset, a fragment, not TCP or cut short.
+    /// </summary>
+    public static int Answer4(Span<byte> ip)
+    {
+        if (ip.Length < Ip4.MinHeaderLength || Ip4.Protocol(ip) != Ip4.ProtoTcp) return 0;
+        var ihl = Ip4.HeaderLength(ip);
+        var total = Math.Min(Ip4.TotalLength(ip), ip.Length);
+        if ((BinaryPrimitives.ReadUInt16BigEndian(ip[6..]) & 0x3fff) != 0 || total < ihl + 20) return 0; // a fragment: its length is not the segment's
+        var tcp = ip[ihl..];
+        var flags = tcp[13];
+        var dataOffset = (tcp[12] >> 4) * 4;
+        if ((flags & Rst) != 0 || dataOffset < 20 || ihl + dataOffset > total) return 0;
+        var source = Ip4.Source(ip);
+        var destination = Ip4.Destination(ip);
+        var ports = BinaryPrimitives.ReadUInt32BigEndian(tcp);
+        var seq = BinaryPrimitives.ReadUInt32BigEndian(tcp[4..]);
+        var ack = BinaryPrimitives.ReadUInt32BigEndian(tcp[8..]);
+        var length = (uint)(total - ihl - dataOffset) + ((flags & Syn) != 0 ? 1u : 0) + ((flags & Fin) != 0 ? 1u : 0);
+        var (resetSeq, resetAck, resetFlags) = (flags & Ack) != 0 ? (ack, 0u, Rst) : (0u, seq + length, (byte)(Rst | Ack));
+        Ip4.WriteHeader(ip, 40, 64, Ip4.ProtoTcp, destination, source);
+        var t = ip.Slice(Ip4.MinHeaderLength, 20);
+        BinaryPrimitives.WriteUInt32BigEndian(t, ports << 16 | ports >> 16);
+        BinaryPrimitives.WriteUInt32BigEndian(t[4..], resetSeq);
+        BinaryPrimitives.WriteUInt32BigEndian(t[8..], resetAck);
+        t[12] = 5 << 4;
+        t[13] = resetFlags;
+        t[14..20].Clear(); // window, checksum, urgent pointer
+        var pseudo = (destination >> 16) + (destination & 0xffff) + (source >> 16) + (source & 0xffff) + Ip4.ProtoTcp + 20u;
+        BinaryPrimitives.WriteUInt16BigEndian(t[16..], (ushort)~Checksum.Fold(Checksum.Sum(t, pseudo)));
+        return 40;
+    }
+}
