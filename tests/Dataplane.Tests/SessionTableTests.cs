@@ -37,13 +37,16 @@ public sealed class SessionTableTests
     }
 
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    public void The_index_agrees_with_a_dictionary_through_creates_and_removes(int seed)
+    [InlineData(1, 64)]
+    [InlineData(2, 64)]
+    [InlineData(3, 13)]
+    [InlineData(4, 5)]
+    public void The_index_agrees_with_a_dictionary_through_creates_and_removes(int seed, int capacity)
     {
-        // A small table with few distinct addresses: long probe runs that wrap around the index's end.
+        // Small tables with few distinct addresses: full buckets whose entries overflow into the next ones, also
+        // around the index's end, and come back as entries leave.
         var random = new Random(seed);
-        var t = new SessionTable<FlowKey4>(64, seed: (uint)seed);
+        var t = new SessionTable<FlowKey4>(capacity, seed: (uint)seed);
         var model = new Dictionary<FlowKey4, (int Session, bool Reply)>();
         var open = new List<int>();
         FlowKey4 RandomKey() => Udp((uint)random.Next(4), (ushort)random.Next(8), (uint)random.Next(4), (ushort)random.Next(8));
@@ -89,6 +92,7 @@ public sealed class SessionTableTests
             for (var probe = 0; probe < keys.Length; probe++)
                 Assert.Equal(model.TryGetValue(keys[probe], out var e) ? (e.Session, e.Reply) : (-1, false), (sessions[probe], sessions[probe] < 0 ? false : replies[probe]));
         }
+        if (capacity < 64) Assert.True(t.Overflows > 20, $"{t.Overflows} overflows: the test did not reach full buckets");
     }
 
     [Fact]

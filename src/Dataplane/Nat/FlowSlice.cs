@@ -22,12 +22,34 @@ internal sealed class FlowSlice
     private readonly uint[] _hashes = new uint[Size];
 
     /// <summary>Reads up to <see cref="Size"/> packets and finds their sessions (-1: none; fragments and truncated packets get -1).</summary>
+    /// <remarks>
+    /// Three passes, so that the memory reads of the lookups overlap (<see cref="SessionTable{TKey}.FindMany"/>):
+    /// read each packet's key, hash it and prefetch its bucket; read the buckets and prefetch the sessions; check.
+    /// </remarks>
     public void Load(PacketPool pool, ReadOnlySpan<int> packets, SessionTable<FlowKey4> table)
     {
-        var n = packets.Length;
-        for (var i = 0; i < n; i++) Kinds[i] = NatPacket.Read(pool.Data(packets[i]), out Keys[i], out L4[i], out Flags[i]);
-        table.FindMany(Keys.AsSpan(0, n), Sessions.AsSpan(0, n), Replies.AsSpan(0, n), _hashes.AsSpan(0, n));
-        for (var i = 0; i < n; i++)
-            if (Kinds[i] is NatPacketKind.Fragment or NatPacketKind.Truncated) Sessions[i] = -1;
+        var n = Math.Min(packets.Length, Size);
+        var keys = Keys.AsSpan(0, n);
+        var l4 = L4.AsSpan(0, n);
+        var kinds = Kinds.AsSpan(0, n);
+        var flags = Flags.AsSpan(0, n);
+        var sessions = Sessions.AsSpan(0, n);
+        var replies = Replies.AsSpan(0, n);
+        var hashes = _hashes.AsSpan(0, n);
+        for (var i = 0; i < keys.Length; i++)
+        {
+            kinds[i] = NatPacket.Read(pool.Data(packets[i]), out keys[i], out l4[i], out flags[i]);
+            hashes[i] = table.Prepare(keys[i]);
+        }
+        for (var i = 0; i < hashes.Length; i++) sessions[i] = table.Probe(hashes[i]);
+        for (var i = 0; i < keys.Length; i++)
+        {
+            if (kinds[i] is NatPacketKind.Fragment or NatPacketKind.Truncated)
+            {
+                sessions[i] = -1;
+                replies[i] = false;
+            }
+            else sessions[i] = table.Confirm(keys[i], hashes[i], sessions[i], out replies[i]);
+        }
     }
 }

@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Mgmt.Dataplane.Packets;
 using Mgmt.Dataplane.Sessions;
 
@@ -37,7 +39,27 @@ internal static class NatPacket
     /// error's direction of travel (the embedded packet went the other way). <paramref name="l4"/> is where the
     /// transport header starts; <paramref name="tcpFlags"/> the TCP flags (0 for the rest).
     /// </summary>
-    public static NatPacketKind Read(ReadOnlySpan<byte> ip, out FlowKey4 key, out int l4, out byte tcpFlags) => Read(ip, false, out key, out l4, out tcpFlags);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static NatPacketKind Read(ReadOnlySpan<byte> ip, out FlowKey4 key, out int l4, out byte tcpFlags)
+    {
+        // The common case in a few whole-word loads: a header without options, TCP or UDP whole, not a fragment.
+        if (ip.Length >= 28)
+        {
+            ref var b = ref MemoryMarshal.GetReference(ip);
+            var protocol = Unsafe.Add(ref b, 9);
+            var total = BinaryPrimitives.ReverseEndianness(Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref b, 2)));
+            var offset = BinaryPrimitives.ReverseEndianness(Unsafe.ReadUnaligned<ushort>(ref Unsafe.Add(ref b, 6))) & 0x1fff;
+            if (b == 0x45 && offset == 0 && total <= ip.Length && (protocol == Ip4.ProtoUdp && total >= 28 || protocol == Ip4.ProtoTcp && total >= 40))
+            {
+                key = new FlowKey4(BinaryPrimitives.ReverseEndianness(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref b, 12))),
+                    BinaryPrimitives.ReverseEndianness(Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref b, 20))), protocol);
+                l4 = Ip4.MinHeaderLength;
+                tcpFlags = protocol == Ip4.ProtoTcp ? Unsafe.Add(ref b, 33) : (byte)0;
+                return NatPacketKind.Flow;
+            }
+        }
+        return Read(ip, false, out key, out l4, out tcpFlags);
+    }
 
     // An embedded packet has its transport header's first 8 bytes only (RFC 792): ports, not TCP's flags.
     private static NatPacketKind Read(ReadOnlySpan<byte> ip, bool embedded, out FlowKey4 key, out int l4, out byte tcpFlags)
@@ -91,11 +113,14 @@ internal static class NatPacket
     /// </summary>
     public static void Rewrite(Span<byte> ip, NatPacketKind kind, int l4, in FlowKey4 from, in FlowKey4 to)
     {
-        if (kind == NatPacketKind.IcmpError)
-        {
-            RewriteIcmpError(ip, l4, from, to);
-            return;
-        }
+        if (kind == NatPacketKind.IcmpError) RewriteIcmpError(ip, l4, from, to);
+        else RewriteFlow(ip, l4, from, to);
+    }
+
+    /// <summary><see cref="Rewrite"/> for a packet read as a flow (TCP, UDP, an ICMP echo) or another protocol (addresses only).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void RewriteFlow(Span<byte> ip, int l4, in FlowKey4 from, in FlowKey4 to)
+    {
         var addresses = SetAddresses(ip, from.Source, from.Destination, to.Source, to.Destination);
         switch (from.Protocol)
         {
@@ -107,7 +132,7 @@ internal static class NatPacket
                 SetPorts(ip[l4..], from, to);
                 AdjustUdp(ip[(l4 + 6)..], addresses + Delta16(from.SourcePort, to.SourcePort) + Delta16(from.DestinationPort, to.DestinationPort));
                 break;
-            case Ip4.ProtoIcmp when kind == NatPacketKind.Flow:
+            case Ip4.ProtoIcmp when l4 + 8 <= ip.Length && ip[l4] is EchoRequest or EchoReply:
                 // An echo: the identifier, as both "ports" of the key; ICMP's checksum has no pseudo-header.
                 BinaryPrimitives.WriteUInt16BigEndian(ip[(l4 + 4)..], to.SourcePort);
                 Adjust(ip[(l4 + 2)..], Delta16(from.SourcePort, to.SourcePort));

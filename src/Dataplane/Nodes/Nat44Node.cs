@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Mgmt.Dataplane.Fib;
 using Mgmt.Dataplane.Graph;
 using Mgmt.Dataplane.Nat;
@@ -49,70 +50,112 @@ internal sealed class Nat44Node(Worker w, bool inside) : GraphNode(inside ? "nat
         var slice = _slice;
         slice.Load(pool, packets, table);
         var generation = nat.Generation;
-        for (var i = 0; i < packets.Length; i++)
+        var n = packets.Length;
+        var keys = slice.Keys.AsSpan(0, n);
+        var kinds = slice.Kinds.AsSpan(0, n);
+        var sessions = slice.Sessions.AsSpan(0, n);
+        var replies = slice.Replies.AsSpan(0, n);
+        var flags = slice.Flags.AsSpan(0, n);
+        var l4 = slice.L4.AsSpan(0, n);
+        var translated = 0;
+        for (var i = 0; i < n; i++)
         {
             var p = packets[i];
-            var kind = slice.Kinds[i];
-            if (kind == NatPacketKind.Truncated)
+            var s = sessions[i];
+            // The common case, kept lean: a packet with ports of a live session, translated as the session says.
+            if (s >= 0 && kinds[i] == NatPacketKind.Flow && !meta[p].Traced)
             {
-                w.Discard(p, DropReason.Ip4Malformed);
-                continue;
-            }
-            ref var key = ref slice.Keys[i];
-            if (kind == NatPacketKind.Fragment && nat.Fragments.TryFind(pool.Data(p), now, out var owner, out var fragmentSource, out var fragmentDestination)
-                && owner == w.Index)
-            {
-                // A later fragment of a packet whose first fragment was translated: the same addresses.
-                NatPacket.RewriteAddresses(pool.Data(p), fragmentSource, fragmentDestination);
-                if (meta[p].Traced) w.Trace(p, Name, $"fragment -> {Ip4.Format(fragmentSource)} -> {Ip4.Format(fragmentDestination)}");
-                if (inside) state.InToOut++;
-                else state.OutToIn++;
-                graph.Enqueue(lookup, p);
-                continue;
-            }
-            var s = slice.Sessions[i];
-            var reply = slice.Replies[i];
-            FlowKey4 other = default;
-            if (s >= 0 && (!table.Refresh(s, reply, kind != NatPacketKind.IcmpError, slice.Flags[i], now, out other, out var checkedBy)
-                || (int)checkedBy != generation && !Revalidate(nat, state, s, generation)))
-            {
-                table.Remove(s); // idle past its timeout (the sweep had not reached it), or no longer what the configuration says
-                s = -1;
-            }
-            if (s < 0)
-            {
-                var verdict = inside ? NewFromInside(nat, state, p, key, kind, now, out s) : NewFromOutside(nat, state, p, key, kind, now, out s);
-                if (verdict == Verdict.Pass)
+                if (table.Refresh(s, replies[i], true, flags[i], now, out var other, out var checkedBy)
+                    && ((int)checkedBy == generation || Revalidate(nat, state, s, generation)))
                 {
-                    if (meta[p].Traced) w.Trace(p, Name, $"{key}: not translated");
+                    var ip = pool.Data(p);
+                    var to = other.Reversed;
+                    if (NatPacket.MoreFragments(ip)) nat.Fragments.Record(ip, to.Source, to.Destination, w.Index, now); // a first fragment: for the rest
+                    NatPacket.RewriteFlow(ip, l4[i], keys[i], to);
                     graph.Enqueue(lookup, p);
+                    translated++;
                     continue;
                 }
-                if (verdict != Verdict.Translate)
-                {
-                    if (meta[p].Traced) w.Trace(p, Name, $"{key}: {verdict}");
-                    w.Discard(p, verdict switch
-                    {
-                        Verdict.NoSession => DropReason.NatNoSession,
-                        Verdict.Fragment => DropReason.NatFragment,
-                        Verdict.Unsupported => DropReason.NatUnsupported,
-                        _ => DropReason.NatNoTranslation,
-                    });
-                    continue;
-                }
-                reply = false;
-                other = table.Reverse(s);
+                table.Remove(s); // idle past its timeout (the sweep had not reached it), or no longer what the configuration says
+                sessions[i] = -1;
             }
-            var to = other.Reversed;
-            if (kind == NatPacketKind.IcmpError) state.IcmpErrors++;
+            TranslateOther(i, p, nat, state, now);
+        }
+        if (inside) state.InToOut += translated;
+        else state.OutToIn += translated;
+    }
+
+    // Every other packet: ICMP errors, fragments, traced packets, new flows.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void TranslateOther(int i, int p, Nat44 nat, Nat44Sessions state, long now)
+    {
+        var pool = w.Pool;
+        var meta = pool.Meta;
+        var graph = w.Graph;
+        var lookup = w.Lookup;
+        var table = state.Table;
+        var slice = _slice;
+        var generation = nat.Generation;
+        var kind = slice.Kinds[i];
+        if (kind == NatPacketKind.Truncated)
+        {
+            w.Discard(p, DropReason.Ip4Malformed);
+            return;
+        }
+        ref var key = ref slice.Keys[i];
+        if (kind == NatPacketKind.Fragment && nat.Fragments.TryFind(pool.Data(p), now, out var owner, out var fragmentSource, out var fragmentDestination)
+            && owner == w.Index)
+        {
+            // A later fragment of a packet whose first fragment was translated: the same addresses.
+            NatPacket.RewriteAddresses(pool.Data(p), fragmentSource, fragmentDestination);
+            if (meta[p].Traced) w.Trace(p, Name, $"fragment -> {Ip4.Format(fragmentSource)} -> {Ip4.Format(fragmentDestination)}");
             if (inside) state.InToOut++;
             else state.OutToIn++;
-            if (meta[p].Traced) w.Trace(p, Name, $"{key} -> {to}{(kind == NatPacketKind.IcmpError ? " (ICMP error)" : "")}");
-            if (kind == NatPacketKind.Flow && NatPacket.MoreFragments(pool.Data(p)))
-                nat.Fragments.Record(pool.Data(p), to.Source, to.Destination, w.Index, now); // a first fragment: for the rest
-            NatPacket.Rewrite(pool.Data(p), kind, slice.L4[i], key, to);
             graph.Enqueue(lookup, p);
+            return;
         }
+        var s = slice.Sessions[i];
+        var reply = slice.Replies[i];
+        FlowKey4 other = default;
+        if (s >= 0 && (!table.Refresh(s, reply, kind != NatPacketKind.IcmpError, slice.Flags[i], now, out other, out var checkedBy)
+            || (int)checkedBy != generation && !Revalidate(nat, state, s, generation)))
+        {
+            table.Remove(s); // idle past its timeout (the sweep had not reached it), or no longer what the configuration says
+            s = -1;
+        }
+        if (s < 0)
+        {
+            var verdict = inside ? NewFromInside(nat, state, p, key, kind, now, out s) : NewFromOutside(nat, state, p, key, kind, now, out s);
+            if (verdict == Verdict.Pass)
+            {
+                if (meta[p].Traced) w.Trace(p, Name, $"{key}: not translated");
+                graph.Enqueue(lookup, p);
+                return;
+            }
+            if (verdict != Verdict.Translate)
+            {
+                if (meta[p].Traced) w.Trace(p, Name, $"{key}: {verdict}");
+                w.Discard(p, verdict switch
+                {
+                    Verdict.NoSession => DropReason.NatNoSession,
+                    Verdict.Fragment => DropReason.NatFragment,
+                    Verdict.Unsupported => DropReason.NatUnsupported,
+                    _ => DropReason.NatNoTranslation,
+                });
+                return;
+            }
+            reply = false;
+            other = table.Reverse(s);
+        }
+        var to = other.Reversed;
+        if (kind == NatPacketKind.IcmpError) state.IcmpErrors++;
+        if (inside) state.InToOut++;
+        else state.OutToIn++;
+        if (meta[p].Traced) w.Trace(p, Name, $"{key} -> {to}{(kind == NatPacketKind.IcmpError ? " (ICMP error)" : "")}");
+        if (kind == NatPacketKind.Flow && NatPacket.MoreFragments(pool.Data(p)))
+            nat.Fragments.Record(pool.Data(p), to.Source, to.Destination, w.Index, now); // a first fragment: for the rest
+        NatPacket.Rewrite(pool.Data(p), kind, slice.L4[i], key, to);
+        graph.Enqueue(lookup, p);
     }
 
     private enum Verdict : byte { Translate, Pass, NoSession, NoTranslation, Fragment, Unsupported }

@@ -35,6 +35,14 @@ public readonly struct FlowKey4 : IFlowKey<FlowKey4>, IEquatable<FlowKey4>
         _rest = (ulong)sourcePort << 24 | (ulong)destinationPort << 8 | protocol;
     }
 
+    /// <summary>A key from the header's words as they are read: the addresses (source high), the ports (source high) and the protocol.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public FlowKey4(ulong addresses, uint ports, byte protocol)
+    {
+        _addresses = addresses;
+        _rest = (ulong)ports << 8 | protocol;
+    }
+
     public uint Source => (uint)(_addresses >> 32);
 
     public uint Destination => (uint)_addresses;

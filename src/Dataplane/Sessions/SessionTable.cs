@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using Mgmt.Dataplane.Acl;
 
@@ -39,11 +40,13 @@ public enum TcpState : byte
 /// </summary>
 /// <remarks>
 /// <para>
-/// Memory is fixed at construction, for <paramref name="capacity"/> sessions: the sessions in one array of structs,
-/// and an open-addressing index of two entries per session (a 32-bit hash and the session's number and direction
-/// in one 64-bit slot, linear probing, at most a quarter full, deletion by backward shift: no tombstones). A full
-/// table refuses new sessions (<see cref="Refused"/>); nothing allocates per packet. <see cref="BytesPerSession"/>
-/// reports the cost.
+/// Memory is fixed at construction, for <paramref name="capacity"/> sessions, laid out for a lookup to touch as few
+/// cache lines as it can: the sessions each on a cache line of their own (64 bytes for IPv4 keys, two lines for
+/// IPv6), and an index of 64-byte buckets, one per two sessions, each with seven entries (a key's 32-bit hash and
+/// its session's number and direction) and a count of entries that overflowed it into the buckets after it. A
+/// lookup reads its bucket, compares the seven hashes at once (SIMD) and reads the one session whose hash matched;
+/// it goes on to the next bucket only when entries overflowed (a few percent of buckets). A full table refuses new
+/// sessions (<see cref="Refused"/>); nothing allocates per packet. <see cref="BytesPerSession"/> reports the cost.
 /// </para>
 /// <para>
 /// Expiry never pauses the worker: sessions wait in one queue per timeout class in the order they fell due, and
@@ -60,7 +63,7 @@ public sealed class SessionTable<TKey> where TKey : unmanaged, IFlowKey<TKey>
         public TKey Forward;
         public TKey Reverse;
         public long LastSeen;
-        public ulong Payload;
+        public ulong Payload; // a closed session's: the next closed one (the free list)
         public int Generation;
         public TcpState Tcp;
         public byte Class;
@@ -71,31 +74,40 @@ public sealed class SessionTable<TKey> where TKey : unmanaged, IFlowKey<TKey>
     private readonly record struct Due(int Session, int Generation, long At);
 
     private const int Classes = 5; // tcp-established, tcp-transitory, tcp-closed, udp, other
+    private const int CacheLine = 64;
 
-    private readonly Session[] _sessions;
-    private readonly int[] _free;
-    private int _freeCount;
-    private readonly ulong[] _index; // 0: empty; else hash << 32 | (session * 2 + direction + 1)
-    private readonly int _mask;
+    // A bucket of the index: 16 words. Words 0-6 the entries' hashes (0: empty; a stored hash has its low bit set),
+    // word 7 always 0 (so that eight hashes compare at once), words 8-14 the entries' session * 2 + direction, word
+    // 15 how many entries passed this bucket full on their way to a later one.
+    private const int BucketWords = 16, Entries = 7, OverflowWord = 15;
+
+    // Sessions a cache line apart (two for IPv6 keys), the first on a line's start.
+    private static readonly int Stride = Unsafe.SizeOf<Session>() <= CacheLine ? CacheLine : (Unsafe.SizeOf<Session>() + CacheLine - 1) / CacheLine * CacheLine;
+
+    private readonly ulong[] _sessionWords;
+    private readonly nint _sessionStart;
+    private int _freeHead; // the first closed session, -1: none
+    private readonly uint[] _index;
+    private readonly nint _indexStart; // in words
+    private readonly uint _buckets;
     private readonly uint _seed;
     private readonly Queue<Due>[] _due = new Queue<Due>[Classes];
     private readonly long[] _timeout = new long[Classes];
     private int _count;
 
-    /// <param name="capacity">Sessions at most (1 to 2^28).</param>
+    /// <param name="capacity">Sessions at most (1 to 2^24).</param>
     /// <param name="timeouts">Idle timeouts per state; null: the defaults.</param>
     /// <param name="seed">The hash seed (0: a random one).</param>
     public SessionTable(int capacity, SessionTimeouts? timeouts = null, uint seed = 0)
     {
-        if (capacity is < 1 or > 1 << 28) throw new ArgumentOutOfRangeException(nameof(capacity), capacity, "1 to 2^28 sessions");
+        if (capacity is < 1 or > 1 << 24) throw new ArgumentOutOfRangeException(nameof(capacity), capacity, "1 to 2^24 sessions");
         Capacity = capacity;
-        _sessions = HugeArrays.Allocate<Session>(capacity);
-        _free = new int[capacity];
-        for (var i = 0; i < capacity; i++) _free[i] = capacity - 1 - i;
-        _freeCount = capacity;
-        var slots = (int)Math.Max(16, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)capacity * 3));
-        _index = HugeArrays.Allocate<ulong>(slots);
-        _mask = slots - 1;
+        _sessionWords = HugeArrays.AllocateAligned<ulong>((long)capacity * Stride / sizeof(ulong), CacheLine, out _sessionStart);
+        for (var i = 0; i < capacity; i++) At(i).Payload = (ulong)(i + 1 < capacity ? i + 1 : -1);
+        _freeHead = 0;
+        // Two entries per session in seven-entry buckets, one bucket per two sessions: at most 4 of 7 in use.
+        _buckets = (uint)Math.Max(2, (capacity + 1) / 2);
+        _index = HugeArrays.AllocateAligned<uint>((long)_buckets * BucketWords, CacheLine, out _indexStart);
         _seed = seed != 0 ? seed : (uint)Random.Shared.Next() | 1;
         for (var c = 0; c < Classes; c++) _due[c] = new Queue<Due>();
         Timeouts = timeouts ?? new SessionTimeouts();
@@ -129,37 +141,69 @@ public sealed class SessionTable<TKey> where TKey : unmanaged, IFlowKey<TKey>
         }
     } = new();
 
-    /// <summary>Bytes of memory per session of <see cref="Capacity"/>: the session array, the index and the due queues as they are now.</summary>
+    /// <summary>Bytes of memory per session of <see cref="Capacity"/>: the sessions, the index and the due queues as they are now.</summary>
     public double BytesPerSession
     {
         get
         {
             var queued = 0L;
-            foreach (var q in _due) queued += q.Count;
-            // A queue's array is at most twice its count (it grows by doubling).
-            var bytes = (long)_sessions.Length * Unsafe.SizeOf<Session>() + (long)_free.Length * sizeof(int)
-                + (long)_index.Length * sizeof(ulong) + 2 * queued * Unsafe.SizeOf<Due>();
+            foreach (var q in _due) queued += q.EnsureCapacity(0);
+            var bytes = _sessionWords.LongLength * sizeof(ulong) + _index.LongLength * sizeof(uint) + queued * Unsafe.SizeOf<Due>();
             return (double)bytes / Capacity;
         }
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ref Session At(int session) =>
+        ref Unsafe.As<ulong, Session>(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_sessionWords), _sessionStart + (nint)session * (Stride / sizeof(ulong))));
+
+    // A session number from outside (a caller's): checked, since the sessions are reached without bounds checks.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ref Session Checked(int session)
+    {
+        if ((uint)session >= (uint)Capacity) ThrowNotASession(session);
+        return ref At(session);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ref uint Bucket(uint bucket) =>
+        ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_index), _indexStart + (nint)bucket * BucketWords);
+
+    // The key's home bucket, from the hash's high bits (a multiply instead of a power-of-two mask: any bucket count).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private uint Home(uint hash) => (uint)((ulong)hash * _buckets >> 32);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private uint After(uint bucket) => bucket + 1 == _buckets ? 0 : bucket + 1;
+
+    // The entries of a bucket whose hash is `tag`, as a bit mask (bit i: entry i).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static uint Matches(ref uint bucket, uint tag) =>
+        Vector256.Equals(Vector256.LoadUnsafe(ref bucket), Vector256.Create(tag)).ExtractMostSignificantBits();
+
+    private static uint Tag(uint hash) => hash | 1;
 
     /// <summary>The session of a packet with this key, in either direction (<paramref name="reply"/>: the key is the session's reply key).</summary>
     public bool TryFind(in TKey key, out int session, out bool reply)
     {
         var hash = key.Hash(_seed);
-        for (var i = (int)(hash & (uint)_mask); ; i = (i + 1) & _mask)
+        var tag = Tag(hash);
+        var b = Home(hash);
+        for (var visited = 0u; visited < _buckets; visited++, b = After(b))
         {
-            var slot = _index[i];
-            if (slot == 0) break;
-            if ((uint)(slot >> 32) != hash) continue;
-            var reference = (int)(uint)slot - 1;
-            ref var s = ref _sessions[reference >> 1];
-            if (((reference & 1) == 0 ? s.Forward : s.Reverse).Same(key))
+            ref var bucket = ref Bucket(b);
+            for (var m = Matches(ref bucket, tag); m != 0; m &= m - 1)
             {
-                session = reference >> 1;
-                reply = (reference & 1) != 0;
-                return true;
+                var reference = (int)Unsafe.Add(ref bucket, Entries + 1 + System.Numerics.BitOperations.TrailingZeroCount(m));
+                ref var s = ref At(reference >> 1);
+                if (((reference & 1) == 0 ? s.Forward : s.Reverse).Same(key))
+                {
+                    session = reference >> 1;
+                    reply = (reference & 1) != 0;
+                    return true;
+                }
             }
+            if (Unsafe.Add(ref bucket, OverflowWord) == 0) break;
         }
         session = -1;
         reply = false;
@@ -168,8 +212,8 @@ public sealed class SessionTable<TKey> where TKey : unmanaged, IFlowKey<TKey>
 
     /// <summary>
     /// <see cref="TryFind"/> for a vector of keys, with the memory reads of many keys overlapped (a large table is out
-    /// of cache: each lookup is an index slot and a session, two dependent misses): pass one hashes every key and
-    /// prefetches its home slot (<see cref="Prepare"/>), pass two reads the slots and prefetches the sessions they
+    /// of cache: each lookup is a bucket and a session, two dependent misses): pass one hashes every key and
+    /// prefetches its bucket (<see cref="Prepare"/>), pass two reads the buckets and prefetches the sessions they
     /// name (<see cref="Probe"/>), pass three checks the keys (<see cref="Confirm"/>). <paramref name="sessions"/>
     /// gets each key's session or -1, <paramref name="replies"/> its direction; <paramref name="scratch"/> holds the
     /// hashes (at least as long as the keys). A caller with work of its own per key can run the three steps itself,
@@ -184,36 +228,33 @@ public sealed class SessionTable<TKey> where TKey : unmanaged, IFlowKey<TKey>
         for (var i = 0; i < n; i++) sessions[i] = Confirm(keys[i], scratch[i], sessions[i], out replies[i]);
     }
 
-    /// <summary>Step one of a lookup: the key's hash, with its home slot of the index prefetched.</summary>
+    /// <summary>Step one of a lookup: the key's hash, with its bucket of the index prefetched.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public unsafe uint Prepare(in TKey key)
     {
         var hash = key.Hash(_seed);
-        if (Sse.IsSupported) Sse.Prefetch0(Unsafe.AsPointer(ref _index[(int)(hash & (uint)_mask)]));
+        if (Sse.IsSupported) Sse.Prefetch0(Unsafe.AsPointer(ref Bucket(Home(hash))));
         return hash;
     }
 
     /// <summary>
-    /// Step two: the first entry of the hash's probe run with that hash (most likely the key's session), with the
-    /// session prefetched, both ends of it (a session is not a whole cache line, so it often straddles two); -1: none.
+    /// Step two: the first entry of the hash's bucket with that hash (most likely the key's session), with the
+    /// session prefetched; -1: none there (the key may still be in a later bucket when the bucket overflowed).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public unsafe int Probe(uint hash)
     {
-        for (var j = (int)(hash & (uint)_mask); ; j = (j + 1) & _mask)
+        ref var bucket = ref Bucket(Home(hash));
+        var m = Matches(ref bucket, Tag(hash));
+        if (m == 0) return -1;
+        var candidate = (int)Unsafe.Add(ref bucket, Entries + 1 + System.Numerics.BitOperations.TrailingZeroCount(m));
+        if (Sse.IsSupported)
         {
-            var slot = _index[j];
-            if (slot == 0) return -1;
-            if ((uint)(slot >> 32) != hash) continue;
-            var candidate = (int)(uint)slot - 1;
-            if (Sse.IsSupported)
-            {
-                ref var s = ref _sessions[candidate >> 1];
-                Sse.Prefetch0(Unsafe.AsPointer(ref s));
-                Sse.Prefetch0((byte*)Unsafe.AsPointer(ref s) + Unsafe.SizeOf<Session>() - 1);
-            }
-            return candidate;
+            var line = (byte*)Unsafe.AsPointer(ref At(candidate >> 1));
+            Sse.Prefetch0(line);
+            if (Stride > CacheLine) Sse.Prefetch0(line + CacheLine);
         }
+        return candidate;
     }
 
     /// <summary>Step three: the key's session (or -1) and direction, from the candidate <see cref="Probe"/> gave.</summary>
@@ -222,14 +263,19 @@ public sealed class SessionTable<TKey> where TKey : unmanaged, IFlowKey<TKey>
     {
         if (candidate >= 0)
         {
-            ref var s = ref _sessions[candidate >> 1];
+            ref var s = ref At(candidate >> 1);
             if (((candidate & 1) == 0 ? s.Forward : s.Reverse).Same(key))
             {
                 reply = (candidate & 1) != 0;
                 return candidate >> 1;
             }
         }
-        // No entry with its hash, or another key with the same hash first: the full probe.
+        // No entry with its hash in its bucket, or another key with the same hash first: the full lookup.
+        if (candidate < 0 && Unsafe.Add(ref Bucket(Home(hash)), OverflowWord) == 0)
+        {
+            reply = false;
+            return -1;
+        }
         TryFind(key, out var session, out reply);
         return session;
     }
@@ -241,15 +287,16 @@ public sealed class SessionTable<TKey> where TKey : unmanaged, IFlowKey<TKey>
     /// </summary>
     public int Create(in TKey forward, in TKey reverse, long now, byte tcpFlags = 0, ulong payload = 0)
     {
-        if (_freeCount == 0)
+        if (_freeHead < 0)
         {
             Refused++;
             return -1;
         }
         // A key belongs to one session and one direction (a flow from an endpoint to itself has no reply key of its own).
         if (forward.Same(reverse) || TryFind(forward, out _, out _) || TryFind(reverse, out _, out _)) return -1;
-        var n = _free[--_freeCount];
-        ref var s = ref _sessions[n];
+        var n = _freeHead;
+        ref var s = ref At(n);
+        _freeHead = (int)(long)s.Payload;
         var generation = s.Generation + 1;
         s = new Session { Forward = forward, Reverse = reverse, LastSeen = now, Payload = payload, Generation = generation, InUse = true };
         if (forward.Protocol == 6)
@@ -266,7 +313,7 @@ public sealed class SessionTable<TKey> where TKey : unmanaged, IFlowKey<TKey>
     /// <summary>A packet of the session went by: it is seen now, and TCP flags move its state.</summary>
     public void Touch(int session, bool reply, byte tcpFlags, long now)
     {
-        ref var s = ref _sessions[session];
+        ref var s = ref Checked(session);
         s.LastSeen = now;
         if (reply) s.Replied = true;
         if (s.Tcp == TcpState.None) return;
@@ -286,52 +333,62 @@ public sealed class SessionTable<TKey> where TKey : unmanaged, IFlowKey<TKey>
     /// (a translation's target) and its payload, and with <paramref name="touch"/> the session is seen now
     /// (<see cref="Touch"/>).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool Refresh(int session, bool reply, bool touch, byte tcpFlags, long now, out TKey other, out ulong payload)
     {
-        ref var s = ref _sessions[session];
+        ref var s = ref Checked(session);
         other = reply ? s.Forward : s.Reverse;
         payload = s.Payload;
         if (!s.InUse || now - s.LastSeen > _timeout[s.Class]) return false;
-        if (touch && (s.Tcp != TcpState.None || s.LastSeen != now || reply && !s.Replied)) Touch(session, reply, tcpFlags, now);
+        if (touch)
+        {
+            if (s.Tcp != TcpState.None) Touch(session, reply, tcpFlags, now);
+            else
+            {
+                s.LastSeen = now;
+                if (reply) s.Replied = true;
+            }
+        }
         return true;
     }
 
     /// <summary>Whether the session is within its idle timeout (an expired one lingers until <see cref="Expire"/> reaches it).</summary>
     public bool IsLive(int session, long now)
     {
-        ref var s = ref _sessions[session];
+        ref var s = ref Checked(session);
         return s.InUse && now - s.LastSeen <= _timeout[s.Class];
     }
 
-    public TKey Forward(int session) => _sessions[session].Forward;
+    public TKey Forward(int session) => Checked(session).Forward;
 
-    public TKey Reverse(int session) => _sessions[session].Reverse;
+    public TKey Reverse(int session) => Checked(session).Reverse;
 
-    public TcpState State(int session) => _sessions[session].Tcp;
+    public TcpState State(int session) => Checked(session).Tcp;
 
     /// <summary>Whether a packet of the reply direction was seen.</summary>
-    public bool Replied(int session) => _sessions[session].Replied;
+    public bool Replied(int session) => Checked(session).Replied;
 
     /// <summary>The owner's word of the session (a translation, a backend).</summary>
-    public ref ulong Payload(int session) => ref _sessions[session].Payload;
+    public ref ulong Payload(int session) => ref Checked(session).Payload;
 
     /// <summary>The open sessions' numbers (read from another thread while the worker runs: a snapshot that may be torn).</summary>
     public IEnumerable<int> Open()
     {
-        for (var i = 0; i < _sessions.Length; i++)
-            if (_sessions[i].InUse) yield return i;
+        for (var i = 0; i < Capacity; i++)
+            if (At(i).InUse) yield return i;
     }
 
     /// <summary>Ends a session now.</summary>
     public void Remove(int session)
     {
-        ref var s = ref _sessions[session];
+        ref var s = ref Checked(session);
         if (!s.InUse) throw new ArgumentException($"session {session} is not open", nameof(session));
         Delete(s.Forward.Hash(_seed), session * 2);
         Delete(s.Reverse.Hash(_seed), session * 2 + 1);
         s.InUse = false;
         s.Generation++;
-        _free[_freeCount++] = session;
+        s.Payload = (ulong)(long)_freeHead;
+        _freeHead = session;
         Volatile.Write(ref _count, _count - 1);
     }
 
@@ -346,7 +403,7 @@ public sealed class SessionTable<TKey> where TKey : unmanaged, IFlowKey<TKey>
             {
                 budget--;
                 queue.Dequeue();
-                ref var s = ref _sessions[due.Session];
+                ref var s = ref At(due.Session);
                 if (!s.InUse || s.Generation != due.Generation || s.Class != c) continue; // gone, reused, or queued elsewhere
                 var at = s.LastSeen + _timeout[c];
                 if (at > now)
@@ -386,38 +443,51 @@ public sealed class SessionTable<TKey> where TKey : unmanaged, IFlowKey<TKey>
         _ => 4,
     };
 
+    // Into the first bucket from the hash's home with a free entry; the full buckets passed count it.
     private void Insert(uint hash, int reference)
     {
-        var i = (int)(hash & (uint)_mask);
-        while (_index[i] != 0) i = (i + 1) & _mask;
-        _index[i] = (ulong)hash << 32 | (uint)(reference + 1);
+        for (var b = Home(hash); ; b = After(b))
+        {
+            ref var bucket = ref Bucket(b);
+            var free = Matches(ref bucket, 0) & 0x7f;
+            if (free != 0)
+            {
+                var i = System.Numerics.BitOperations.TrailingZeroCount(free);
+                Unsafe.Add(ref bucket, i) = Tag(hash);
+                Unsafe.Add(ref bucket, Entries + 1 + i) = (uint)reference;
+                return;
+            }
+            Unsafe.Add(ref bucket, OverflowWord)++;
+            Overflows++;
+        }
     }
 
-    // Removes the entry for reference, then shifts later entries of its probe run back (Knuth's algorithm R).
+    /// <summary>Entries placed past a full bucket so far (their lookups read more than one bucket).</summary>
+    internal long Overflows { get; private set; }
+
+    // Removes the entry for reference, and the count it left in each full bucket it passed.
     private void Delete(uint hash, int reference)
     {
-        var target = (ulong)hash << 32 | (uint)(reference + 1);
-        var i = (int)(hash & (uint)_mask);
-        while (_index[i] != target)
+        var tag = Tag(hash);
+        var b = Home(hash);
+        for (var visited = 0u; visited < _buckets; visited++, b = After(b))
         {
-            if (_index[i] == 0) throw new InvalidOperationException("session index lost an entry");
-            i = (i + 1) & _mask;
+            ref var bucket = ref Bucket(b);
+            for (var m = Matches(ref bucket, tag); m != 0; m &= m - 1)
+            {
+                var i = System.Numerics.BitOperations.TrailingZeroCount(m);
+                if (Unsafe.Add(ref bucket, Entries + 1 + i) != (uint)reference) continue;
+                Unsafe.Add(ref bucket, i) = 0;
+                Unsafe.Add(ref bucket, Entries + 1 + i) = 0;
+                return;
+            }
+            Unsafe.Add(ref bucket, OverflowWord)--;
         }
-        var j = i;
-        while (true)
-        {
-            j = (j + 1) & _mask;
-            var slot = _index[j];
-            if (slot == 0) break;
-            var home = (int)((uint)(slot >> 32) & (uint)_mask);
-            // The entry at j may move to the hole at i when its home is not cyclically within (i, j].
-            var between = i <= j ? home > i && home <= j : home > i || home <= j;
-            if (between) continue;
-            _index[i] = slot;
-            i = j;
-        }
-        _index[i] = 0;
+        throw new InvalidOperationException("session index lost an entry");
     }
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private void ThrowNotASession(int session) => throw new ArgumentOutOfRangeException(nameof(session), session, $"not a session of a table of {Capacity}");
 
     private static long Ms(TimeSpan t) => (long)t.TotalMilliseconds;
 }
