@@ -194,10 +194,16 @@ public sealed class LoadBalancerTests : IDisposable
             Vips = [LbVip.V4(Vip, mode, [new LbServer(S(1)), new LbServer(S(2)), new LbServer(S(3))])],
         });
         var sent = FromClient(12345);
+        sent[14 + 1] = 46 << 2 | 1; // DSCP EF, ECN ECT(1): the outer header copies them (RFC 2003, RFC 2473)
+        sent[14 + 6] |= 0x40; // DF: an outer IPv4 header copies it
+        BinaryPrimitives.WriteUInt16BigEndian(sent.AsSpan(14 + 10), 0);
+        BinaryPrimitives.WriteUInt16BigEndian(sent.AsSpan(14 + 10), (ushort)~Sum(sent.AsSpan(14, 20), 0));
         var (_, back) = Send(_front, sent);
         var f = Assert.Single(back);
         var outer = f.AsSpan(14);
         var innerAt = v6 ? 40 : 20;
+        Assert.Equal(46 << 2 | 1, v6 ? (outer[0] << 4 | outer[1] >> 4) & 0xff : outer[1]);
+        if (!v6) Assert.True(Ip4.DontFragment(outer));
         byte protocol;
         if (v6)
         {
@@ -226,6 +232,20 @@ public sealed class LoadBalancerTests : IDisposable
         // The inner packet is the client's, untouched (its TTL too: the load balancer is not a hop of the inner packet).
         Assert.Equal(sent.AsSpan(14).ToArray(), outer[innerAt..].ToArray());
         Assert.Equal(1, _dp.LbCounters.Flows);
+        // The flow's next packets (established: the flow's own path) are carried the same way, to the same server;
+        // only an IPv4 outer header's identification (and so its checksum) differs.
+        for (var again = 0; again < 3; again++)
+        {
+            var next = Assert.Single(Send(_front, sent).Back);
+            if (!v6)
+            {
+                Assert.Equal(0xffff, (int)Sum(next.AsSpan(14, 20), 0));
+                f.AsSpan(14 + 4, 2).CopyTo(next.AsSpan(14 + 4));
+                f.AsSpan(14 + 10, 2).CopyTo(next.AsSpan(14 + 10));
+            }
+            Assert.Equal(f, next);
+        }
+        Assert.Equal((1L, 4L), (_dp.LbCounters.Flows, _dp.LbCounters.Forwarded));
     }
 
     [Theory]

@@ -41,9 +41,12 @@ internal sealed class LoadBalancer
         /// <summary>Whether a server (by its number) is one of this VIP's with a weight above 0.</summary>
         public bool TakesNewFlows(int server) => _live.Contains(server);
 
-        public bool Outer6 => Config.Mode is LbMode.Gre6 or LbMode.IpIp6;
+        public bool Outer6 { get; } = config.Mode is LbMode.Gre6 or LbMode.IpIp6;
 
-        public bool Gre => Config.Mode is LbMode.Gre4 or LbMode.Gre6;
+        /// <summary>GRE or IP in IPv4 to the server.</summary>
+        public bool Outer4 { get; } = config.Mode is LbMode.Gre4 or LbMode.IpIp4;
+
+        public bool Gre { get; } = config.Mode is LbMode.Gre4 or LbMode.Gre6;
 
         public ushort TargetPort(ushort port) => Config.TargetPort != 0 ? Config.TargetPort : port;
     }

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using Mgmt.Dataplane.Graph;
 using Mgmt.Dataplane.LoadBalancing;
 using Mgmt.Dataplane.Nat;
@@ -43,99 +44,149 @@ internal sealed class Lb4Node(Worker w) : GraphNode("lb4")
     {
         var pool = w.Pool;
         var meta = pool.Meta;
-        var graph = w.Graph;
         var table = flows.Four;
         var slice = _slice;
         slice.Load(pool, packets, table);
-        for (var i = 0; i < packets.Length; i++)
+        var n = packets.Length;
+        var kinds = slice.Kinds.AsSpan(0, n);
+        var sessions = slice.Sessions.AsSpan(0, n);
+        var replies = slice.Replies.AsSpan(0, n);
+        var flags = slice.Flags.AsSpan(0, n);
+        var forwarded = 0;
+        for (var i = 0; i < n; i++)
         {
             var p = packets[i];
-            var kind = slice.Kinds[i];
-            ref var key = ref slice.Keys[i];
-            var s = slice.Sessions[i];
-            var reply = slice.Replies[i];
-            LoadBalancer.Vip? vip = null;
-            FlowKey4 other = default;
-            var server = -1;
-            if (s >= 0)
+            var s = sessions[i];
+            // The common case, kept lean: a client's packet of a flow to an IPv4 tunnel mode's server.
+            if (s >= 0 && !replies[i] && kinds[i] == NatPacketKind.Flow && !meta[p].Traced
+                && lb.BySerial(LbFlows.VipOf(table.Payload(s))) is { Outer4: true } vip)
             {
-                if (!table.Refresh(s, reply, kind != NatPacketKind.IcmpError, slice.Flags[i], now, out other, out var payload)
-                    || (vip = lb.BySerial(LbFlows.VipOf(payload))) is null)
+                if (table.Refresh(s, false, true, flags[i], now, out _, out var payload))
                 {
-                    table.Remove(s); // idle past its timeout, or its VIP is gone
-                    s = -1;
-                    vip = null;
+                    if (Encapsulate4(p, vip, (uint)lb.Registry.Servers[LbFlows.ServerOf(payload)], lb.Config.Ip4Source)) forwarded++;
+                    continue;
                 }
-                else server = LbFlows.ServerOf(payload);
+                table.Remove(s); // idle past its timeout
+                sessions[i] = -1;
             }
-            if (s >= 0 && reply)
-            {
-                if (vip!.Config.Mode is not (LbMode.Nat or LbMode.FullNat))
-                {
-                    graph.Enqueue(Next(p), p); // the tunnel modes never see replies: not the load balancer's
-                    continue;
-                }
-                // A NAT flow's reply: from the VIP again.
-                var to = other.Reversed;
-                if (meta[p].Traced) w.Trace(p, Name, $"reply {key} -> {to}");
-                NatPacket.Rewrite(pool.Data(p), kind, slice.L4[i], key, to);
-                flows.Returned++;
-                graph.Enqueue(w.Lookup, p);
-                continue;
-            }
-            if (s < 0)
-            {
-                vip = kind is NatPacketKind.Flow or NatPacketKind.Other or NatPacketKind.Fragment ? lb.Match4(key.Destination, key.Protocol, key.DestinationPort) : null;
-                if (vip is null)
-                {
-                    graph.Enqueue(Next(p), p);
-                    continue;
-                }
-                if (kind == NatPacketKind.Fragment)
-                {
-                    w.Discard(p, DropReason.LbFragment); // no ports: its flow cannot be told
-                    continue;
-                }
-                server = lb.Pick4(vip, key, now);
-                if (server < 0)
-                {
-                    flows.NoServer++;
-                    if (meta[p].Traced) w.Trace(p, Name, $"{key}: VIP {vip.Config} has no server");
-                    if (vip.Config.Mode != LbMode.Nat) w.Discard(p, DropReason.LbNoServer);
-                    else if (key.Protocol != Ip4.ProtoTcp) Ip4IcmpError.Send(w, p, 3, 3, DropReason.LbNoServer);
-                    else if (TcpReset.Answer4(pool.Data(p)) is var length and > 0)
-                    {
-                        meta[p].Length = length; // the reset, from the VIP
-                        meta[p].Originated = true;
-                        graph.Enqueue(w.Lookup, p);
-                    }
-                    else w.Discard(p, DropReason.LbNoServer);
-                    continue;
-                }
-                var address = lb.Registry.Servers[server];
-                var nat = vip.Config.Mode is LbMode.Nat or LbMode.FullNat;
-                // A client that is its own server (a pod reaching its own service) is answered through here only if
-                // it appears to come from elsewhere: the receiving interface's address (kube-proxy's masquerade).
-                var source = nat && key.Source == (uint)address && w.Interface(meta[p].RxInterface) is { Addresses: [var own, ..] } ? own.Address : key.Source;
-                var sourcePort = key.SourcePort;
-                var targetPort = vip.TargetPort(key.DestinationPort);
-                if (vip.Config.Mode == LbMode.FullNat && !TryLocalEndpoint(lb, table, key, (uint)address, targetPort, out source, out sourcePort))
-                {
-                    w.Discard(p, DropReason.LbNoFlow); // every local port this worker owns is taken towards that server
-                    continue;
-                }
-                var translated = new FlowKey4(source, (uint)address, sourcePort, targetPort, key.Protocol);
-                s = table.Create(key, nat ? translated.Reversed : key.Reversed, now, slice.Flags[i], LbFlows.Payload(vip.Serial, server));
-                if (s < 0 && nat)
-                {
-                    w.Discard(p, DropReason.LbNoFlow); // the table is full: a NAT flow without its entry could not be answered
-                    continue;
-                }
-                other = translated.Reversed; // the tunnel modes send on without a flow when the table is full
-            }
-            Forward(p, vip!, lb.Registry.Servers[server], kind, slice.L4[i], key, other.Reversed, lb.Config);
-            flows.Forwarded++;
+            BalanceOther(i, p, lb, flows, now);
         }
+        flows.Forwarded += forwarded;
+    }
+
+    // GRE or IP in IPv4 to the server, for the lean path.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool Encapsulate4(int p, LoadBalancer.Vip vip, uint server, uint source)
+    {
+        ref var m = ref w.Pool.Meta[p];
+        var overhead = vip.Gre ? Ip4.MinHeaderLength + 4 : Ip4.MinHeaderLength;
+        if (m.Offset < overhead + Ethernet.HeaderLength)
+        {
+            w.Discard(p, DropReason.NoBuffer);
+            return false;
+        }
+        m.Offset -= overhead;
+        m.Length += overhead;
+        Encapsulation.Write4(w.Pool.Data(p), overhead, vip.Gre, source, server, _id++);
+        m.Originated = true; // the outer packet is the load balancer's own: its TTL starts at 64
+        w.Graph.Enqueue(w.Lookup, p);
+        return true;
+    }
+
+    // Every other packet: new flows, replies, NAT modes, ICMP errors, fragments, traced packets.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void BalanceOther(int i, int p, LoadBalancer lb, LbFlows flows, long now)
+    {
+        var pool = w.Pool;
+        var meta = pool.Meta;
+        var graph = w.Graph;
+        var table = flows.Four;
+        var slice = _slice;
+        var kind = slice.Kinds[i];
+        ref var key = ref slice.Keys[i];
+        var s = slice.Sessions[i];
+        var reply = slice.Replies[i];
+        LoadBalancer.Vip? vip = null;
+        FlowKey4 other = default;
+        var server = -1;
+        if (s >= 0)
+        {
+            if (!table.Refresh(s, reply, kind != NatPacketKind.IcmpError, slice.Flags[i], now, out other, out var payload)
+                || (vip = lb.BySerial(LbFlows.VipOf(payload))) is null)
+            {
+                table.Remove(s); // idle past its timeout, or its VIP is gone
+                s = -1;
+                vip = null;
+            }
+            else server = LbFlows.ServerOf(payload);
+        }
+        if (s >= 0 && reply)
+        {
+            if (vip!.Config.Mode is not (LbMode.Nat or LbMode.FullNat))
+            {
+                graph.Enqueue(Next(p), p); // the tunnel modes never see replies: not the load balancer's
+                return;
+            }
+            // A NAT flow's reply: from the VIP again.
+            var to = other.Reversed;
+            if (meta[p].Traced) w.Trace(p, Name, $"reply {key} -> {to}");
+            NatPacket.Rewrite(pool.Data(p), kind, slice.L4[i], key, to);
+            flows.Returned++;
+            graph.Enqueue(w.Lookup, p);
+            return;
+        }
+        if (s < 0)
+        {
+            vip = kind is NatPacketKind.Flow or NatPacketKind.Other or NatPacketKind.Fragment ? lb.Match4(key.Destination, key.Protocol, key.DestinationPort) : null;
+            if (vip is null)
+            {
+                graph.Enqueue(Next(p), p);
+                return;
+            }
+            if (kind == NatPacketKind.Fragment)
+            {
+                w.Discard(p, DropReason.LbFragment); // no ports: its flow cannot be told
+                return;
+            }
+            server = lb.Pick4(vip, key, now);
+            if (server < 0)
+            {
+                flows.NoServer++;
+                if (meta[p].Traced) w.Trace(p, Name, $"{key}: VIP {vip.Config} has no server");
+                if (vip.Config.Mode != LbMode.Nat) w.Discard(p, DropReason.LbNoServer);
+                else if (key.Protocol != Ip4.ProtoTcp) Ip4IcmpError.Send(w, p, 3, 3, DropReason.LbNoServer);
+                else if (TcpReset.Answer4(pool.Data(p)) is var length and > 0)
+                {
+                    meta[p].Length = length; // the reset, from the VIP
+                    meta[p].Originated = true;
+                    graph.Enqueue(w.Lookup, p);
+                }
+                else w.Discard(p, DropReason.LbNoServer);
+                return;
+            }
+            var address = lb.Registry.Servers[server];
+            var nat = vip.Config.Mode is LbMode.Nat or LbMode.FullNat;
+            // A client that is its own server (a pod reaching its own service) is answered through here only if
+            // it appears to come from elsewhere: the receiving interface's address (kube-proxy's masquerade).
+            var source = nat && key.Source == (uint)address && w.Interface(meta[p].RxInterface) is { Addresses: [var own, ..] } ? own.Address : key.Source;
+            var sourcePort = key.SourcePort;
+            var targetPort = vip.TargetPort(key.DestinationPort);
+            if (vip.Config.Mode == LbMode.FullNat && !TryLocalEndpoint(lb, table, key, (uint)address, targetPort, out source, out sourcePort))
+            {
+                w.Discard(p, DropReason.LbNoFlow); // every local port this worker owns is taken towards that server
+                return;
+            }
+            var translated = new FlowKey4(source, (uint)address, sourcePort, targetPort, key.Protocol);
+            s = table.Create(key, nat ? translated.Reversed : key.Reversed, now, slice.Flags[i], LbFlows.Payload(vip.Serial, server));
+            if (s < 0 && nat)
+            {
+                w.Discard(p, DropReason.LbNoFlow); // the table is full: a NAT flow without its entry could not be answered
+                return;
+            }
+            other = translated.Reversed; // the tunnel modes send on without a flow when the table is full
+        }
+        Forward(p, vip!, lb.Registry.Servers[server], kind, slice.L4[i], key, other.Reversed, lb.Config);
+        flows.Forwarded++;
     }
 
     // To the server, by the VIP's mode; `translated` is the packet as NAT mode sends it.

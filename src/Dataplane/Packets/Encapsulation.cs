@@ -47,4 +47,18 @@ internal static class Encapsulation
             Ip4.WriteHeader(h, h.Length, 64, protocol, (uint)source, (uint)destination, id, tos, dontFragment: inner6 || Ip4.DontFragment(inner));
         }
     }
+
+    /// <summary><see cref="Write"/> for an IPv4 packet in GRE without a key or in IPv4 (<paramref name="overhead"/> 24 or 20), in IPv4.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public static void Write4(Span<byte> h, int overhead, bool gre, uint source, uint destination, ushort id)
+    {
+        var inner = h[overhead..];
+        if (inner[0] >> 4 != 4)
+        {
+            Write(h, overhead, false, gre, null, Ip6.Mapped(source), Ip6.Mapped(destination), id);
+            return;
+        }
+        if (gre) BinaryPrimitives.WriteUInt32BigEndian(h[Ip4.MinHeaderLength..], Ethernet.TypeIp4); // no flags, version 0, then the type
+        Ip4.WriteHeader(h, h.Length, 64, gre ? ProtoGre : ProtoIp4, source, destination, id, inner[1], Ip4.DontFragment(inner));
+    }
 }
