@@ -434,4 +434,38 @@ public sealed class LoadBalancerTests : IDisposable
         }
         Assert.True(t._dp.Workers.All(w => w.LbFlows!.Four.Count > 0), "both workers hold flows");
     }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void A_client_port_used_towards_two_vips_of_one_server_gets_a_port_of_its_own_for_the_second(int workers)
+    {
+        using var t = new LoadBalancerTests(workers);
+        t._dp.SetLoadBalancer(new LbConfig
+        {
+            Vips =
+            [
+                LbVip.V4(Vip, LbMode.Nat, [LbServer.V4(Server(1))], Tcp, 80, targetPort: 8080),
+                LbVip.V4(Ip4.Parse("192.0.2.101"), LbMode.Nat, [LbServer.V4(Server(1))], Tcp, 80, targetPort: 8080),
+            ],
+        });
+        for (ushort port = 41000; port < 41020; port++)
+        {
+            var first = t.ToServer(FromClient(port));
+            var second = t.ToServer(FromClient(port, dst: "192.0.2.101"));
+            Assert.Equal(($"10.0.0.2:{port}", "10.1.0.11:8080"), (first.From, first.To));
+            Assert.Equal(("10.0.0.2", "10.1.0.11:8080"), (Ip4.Format(second.Source), second.To));
+            Assert.NotEqual(port, second.SourcePort); // the server could not tell the two flows' answers apart otherwise
+            // Each answer comes back from its own VIP to the client's own port, on whichever worker holds its flow.
+            foreach (var (got, vip) in new[] { (first, "192.0.2.100:80"), (second, "192.0.2.101:80") })
+            {
+                var (front, _) = t.Send(t._back, Packet(MacBack, MacServer(1), "10.1.0.11", 8080, "10.0.0.2", got.SourcePort, Tcp, SynAck));
+                var answer = Read(Assert.Single(front));
+                Assert.Equal((vip, $"10.0.0.2:{port}"), (answer.From, answer.To));
+            }
+            // The second flow keeps its port.
+            Assert.Equal(second.SourcePort, t.ToServer(FromClient(port, Ack, dst: "192.0.2.101")).SourcePort);
+        }
+        Assert.Equal(0, t._dp.DropCount(DropReason.LbNoFlow));
+    }
 }

@@ -176,6 +176,15 @@ internal sealed class Lb4Node(Worker w) : GraphNode("lb4")
                 w.Discard(p, DropReason.LbNoFlow); // every local port this worker owns is taken towards that server
                 return;
             }
+            // NAT mode keeps the client's port unless another flow's answers already come from that server endpoint
+            // to it (the client's port to two VIPs of one server, or a hairpinned pod and another client): then a
+            // port of its own, as conntrack resolves the clash.
+            if (vip.Config.Mode == LbMode.Nat && table.TryFind(new FlowKey4((uint)address, source, targetPort, sourcePort, key.Protocol), out _, out _)
+                && !TryFreePort(lb, table, source, (uint)address, targetPort, key.Protocol, out sourcePort))
+            {
+                w.Discard(p, DropReason.LbNoFlow);
+                return;
+            }
             var translated = new FlowKey4(source, (uint)address, sourcePort, targetPort, key.Protocol);
             s = table.Create(key, nat ? translated.Reversed : key.Reversed, now, slice.Flags[i], LbFlows.Payload(vip.Serial, server));
             if (s < 0 && nat)
@@ -227,20 +236,26 @@ internal sealed class Lb4Node(Worker w) : GraphNode("lb4")
         }
     }
 
-    // A full-NAT flow's source: a local address (the same for a client's flows) and a port whose answers the
-    // steering brings to this worker (LoadBalancer.TrySteer goes by the port of the server's answer), free towards
-    // this server endpoint.
+    // A full-NAT flow's source: a local address (the same for a client's flows) and a free port (TryFreePort).
     private bool TryLocalEndpoint(LoadBalancer lb, SessionTable<FlowKey4> table, in FlowKey4 key, uint server, ushort serverPort, out uint local, out ushort port)
     {
         var locals = lb.Config.LocalAddresses;
         local = locals[(int)((ulong)(key.Source * 0x9e37_79b1u) * (uint)locals.Count >> 32)];
+        return TryFreePort(lb, table, local, server, serverPort, key.Protocol, out port);
+    }
+
+    // A source port for a translated flow from `source`: one whose answers the steering brings to this worker
+    // (LoadBalancer.TrySteer goes by the port of the server's answer), and which no flow's answers from this server
+    // endpoint use yet.
+    private bool TryFreePort(LoadBalancer lb, SessionTable<FlowKey4> table, uint source, uint server, ushort serverPort, byte protocol, out ushort port)
+    {
         var workers = lb.Workers;
         var start = _random.Next(65536 - FirstLocalPort);
         for (var i = 0; i < 65536 - FirstLocalPort; i++)
         {
             port = (ushort)(FirstLocalPort + (start + i) % (65536 - FirstLocalPort));
-            if (workers > 1 && FlowHash.Pick(FlowHash.OfTuple(0, 0, port, 0, key.Protocol), workers) != w.Index) continue;
-            if (!table.TryFind(new FlowKey4(server, local, serverPort, port, key.Protocol), out _, out _)) return true;
+            if (workers > 1 && FlowHash.Pick(FlowHash.OfTuple(0, 0, port, 0, protocol), workers) != w.Index) continue;
+            if (!table.TryFind(new FlowKey4(server, source, serverPort, port, protocol), out _, out _)) return true;
             if (i > 4096) break; // crowded: give up rather than walk every port for each new flow
         }
         port = 0;
