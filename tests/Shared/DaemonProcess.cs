@@ -50,7 +50,10 @@ internal sealed class DaemonProcess : IDisposable
 
     public void Dispose()
     {
+        // Killed and gone before the caller cleans up: a daemon still dying may write into its state directory
+        // while the test deletes it ("directory not empty").
         if (!Process.HasExited) Process.Kill(entireProcessTree: true);
+        Process.WaitForExit(TimeSpan.FromSeconds(30));
         Process.Dispose();
     }
 }
