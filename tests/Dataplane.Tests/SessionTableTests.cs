@@ -40,7 +40,7 @@ public sealed class SessionTableTests
     [InlineData(1, 64)]
     [InlineData(2, 64)]
     [InlineData(3, 13)]
-    [InlineData(4, 5)]
+    [InlineData(4, 20)]
     public void The_index_agrees_with_a_dictionary_through_creates_and_removes(int seed, int capacity)
     {
         // Small tables with few distinct addresses: full buckets whose entries overflow into the next ones, also

@@ -42,7 +42,7 @@ public enum TcpState : byte
 /// <para>
 /// Memory is fixed at construction, for <paramref name="capacity"/> sessions, laid out for a lookup to touch as few
 /// cache lines as it can: the sessions each on a cache line of their own (64 bytes for IPv4 keys, two lines for
-/// IPv6), and an index of 64-byte buckets, one per two sessions, each with seven entries (a key's 32-bit hash and
+/// IPv6), and an index of 64-byte buckets, two per three sessions, each with seven entries (a key's 32-bit hash and
 /// its session's number and direction) and a count of entries that overflowed it into the buckets after it. A
 /// lookup reads its bucket, compares the seven hashes at once (SIMD) and reads the one session whose hash matched;
 /// it goes on to the next bucket only when entries overflowed (a few percent of buckets). A full table refuses new
@@ -105,8 +105,9 @@ public sealed class SessionTable<TKey> where TKey : unmanaged, IFlowKey<TKey>
         _sessionWords = HugeArrays.AllocateAligned<ulong>((long)capacity * Stride / sizeof(ulong), CacheLine, out _sessionStart);
         for (var i = 0; i < capacity; i++) At(i).Payload = (ulong)(i + 1 < capacity ? i + 1 : -1);
         _freeHead = 0;
-        // Two entries per session in seven-entry buckets, one bucket per two sessions: at most 4 of 7 in use.
-        _buckets = (uint)Math.Max(2, (capacity + 1) / 2);
+        // Two entries per session in seven-entry buckets, two buckets per three sessions: 3 of 7 in use on average
+        // when full, and about 1% of buckets overflowing (a lookup of two buckets).
+        _buckets = (uint)Math.Max(2, ((long)capacity * 2 + 2) / 3);
         _index = HugeArrays.AllocateAligned<uint>((long)_buckets * BucketWords, CacheLine, out _indexStart);
         _seed = seed != 0 ? seed : (uint)Random.Shared.Next() | 1;
         for (var c = 0; c < Classes; c++) _due[c] = new Queue<Due>();
@@ -239,14 +240,21 @@ public sealed class SessionTable<TKey> where TKey : unmanaged, IFlowKey<TKey>
 
     /// <summary>
     /// Step two: the first entry of the hash's bucket with that hash (most likely the key's session), with the
-    /// session prefetched; -1: none there (the key may still be in a later bucket when the bucket overflowed).
+    /// session prefetched; -1: the key is not in the table; -2: not in its bucket, but entries overflowed from there
+    /// (the next bucket is prefetched for <see cref="Confirm"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public unsafe int Probe(uint hash)
     {
-        ref var bucket = ref Bucket(Home(hash));
+        var home = Home(hash);
+        ref var bucket = ref Bucket(home);
         var m = Matches(ref bucket, Tag(hash));
-        if (m == 0) return -1;
+        if (m == 0)
+        {
+            if (Unsafe.Add(ref bucket, OverflowWord) == 0) return -1;
+            if (Sse.IsSupported) Sse.Prefetch0(Unsafe.AsPointer(ref Bucket(After(home))));
+            return -2;
+        }
         var candidate = (int)Unsafe.Add(ref bucket, Entries + 1 + System.Numerics.BitOperations.TrailingZeroCount(m));
         if (Sse.IsSupported)
         {
@@ -270,12 +278,12 @@ public sealed class SessionTable<TKey> where TKey : unmanaged, IFlowKey<TKey>
                 return candidate >> 1;
             }
         }
-        // No entry with its hash in its bucket, or another key with the same hash first: the full lookup.
-        if (candidate < 0 && Unsafe.Add(ref Bucket(Home(hash)), OverflowWord) == 0)
+        else if (candidate == -1)
         {
             reply = false;
             return -1;
         }
+        // Another key with the same hash first, or the key overflowed its bucket: the whole lookup.
         TryFind(key, out var session, out reply);
         return session;
     }
