@@ -560,13 +560,12 @@ public sealed partial class Dataplane : IDisposable
         }
     }
 
-    /// <summary>Sets the idle timeouts of permit-and-reflect sessions (each at least 1 ms); open sessions use them from now on.</summary>
+    /// <summary>Sets the idle timeouts of permit-and-reflect sessions (each 1 ms to 24 days); open sessions use them from now on.</summary>
     public void SetSessionTimeouts(Acl.SessionTimeouts timeouts)
     {
         lock (_api)
         {
-            if (new[] { timeouts.TcpEstablished, timeouts.TcpTransitory, timeouts.TcpClosed, timeouts.Udp, timeouts.Other }.Any(t => t < TimeSpan.FromMilliseconds(1)))
-                throw new DataplaneException("session timeouts are at least 1 ms");
+            timeouts.Check("session");
             foreach (var w in Workers) w.Sessions.Timeouts = timeouts;
         }
     }

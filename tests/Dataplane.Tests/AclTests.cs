@@ -264,7 +264,8 @@ public sealed class AclTests
         Assert.Contains("host bits", Assert.Throws<DataplaneException>(() => dp.SetAcl("x", [AclRule.Ip4(AclAction.Permit, "10.0.1.5", 24)])).Message);
         Assert.Contains("ports need", Assert.Throws<DataplaneException>(() => dp.SetAcl("x", [new AclRule(AclAction.Permit) { DestinationPortLow = 80, DestinationPortHigh = 80 }])).Message);
         Assert.Contains("ends before", Assert.Throws<DataplaneException>(() => dp.SetAcl("x", [new AclRule(AclAction.Permit) { Protocol = 6, DestinationPortLow = 90, DestinationPortHigh = 80 }])).Message);
-        Assert.Contains("at least 1 ms", Assert.Throws<DataplaneException>(() => dp.SetSessionTimeouts(new SessionTimeouts { Udp = TimeSpan.Zero })).Message);
+        Assert.Contains("1 ms to 24 days", Assert.Throws<DataplaneException>(() => dp.SetSessionTimeouts(new SessionTimeouts { Udp = TimeSpan.Zero })).Message);
+        Assert.Contains("1 ms to 24 days", Assert.Throws<DataplaneException>(() => dp.SetSessionTimeouts(new SessionTimeouts { TcpEstablished = TimeSpan.FromDays(25) })).Message);
         Assert.Contains("no ACL", Assert.Throws<DataplaneException>(() => dp.AttachAcls("if0", ["nope"], [])).Message);
         dp.SetAcl("a", [new AclRule(AclAction.Permit)]);
         dp.AttachAcls("if0", ["a"], []);

@@ -454,7 +454,8 @@ public sealed class Nat44Tests : IDisposable
             StaticMappings = [new StaticMapping(Ip4.Parse("10.0.0.5"), Ip4.Parse("203.0.113.40"), Tcp, 80, 80), new StaticMapping(Ip4.Parse("10.0.0.6"), Ip4.Parse("203.0.113.40"))],
         }, "share an external address");
         Refused(Config with { SessionsPerWorker = 0 }, "sessions per worker");
-        Refused(Config with { Timeouts = new Acl.SessionTimeouts { Udp = TimeSpan.Zero } }, "at least 1 ms");
+        Refused(Config with { Timeouts = new Acl.SessionTimeouts { Udp = TimeSpan.Zero } }, "1 ms to 24 days");
+        Refused(Config with { Timeouts = new Acl.SessionTimeouts { Other = TimeSpan.FromDays(30) } }, "1 ms to 24 days");
         // Nothing of the refused ones took hold.
         Assert.Equal(Config, _dp.Nat44);
         Assert.Equal(NatRole.Outside, _dp.Interface("out").NatRole);

@@ -170,6 +170,19 @@ public sealed class SessionTableTests
     }
 
     [Fact]
+    public void Due_times_wrap_around_32_bits_of_milliseconds()
+    {
+        // Ticks since boot pass 2^32 ms after 49.7 days: a session opened just before is due just after.
+        var t = new SessionTable<FlowKey4>(4, new SessionTimeouts { Udp = TimeSpan.FromSeconds(30) });
+        const long start = (1L << 32) - 10_000;
+        t.Create(Udp(1, 1, 2, 2), Udp(2, 2, 1, 1), start);
+        Assert.Equal(0, t.Expire(start + 29_000));
+        Assert.Equal(1, t.Count);
+        Assert.Equal(1, t.Expire(start + 30_001));
+        Assert.Equal(0, t.Count);
+    }
+
+    [Fact]
     public void Expiry_looks_at_no_more_than_its_budget_per_call()
     {
         var t = new SessionTable<FlowKey4>(1000);

@@ -17,6 +17,16 @@ public sealed record SessionTimeouts
 
     /// <summary>TCP after a reset (connection tracking: the session lingers for stray segments, then goes).</summary>
     public TimeSpan TcpClosed { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The longest timeout a session table keeps (due times are 32-bit milliseconds apart).</summary>
+    public static readonly TimeSpan Longest = TimeSpan.FromDays(24);
+
+    /// <summary>Throws a <see cref="DataplaneException"/> naming <paramref name="what"/> unless every timeout is 1 ms to <see cref="Longest"/>.</summary>
+    public void Check(string what)
+    {
+        if (new[] { TcpEstablished, TcpTransitory, TcpClosed, Udp, Other }.Any(t => t < TimeSpan.FromMilliseconds(1) || t > Longest))
+            throw new DataplaneException($"{what} timeouts are 1 ms to {Longest.TotalDays} days");
+    }
 }
 
 /// <summary>

@@ -143,9 +143,7 @@ public sealed partial class Dataplane
     {
         if (c.FlowsPerWorker is < 1 or > 1 << 24) throw new DataplaneException($"{c.FlowsPerWorker} flows per worker: 1 to {1 << 24}");
         if (c.AffinityClients is < 1 or > 1 << 24) throw new DataplaneException($"{c.AffinityClients} affinity clients: 1 to {1 << 24}");
-        var t = c.Timeouts ?? throw new DataplaneException("load balancer timeouts are missing");
-        if (new[] { t.TcpEstablished, t.TcpTransitory, t.TcpClosed, t.Udp, t.Other }.Any(x => x < TimeSpan.FromMilliseconds(1)))
-            throw new DataplaneException("load balancer timeouts are at least 1 ms");
+        (c.Timeouts ?? throw new DataplaneException("load balancer timeouts are missing")).Check("load balancer");
         foreach (var a in c.LocalAddresses)
             if (a == 0 || a >> 28 >= 0xe || a >> 24 == 127) throw new DataplaneException($"local address {Ip4.Format(a)} is not a unicast address");
         var keys = new HashSet<LoadBalancing.LoadBalancer.VipKey>();

@@ -127,9 +127,7 @@ public sealed partial class Dataplane
             }
         if (c.Outside.Count == 0) throw new DataplaneException("NAT44 needs at least one outside interface");
         if (c.SessionsPerWorker is < 1 or > 1 << 24) throw new DataplaneException($"{c.SessionsPerWorker} sessions per worker: 1 to {1 << 24}");
-        var t = c.Timeouts ?? throw new DataplaneException("NAT44 timeouts are missing");
-        if (new[] { t.TcpEstablished, t.TcpTransitory, t.TcpClosed, t.Udp, t.Other }.Any(x => x < TimeSpan.FromMilliseconds(1)))
-            throw new DataplaneException("NAT44 timeouts are at least 1 ms");
+        (c.Timeouts ?? throw new DataplaneException("NAT44 timeouts are missing")).Check("NAT44");
         if (c.FirstPort == 0 || 65536 - c.FirstPort < Workers.Count)
             throw new DataplaneException($"first port {c.FirstPort} leaves no ports for {Workers.Count} workers");
         var ranges = c.Pool.OrderBy(r => r.First).ToList();

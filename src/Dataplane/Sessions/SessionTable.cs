@@ -71,7 +71,9 @@ public sealed class SessionTable<TKey> where TKey : unmanaged, IFlowKey<TKey>
         public bool Replied;
     }
 
-    private readonly record struct Due(int Session, int Generation, long At);
+    // A session due for a look at `At`: the low 32 bits of the time in milliseconds, compared by their difference
+    // (timeouts are under 2^31 ms), so that an entry takes 12 bytes.
+    private readonly record struct Due(int Session, int Generation, uint At);
 
     private const int Classes = 5; // tcp-established, tcp-transitory, tcp-closed, udp, other
     private const int CacheLine = 64;
@@ -133,6 +135,7 @@ public sealed class SessionTable<TKey> where TKey : unmanaged, IFlowKey<TKey>
         set
         {
             ArgumentNullException.ThrowIfNull(value);
+            value.Check("session table");
             field = value;
             _timeout[0] = Ms(value.TcpEstablished);
             _timeout[1] = Ms(value.TcpTransitory);
@@ -312,7 +315,7 @@ public sealed class SessionTable<TKey> where TKey : unmanaged, IFlowKey<TKey>
         s.Class = ClassOf(forward.Protocol, s.Tcp);
         Insert(forward.Hash(_seed), n * 2);
         Insert(reverse.Hash(_seed), n * 2 + 1);
-        _due[s.Class].Enqueue(new Due(n, generation, now + _timeout[s.Class]));
+        _due[s.Class].Enqueue(new Due(n, generation, (uint)(now + _timeout[s.Class])));
         Volatile.Write(ref _count, _count + 1);
         Created++;
         return n;
@@ -332,7 +335,7 @@ public sealed class SessionTable<TKey> where TKey : unmanaged, IFlowKey<TKey>
         if (c == s.Class) return;
         // Queued again in its new class (the old entry is skipped when it comes up: its class no longer matches).
         s.Class = c;
-        _due[c].Enqueue(new Due(session, s.Generation, now + _timeout[c]));
+        _due[c].Enqueue(new Due(session, s.Generation, (uint)(now + _timeout[c])));
     }
 
     /// <summary>
@@ -407,7 +410,7 @@ public sealed class SessionTable<TKey> where TKey : unmanaged, IFlowKey<TKey>
         for (var c = 0; c < Classes; c++)
         {
             var queue = _due[c];
-            while (budget > 0 && queue.TryPeek(out var due) && due.At <= now)
+            while (budget > 0 && queue.TryPeek(out var due) && (int)((uint)now - due.At) >= 0)
             {
                 budget--;
                 queue.Dequeue();
@@ -416,7 +419,7 @@ public sealed class SessionTable<TKey> where TKey : unmanaged, IFlowKey<TKey>
                 var at = s.LastSeen + _timeout[c];
                 if (at > now)
                 {
-                    queue.Enqueue(due with { At = at }); // seen since: due again later
+                    queue.Enqueue(due with { At = (uint)at }); // seen since: due again later
                     continue;
                 }
                 Remove(due.Session);
