@@ -119,5 +119,25 @@ internal static class L4Packets
         return error;
     }
 
+    // A UDP datagram (32 bytes of data) in two fragments: the UDP header and 16 bytes, then the last 16.
+    public static (byte[] First, byte[] Second) Fragmented(ulong dstMac, ulong srcMac, string src, ushort sport, string dst, ushort dport, ushort id)
+    {
+        var whole = Packet(dstMac, srcMac, src, sport, dst, dport, Udp, payload: 32);
+        byte[] Part(int from, int length, bool more)
+        {
+            var f = new byte[14 + 20 + length];
+            whole.AsSpan(0, 34).CopyTo(f);
+            whole.AsSpan(34 + from, length).CopyTo(f.AsSpan(34));
+            var ip = f.AsSpan(14);
+            BinaryPrimitives.WriteUInt16BigEndian(ip[2..], (ushort)(20 + length));
+            BinaryPrimitives.WriteUInt16BigEndian(ip[4..], id);
+            BinaryPrimitives.WriteUInt16BigEndian(ip[6..], (ushort)((more ? 0x2000 : 0) | from / 8));
+            ip[10] = ip[11] = 0;
+            BinaryPrimitives.WriteUInt16BigEndian(ip[10..], (ushort)~Sum(ip[..20], 0));
+            return f;
+        }
+        return (Part(0, 24, more: true), Part(24, 16, more: false));
+    }
+
     public static bool IsIp4(byte[] frame) => Ethernet.Type(frame) == Ethernet.TypeIp4;
 }

@@ -468,4 +468,65 @@ public sealed class LoadBalancerTests : IDisposable
         }
         Assert.Equal(0, t._dp.DropCount(DropReason.LbNoFlow));
     }
+
+    [Fact]
+    public void Later_fragments_follow_their_first_in_tunnel_dsr_and_nat_modes_and_without_it_are_dropped()
+    {
+        LbServer[] three = [LbServer.V4(Server(1)), LbServer.V4(Server(2)), LbServer.V4(Server(3))];
+        _dp.SetLoadBalancer(new LbConfig
+        {
+            Ip4Source = Ip4.Parse("10.1.0.1"),
+            Vips =
+            [
+                LbVip.V4(Ip4.Parse("192.0.2.101"), LbMode.Gre4, three),
+                LbVip.V4(Ip4.Parse("192.0.2.105"), LbMode.L3Dsr, three) with { Dscp = 46 },
+                LbVip.V4(Vip, LbMode.Nat, three, Udp, 53, targetPort: 5353),
+            ],
+        });
+        for (ushort i = 0; i < 12; i++)
+        {
+            // GRE: both fragments to one server, each carried as it came (the second on the lean path's record too,
+            // from the second datagram on: its flow is established).
+            var (first, second) = Fragmented(MacFront, MacClient, "10.0.0.2", (ushort)(9000 + i % 3), "192.0.2.101", 53, (ushort)(0x4000 + i));
+            var a = Assert.Single(Send(_front, first).Back);
+            var b = Assert.Single(Send(_front, second).Back);
+            Assert.Equal(Ip4.Destination(a.AsSpan(14)), Ip4.Destination(b.AsSpan(14)));
+            Assert.Equal(second.AsSpan(14).ToArray(), b.AsSpan(14 + 24).ToArray());
+            // L3 DSR: the second gets the first's server and the VIP's DSCP, its data untouched.
+            (first, second) = Fragmented(MacFront, MacClient, "10.0.0.2", (ushort)(9100 + i), "192.0.2.105", 53, (ushort)(0x5000 + i));
+            var c = Read(Assert.Single(Send(_front, first).Back));
+            var d = Assert.Single(Send(_front, second).Back);
+            AssertChecksums(d.AsSpan(14));
+            Assert.Equal((c.Destination, (byte)(46 << 2)), (Ip4.Destination(d.AsSpan(14)), d[15]));
+            Assert.Equal(second.AsSpan(34).ToArray(), d.AsSpan(34).ToArray());
+        }
+        // NAT: the second fragment goes to the first's server, and the server's fragmented answer comes back from
+        // the VIP in both its fragments.
+        var (f1, f2) = Fragmented(MacFront, MacClient, "10.0.0.2", 9200, "192.0.2.100", 53, 0x6000);
+        var toServer = Read(Assert.Single(Send(_front, f1).Back));
+        Assert.Equal(5353, toServer.DestinationPort);
+        var rest = Assert.Single(Send(_front, f2).Back).AsSpan(14);
+        AssertChecksums(rest);
+        Assert.Equal((toServer.Source, toServer.Destination), (Ip4.Source(rest), Ip4.Destination(rest)));
+        var server = Ip4.Format(toServer.Destination);
+        var (r1, r2) = Fragmented(MacBack, MacServer((int)(toServer.Destination - Server(0))), server, 5353, "10.0.0.2", 9200, 0x7000);
+        var back1 = Read(Assert.Single(Send(_back, r1).Front));
+        Assert.Equal(("192.0.2.100:53", "10.0.0.2:9200"), (back1.From, back1.To));
+        var back2 = Assert.Single(Send(_back, r2).Front).AsSpan(14);
+        AssertChecksums(back2);
+        Assert.Equal(("192.0.2.100", "10.0.0.2"), (Ip4.Format(Ip4.Source(back2)), Ip4.Format(Ip4.Destination(back2))));
+        // The answer put back together sums right (the first fragment's UDP checksum covers the whole datagram).
+        var datagram = back1.Frame.AsSpan(14).ToArray().Concat(back2[20..].ToArray()).ToArray();
+        BinaryPrimitives.WriteUInt16BigEndian(datagram.AsSpan(2), (ushort)datagram.Length);
+        datagram[6] = datagram[7] = datagram[10] = datagram[11] = 0;
+        BinaryPrimitives.WriteUInt16BigEndian(datagram.AsSpan(10), (ushort)~Sum(datagram.AsSpan(0, 20), 0));
+        AssertChecksums(datagram);
+        Assert.Equal(0, _dp.DropCount(DropReason.LbFragment));
+        // A later fragment whose first was not seen: dropped, to a VIP with a port too.
+        var (_, orphan) = Fragmented(MacFront, MacClient, "10.0.0.2", 9300, "192.0.2.100", 53, 0x6001);
+        Assert.Empty(Send(_front, orphan).Back);
+        (_, orphan) = Fragmented(MacFront, MacClient, "10.0.0.2", 9300, "192.0.2.101", 53, 0x6002);
+        Assert.Empty(Send(_front, orphan).Back);
+        Assert.Equal(2, _dp.DropCount(DropReason.LbFragment));
+    }
 }

@@ -349,26 +349,6 @@ public sealed class Nat44Tests : IDisposable
         Assert.Single(inside);
     }
 
-    // A UDP datagram (32 bytes of data) in two fragments: the UDP header and 16 bytes, then the last 16.
-    private static (byte[] First, byte[] Second) Fragmented(ulong dstMac, ulong srcMac, string src, ushort sport, string dst, ushort dport, ushort id)
-    {
-        var whole = Packet(dstMac, srcMac, src, sport, dst, dport, Udp, payload: 32);
-        byte[] Part(int from, int length, bool more)
-        {
-            var f = new byte[14 + 20 + length];
-            whole.AsSpan(0, 34).CopyTo(f);
-            whole.AsSpan(34 + from, length).CopyTo(f.AsSpan(34));
-            var ip = f.AsSpan(14);
-            BinaryPrimitives.WriteUInt16BigEndian(ip[2..], (ushort)(20 + length));
-            BinaryPrimitives.WriteUInt16BigEndian(ip[4..], id);
-            BinaryPrimitives.WriteUInt16BigEndian(ip[6..], (ushort)((more ? 0x2000 : 0) | from / 8));
-            ip[10] = ip[11] = 0;
-            BinaryPrimitives.WriteUInt16BigEndian(ip[10..], (ushort)~Sum(ip[..20], 0));
-            return f;
-        }
-        return (Part(0, 24, more: true), Part(24, 16, more: false));
-    }
-
     [Fact]
     public void The_fragments_of_a_translated_datagram_follow_their_first_both_ways()
     {

@@ -11,6 +11,7 @@ public sealed partial class Dataplane
     private LoadBalancing.LoadBalancer.Numbering _lbRegistry = new(FrozenDictionary<UInt128, int>.Empty, [], FrozenDictionary<LoadBalancing.LoadBalancer.VipKey, int>.Empty,
         FrozenDictionary<string, int>.Empty);
     private LbAffinity _lbAffinity = new(1);
+    private readonly LbFragments _lbFragments = new();
 
     private LbConfig _lbOwn = new();
     private IReadOnlyList<LbVip> _serviceVips = [];
@@ -81,7 +82,7 @@ public sealed partial class Dataplane
             if (v.AffinityScope is { } scope) scopes.TryAdd(scope, scopes.Count + 1);
         _lbRegistry = new LoadBalancing.LoadBalancer.Numbering(servers.ToFrozenDictionary(), [.. list], vips.ToFrozenDictionary(), scopes.ToFrozenDictionary());
         if (old is null || old.Config.AffinityClients != config.AffinityClients) _lbAffinity = new LbAffinity(config.AffinityClients);
-        Volatile.Write(ref _lb, new LoadBalancing.LoadBalancer(config, _lbRegistry, Workers.Count, _lbAffinity));
+        Volatile.Write(ref _lb, new LoadBalancing.LoadBalancer(config, _lbRegistry, Workers.Count, _lbAffinity, _lbFragments));
     }
 
     /// <summary>

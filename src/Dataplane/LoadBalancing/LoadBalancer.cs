@@ -67,10 +67,11 @@ internal sealed class LoadBalancer
     private readonly FrozenSet<NatEndpoint> _natServerEndpoints;
     private readonly FrozenSet<uint> _vipAddresses4;
 
-    public LoadBalancer(LbConfig config, Numbering registry, int workers, LbAffinity affinity)
+    public LoadBalancer(LbConfig config, Numbering registry, int workers, LbAffinity affinity, LbFragments fragments)
     {
         Config = config;
         Affinity = affinity;
+        Fragments = fragments;
         Registry = registry;
         Workers = workers;
         var vips = new List<Vip>();
@@ -108,6 +109,9 @@ internal sealed class LoadBalancer
 
     /// <summary>The clients of affinity VIPs and their servers (kept across configurations).</summary>
     public LbAffinity Affinity { get; }
+
+    /// <summary>How the first fragments of recent packets went (kept across configurations).</summary>
+    public LbFragments Fragments { get; }
 
     public Numbering Registry { get; }
 

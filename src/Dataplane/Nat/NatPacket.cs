@@ -114,6 +114,7 @@ internal static class NatPacket
     public static void Rewrite(Span<byte> ip, NatPacketKind kind, int l4, in FlowKey4 from, in FlowKey4 to)
     {
         if (kind == NatPacketKind.IcmpError) RewriteIcmpError(ip, l4, from, to);
+        else if (kind == NatPacketKind.Fragment) RewriteAddresses(ip, to.Source, to.Destination); // no transport header here
         else RewriteFlow(ip, l4, from, to);
     }
 

@@ -63,7 +63,7 @@ internal sealed class Lb4Node(Worker w) : GraphNode("lb4")
             {
                 if (table.Refresh(s, false, true, flags[i], now, out _, out var payload))
                 {
-                    if (Encapsulate4(p, vip, (uint)lb.Registry.Servers[LbFlows.ServerOf(payload)], lb.Config.Ip4Source)) forwarded++;
+                    if (Encapsulate4(p, vip, LbFlows.ServerOf(payload), lb, now)) forwarded++;
                     continue;
                 }
                 table.Remove(s); // idle past its timeout
@@ -76,7 +76,7 @@ internal sealed class Lb4Node(Worker w) : GraphNode("lb4")
 
     // GRE or IP in IPv4 to the server, for the lean path.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private bool Encapsulate4(int p, LoadBalancer.Vip vip, uint server, uint source)
+    private bool Encapsulate4(int p, LoadBalancer.Vip vip, int server, LoadBalancer lb, long now)
     {
         ref var m = ref w.Pool.Meta[p];
         var overhead = vip.Gre ? Ip4.MinHeaderLength + 4 : Ip4.MinHeaderLength;
@@ -87,10 +87,34 @@ internal sealed class Lb4Node(Worker w) : GraphNode("lb4")
         }
         m.Offset -= overhead;
         m.Length += overhead;
-        Encapsulation.Write4(w.Pool.Data(p), overhead, vip.Gre, source, server, _id++);
+        var h = w.Pool.Data(p);
+        Encapsulation.Write4(h, overhead, vip.Gre, lb.Config.Ip4Source, (uint)lb.Registry.Servers[server], _id++);
+        if (NatPacket.MoreFragments(h[overhead..])) lb.Fragments.Sent.Record(h[overhead..], (uint)vip.Serial, (uint)server, w.Index, now); // the rest follow
         m.Originated = true; // the outer packet is the load balancer's own: its TTL starts at 64
         w.Graph.Enqueue(w.Lookup, p);
         return true;
+    }
+
+    // A fragment after the first of a packet the load balancer handled: the same way as its first (false: not one).
+    private bool FollowFirst(int p, LoadBalancer lb, LbFlows flows, in FlowKey4 key, int l4, long now)
+    {
+        var ip = w.Pool.Data(p);
+        if (lb.Fragments.Translated.TryFind(ip, now, out _, out var source, out var destination))
+        {
+            if (w.Pool.Meta[p].Traced) w.Trace(p, Name, $"fragment -> {Ip4.Format(source)} -> {Ip4.Format(destination)}");
+            NatPacket.RewriteAddresses(ip, source, destination);
+            flows.Forwarded++;
+            w.Graph.Enqueue(w.Lookup, p);
+            return true;
+        }
+        if (lb.Fragments.Sent.TryFind(ip, now, out _, out var serial, out var server)
+            && lb.BySerial((int)serial) is { } vip && server < (uint)lb.Registry.Servers.Length)
+        {
+            Forward(p, vip, lb.Registry.Servers[server], NatPacketKind.Fragment, l4, key, default, lb.Config);
+            flows.Forwarded++;
+            return true;
+        }
+        return false;
     }
 
     // Every other packet: new flows, replies, NAT modes, ICMP errors, fragments, traced packets.
@@ -104,6 +128,7 @@ internal sealed class Lb4Node(Worker w) : GraphNode("lb4")
         var slice = _slice;
         var kind = slice.Kinds[i];
         ref var key = ref slice.Keys[i];
+        if (kind == NatPacketKind.Fragment && FollowFirst(p, lb, flows, key, slice.L4[i], now)) return;
         var s = slice.Sessions[i];
         var reply = slice.Replies[i];
         LoadBalancer.Vip? vip = null;
@@ -130,6 +155,8 @@ internal sealed class Lb4Node(Worker w) : GraphNode("lb4")
             // A NAT flow's reply: from the VIP again.
             var to = other.Reversed;
             if (meta[p].Traced) w.Trace(p, Name, $"reply {key} -> {to}");
+            if (kind == NatPacketKind.Flow && NatPacket.MoreFragments(pool.Data(p)))
+                lb.Fragments.Translated.Record(pool.Data(p), to.Source, to.Destination, w.Index, now); // the rest follow
             NatPacket.Rewrite(pool.Data(p), kind, slice.L4[i], key, to);
             flows.Returned++;
             graph.Enqueue(w.Lookup, p);
@@ -137,15 +164,15 @@ internal sealed class Lb4Node(Worker w) : GraphNode("lb4")
         }
         if (s < 0)
         {
-            vip = kind is NatPacketKind.Flow or NatPacketKind.Other or NatPacketKind.Fragment ? lb.Match4(key.Destination, key.Protocol, key.DestinationPort) : null;
+            if (kind == NatPacketKind.Fragment && (lb.IsVipAddress(key.Destination) || lb.Match4(key.Destination, key.Protocol, 0) is not null))
+            {
+                w.Discard(p, DropReason.LbFragment); // its first fragment was not seen (yet): its flow cannot be told
+                return;
+            }
+            vip = kind is NatPacketKind.Flow or NatPacketKind.Other ? lb.Match4(key.Destination, key.Protocol, key.DestinationPort) : null;
             if (vip is null)
             {
                 graph.Enqueue(Next(p), p);
-                return;
-            }
-            if (kind == NatPacketKind.Fragment)
-            {
-                w.Discard(p, DropReason.LbFragment); // no ports: its flow cannot be told
                 return;
             }
             server = lb.Pick4(vip, key, now);
@@ -193,6 +220,13 @@ internal sealed class Lb4Node(Worker w) : GraphNode("lb4")
                 return;
             }
             other = translated.Reversed; // the tunnel modes send on without a flow when the table is full
+        }
+        if (kind == NatPacketKind.Flow && NatPacket.MoreFragments(pool.Data(p)))
+        {
+            // A first fragment: the rest follow it (FollowFirst).
+            if (vip!.Config.Mode is LbMode.Nat or LbMode.FullNat)
+                lb.Fragments.Translated.Record(pool.Data(p), other.Reversed.Source, other.Reversed.Destination, w.Index, now);
+            else lb.Fragments.Sent.Record(pool.Data(p), (uint)vip.Serial, (uint)server, w.Index, now);
         }
         Forward(p, vip!, lb.Registry.Servers[server], kind, slice.L4[i], key, other.Reversed, lb.Config);
         flows.Forwarded++;

@@ -39,7 +39,7 @@ public enum DropReason
     /// <summary>To a load balancer VIP none of whose servers takes new flows.</summary>
     LbNoServer,
 
-    /// <summary>A fragment after the first to a load balancer VIP (it carries no ports to find its flow by).</summary>
+    /// <summary>A fragment after the first to a load balancer VIP whose first fragment was not seen lately (it carries no ports to find its flow by).</summary>
     LbFragment,
 
     /// <summary>A new NAT-mode flow to a VIP while the worker's flow table was full.</summary>
