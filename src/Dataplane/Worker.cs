@@ -235,6 +235,15 @@ public sealed class Worker
             && Nat.NatPacket.Read(frame[Ethernet.HeaderLength..], out var key, out _, out _) is Nat.NatPacketKind.Flow or Nat.NatPacketKind.IcmpError
             && lb.TrySteer(key, out var worker))
             return worker;
+        if (Dataplane.Lb is { HasNat6: true } lb6 && frame.Length >= Ethernet.HeaderLength + Ip6.HeaderLength + 4 && Ethernet.Type(frame) == Ethernet.TypeIp6
+            && Ip6.UpperLayer(frame[Ethernet.HeaderLength..], out var protocol, out var offset) && protocol is Ip4.ProtoTcp or Ip4.ProtoUdp
+            && frame.Length >= Ethernet.HeaderLength + offset + 4)
+        {
+            var ip = frame[Ethernet.HeaderLength..];
+            var key6 = new Sessions.FlowKey6(Ip6.Source(ip), Ip6.Destination(ip), System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(ip[offset..]),
+                System.Buffers.Binary.BinaryPrimitives.ReadUInt16BigEndian(ip[(offset + 2)..]), protocol);
+            if (lb6.TrySteer6(key6, out var worker6)) return worker6;
+        }
         return itf.NatRole != Nat.NatRole.None && Dataplane.Nat is { } nat ? nat.Steer(frame) : FlowHash.Pick(FlowHash.OfFrame(frame), _outgoing.Length);
     }
 

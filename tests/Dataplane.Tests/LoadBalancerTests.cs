@@ -369,7 +369,7 @@ public sealed class LoadBalancerTests : IDisposable
         Refused(new LbConfig { Vips = [ok with { Servers = [LbServer.V4(Server(1), -1)] }] }, "weight");
         Refused(new LbConfig { Vips = [ok with { Length = 120 }] }, "not a prefix");
         Refused(new LbConfig { Vips = [ok with { Mode = LbMode.L3Dsr }] }, "target port is for NAT mode");
-        Refused(new LbConfig { Vips = [new LbVip(Ip6.Parse("2001:db8:f::80"), 128, LbMode.Nat, [new LbServer(Ip6.Parse("2001:db8:b::11"))], Tcp, 80)] }, "for IPv4 VIPs");
+        Refused(new LbConfig { LocalAddresses = [Ip4.Parse("10.1.0.200")], Vips = [new LbVip(Ip6.Parse("2001:db8:f::80"), 128, LbMode.FullNat, [new LbServer(Ip6.Parse("2001:db8:b::11"))], Tcp, 80)] }, "for IPv4 VIPs");
         Refused(Nat(1) with { FlowsPerWorker = 0 }, "flows per worker");
         Assert.Equal([Ip6.Mapped(Server(1)), Ip6.Mapped(Server(2))], _dp.LoadBalancer!.Vips.Single().Servers.Select(x => x.Address));
         // Off: the VIP is nobody's, its packets are routed as any (here: no route, nothing reaches the servers).
@@ -528,5 +528,67 @@ public sealed class LoadBalancerTests : IDisposable
         (_, orphan) = Fragmented(MacFront, MacClient, "10.0.0.2", 9300, "192.0.2.101", 53, 0x6002);
         Assert.Empty(Send(_front, orphan).Back);
         Assert.Equal(2, _dp.DropCount(DropReason.LbFragment));
+    }
+
+    // An IPv6 TCP or UDP packet (12 bytes of data) with its checksum, summed here independently.
+    private static byte[] Packet6(ulong dstMac, ulong srcMac, string src, ushort sport, string dst, ushort dport, byte proto, byte flags = Syn)
+    {
+        var l4 = proto == Tcp ? 20 : 8;
+        var f = new byte[14 + 40 + l4 + 12];
+        Ethernet.WriteHeader(f, dstMac, srcMac, Ethernet.TypeIp6);
+        var ip = f.AsSpan(14);
+        Ip6.WriteHeader(ip, l4 + 12, proto, 64, Ip6.Parse(src), Ip6.Parse(dst));
+        var t = ip[40..];
+        BinaryPrimitives.WriteUInt16BigEndian(t, sport);
+        BinaryPrimitives.WriteUInt16BigEndian(t[2..], dport);
+        if (proto == Tcp)
+        {
+            BinaryPrimitives.WriteUInt32BigEndian(t[4..], 1000);
+            t[12] = 0x50;
+            t[13] = flags;
+        }
+        else BinaryPrimitives.WriteUInt16BigEndian(t[4..], (ushort)(l4 + 12));
+        for (var i = 0; i < 12; i++) t[l4 + i] = (byte)(0x40 + i);
+        BinaryPrimitives.WriteUInt16BigEndian(t[(proto == Tcp ? 16 : 6)..], (ushort)~Sum(t, Sum(ip.Slice(8, 32), 0) + proto + (uint)t.Length));
+        return f;
+    }
+
+    private static void AssertChecksum6(ReadOnlySpan<byte> ip) =>
+        Assert.Equal(0xffff, (int)Sum(ip[40..], Sum(ip.Slice(8, 32), 0) + ip[6] + (uint)(ip.Length - 40)));
+
+    [Theory]
+    [InlineData(1, Tcp)]
+    [InlineData(2, Tcp)]
+    [InlineData(2, Udp)]
+    public void An_ipv6_nat_vip_spreads_flows_and_its_servers_answer_from_the_vip(int workers, byte proto)
+    {
+        using var t = new LoadBalancerTests(workers);
+        const string vip = "2001:db8:f::80", client = "2001:db8:a::2";
+        UInt128[] servers = [Ip6.Parse("2001:db8:b::11"), Ip6.Parse("2001:db8:b::12"), Ip6.Parse("2001:db8:b::13")];
+        t._dp.SetLoadBalancer(new LbConfig { Vips = [new LbVip(Ip6.Parse(vip), 128, LbMode.Nat, [.. servers.Select(a => new LbServer(a))], proto, 80, TargetPort: 8080)] });
+        var used = new HashSet<UInt128>();
+        for (ushort port = 33000; port < 33040; port++)
+        {
+            var got = Assert.Single(t.Send(t._front, Packet6(MacFront, MacClient, client, port, vip, 80, proto)).Back).AsSpan(14);
+            AssertChecksum6(got);
+            Assert.Contains(Ip6.Destination(got), servers);
+            Assert.Equal((Ip6.Parse(client), port, (ushort)8080), (Ip6.Source(got), BinaryPrimitives.ReadUInt16BigEndian(got[40..]), BinaryPrimitives.ReadUInt16BigEndian(got[42..])));
+            var data = 40 + (proto == Tcp ? 20 : 8);
+            Assert.Equal(Packet6(0, 0, client, port, vip, 80, proto).AsSpan(14 + data).ToArray(), got[data..].ToArray()); // the data untouched
+            used.Add(Ip6.Destination(got));
+            // The server's answer, on whichever worker: from the VIP's address and port, to the client's.
+            var answer = Assert.Single(t.Send(t._back, Packet6(MacBack, MacServer(1), Ip6.Format(Ip6.Destination(got)), 8080, client, port, proto, SynAck)).Front).AsSpan(14);
+            AssertChecksum6(answer);
+            Assert.Equal((Ip6.Parse(vip), (ushort)80, Ip6.Parse(client), port),
+                (Ip6.Source(answer), BinaryPrimitives.ReadUInt16BigEndian(answer[40..]), Ip6.Destination(answer), BinaryPrimitives.ReadUInt16BigEndian(answer[42..])));
+        }
+        Assert.True(used.Count > 1, "Maglev spreads the flows");
+        var c = t._dp.LbCounters;
+        Assert.Equal((40L, 40L, 40L), (c.Flows, c.Forwarded, c.Returned));
+        if (workers > 1) Assert.True(t._dp.Workers.All(x => x.LbFlows!.Six.Count > 0), "both workers hold flows");
+        // Without a server that takes new flows: ICMPv6 port unreachable (type 1 code 4) from the router.
+        t._dp.SetLoadBalancer(new LbConfig { Vips = [new LbVip(Ip6.Parse(vip), 128, LbMode.Nat, [new LbServer(servers[0], 0)], proto, 80, TargetPort: 8080)] });
+        var refusal = Assert.Single(t.Send(t._front, Packet6(MacFront, MacClient, client, 34000, vip, 80, proto)).Front).AsSpan(14);
+        Assert.Equal((58, 1, 4), (refusal[6], refusal[40], refusal[41]));
     }
 }

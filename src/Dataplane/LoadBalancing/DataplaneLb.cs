@@ -176,7 +176,7 @@ public sealed partial class Dataplane
             if (v.Mode is LbMode.Gre4 or LbMode.IpIp4 && c.Ip4Source == 0) throw new DataplaneException($"{what}: mode {v.Mode} needs the IPv4 tunnel source");
             if (v.Mode is LbMode.Gre6 or LbMode.IpIp6 && c.Ip6Source == UInt128.Zero) throw new DataplaneException($"{what}: mode {v.Mode} needs the IPv6 tunnel source");
             var nat = v.Mode is LbMode.Nat or LbMode.FullNat;
-            if ((v.Mode == LbMode.L3Dsr || nat) && !v4) throw new DataplaneException($"{what}: mode {v.Mode} is for IPv4 VIPs");
+            if (v.Mode is LbMode.L3Dsr or LbMode.FullNat && !v4) throw new DataplaneException($"{what}: mode {v.Mode} is for IPv4 VIPs");
             if (nat && (v.Length != 128 || v.Protocol is not (Ip4.ProtoTcp or Ip4.ProtoUdp)))
                 throw new DataplaneException($"{what}: NAT mode needs one address, TCP or UDP and a port");
             if (!nat && v.TargetPort != 0) throw new DataplaneException($"{what}: a target port is for NAT mode");

@@ -66,6 +66,8 @@ internal sealed class LoadBalancer
     private readonly FrozenSet<NatEndpoint> _natVipEndpoints;
     private readonly FrozenSet<NatEndpoint> _natServerEndpoints;
     private readonly FrozenSet<uint> _vipAddresses4;
+    private readonly FrozenSet<(UInt128, byte, ushort)> _natVipEndpoints6;
+    private readonly FrozenSet<(UInt128, byte, ushort)> _natServerEndpoints6;
 
     public LoadBalancer(LbConfig config, Numbering registry, int workers, LbAffinity affinity, LbFragments fragments)
     {
@@ -96,8 +98,12 @@ internal sealed class LoadBalancer
         _prefixes = [.. vips.Where(v => v.Config.Length < 128).OrderByDescending(v => v.Config.Length)];
         _bySerial = new Vip?[vips.Count == 0 ? 1 : vips.Max(v => v.Serial) + 1];
         foreach (var v in vips) _bySerial[v.Serial] = v;
-        var nat = vips.Where(v => v.Config.Mode is LbMode.Nat or LbMode.FullNat).ToList();
-        HasNat = nat.Count > 0;
+        var nat = vips.Where(v => v.Config.IsV4 && v.Config.Mode is LbMode.Nat or LbMode.FullNat).ToList();
+        var nat6 = vips.Where(v => !v.Config.IsV4 && v.Config.Mode == LbMode.Nat).ToList();
+        HasNat = nat.Count > 0 || nat6.Count > 0;
+        HasNat6 = nat6.Count > 0;
+        _natVipEndpoints6 = nat6.Select(v => (v.Config.Prefix, v.Config.Protocol, v.Config.Port)).ToFrozenSet();
+        _natServerEndpoints6 = nat6.SelectMany(v => v.Config.Servers.Select(s => (s.Address, v.Config.Protocol, v.TargetPort(v.Config.Port)))).ToFrozenSet();
         HasVip6 = vips.Any(v => !v.Config.IsV4);
         _natVipEndpoints = nat.Select(v => new NatEndpoint((uint)v.Config.Prefix, v.Config.Protocol, v.Config.Port)).ToFrozenSet();
         _natServerEndpoints = nat.SelectMany(v => v.Config.Servers.Select(s => new NatEndpoint((uint)s.Address, v.Config.Protocol, v.Config.TargetPort != 0 ? v.Config.TargetPort : v.Config.Port)))
@@ -123,6 +129,9 @@ internal sealed class LoadBalancer
     public bool HasNat { get; }
 
     public bool HasVip6 { get; }
+
+    /// <summary>Whether an IPv6 VIP is in NAT mode (its servers' replies come through here too).</summary>
+    public bool HasNat6 { get; }
 
     public static VipKey Key(LbVip v) => new(v.Prefix, v.Length, v.Protocol, v.Port);
 
@@ -179,6 +188,18 @@ internal sealed class LoadBalancer
             || _natServerEndpoints.Contains(new NatEndpoint(key.Destination, key.Protocol, key.DestinationPort)))
             worker = FlowHash.Pick(FlowHash.OfTuple(0, 0, key.SourcePort, 0, key.Protocol), Workers);
         else if (_natServerEndpoints.Contains(new NatEndpoint(key.Source, key.Protocol, key.SourcePort)))
+            worker = FlowHash.Pick(FlowHash.OfTuple(0, 0, key.DestinationPort, 0, key.Protocol), Workers);
+        else return false;
+        return true;
+    }
+
+    /// <summary><see cref="TrySteer"/> for IPv6 NAT VIPs: by the client's port and protocol.</summary>
+    public bool TrySteer6(in FlowKey6 key, out int worker)
+    {
+        worker = 0;
+        if (_natVipEndpoints6.Contains((key.Destination, key.Protocol, key.DestinationPort)) || _natServerEndpoints6.Contains((key.Destination, key.Protocol, key.DestinationPort)))
+            worker = FlowHash.Pick(FlowHash.OfTuple(0, 0, key.SourcePort, 0, key.Protocol), Workers);
+        else if (_natServerEndpoints6.Contains((key.Source, key.Protocol, key.SourcePort)))
             worker = FlowHash.Pick(FlowHash.OfTuple(0, 0, key.DestinationPort, 0, key.Protocol), Workers);
         else return false;
         return true;

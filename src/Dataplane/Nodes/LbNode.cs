@@ -281,22 +281,9 @@ internal sealed class Lb4Node(Worker w) : GraphNode("lb4")
     // A source port for a translated flow from `source`: one whose answers the steering brings to this worker
     // (LoadBalancer.TrySteer goes by the port of the server's answer), and which no flow's answers from this server
     // endpoint use yet.
-    private bool TryFreePort(LoadBalancer lb, SessionTable<FlowKey4> table, uint source, uint server, ushort serverPort, byte protocol, out ushort port)
-    {
-        var workers = lb.Workers;
-        var start = _random.Next(65536 - FirstLocalPort);
-        for (var i = 0; i < 65536 - FirstLocalPort; i++)
-        {
-            port = (ushort)(FirstLocalPort + (start + i) % (65536 - FirstLocalPort));
-            if (workers > 1 && FlowHash.Pick(FlowHash.OfTuple(0, 0, port, 0, protocol), workers) != w.Index) continue;
-            if (!table.TryFind(new FlowKey4(server, source, serverPort, port, protocol), out _, out _)) return true;
-            if (i > 4096) break; // crowded: give up rather than walk every port for each new flow
-        }
-        port = 0;
-        return false;
-    }
+    private bool TryFreePort(LoadBalancer lb, SessionTable<FlowKey4> table, uint source, uint server, ushort serverPort, byte protocol, out ushort port) =>
+        FreePorts.TryFind(_random, lb.Workers, w.Index, protocol, candidate => !table.TryFind(new FlowKey4(server, source, serverPort, candidate, protocol), out _, out _), out port);
 
-    private const int FirstLocalPort = 1024;
     private readonly Random _random = new();
 
     // DSCP in the upper six bits of the type of service byte, ECN kept; the header checksum updated (RFC 1624).
@@ -309,13 +296,37 @@ internal sealed class Lb4Node(Worker w) : GraphNode("lb4")
     }
 }
 
+/// <summary>Source ports for translated flows (NAT mode's clashes, full NAT): a free one that steers to the worker.</summary>
+internal static class FreePorts
+{
+    private const int First = 1024;
+
+    /// <summary>A port from a random start (1024 and up) whose answers the steering brings to <paramref name="worker"/> and that <paramref name="free"/> accepts.</summary>
+    public static bool TryFind(Random random, int workers, int worker, byte protocol, Func<ushort, bool> free, out ushort port)
+    {
+        var start = random.Next(65536 - First);
+        for (var i = 0; i < 65536 - First; i++)
+        {
+            port = (ushort)(First + (start + i) % (65536 - First));
+            if (workers > 1 && FlowHash.Pick(FlowHash.OfTuple(0, 0, port, 0, protocol), workers) != worker) continue;
+            if (free(port)) return true;
+            if (i > 4096) break; // crowded: give up rather than walk every port for each new flow
+        }
+        port = 0;
+        return false;
+    }
+}
+
 /// <summary>
-/// The load balancer for IPv6 packets (lb6): IPv6 VIPs in the tunnel modes (GRE or IP in IPv4/IPv6 to the server),
-/// with the same Maglev tables and sticky flows as lb4, one packet at a time.
+/// The load balancer for IPv6 packets (lb6): IPv6 VIPs with the same Maglev tables and sticky flows as lb4, one
+/// packet at a time: the tunnel modes (GRE or IP in IPv4/IPv6 to the server) and NAT mode (destination and port
+/// rewritten, the server's replies rewritten to come from the VIP; a VIP without a server answers ICMPv6 port
+/// unreachable). Fragments and ICMPv6 errors pass untranslated.
 /// </summary>
 internal sealed class Lb6Node(Worker w) : GraphNode("lb6")
 {
     private ushort _id;
+    private readonly Random _random = new();
 
     protected internal override void Process(ReadOnlySpan<int> packets)
     {
@@ -325,7 +336,6 @@ internal sealed class Lb6Node(Worker w) : GraphNode("lb6")
         if (flows is { HasSix: true }) flows.Six.Expire(now);
         foreach (var p in packets)
         {
-            ref var m = ref w.Pool.Meta[p];
             var h = w.Pool.Data(p);
             if (lb is null || flows is null || !Ip6.UpperLayer(h, out var protocol, out var offset))
             {
@@ -338,53 +348,118 @@ internal sealed class Lb6Node(Worker w) : GraphNode("lb6")
                 sport = BinaryPrimitives.ReadUInt16BigEndian(h[offset..]);
                 dport = BinaryPrimitives.ReadUInt16BigEndian(h[(offset + 2)..]);
             }
-            var key = new FlowKey6(Ip6.Source(h), Ip6.Destination(h), sport, dport, protocol);
-            var table = flows.Six;
-            LoadBalancer.Vip? vip = null;
-            var server = -1;
-            if (table.TryFind(key, out var s, out var reply) && !reply)
+            var flags = protocol == Ip4.ProtoTcp && h.Length >= offset + 14 ? h[offset + 13] : (byte)0;
+            Balance(p, h, lb, flows, new FlowKey6(Ip6.Source(h), Ip6.Destination(h), sport, dport, protocol), offset, flags, now);
+        }
+    }
+
+    private void Balance(int p, Span<byte> h, LoadBalancer lb, LbFlows flows, in FlowKey6 key, int l4, byte flags, long now)
+    {
+        ref var m = ref w.Pool.Meta[p];
+        var table = flows.Six;
+        LoadBalancer.Vip? vip = null;
+        var server = -1;
+        FlowKey6 other = default;
+        if (table.TryFind(key, out var s, out var reply))
+        {
+            if (table.Refresh(s, reply, true, flags, now, out other, out var payload) && (vip = lb.BySerial(LbFlows.VipOf(payload))) is not null)
+                server = LbFlows.ServerOf(payload);
+            else
             {
-                if (table.Refresh(s, false, true, protocol == Ip4.ProtoTcp && h.Length >= offset + 14 ? h[offset + 13] : (byte)0, now, out _, out var payload)
-                    && (vip = lb.BySerial(LbFlows.VipOf(payload))) is not null)
-                    server = LbFlows.ServerOf(payload);
-                else
-                {
-                    table.Remove(s);
-                    vip = null;
-                }
+                table.Remove(s);
+                vip = null;
+                reply = false;
             }
+        }
+        if (server >= 0 && reply)
+        {
+            if (vip!.Config.Mode != LbMode.Nat)
+            {
+                w.Graph.Enqueue(w.Lookup6, p); // the tunnel modes never see replies: not the load balancer's
+                return;
+            }
+            // A NAT flow's reply: from the VIP again.
+            if (m.Traced) w.Trace(p, Name, $"reply {Ip6.Format(key.Source)} -> {Ip6.Format(other.Source)}");
+            NatPacket6.Rewrite(h, l4, key, other.Reversed);
+            flows.Returned++;
+            w.Graph.Enqueue(w.Lookup6, p);
+            return;
+        }
+        var address = UInt128.Zero;
+        if (server < 0)
+        {
+            vip = lb.Match6(key.Destination, key.Protocol, key.DestinationPort);
+            if (vip is null)
+            {
+                w.Graph.Enqueue(w.Lookup6, p);
+                return;
+            }
+            server = lb.Pick6(vip, key, now);
             if (server < 0)
             {
-                vip = lb.Match6(key.Destination, protocol, dport);
-                if (vip is null)
-                {
-                    w.Graph.Enqueue(w.Lookup6, p);
-                    continue;
-                }
-                server = lb.Pick6(vip, key, now);
-                if (server < 0)
-                {
-                    flows.NoServer++;
-                    w.Discard(p, DropReason.LbNoServer);
-                    continue;
-                }
-                table.Create(key, key.Reversed, now, protocol == Ip4.ProtoTcp && h.Length >= offset + 14 ? h[offset + 13] : (byte)0, LbFlows.Payload(vip.Serial, server));
+                flows.NoServer++;
+                if (vip.Config.Mode == LbMode.Nat) Ip6IcmpError.Send(w, p, 1, 4, DropReason.LbNoServer); // port unreachable
+                else w.Discard(p, DropReason.LbNoServer);
+                return;
             }
-            var address = lb.Registry.Servers[server];
-            var outer6 = vip!.Outer6;
-            var overhead = Encapsulation.Overhead(outer6, vip.Gre, key: false);
-            if (m.Offset < overhead + Ethernet.HeaderLength)
+            address = lb.Registry.Servers[server];
+            if (vip.Config.Mode == LbMode.Nat)
             {
-                w.Discard(p, DropReason.NoBuffer);
-                continue;
+                if (!OpenNat(p, lb, table, key, vip, server, address, flags, now, out other)) return;
             }
-            if (m.Traced) w.Trace(p, Name, $"{Ip6.Format(key.Source)} -> VIP {vip.Config} to {LoadBalancer.Format(address)}");
-            w.Pool.Advance(p, -overhead);
-            var source = outer6 ? lb.Config.Ip6Source : lb.Config.Ip4Source;
-            Encapsulation.Write(w.Pool.Data(p), overhead, outer6, vip.Gre, null, source, outer6 ? address : (uint)address, _id++);
-            m.Originated = true;
-            flows.Forwarded++;
-            w.Graph.Enqueue(outer6 ? w.Lookup6 : w.Lookup, p);
+            else table.Create(key, key.Reversed, now, flags, LbFlows.Payload(vip.Serial, server));
         }
+        else address = lb.Registry.Servers[server];
+        if (vip!.Config.Mode == LbMode.Nat)
+        {
+            if (m.Traced) w.Trace(p, Name, $"{Ip6.Format(key.Source)} -> VIP {vip.Config} to {LoadBalancer.Format(address)}");
+            if (!NatPacket6.Rewrite(h, l4, key, other.Reversed))
+            {
+                w.Discard(p, DropReason.Ip6Malformed);
+                return;
+            }
+            flows.Forwarded++;
+            w.Graph.Enqueue(w.Lookup6, p);
+            return;
+        }
+        var outer6 = vip.Outer6;
+        var overhead = Encapsulation.Overhead(outer6, vip.Gre, key: false);
+        if (m.Offset < overhead + Ethernet.HeaderLength)
+        {
+            w.Discard(p, DropReason.NoBuffer);
+            return;
+        }
+        if (m.Traced) w.Trace(p, Name, $"{Ip6.Format(key.Source)} -> VIP {vip.Config} to {LoadBalancer.Format(address)}");
+        w.Pool.Advance(p, -overhead);
+        var source = outer6 ? lb.Config.Ip6Source : lb.Config.Ip4Source;
+        Encapsulation.Write(w.Pool.Data(p), overhead, outer6, vip.Gre, null, source, outer6 ? address : (uint)address, _id++);
+        m.Originated = true;
+        flows.Forwarded++;
+        w.Graph.Enqueue(outer6 ? w.Lookup6 : w.Lookup, p);
+    }
+
+    // A NAT flow's session: to the server's target port, from the client (or, for a client that is its own server,
+    // the receiving interface's address), with a port of its own when another flow's answers already use the client's.
+    private bool OpenNat(int p, LoadBalancer lb, SessionTable<FlowKey6> table, in FlowKey6 key, LoadBalancer.Vip vip, int server, UInt128 address, byte flags, long now, out FlowKey6 other)
+    {
+        other = default;
+        var source = key.Source == address && w.Interface(w.Pool.Meta[p].RxInterface) is { Addresses6: [var own, ..] } ? own.Address : key.Source;
+        var sourcePort = key.SourcePort;
+        var target = vip.TargetPort(key.DestinationPort);
+        var protocol = key.Protocol;
+        if (table.TryFind(new FlowKey6(address, source, target, sourcePort, protocol), out _, out _)
+            && !FreePorts.TryFind(_random, lb.Workers, w.Index, protocol, port => !table.TryFind(new FlowKey6(address, source, target, port, protocol), out _, out _), out sourcePort))
+        {
+            w.Discard(p, DropReason.LbNoFlow);
+            return false;
+        }
+        var translated = new FlowKey6(source, address, sourcePort, target, protocol);
+        if (table.Create(key, translated.Reversed, now, flags, LbFlows.Payload(vip.Serial, server)) < 0)
+        {
+            w.Discard(p, DropReason.LbNoFlow); // the table is full: a NAT flow without its entry could not be answered
+            return false;
+        }
+        other = translated.Reversed;
+        return true;
     }
 }
