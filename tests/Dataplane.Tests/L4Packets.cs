@@ -139,5 +139,31 @@ internal static class L4Packets
         return (Part(0, 24, more: true), Part(24, 16, more: false));
     }
 
+    // An IPv6 TCP or UDP packet (12 bytes of data) with its checksum, summed here independently.
+    public static byte[] Packet6(ulong dstMac, ulong srcMac, string src, ushort sport, string dst, ushort dport, byte proto, byte flags = Syn)
+    {
+        var l4 = proto == Tcp ? 20 : 8;
+        var f = new byte[14 + 40 + l4 + 12];
+        Ethernet.WriteHeader(f, dstMac, srcMac, Ethernet.TypeIp6);
+        var ip = f.AsSpan(14);
+        Ip6.WriteHeader(ip, l4 + 12, proto, 64, Ip6.Parse(src), Ip6.Parse(dst));
+        var t = ip[40..];
+        BinaryPrimitives.WriteUInt16BigEndian(t, sport);
+        BinaryPrimitives.WriteUInt16BigEndian(t[2..], dport);
+        if (proto == Tcp)
+        {
+            BinaryPrimitives.WriteUInt32BigEndian(t[4..], 1000);
+            t[12] = 0x50;
+            t[13] = flags;
+        }
+        else BinaryPrimitives.WriteUInt16BigEndian(t[4..], (ushort)(l4 + 12));
+        for (var i = 0; i < 12; i++) t[l4 + i] = (byte)(0x40 + i);
+        BinaryPrimitives.WriteUInt16BigEndian(t[(proto == Tcp ? 16 : 6)..], (ushort)~Sum(t, Sum(ip.Slice(8, 32), 0) + proto + (uint)t.Length));
+        return f;
+    }
+
+    public static void AssertChecksum6(ReadOnlySpan<byte> ip) =>
+        Assert.Equal(0xffff, (int)Sum(ip[40..], Sum(ip.Slice(8, 32), 0) + ip[6] + (uint)(ip.Length - 40)));
+
     public static bool IsIp4(byte[] frame) => Ethernet.Type(frame) == Ethernet.TypeIp4;
 }

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using Mgmt.Dataplane.LoadBalancing;
 using Mgmt.Dataplane.Packets;
 using Mgmt.Dataplane.Ports;
@@ -30,7 +31,14 @@ public sealed class ServiceProxyTests : IDisposable
         _dp.SetAdminUp("back", true);
         _dp.AddNeighbor("front", Ip4.Parse("10.0.0.2"), MacClient);
         for (var n = 1; n <= 10; n++) _dp.AddNeighbor("back", Pod(n), MacPod(n));
+        _dp.AddAddress6("front", Node6, 64);
+        _dp.AddAddress6("back", Ip6.Parse("2001:db8:b::1"), 64);
+        _dp.AddNeighbor6("front", Ip6.Parse("2001:db8:a::2"), MacClient);
+        for (var n = 1; n <= 3; n++) _dp.AddNeighbor6("back", Pod6(n), MacPod(n));
     }
+
+    private static UInt128 Pod6(int n) => Ip6.Parse($"2001:db8:b::1{n}");
+    private static readonly UInt128 ClusterIp6 = Ip6.Parse("fd00:96::10"), Node6 = Ip6.Parse("2001:db8:a::1");
 
     public void Dispose() => _dp.Dispose();
 
@@ -195,5 +203,43 @@ public sealed class ServiceProxyTests : IDisposable
         _dp.SetLoadBalancer(new LbConfig { Vips = [LbVip.V4(Ip4.Parse("10.96.0.99"), LbMode.Nat, [LbServer.V4(Pod(3))], Tcp, 443)] });
         Assert.Equal(6, _dp.LoadBalancer!.Vips.Count);
         Assert.Equal("10.1.0.13:443", ToPod("10.96.0.99", 443, 44001).To);
+    }
+
+    [Fact]
+    public void A_dual_stack_service_answers_on_both_families_with_each_familys_backends()
+    {
+        var web = Web(1, 2) with { ClusterIp6 = ClusterIp6, Backends6 = [new ServiceBackend6(Pod6(3))], ExternalIps6 = [Ip6.Parse("2001:db8:e::7")] };
+        _dp.SetServices([web], [Node], [Node6]);
+        // IPv4 as before.
+        Assert.Contains(ToPod("10.96.0.10", 80, 46000).Destination, new[] { Pod(1), Pod(2) });
+        // IPv6: the cluster IP, the external IP and the node port reach the IPv6 pod on the target port, and its
+        // answers come from the address asked.
+        ushort sport = 46100;
+        foreach (var (dst, port) in new[] { ("fd00:96::10", (ushort)80), ("2001:db8:e::7", (ushort)80), ("2001:db8:a::1", (ushort)30080) })
+        {
+            var (front, back) = Send6(_front, Packet6(MacFront, MacClient, "2001:db8:a::2", ++sport, dst, port, Tcp));
+            Assert.Empty(front);
+            var got = Assert.Single(back).AsSpan(14);
+            AssertChecksum6(got);
+            Assert.Equal((Pod6(3), (ushort)8080), (Ip6.Destination(got), BinaryPrimitives.ReadUInt16BigEndian(got[42..])));
+            (front, _) = Send6(_back, Packet6(MacBack, MacPod(3), "2001:db8:b::13", 8080, "2001:db8:a::2", sport, Tcp, SynAck));
+            var answer = Assert.Single(front).AsSpan(14);
+            AssertChecksum6(answer);
+            Assert.Equal((Ip6.Parse(dst), port), (Ip6.Source(answer), BinaryPrimitives.ReadUInt16BigEndian(answer[40..])));
+        }
+        // An IPv6-only service, and one without any cluster IP (refused, nothing changes).
+        _dp.SetServices([web with { ClusterIp = 0 }], [Node], [Node6]);
+        Assert.Empty(Send(_front, Packet(MacFront, MacClient, "10.0.0.2", 46200, "10.96.0.10", 80, Tcp)).Back);
+        Assert.Single(Send6(_front, Packet6(MacFront, MacClient, "2001:db8:a::2", 46201, "fd00:96::10", 80, Tcp)).Back);
+        Assert.Contains("no cluster IP", Assert.Throws<DataplaneException>(() => _dp.SetServices([web with { ClusterIp = 0, ClusterIp6 = 0 }], [Node])).Message);
+    }
+
+    private (List<byte[]> Front, List<byte[]> Back) Send6(MemoryPort on, byte[] frame)
+    {
+        _front.Clear();
+        _back.Clear();
+        on.Inject(frame);
+        _dp.PollOnce();
+        return ([.. _front.Sent.Where(f => Ethernet.Type(f) == Ethernet.TypeIp6)], [.. _back.Sent.Where(f => Ethernet.Type(f) == Ethernet.TypeIp6)]);
     }
 }

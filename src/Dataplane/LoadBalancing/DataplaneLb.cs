@@ -23,14 +23,14 @@ public sealed partial class Dataplane
 
     /// <summary>
     /// Sets the services the service proxy serves (<see cref="ServiceProxy"/>: NAT-mode VIPs on cluster IPs,
-    /// external IPs and node ports on <paramref name="nodeAddresses"/>), next to the VIPs of
-    /// <see cref="SetLoadBalancer"/>; checked whole with them.
+    /// external IPs and node ports on <paramref name="nodeAddresses"/> and, for dual-stack and IPv6 services,
+    /// <paramref name="nodeAddresses6"/>), next to the VIPs of <see cref="SetLoadBalancer"/>; checked whole with them.
     /// </summary>
-    public void SetServices(IReadOnlyList<Service> services, IReadOnlyList<uint> nodeAddresses)
+    public void SetServices(IReadOnlyList<Service> services, IReadOnlyList<uint> nodeAddresses, IReadOnlyList<UInt128>? nodeAddresses6 = null)
     {
         lock (_api)
         {
-            var vips = ServiceProxy.Compile(services, nodeAddresses);
+            var vips = ServiceProxy.Compile(services, nodeAddresses, nodeAddresses6);
             Apply(_lbOwn, vips);
             _serviceVips = vips;
         }
