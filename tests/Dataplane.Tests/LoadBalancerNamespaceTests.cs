@@ -13,43 +13,31 @@ namespace Mgmt.Dataplane.Tests;
 /// "who" that names it), each on a veth pair whose other end the dataplane owns in namespace R. The VIP
 /// 10.78.100.100 TCP 80 is only the dataplane's. Needs root (CI runs as root).
 /// </summary>
-public sealed class LoadBalancerNamespaceTests : IDisposable
+public sealed class LoadBalancerNamespaceTests : LbNamespaceFixture
 {
     private const int ServerPort = 8080;
-    private readonly string _tag = $"{Environment.ProcessId % 100000}";
-    private readonly string _r, _c;
-    private readonly string[] _s;
-    private readonly List<Process> _servers = [];
-    private readonly string _root = Directory.CreateTempSubdirectory("lb-servers-").FullName;
-    private readonly Dataplane _dp = new();
     private static readonly uint Vip = Ip4.Parse("10.78.100.100");
 
-    public LoadBalancerNamespaceTests()
+    public LoadBalancerNamespaceTests() : base("mglb")
     {
-        Assert.SkipUnless(Environment.UserName == "root" && (File.Exists("/usr/sbin/ip") || File.Exists("/sbin/ip")), "needs root and iproute2 (network namespaces)");
-        _r = $"mglb-r-{_tag}";
-        _c = $"mglb-c-{_tag}";
-        _s = [.. Enumerable.Range(1, 3).Select(n => $"mglb-s{n}-{_tag}")];
-        Cleanup();
-        Ip($"netns add {_r}");
-        Link(_c, "c", "10.78.1");
+        Link(C, "c", "10.78.1.2/24", "10.78.1.1");
         for (var n = 1; n <= 3; n++)
         {
-            Link(_s[n - 1], $"s{n}", $"10.78.1{n}");
-            var dir = Directory.CreateDirectory(Path.Combine(_root, $"s{n}")).FullName;
+            Link(S[n - 1], $"s{n}", $"10.78.1{n}.2/24", $"10.78.1{n}.1");
+            var dir = Directory.CreateDirectory(Path.Combine(Root, $"s{n}")).FullName;
             File.WriteAllText(Path.Combine(dir, "who"), $"s{n}");
-            _servers.Add(KeepAliveServer(_s[n - 1], $"10.78.1{n}.2", dir));
+            ServerProcesses.Add(KeepAliveServer(S[n - 1], $"10.78.1{n}.2", dir));
         }
         foreach (var (name, net) in new[] { ("c", "10.78.1") }.Concat(Enumerable.Range(1, 3).Select(n => ($"s{n}", $"10.78.1{n}"))))
         {
-            var port = new AfPacketPort(name, _r);
-            _dp.CreateInterface(name, port, port.Mac);
-            _dp.AddAddress(name, Ip4.Parse($"{net}.1"), 24);
-            _dp.SetAdminUp(name, true);
+            var port = new AfPacketPort(name, R);
+            Dp.CreateInterface(name, port, port.Mac);
+            Dp.AddAddress(name, Ip4.Parse($"{net}.1"), 24);
+            Dp.SetAdminUp(name, true);
         }
-        _dp.Start();
+        Dp.Start();
         // Every server answers directly through the dataplane before the VIP exists.
-        for (var n = 1; n <= 3; n++) Assert.Equal(0, HttpGetLength(_c, $"http://10.78.1{n}.2:{ServerPort}/who").Code);
+        for (var n = 1; n <= 3; n++) Assert.Equal(0, HttpGetLength(C, $"http://10.78.1{n}.2:{ServerPort}/who").Code);
     }
 
     // python3's http.server speaking HTTP/1.1, so that a connection carries several requests (its default, HTTP/1.0,
@@ -62,80 +50,45 @@ public sealed class LoadBalancerNamespaceTests : IDisposable
         return Process.Start(new ProcessStartInfo("ip", $"netns exec {ns} python3 -c \"{script}\"") { RedirectStandardOutput = true, RedirectStandardError = true })!;
     }
 
-    // A namespace with "eth0" at NET.2/24 (default route via NET.1, the dataplane), joined to R's "<name>".
-    private void Link(string ns, string name, string net)
-    {
-        Ip($"netns add {ns}");
-        Ip($"link add {name}{_tag} type veth peer name eth0 netns {ns}");
-        Ip($"link set {name}{_tag} netns {_r}");
-        Ip($"-n {_r} link set {name}{_tag} name {name}");
-        Run("ip", $"netns exec {_r} sysctl -qw net.ipv6.conf.{name}.disable_ipv6=1");
-        Ip($"-n {_r} link set {name} up");
-        Ip($"-n {ns} addr add {net}.2/24 dev eth0");
-        Ip($"-n {ns} link set eth0 up");
-        Ip($"-n {ns} link set lo up");
-        Ip($"-n {ns} route add default via {net}.1");
-    }
-
-    public void Dispose()
-    {
-        _dp.Dispose();
-        foreach (var s in _servers) s.Kill(entireProcessTree: true);
-        Cleanup();
-        Directory.Delete(_root, recursive: true);
-    }
-
-    private void Cleanup()
-    {
-        foreach (var ns in _s.Prepend(_c).Append(_r)) Run("ip", $"netns del {ns}", check: false);
-    }
+    private const string Url = "http://10.78.100.100/who";
 
     private static LbConfig Servers(params int[] servers) => new()
     {
         Vips = [LbVip.V4(Vip, LbMode.Nat, [.. servers.Select(n => LbServer.V4(Ip4.Parse($"10.78.1{n}.2")))], 6, 80, targetPort: ServerPort)],
     };
 
-    // Fetches /who through the VIP (or another URL) on new connections, `count` times; the answers (server names) or the error.
-    private string[] Who(int count, string url = "http://10.78.100.100/who")
-    {
-        var script = $"import urllib.request\nfor i in range({count}):\n  try: print(urllib.request.urlopen('{url}', timeout=3).read().decode())\n  except Exception as e: print('error', type(e).__name__, e)";
-        var (code, output) = Run("ip", $"netns exec {_c} python3 -c \"{script}\"", check: false);
-        Assert.True(code == 0, output);
-        return output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-    }
-
     [Fact]
     public void Connections_to_the_vip_spread_over_every_server_and_the_answers_come_back_from_the_vip()
     {
-        _dp.SetLoadBalancer(Servers(1, 2, 3));
-        var answers = Who(30);
+        Dp.SetLoadBalancer(Servers(1, 2, 3));
+        var answers = Who(30, Url);
         Assert.All(answers, a => Assert.Matches("^s[123]$", a)); // the client got every answer (the return path is translated)
         Assert.Equal(3, answers.Distinct().Count());
-        Assert.Equal(30, _dp.LbCounters.Flows);
+        Assert.Equal(30, Dp.LbCounters.Flows);
         // Server s2 removed: new connections go to s1 and s3 only.
-        _dp.SetLoadBalancer(Servers(1, 3));
-        Assert.All(Who(15), a => Assert.Matches("^s[13]$", a));
+        Dp.SetLoadBalancer(Servers(1, 3));
+        Assert.All(Who(15, Url), a => Assert.Matches("^s[13]$", a));
     }
 
     [Fact]
     public void An_established_connection_keeps_its_server_when_servers_are_added_and_removed()
     {
-        _dp.SetLoadBalancer(Servers(1, 2));
+        Dp.SetLoadBalancer(Servers(1, 2));
         // One keep-alive connection asks three times; between its requests the server set changes.
-        var go = Path.Combine(_root, "go");
+        var go = Path.Combine(Root, "go");
         var script = $"import http.client,os,time\nc = http.client.HTTPConnection('10.78.100.100', 80, timeout=5)\nfor i in range(3):\n  c.request('GET', '/who'); r = c.getresponse(); print(r.read().decode(), c.sock.getsockname()[1], flush=True)\n  while i < 2 and not os.path.exists('{go}{{}}'.format(i)): time.sleep(0.05)";
-        using var client = Process.Start(new ProcessStartInfo("ip", $"netns exec {_c} python3 -c \"{script}\"") { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        using var client = Process.Start(new ProcessStartInfo("ip", $"netns exec {C} python3 -c \"{script}\"") { RedirectStandardOutput = true, RedirectStandardError = true })!;
         string? first;
         int other;
         try
         {
             first = client.StandardOutput.ReadLine();
             Assert.Matches(@"^s[12] \d+$", first); // the server, and the connection's local port
-            _dp.SetLoadBalancer(Servers(1, 2, 3)); // a server added: established connections stay where they are
+            Dp.SetLoadBalancer(Servers(1, 2, 3)); // a server added: established connections stay where they are
             File.WriteAllText(go + "0", "");
             Assert.Equal(first, client.StandardOutput.ReadLine());
             other = first!.StartsWith("s1") ? 2 : 1;
-            _dp.SetLoadBalancer(Servers(other, 3)); // its server removed: it keeps its flows until they end
+            Dp.SetLoadBalancer(Servers(other, 3)); // its server removed: it keeps its flows until they end
             File.WriteAllText(go + "1", "");
             Assert.Equal(first, client.StandardOutput.ReadLine());
             Assert.True(client.WaitForExit(10_000));
@@ -146,13 +99,13 @@ public sealed class LoadBalancerNamespaceTests : IDisposable
             if (!client.HasExited) client.Kill(entireProcessTree: true);
         }
         // New connections see only the servers configured now.
-        Assert.All(Who(12), a => Assert.Contains(a, new[] { $"s{other}", "s3" }));
+        Assert.All(Who(12, Url), a => Assert.Contains(a, new[] { $"s{other}", "s3" }));
     }
 
     [Fact]
     public void A_service_answers_on_its_cluster_ip_and_on_the_node_port()
     {
-        _dp.SetServices([new Service("who", Ip4.Parse("10.96.0.10"), [new ServicePort(6, 80, ServerPort, NodePort: 30080)],
+        Dp.SetServices([new Service("who", Ip4.Parse("10.96.0.10"), [new ServicePort(6, 80, ServerPort, NodePort: 30080)],
             [.. Enumerable.Range(1, 3).Select(n => new ServiceBackend(Ip4.Parse($"10.78.1{n}.2")))])], [Ip4.Parse("10.78.1.1")]);
         var cluster = Who(12, "http://10.96.0.10/who");
         Assert.All(cluster, a => Assert.Matches("^s[123]$", a));
@@ -170,11 +123,11 @@ public sealed class LoadBalancerNamespaceTests : IDisposable
         {
             for (var n = 1; n <= 3; n++)
             {
-                Ip($"-n {_s[n - 1]} addr add 10.78.100.101/32 dev lo");
-                dsr.Add(KeepAliveServer(_s[n - 1], "10.78.100.101", Path.Combine(_root, $"s{n}")));
-                _dp.SetDsrDecap($"s{n}", true);
+                Ip($"-n {S[n - 1]} addr add 10.78.100.101/32 dev lo");
+                dsr.Add(KeepAliveServer(S[n - 1], "10.78.100.101", Path.Combine(Root, $"s{n}")));
+                Dp.SetDsrDecap($"s{n}", true);
             }
-            _dp.SetLoadBalancer(new LbConfig
+            Dp.SetLoadBalancer(new LbConfig
             {
                 Ip4Source = Ip4.Parse("10.78.11.1"),
                 Vips = [LbVip.V4(Ip4.Parse("10.78.100.101"), LbMode.IpIp4, [.. Enumerable.Range(1, 3).Select(n => LbServer.V4(Ip4.Parse($"10.78.1{n}.2")))], 6, ServerPort)],
@@ -183,7 +136,7 @@ public sealed class LoadBalancerNamespaceTests : IDisposable
             var answers = Who(12, $"http://10.78.100.101:{ServerPort}/who");
             Assert.All(answers, a => Assert.Matches("^s[123]$", a));
             Assert.True(answers.Distinct().Count() > 1, string.Join(' ', answers));
-            var c = _dp.LbCounters;
+            var c = Dp.LbCounters;
             Assert.Equal(0, c.Returned); // the answers went by the load balancer, not through it
             Assert.True(c.Forwarded >= 12 * 3, $"{c}"); // each connection's packets from the client went to its server
         }
@@ -196,9 +149,9 @@ public sealed class LoadBalancerNamespaceTests : IDisposable
     [Fact]
     public void A_vip_without_servers_refuses_connections_at_once()
     {
-        _dp.SetLoadBalancer(Servers(1) with { Vips = [Servers(1).Vips[0] with { Servers = [LbServer.V4(Ip4.Parse("10.78.11.2"), 0)] }] });
+        Dp.SetLoadBalancer(Servers(1) with { Vips = [Servers(1).Vips[0] with { Servers = [LbServer.V4(Ip4.Parse("10.78.11.2"), 0)] }] });
         var clock = Stopwatch.StartNew();
-        var answer = Assert.Single(Who(1));
+        var answer = Assert.Single(Who(1, Url));
         Assert.StartsWith("error URLError", answer);
         Assert.Contains("refused", answer); // a TCP reset: ECONNREFUSED, not a timeout
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), $"{clock.Elapsed}");
