@@ -560,9 +560,17 @@ public sealed class LoadBalancerTests : IDisposable
         var c = t._dp.LbCounters;
         Assert.Equal((40L, 40L, 40L), (c.Flows, c.Forwarded, c.Returned));
         if (workers > 1) Assert.True(t._dp.Workers.All(x => x.LbFlows!.Six.Count > 0), "both workers hold flows");
-        // Without a server that takes new flows: ICMPv6 port unreachable (type 1 code 4) from the router.
+        // Without a server that takes new flows: a TCP reset from the VIP (acknowledging the SYN and its 12 bytes),
+        // ICMPv6 port unreachable (type 1 code 4) for UDP.
         t._dp.SetLoadBalancer(new LbConfig { Vips = [new LbVip(Ip6.Parse(vip), 128, LbMode.Nat, [new LbServer(servers[0], 0)], proto, 80, TargetPort: 8080)] });
         var refusal = Assert.Single(t.Send(t._front, Packet6(MacFront, MacClient, client, 34000, vip, 80, proto)).Front).AsSpan(14);
-        Assert.Equal((58, 1, 4), (refusal[6], refusal[40], refusal[41]));
+        if (proto == Udp) Assert.Equal((58, 1, 4), (refusal[6], refusal[40], refusal[41]));
+        else
+        {
+            AssertChecksum6(refusal);
+            Assert.Equal((Ip6.Parse(vip), Ip6.Parse(client), (ushort)80, (ushort)34000), (Ip6.Source(refusal), Ip6.Destination(refusal),
+                BinaryPrimitives.ReadUInt16BigEndian(refusal[40..]), BinaryPrimitives.ReadUInt16BigEndian(refusal[42..])));
+            Assert.Equal((0u, 1013u, (byte)0x14), (BinaryPrimitives.ReadUInt32BigEndian(refusal[44..]), BinaryPrimitives.ReadUInt32BigEndian(refusal[48..]), refusal[53]));
+        }
     }
 }

@@ -320,8 +320,8 @@ internal static class FreePorts
 /// <summary>
 /// The load balancer for IPv6 packets (lb6): IPv6 VIPs with the same Maglev tables and sticky flows as lb4, one
 /// packet at a time: the tunnel modes (GRE or IP in IPv4/IPv6 to the server) and NAT mode (destination and port
-/// rewritten, the server's replies rewritten to come from the VIP; a VIP without a server answers ICMPv6 port
-/// unreachable). Fragments and ICMPv6 errors pass untranslated.
+/// rewritten, the server's replies rewritten to come from the VIP; a VIP without a server refuses: a TCP reset or
+/// ICMPv6 port unreachable). Fragments and ICMPv6 errors pass untranslated.
 /// </summary>
 internal sealed class Lb6Node(Worker w) : GraphNode("lb6")
 {
@@ -398,7 +398,14 @@ internal sealed class Lb6Node(Worker w) : GraphNode("lb6")
             if (server < 0)
             {
                 flows.NoServer++;
-                if (vip.Config.Mode == LbMode.Nat) Ip6IcmpError.Send(w, p, 1, 4, DropReason.LbNoServer); // port unreachable
+                if (vip.Config.Mode != LbMode.Nat) w.Discard(p, DropReason.LbNoServer);
+                else if (key.Protocol != Ip4.ProtoTcp) Ip6IcmpError.Send(w, p, 1, 4, DropReason.LbNoServer); // port unreachable
+                else if (TcpReset.Answer6(h, l4) is var length and > 0)
+                {
+                    m.Length = length; // the reset, from the VIP
+                    m.Originated = true;
+                    w.Graph.Enqueue(w.Lookup6, p);
+                }
                 else w.Discard(p, DropReason.LbNoServer);
                 return;
             }

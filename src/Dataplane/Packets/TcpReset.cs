@@ -5,7 +5,7 @@ namespace Mgmt.Dataplane.Packets;
 /// <summary>
 /// The reset a TCP segment gets when nothing takes its connection (RFC 9293 §3.10.7.1, a segment to a CLOSED
 /// connection): it acknowledges what the segment carried when the segment had no ACK, else it takes the sequence
-/// number the segment acknowledged. A reset is never answered.
+/// number the segment acknowledged. A reset is never answered. Over IPv4 and IPv6.
 /// </summary>
 public static class TcpReset
 {
@@ -44,5 +44,37 @@ public static class TcpReset
         var pseudo = (destination >> 16) + (destination & 0xffff) + (source >> 16) + (source & 0xffff) + Ip4.ProtoTcp + 20u;
         BinaryPrimitives.WriteUInt16BigEndian(t[16..], (ushort)~Checksum.Fold(Checksum.Sum(t, pseudo)));
         return 40;
+    }
+
+    /// <summary>
+    /// <see cref="Answer4"/> for an IPv6 packet whose TCP header is at <paramref name="l4"/> (after any extension
+    /// headers): the reset, 60 bytes (hop limit 64, no extension headers). 0: none due.
+    /// </summary>
+    public static int Answer6(Span<byte> ip, int l4)
+    {
+        if (ip.Length < Ip6.HeaderLength || l4 + 20 > ip.Length) return 0;
+        var total = Math.Min(Ip6.HeaderLength + BinaryPrimitives.ReadUInt16BigEndian(ip[4..]), ip.Length);
+        var tcp = ip[l4..];
+        var flags = tcp[13];
+        var dataOffset = (tcp[12] >> 4) * 4;
+        if ((flags & Rst) != 0 || dataOffset < 20 || l4 + dataOffset > total) return 0;
+        var source = Ip6.Source(ip);
+        var destination = Ip6.Destination(ip);
+        var ports = BinaryPrimitives.ReadUInt32BigEndian(tcp);
+        var seq = BinaryPrimitives.ReadUInt32BigEndian(tcp[4..]);
+        var ack = BinaryPrimitives.ReadUInt32BigEndian(tcp[8..]);
+        var length = (uint)(total - l4 - dataOffset) + ((flags & Syn) != 0 ? 1u : 0) + ((flags & Fin) != 0 ? 1u : 0);
+        var (resetSeq, resetAck, resetFlags) = (flags & Ack) != 0 ? (ack, 0u, Rst) : (0u, seq + length, (byte)(Rst | Ack));
+        Ip6.WriteHeader(ip, 20, Ip4.ProtoTcp, 64, destination, source);
+        var t = ip.Slice(Ip6.HeaderLength, 20);
+        BinaryPrimitives.WriteUInt32BigEndian(t, ports << 16 | ports >> 16);
+        BinaryPrimitives.WriteUInt32BigEndian(t[4..], resetSeq);
+        BinaryPrimitives.WriteUInt32BigEndian(t[8..], resetAck);
+        t[12] = 5 << 4;
+        t[13] = resetFlags;
+        t[14..20].Clear();
+        var pseudo = Checksum.Sum(ip.Slice(8, 32)) + Ip4.ProtoTcp + 20u;
+        BinaryPrimitives.WriteUInt16BigEndian(t[16..], (ushort)~Checksum.Fold(Checksum.Sum(t, pseudo)));
+        return Ip6.HeaderLength + 20;
     }
 }
