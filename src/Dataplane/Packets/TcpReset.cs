@@ -28,21 +28,10 @@ public static class TcpReset
         if ((flags & Rst) != 0 || dataOffset < 20 || ihl + dataOffset > total) return 0;
         var source = Ip4.Source(ip);
         var destination = Ip4.Destination(ip);
-        var ports = BinaryPrimitives.ReadUInt32BigEndian(tcp);
-        var seq = BinaryPrimitives.ReadUInt32BigEndian(tcp[4..]);
-        var ack = BinaryPrimitives.ReadUInt32BigEndian(tcp[8..]);
-        var length = (uint)(total - ihl - dataOffset) + ((flags & Syn) != 0 ? 1u : 0) + ((flags & Fin) != 0 ? 1u : 0);
-        var (resetSeq, resetAck, resetFlags) = (flags & Ack) != 0 ? (ack, 0u, Rst) : (0u, seq + length, (byte)(Rst | Ack));
+        var reset = Reset(tcp, total - ihl - dataOffset);
         Ip4.WriteHeader(ip, 40, 64, Ip4.ProtoTcp, destination, source);
-        var t = ip.Slice(Ip4.MinHeaderLength, 20);
-        BinaryPrimitives.WriteUInt32BigEndian(t, ports << 16 | ports >> 16);
-        BinaryPrimitives.WriteUInt32BigEndian(t[4..], resetSeq);
-        BinaryPrimitives.WriteUInt32BigEndian(t[8..], resetAck);
-        t[12] = 5 << 4;
-        t[13] = resetFlags;
-        t[14..20].Clear(); // window, checksum, urgent pointer
         var pseudo = (destination >> 16) + (destination & 0xffff) + (source >> 16) + (source & 0xffff) + Ip4.ProtoTcp + 20u;
-        BinaryPrimitives.WriteUInt16BigEndian(t[16..], (ushort)~Checksum.Fold(Checksum.Sum(t, pseudo)));
+        Write(ip.Slice(Ip4.MinHeaderLength, 20), reset, pseudo);
         return 40;
     }
 
@@ -58,23 +47,32 @@ public static class TcpReset
         var flags = tcp[13];
         var dataOffset = (tcp[12] >> 4) * 4;
         if ((flags & Rst) != 0 || dataOffset < 20 || l4 + dataOffset > total) return 0;
-        var source = Ip6.Source(ip);
-        var destination = Ip6.Destination(ip);
-        var ports = BinaryPrimitives.ReadUInt32BigEndian(tcp);
-        var seq = BinaryPrimitives.ReadUInt32BigEndian(tcp[4..]);
-        var ack = BinaryPrimitives.ReadUInt32BigEndian(tcp[8..]);
-        var length = (uint)(total - l4 - dataOffset) + ((flags & Syn) != 0 ? 1u : 0) + ((flags & Fin) != 0 ? 1u : 0);
-        var (resetSeq, resetAck, resetFlags) = (flags & Ack) != 0 ? (ack, 0u, Rst) : (0u, seq + length, (byte)(Rst | Ack));
-        Ip6.WriteHeader(ip, 20, Ip4.ProtoTcp, 64, destination, source);
-        var t = ip.Slice(Ip6.HeaderLength, 20);
-        BinaryPrimitives.WriteUInt32BigEndian(t, ports << 16 | ports >> 16);
-        BinaryPrimitives.WriteUInt32BigEndian(t[4..], resetSeq);
-        BinaryPrimitives.WriteUInt32BigEndian(t[8..], resetAck);
-        t[12] = 5 << 4;
-        t[13] = resetFlags;
-        t[14..20].Clear();
-        var pseudo = Checksum.Sum(ip.Slice(8, 32)) + Ip4.ProtoTcp + 20u;
-        BinaryPrimitives.WriteUInt16BigEndian(t[16..], (ushort)~Checksum.Fold(Checksum.Sum(t, pseudo)));
+        var reset = Reset(tcp, total - l4 - dataOffset);
+        Ip6.WriteHeader(ip, 20, Ip4.ProtoTcp, 64, Ip6.Destination(ip), Ip6.Source(ip));
+        Write(ip.Slice(Ip6.HeaderLength, 20), reset, Checksum.Sum(ip.Slice(8, 32)) + Ip4.ProtoTcp + 20u);
         return Ip6.HeaderLength + 20;
+    }
+
+    // The reset's fields for a segment with `data` bytes of data: its ports swapped, its numbers and flags.
+    private static (uint Ports, uint Seq, uint Ack, byte Flags) Reset(ReadOnlySpan<byte> tcp, int data)
+    {
+        var flags = tcp[13];
+        var ports = BinaryPrimitives.ReadUInt32BigEndian(tcp);
+        var length = (uint)data + ((flags & Syn) != 0 ? 1u : 0) + ((flags & Fin) != 0 ? 1u : 0);
+        return (flags & Ack) != 0
+            ? (ports << 16 | ports >> 16, BinaryPrimitives.ReadUInt32BigEndian(tcp[8..]), 0u, Rst)
+            : (ports << 16 | ports >> 16, 0u, BinaryPrimitives.ReadUInt32BigEndian(tcp[4..]) + length, (byte)(Rst | Ack));
+    }
+
+    // The reset's 20-byte TCP header, its checksum over the pseudo-header's sum.
+    private static void Write(Span<byte> t, (uint Ports, uint Seq, uint Ack, byte Flags) reset, uint pseudo)
+    {
+        BinaryPrimitives.WriteUInt32BigEndian(t, reset.Ports);
+        BinaryPrimitives.WriteUInt32BigEndian(t[4..], reset.Seq);
+        BinaryPrimitives.WriteUInt32BigEndian(t[8..], reset.Ack);
+        t[12] = 5 << 4;
+        t[13] = reset.Flags;
+        t[14..20].Clear(); // window, checksum, urgent pointer
+        BinaryPrimitives.WriteUInt16BigEndian(t[16..], (ushort)~Checksum.Fold(Checksum.Sum(t, pseudo)));
     }
 }
