@@ -422,14 +422,18 @@ public sealed class LoadBalancerTests : IDisposable
     }
 
     [Fact]
-    public void With_two_workers_nat_replies_meet_their_flows()
+    public void With_two_workers_nat_replies_meet_their_flows_also_from_a_server_on_a_port_of_its_own()
     {
         using var t = new LoadBalancerTests(workers: 2);
-        t._dp.SetLoadBalancer(Nat(1, 2, 3));
+        t._dp.SetLoadBalancer(Nat(1, 2, 3) with
+        {
+            Vips = [Nat(1, 2, 3).Vips[0] with { Servers = [LbServer.V4(Server(1), port: 9090), LbServer.V4(Server(2)), LbServer.V4(Server(3))] }],
+        });
         for (ushort port = 20000; port < 20100; port++)
         {
             var s = t.ToServer(FromClient(port));
-            var (front, _) = t.Send(t._back, Packet(MacBack, MacServer(ServerOf(s)), Ip4.Format(s.Destination), 8080, "10.0.0.2", port, Tcp, SynAck));
+            Assert.Equal(ServerOf(s) == 1 ? 9090 : 8080, s.DestinationPort);
+            var (front, _) = t.Send(t._back, Packet(MacBack, MacServer(ServerOf(s)), Ip4.Format(s.Destination), s.DestinationPort, "10.0.0.2", port, Tcp, SynAck));
             Assert.Equal("192.0.2.100:80", Read(Assert.Single(front)).From);
         }
         Assert.True(t._dp.Workers.All(w => w.LbFlows!.Four.Count > 0), "both workers hold flows");

@@ -242,4 +242,28 @@ public sealed class ServiceProxyTests : IDisposable
         _dp.PollOnce();
         return ([.. _front.Sent.Where(f => Ethernet.Type(f) == Ethernet.TypeIp6)], [.. _back.Sent.Where(f => Ethernet.Type(f) == Ethernet.TypeIp6)]);
     }
+
+    [Fact]
+    public void A_backend_with_a_port_of_its_own_gets_its_flows_there_and_answers_from_the_service()
+    {
+        // Pod 1's named port is 9090 for the service's TCP port; pod 2 listens on the target port (8080).
+        _dp.SetServices([Web(2) with { Backends = [new ServiceBackend(Pod(1)) { Ports = new Dictionary<ushort, ushort> { [80] = 9090 } }, new ServiceBackend(Pod(2))] }], [Node]);
+        var seen = new HashSet<string>();
+        for (ushort sport = 47000; sport < 47030; sport++)
+        {
+            var got = ToPod("10.96.0.10", 80, sport);
+            Assert.Equal(got.Destination == Pod(1) ? 9090 : 8080, got.DestinationPort);
+            seen.Add(got.To);
+            Assert.Equal("10.96.0.10:80", Answer(got).From);
+        }
+        Assert.Equal(["10.1.0.11:9090", "10.1.0.12:8080"], seen.Order());
+        // The UDP port has no port of its own for pod 1: the target port.
+        Assert.Equal(5353, ToPod("10.96.0.10", 53, 47100, Udp).DestinationPort);
+        // Only NAT mode rewrites ports: a server's own port elsewhere is refused.
+        Assert.Contains("own port is for NAT mode", Assert.Throws<DataplaneException>(() => _dp.SetLoadBalancer(new LbConfig
+        {
+            Ip4Source = Node,
+            Vips = [LbVip.V4(Ip4.Parse("192.0.2.1"), LbMode.Gre4, [LbServer.V4(Pod(1), port: 9090)])],
+        })).Message);
+    }
 }

@@ -180,6 +180,7 @@ public sealed partial class Dataplane
             if (nat && (v.Length != 128 || v.Protocol is not (Ip4.ProtoTcp or Ip4.ProtoUdp)))
                 throw new DataplaneException($"{what}: NAT mode needs one address, TCP or UDP and a port");
             if (!nat && v.TargetPort != 0) throw new DataplaneException($"{what}: a target port is for NAT mode");
+            if (!nat && v.Servers.Any(s => s.Port != 0)) throw new DataplaneException($"{what}: a server's own port is for NAT mode");
             if (v.Mode == LbMode.FullNat && c.LocalAddresses.Count == 0) throw new DataplaneException($"{what}: full NAT needs local addresses");
         }
     }

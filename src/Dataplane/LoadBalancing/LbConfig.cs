@@ -31,12 +31,16 @@ public enum LbMode : byte
     FullNat,
 }
 
-/// <summary>An application server of a VIP: its address (IPv4 as IPv4-mapped) and weight (0: drained, no new flows).</summary>
-public sealed record LbServer(UInt128 Address, int Weight = 100)
+/// <summary>
+/// An application server of a VIP: its address (IPv4 as IPv4-mapped), weight (0: drained, no new flows) and, in the
+/// NAT modes, its own port (0: the VIP's target port), for servers of one VIP that listen on different ports (a
+/// Kubernetes named port that differs between pods).
+/// </summary>
+public sealed record LbServer(UInt128 Address, int Weight = 100, ushort Port = 0)
 {
-    public static LbServer V4(uint address, int weight = 100) => new(Packets.Ip6.Mapped(address), weight);
+    public static LbServer V4(uint address, int weight = 100, ushort port = 0) => new(Packets.Ip6.Mapped(address), weight, port);
 
-    public override string ToString() => $"{LoadBalancer.Format(Address)} weight {Weight}";
+    public override string ToString() => $"{LoadBalancer.Format(Address)}{(Port == 0 ? "" : $" port {Port}")} weight {Weight}";
 }
 
 /// <summary>

@@ -24,6 +24,8 @@ internal sealed class LoadBalancer
     internal sealed class Vip(LbVip config, int serial, int[]? table, int[] serverIds, int affinityScope)
     {
         private readonly FrozenSet<int> _live = table is null ? FrozenSet<int>.Empty : table.Distinct().Select(i => serverIds[i]).ToFrozenSet();
+        private readonly FrozenDictionary<int, ushort> _ports = Enumerable.Range(0, serverIds.Length).Where(i => config.Servers[i].Port != 0)
+            .ToFrozenDictionary(i => serverIds[i], i => config.Servers[i].Port);
 
         public LbVip Config { get; } = config;
 
@@ -49,6 +51,12 @@ internal sealed class LoadBalancer
         public bool Gre { get; } = config.Mode is LbMode.Gre4 or LbMode.Gre6;
 
         public ushort TargetPort(ushort port) => Config.TargetPort != 0 ? Config.TargetPort : port;
+
+        /// <summary>The port a NAT flow to this server goes to: the server's own, or the VIP's target port.</summary>
+        public ushort TargetPort(int server, ushort port) => _ports.Count > 0 && _ports.TryGetValue(server, out var own) ? own : TargetPort(port);
+
+        /// <summary>A server's endpoint port (for the steering of its answers).</summary>
+        public ushort ServerPort(LbServer server) => server.Port != 0 ? server.Port : TargetPort(Config.Port);
     }
 
     internal readonly record struct VipKey(UInt128 Prefix, int Length, byte Protocol, ushort Port);
@@ -103,10 +111,10 @@ internal sealed class LoadBalancer
         HasNat = nat.Count > 0 || nat6.Count > 0;
         HasNat6 = nat6.Count > 0;
         _natVipEndpoints6 = nat6.Select(v => (v.Config.Prefix, v.Config.Protocol, v.Config.Port)).ToFrozenSet();
-        _natServerEndpoints6 = nat6.SelectMany(v => v.Config.Servers.Select(s => (s.Address, v.Config.Protocol, v.TargetPort(v.Config.Port)))).ToFrozenSet();
+        _natServerEndpoints6 = nat6.SelectMany(v => v.Config.Servers.Select(s => (s.Address, v.Config.Protocol, v.ServerPort(s)))).ToFrozenSet();
         HasVip6 = vips.Any(v => !v.Config.IsV4);
         _natVipEndpoints = nat.Select(v => new NatEndpoint((uint)v.Config.Prefix, v.Config.Protocol, v.Config.Port)).ToFrozenSet();
-        _natServerEndpoints = nat.SelectMany(v => v.Config.Servers.Select(s => new NatEndpoint((uint)s.Address, v.Config.Protocol, v.Config.TargetPort != 0 ? v.Config.TargetPort : v.Config.Port)))
+        _natServerEndpoints = nat.SelectMany(v => v.Config.Servers.Select(s => new NatEndpoint((uint)s.Address, v.Config.Protocol, v.ServerPort(s))))
             .ToFrozenSet();
         _vipAddresses4 = vips.Where(v => v.Config.IsV4 && v.Config.Length == 128).Select(v => (uint)v.Config.Prefix).Concat(config.LocalAddresses).ToFrozenSet();
     }

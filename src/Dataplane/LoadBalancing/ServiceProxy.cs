@@ -5,11 +5,20 @@ namespace Mgmt.Dataplane.LoadBalancing;
 /// <summary>A port of a service: its protocol (TCP 6, UDP 17), the service port, the backends' port and, for NodePort services, the port on every node address.</summary>
 public sealed record ServicePort(byte Protocol, ushort Port, ushort TargetPort, ushort NodePort = 0);
 
-/// <summary>A backend of a service: a pod's address and its weight.</summary>
-public sealed record ServiceBackend(uint Address, int Weight = 100);
+/// <summary>
+/// A backend of a service: a pod's address, its weight and, where the pod's port differs from the service port's
+/// target port (a named port), its own port per service port (<see cref="Ports"/>: service port to the pod's port).
+/// </summary>
+public sealed record ServiceBackend(uint Address, int Weight = 100)
+{
+    public IReadOnlyDictionary<ushort, ushort>? Ports { get; init; }
+}
 
-/// <summary>An IPv6 backend of a service: a pod's address and its weight.</summary>
-public sealed record ServiceBackend6(UInt128 Address, int Weight = 100);
+/// <summary>An IPv6 backend of a service (as <see cref="ServiceBackend"/>).</summary>
+public sealed record ServiceBackend6(UInt128 Address, int Weight = 100)
+{
+    public IReadOnlyDictionary<ushort, ushort>? Ports { get; init; }
+}
 
 /// <summary>
 /// A Kubernetes Service as the service proxy needs it (the caller resolves selectors into backends): the cluster IP,
@@ -60,18 +69,20 @@ public static class ServiceProxy
                 if (p.Port == 0 || p.TargetPort == 0) throw new DataplaneException($"service \"{s.Name}\": a port and its target port are 1 to 65535");
             }
             if (s.ClusterIp != 0)
-                Add(s, "", [.. s.Backends.Select(b => LbServer.V4(b.Address, b.Weight))], Ip6.Mapped(s.ClusterIp),
+                Add(s, "", [.. s.Backends.Select(b => (Ip6.Mapped(b.Address), b.Weight, b.Ports))], Ip6.Mapped(s.ClusterIp),
                     [.. (s.ExternalIps ?? []).Select(Ip6.Mapped)], [.. nodeAddresses.Select(Ip6.Mapped)]);
             if (s.ClusterIp6 != UInt128.Zero)
-                Add(s, " IPv6", [.. s.Backends6.Select(b => new LbServer(b.Address, b.Weight))], s.ClusterIp6, s.ExternalIps6, nodeAddresses6 ?? []);
+                Add(s, " IPv6", [.. s.Backends6.Select(b => (b.Address, b.Weight, b.Ports))], s.ClusterIp6, s.ExternalIps6, nodeAddresses6 ?? []);
         }
         return vips;
 
-        // One family's VIPs of a service: NAT mode, the backends on the target port.
-        void Add(Service s, string family, List<LbServer> servers, UInt128 clusterIp, IReadOnlyList<UInt128> external, IReadOnlyList<UInt128> nodes)
+        // One family's VIPs of a service: NAT mode, the backends on the target port or their own.
+        void Add(Service s, string family, List<(UInt128 Address, int Weight, IReadOnlyDictionary<ushort, ushort>? Ports)> backends, UInt128 clusterIp,
+            IReadOnlyList<UInt128> external, IReadOnlyList<UInt128> nodes)
         {
             foreach (var p in s.Ports)
             {
+                var servers = backends.Select(b => new LbServer(b.Address, b.Weight, b.Ports?.GetValueOrDefault(p.Port) ?? 0)).ToList();
                 LbVip Vip(UInt128 address, ushort port) =>
                     new LbVip(address, 128, LbMode.Nat, servers, p.Protocol, port, p.TargetPort, TableSize(servers.Count))
                     {

@@ -197,7 +197,7 @@ internal sealed class Lb4Node(Worker w) : GraphNode("lb4")
             // it appears to come from elsewhere: the receiving interface's address (kube-proxy's masquerade).
             var source = nat && key.Source == (uint)address && w.Interface(meta[p].RxInterface) is { Addresses: [var own, ..] } ? own.Address : key.Source;
             var sourcePort = key.SourcePort;
-            var targetPort = vip.TargetPort(key.DestinationPort);
+            var targetPort = vip.TargetPort(server, key.DestinationPort);
             if (vip.Config.Mode == LbMode.FullNat && !TryLocalEndpoint(lb, table, key, (uint)address, targetPort, out source, out sourcePort))
             {
                 w.Discard(p, DropReason.LbNoFlow); // every local port this worker owns is taken towards that server
@@ -452,7 +452,7 @@ internal sealed class Lb6Node(Worker w) : GraphNode("lb6")
         other = default;
         var source = key.Source == address && w.Interface(w.Pool.Meta[p].RxInterface) is { Addresses6: [var own, ..] } ? own.Address : key.Source;
         var sourcePort = key.SourcePort;
-        var target = vip.TargetPort(key.DestinationPort);
+        var target = vip.TargetPort(server, key.DestinationPort);
         var protocol = key.Protocol;
         if (table.TryFind(new FlowKey6(address, source, target, sourcePort, protocol), out _, out _)
             && !FreePorts.TryFind(_random, lb.Workers, w.Index, protocol, port => !table.TryFind(new FlowKey6(address, source, target, port, protocol), out _, out _), out sourcePort))
