@@ -257,6 +257,48 @@ public sealed class AclTests
     }
 
     [Fact]
+    public void Permit_and_reflect_keeps_ipv4_and_ipv6_flows_apart_each_in_its_own_table()
+    {
+        var (dp, p0, p1) = Router();
+        using var _ = dp;
+        dp.AddAddress6("if0", Ip6.Parse("2001:db8:1::1"), 64);
+        dp.AddAddress6("if1", Ip6.Parse("2001:db8:2::1"), 64);
+        dp.AddNeighbor6("if0", Ip6.Parse("2001:db8:1::2"), MacA);
+        dp.AddNeighbor6("if1", Ip6.Parse("2001:db8:2::2"), MacB);
+        dp.SetAcl("inside", [AclRule.Ip4(AclAction.PermitReflect, "10.0.1.0", 24), AclRule.Ip6(AclAction.PermitReflect, "2001:db8:1::", 64)]);
+        dp.SetAcl("outside", [new AclRule(AclAction.Deny)]);
+        dp.AttachAcls("if0", ["inside"], []);
+        dp.AttachAcls("if1", ["outside"], []);
+        static byte[] Tcp6(ulong dstMac, ulong srcMac, string src, string dst, ushort sport, ushort dport, byte flags)
+        {
+            var f = new byte[14 + 40 + 20];
+            Ethernet.WriteHeader(f, dstMac, srcMac, Ethernet.TypeIp6);
+            Ip6.WriteHeader(f.AsSpan(14), 20, Ip4.ProtoTcp, 64, Ip6.Parse(src), Ip6.Parse(dst));
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(54), sport);
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(56), dport);
+            f[66] = 0x50;
+            f[67] = flags;
+            return f;
+        }
+        // The same ports in both families: an IPv6 flow opened, its IPv4 twin's answer still denied, and back.
+        p0.Inject(Tcp6(MacIf0, MacA, "2001:db8:1::2", "2001:db8:2::2", 40000, 443, 0x02));
+        dp.PollOnce();
+        Assert.Single(p1.Sent);
+        p1.Inject(Tcp(MacIf1, MacB, "10.0.2.2", "10.0.1.2", 443, 40000, 0x12));
+        p1.Inject(Tcp6(MacIf1, MacB, "2001:db8:2::2", "2001:db8:1::2", 443, 40000, 0x12));
+        dp.PollOnce();
+        var back = Assert.Single(p0.Sent);
+        Assert.Equal(Ethernet.TypeIp6, Ethernet.Type(back));
+        p0.Clear();
+        p0.Inject(Tcp(MacIf0, MacA, "10.0.1.2", "10.0.2.2", 40000, 443, 0x02));
+        dp.PollOnce();
+        p1.Inject(Tcp(MacIf1, MacB, "10.0.2.2", "10.0.1.2", 443, 40000, 0x12));
+        dp.PollOnce();
+        Assert.Equal(Ethernet.TypeIp4, Ethernet.Type(Assert.Single(p0.Sent)));
+        Assert.Equal(2, dp.SessionCount);
+    }
+
+    [Fact]
     public void Bad_rules_and_unknown_or_attached_ACLs_are_refused()
     {
         var (dp, _, _) = Router();

@@ -39,13 +39,17 @@ public sealed record SessionTimeouts
 /// </summary>
 public sealed class ReflectSessions(int capacity = 100_000)
 {
-    private Sessions.SessionTable<Sessions.FlowKey6>? _table;
+    // IPv4 flows in a table of 16-byte keys (a session on one cache line), IPv6 flows in one of 128-bit addresses;
+    // each made at its family's first session, with room for Capacity sessions.
+    private Sessions.SessionTable<Sessions.FlowKey4>? _four;
+    private Sessions.SessionTable<Sessions.FlowKey6>? _six;
 
+    /// <summary>Sessions at most per address family.</summary>
     public int Capacity { get; } = capacity;
 
-    public int Count => _table?.Count ?? 0;
+    public int Count => (_four?.Count ?? 0) + (_six?.Count ?? 0);
 
-    public long Refused => _table?.Refused ?? 0;
+    public long Refused => (_four?.Refused ?? 0) + (_six?.Refused ?? 0);
 
     public SessionTimeouts Timeouts
     {
@@ -53,35 +57,53 @@ public sealed class ReflectSessions(int capacity = 100_000)
         set
         {
             field = value;
-            if (_table is not null) _table.Timeouts = value;
+            if (_four is not null) _four.Timeouts = value;
+            if (_six is not null) _six.Timeouts = value;
         }
     } = new();
 
     /// <summary>Whether the packet belongs to a live session (which it refreshes).</summary>
-    public bool Match(in PacketKey k, long now)
-    {
-        if (_table is not { Count: > 0 } table) return false;
-        if (!table.TryFind(Key(k), out var s, out var reply) || !table.IsLive(s, now)) return false; // expired: removed by the sweep
-        table.Touch(s, reply, Flags(k), now);
-        return true;
-    }
+    public bool Match(in PacketKey k, long now) => IsFour(k) ? Match(_four, Key4(k), Flags(k), now) : Match(_six, Key6(k), Flags(k), now);
 
     /// <summary>Opens (or refreshes) the session of a packet that matched a permit-and-reflect rule.</summary>
     public void Open(in PacketKey k, long now)
     {
-        var table = _table ??= new Sessions.SessionTable<Sessions.FlowKey6>(Capacity, Timeouts);
-        var key = Key(k);
-        if (table.TryFind(key, out var s, out var reply)) table.Touch(s, reply, Flags(k), now);
-        else table.Create(key, key.Reversed, now, Flags(k));
+        if (IsFour(k)) Open(_four ??= new(Capacity, Timeouts), Key4(k), Flags(k), now);
+        else Open(_six ??= new(Capacity, Timeouts), Key6(k), Flags(k), now);
     }
 
-    /// <summary>Ends sessions idle past their timeout, looking at no more than <paramref name="budget"/> due entries.</summary>
-    public void Expire(long now, int budget = 256) => _table?.Expire(now, budget);
+    /// <summary>Ends sessions idle past their timeout, looking at no more than <paramref name="budget"/> due entries of each family.</summary>
+    public void Expire(long now, int budget = 256)
+    {
+        _four?.Expire(now, budget);
+        _six?.Expire(now, budget);
+    }
+
+    private static bool Match<TKey>(Sessions.SessionTable<TKey>? table, in TKey key, byte flags, long now) where TKey : unmanaged, Sessions.IFlowKey<TKey>
+    {
+        if (table is not { Count: > 0 } || !table.TryFind(key, out var s, out var reply) || !table.IsLive(s, now)) return false; // expired: removed by the sweep
+        table.Touch(s, reply, flags, now);
+        return true;
+    }
+
+    private static void Open<TKey>(Sessions.SessionTable<TKey> table, in TKey key, byte flags, long now) where TKey : unmanaged, Sessions.IFlowKey<TKey>
+    {
+        if (table.TryFind(key, out var s, out var reply)) table.Touch(s, reply, flags, now);
+        else table.Create(key, key.Reversed, now, flags);
+    }
+
+    private static bool IsFour(in PacketKey k) => Packets.Ip6.IsMapped(k.Source) && Packets.Ip6.IsMapped(k.Destination);
 
     private static byte Flags(in PacketKey k) => k.Protocol == 6 && k.HasL4 ? k.TcpFlags : (byte)0;
 
     // Ports for TCP and UDP; an ICMP echo and its reply share a key without them.
-    private static Sessions.FlowKey6 Key(in PacketKey k) => k.Protocol is 6 or 17 && k.HasL4
+    private static bool HasPorts(in PacketKey k) => k.Protocol is 6 or 17 && k.HasL4;
+
+    private static Sessions.FlowKey6 Key6(in PacketKey k) => HasPorts(k)
         ? new(k.Source, k.Destination, k.SourcePort, k.DestinationPort, k.Protocol)
         : new(k.Source, k.Destination, 0, 0, k.Protocol);
+
+    private static Sessions.FlowKey4 Key4(in PacketKey k) => HasPorts(k)
+        ? new((uint)k.Source, (uint)k.Destination, k.SourcePort, k.DestinationPort, k.Protocol)
+        : new((uint)k.Source, (uint)k.Destination, 0, 0, k.Protocol);
 }

@@ -12,6 +12,9 @@ public interface IFlowKey<TKey> where TKey : unmanaged, IFlowKey<TKey>
 
     /// <summary>The IP protocol (6 TCP, 17 UDP, ...): it picks the session's state machine and timeouts.</summary>
     byte Protocol { get; }
+
+    /// <summary>The other direction of the same flow (the reply's key when no address is translated).</summary>
+    TKey Reversed { get; }
 }
 
 /// <summary>
