@@ -577,4 +577,70 @@ public sealed class LoadBalancerTests : IDisposable
             Assert.Equal((0u, 1013u, (byte)0x14), (BinaryPrimitives.ReadUInt32BigEndian(refusal[44..]), BinaryPrimitives.ReadUInt32BigEndian(refusal[48..]), refusal[53]));
         }
     }
+
+    // An IPv6 UDP datagram (32 bytes of data) in two fragments (RFC 8200 4.5): the UDP header and 16 bytes, then the last 16.
+    private static (byte[] First, byte[] Second) Fragmented6(ulong dstMac, ulong srcMac, string src, ushort sport, string dst, ushort dport, uint id)
+    {
+        var whole = Packet6(dstMac, srcMac, src, sport, dst, dport, Udp); // 12 bytes of data; rebuilt with 32 below
+        var udp = new byte[8 + 32];
+        BinaryPrimitives.WriteUInt16BigEndian(udp, sport);
+        BinaryPrimitives.WriteUInt16BigEndian(udp.AsSpan(2), dport);
+        BinaryPrimitives.WriteUInt16BigEndian(udp.AsSpan(4), (ushort)udp.Length);
+        for (var i = 0; i < 32; i++) udp[8 + i] = (byte)(0x60 + i);
+        BinaryPrimitives.WriteUInt16BigEndian(udp.AsSpan(6), (ushort)~Sum(udp, Sum(whole.AsSpan(14 + 8, 32), 0) + Udp + (uint)udp.Length));
+        byte[] Part(int from, int length, bool more)
+        {
+            var f = new byte[14 + 40 + 8 + length];
+            whole.AsSpan(0, 14 + 40).CopyTo(f);
+            var ip = f.AsSpan(14);
+            BinaryPrimitives.WriteUInt16BigEndian(ip[4..], (ushort)(8 + length));
+            ip[6] = 44;
+            ip[40] = Udp;
+            BinaryPrimitives.WriteUInt16BigEndian(ip[42..], (ushort)(from / 8 << 3 | (more ? 1 : 0)));
+            BinaryPrimitives.WriteUInt32BigEndian(ip[44..], id);
+            udp.AsSpan(from, length).CopyTo(ip[48..]);
+            return f;
+        }
+        return (Part(0, 24, more: true), Part(24, 16, more: false));
+    }
+
+    [Fact]
+    public void Ipv6_later_fragments_follow_their_first_in_nat_and_tunnel_modes()
+    {
+        const string client = "2001:db8:a::2";
+        UInt128[] servers = [Ip6.Parse("2001:db8:b::11"), Ip6.Parse("2001:db8:b::12"), Ip6.Parse("2001:db8:b::13")];
+        _dp.SetLoadBalancer(new LbConfig
+        {
+            Ip6Source = Ip6.Parse("2001:db8:b::1"),
+            Vips =
+            [
+                new LbVip(Ip6.Parse("2001:db8:f::53"), 128, LbMode.Nat, [.. servers.Select(a => new LbServer(a))], Udp, 53, TargetPort: 5353),
+                new LbVip(Ip6.Parse("2001:db8:f::54"), 128, LbMode.IpIp6, [.. servers.Select(a => new LbServer(a))]),
+            ],
+        });
+        for (uint i = 0; i < 8; i++)
+        {
+            // NAT: the first fragment to a server's port 5353 (its checksum, over the whole datagram, updated); the
+            // second to the same server, its data untouched.
+            var (first, second) = Fragmented6(MacFront, MacClient, client, (ushort)(7000 + i), "2001:db8:f::53", 53, 0x100 + i);
+            var a = Assert.Single(Send(_front, first).Back).AsSpan(14);
+            var b = Assert.Single(Send(_front, second).Back).AsSpan(14);
+            Assert.Contains(Ip6.Destination(a), servers);
+            Assert.Equal((Ip6.Parse(client), Ip6.Destination(a), (ushort)5353), (Ip6.Source(b), Ip6.Destination(b), BinaryPrimitives.ReadUInt16BigEndian(a[50..])));
+            Assert.Equal(second.AsSpan(14 + 40).ToArray(), b[40..].ToArray());
+            // The datagram put back together sums right under its new addresses.
+            var udp = a[48..].ToArray().Concat(b[48..].ToArray()).ToArray();
+            Assert.Equal(0xffff, (int)Sum(udp, Sum(a.Slice(8, 32), 0) + Udp + (uint)udp.Length));
+            // IP in IPv6: both fragments to one server, as they came.
+            (first, second) = Fragmented6(MacFront, MacClient, client, (ushort)(7100 + i), "2001:db8:f::54", 53, 0x200 + i);
+            var c = Assert.Single(Send(_front, first).Back).AsSpan(14);
+            var d = Assert.Single(Send(_front, second).Back).AsSpan(14);
+            Assert.Equal(Ip6.Destination(c), Ip6.Destination(d));
+            Assert.Equal(second.AsSpan(14).ToArray(), d[40..].ToArray());
+        }
+        // A later fragment whose first was not seen: dropped.
+        var (_, orphan) = Fragmented6(MacFront, MacClient, client, 7200, "2001:db8:f::53", 53, 0x300);
+        Assert.Empty(Send(_front, orphan).Back);
+        Assert.Equal(1, _dp.DropCount(DropReason.LbFragment));
+    }
 }

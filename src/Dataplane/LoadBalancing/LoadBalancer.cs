@@ -75,6 +75,7 @@ internal sealed class LoadBalancer
     private readonly FrozenSet<NatEndpoint> _natServerEndpoints;
     private readonly FrozenSet<uint> _vipAddresses4;
     private readonly FrozenSet<(UInt128, byte, ushort)> _natVipEndpoints6;
+    private readonly FrozenSet<UInt128> _vipAddresses6;
     private readonly FrozenSet<(UInt128, byte, ushort)> _natServerEndpoints6;
 
     public LoadBalancer(LbConfig config, Numbering registry, int workers, LbAffinity affinity, LbFragments fragments)
@@ -110,6 +111,7 @@ internal sealed class LoadBalancer
         var nat6 = vips.Where(v => !v.Config.IsV4 && v.Config.Mode == LbMode.Nat).ToList();
         HasNat = nat.Count > 0 || nat6.Count > 0;
         HasNat6 = nat6.Count > 0;
+        _vipAddresses6 = vips.Where(v => !v.Config.IsV4 && v.Config.Length == 128).Select(v => v.Config.Prefix).ToFrozenSet();
         _natVipEndpoints6 = nat6.Select(v => (v.Config.Prefix, v.Config.Protocol, v.Config.Port)).ToFrozenSet();
         _natServerEndpoints6 = nat6.SelectMany(v => v.Config.Servers.Select(s => (s.Address, v.Config.Protocol, v.ServerPort(s)))).ToFrozenSet();
         HasVip6 = vips.Any(v => !v.Config.IsV4);
@@ -165,6 +167,9 @@ internal sealed class LoadBalancer
                 return v;
         return null;
     }
+
+    /// <summary>Whether an IPv6 address is a VIP's.</summary>
+    public bool IsVipAddress6(UInt128 address) => _vipAddresses6.Contains(address);
 
     public Vip? BySerial(int serial) => (uint)serial < (uint)_bySerial.Length ? _bySerial[serial] : null;
 

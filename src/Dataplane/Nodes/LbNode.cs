@@ -321,7 +321,7 @@ internal static class FreePorts
 /// The load balancer for IPv6 packets (lb6): IPv6 VIPs with the same Maglev tables and sticky flows as lb4, one
 /// packet at a time: the tunnel modes (GRE or IP in IPv4/IPv6 to the server) and NAT mode (destination and port
 /// rewritten, the server's replies rewritten to come from the VIP; a VIP without a server refuses: a TCP reset or
-/// ICMPv6 port unreachable). Fragments and ICMPv6 errors pass untranslated.
+/// ICMPv6 port unreachable). Later fragments follow their first (LbFragments); ICMPv6 errors pass untranslated.
 /// </summary>
 internal sealed class Lb6Node(Worker w) : GraphNode("lb6")
 {
@@ -339,7 +339,8 @@ internal sealed class Lb6Node(Worker w) : GraphNode("lb6")
             var h = w.Pool.Data(p);
             if (lb is null || flows is null || !Ip6.UpperLayer(h, out var protocol, out var offset))
             {
-                w.Graph.Enqueue(w.Lookup6, p);
+                // A fragment after the first (no ports): as its first went, if the load balancer had it.
+                if (lb is null || flows is null || !FollowFirst(p, h, lb, flows, now)) w.Graph.Enqueue(w.Lookup6, p);
                 continue;
             }
             ushort sport = 0, dport = 0;
@@ -380,6 +381,7 @@ internal sealed class Lb6Node(Worker w) : GraphNode("lb6")
             }
             // A NAT flow's reply: from the VIP again.
             if (m.Traced) w.Trace(p, Name, $"reply {Ip6.Format(key.Source)} -> {Ip6.Format(other.Source)}");
+            RecordFirst(h, l4, lb.Fragments.Translated6, other.Destination, other.Source, now);
             NatPacket6.Rewrite(h, l4, key, other.Reversed);
             flows.Returned++;
             w.Graph.Enqueue(w.Lookup6, p);
@@ -420,6 +422,7 @@ internal sealed class Lb6Node(Worker w) : GraphNode("lb6")
         if (vip!.Config.Mode == LbMode.Nat)
         {
             if (m.Traced) w.Trace(p, Name, $"{Ip6.Format(key.Source)} -> VIP {vip.Config} to {LoadBalancer.Format(address)}");
+            RecordFirst(h, l4, lb.Fragments.Translated6, other.Destination, other.Source, now);
             if (!NatPacket6.Rewrite(h, l4, key, other.Reversed))
             {
                 w.Discard(p, DropReason.Ip6Malformed);
@@ -429,6 +432,14 @@ internal sealed class Lb6Node(Worker w) : GraphNode("lb6")
             w.Graph.Enqueue(w.Lookup6, p);
             return;
         }
+        RecordFirst(h, l4, lb.Fragments.Sent6, (UInt128)(uint)vip.Serial, (UInt128)(uint)server, now);
+        Encapsulate(p, lb, vip, address, flows);
+    }
+
+    // To the server in GRE or IP in IPv4/IPv6.
+    private void Encapsulate(int p, LoadBalancer lb, LoadBalancer.Vip vip, UInt128 address, LbFlows flows)
+    {
+        ref var m = ref w.Pool.Meta[p];
         var outer6 = vip.Outer6;
         var overhead = Encapsulation.Overhead(outer6, vip.Gre, key: false);
         if (m.Offset < overhead + Ethernet.HeaderLength)
@@ -436,13 +447,48 @@ internal sealed class Lb6Node(Worker w) : GraphNode("lb6")
             w.Discard(p, DropReason.NoBuffer);
             return;
         }
-        if (m.Traced) w.Trace(p, Name, $"{Ip6.Format(key.Source)} -> VIP {vip.Config} to {LoadBalancer.Format(address)}");
+        if (m.Traced) w.Trace(p, Name, $"VIP {vip.Config} to {LoadBalancer.Format(address)}");
         w.Pool.Advance(p, -overhead);
         var source = outer6 ? lb.Config.Ip6Source : lb.Config.Ip4Source;
         Encapsulation.Write(w.Pool.Data(p), overhead, outer6, vip.Gre, null, source, outer6 ? address : (uint)address, _id++);
         m.Originated = true;
         flows.Forwarded++;
         w.Graph.Enqueue(outer6 ? w.Lookup6 : w.Lookup, p);
+    }
+
+    // A first fragment (offset 0, more to come; only packets with extension headers can be one): how it went, for the rest.
+    private static void RecordFirst(ReadOnlySpan<byte> h, int l4, Fragments6 table, UInt128 a, UInt128 b, long now)
+    {
+        if (l4 == Ip6.HeaderLength) return;
+        var at = Ip6.FragmentHeader(h);
+        if (at >= 0 && Ip6.FragmentOffset(h, at) == 0 && Ip6.MoreFragments(h, at)) table.Record(Ip6.Source(h), Ip6.Destination(h), Ip6.FragmentId(h, at), a, b, now);
+    }
+
+    // A later fragment: the addresses its first was translated to, or its first's server; dropped when it is to a
+    // VIP whose first was not seen (false: not the load balancer's).
+    private bool FollowFirst(int p, Span<byte> h, LoadBalancer lb, LbFlows flows, long now)
+    {
+        var at = Ip6.FragmentHeader(h);
+        if (at < 0 || Ip6.FragmentOffset(h, at) == 0) return false;
+        var (source, destination, id) = (Ip6.Source(h), Ip6.Destination(h), Ip6.FragmentId(h, at));
+        if (lb.Fragments.Translated6.TryFind(source, destination, id, now, out var newSource, out var newDestination))
+        {
+            // No transport header here: the addresses only (IPv6 has no header checksum).
+            BinaryPrimitives.WriteUInt128BigEndian(h[8..], newSource);
+            BinaryPrimitives.WriteUInt128BigEndian(h[24..], newDestination);
+            flows.Forwarded++;
+            w.Graph.Enqueue(w.Lookup6, p);
+            return true;
+        }
+        if (lb.Fragments.Sent6.TryFind(source, destination, id, now, out var serial, out var server)
+            && lb.BySerial((int)(uint)serial) is { } vip && (uint)server < (uint)lb.Registry.Servers.Length)
+        {
+            Encapsulate(p, lb, vip, lb.Registry.Servers[(int)(uint)server], flows);
+            return true;
+        }
+        if (!lb.IsVipAddress6(destination)) return false;
+        w.Discard(p, DropReason.LbFragment);
+        return true;
     }
 
     // A NAT flow's session: to the server's target port, from the client (or, for a client that is its own server,

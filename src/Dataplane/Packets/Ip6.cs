@@ -54,6 +54,43 @@ public static class Ip6
         return false;
     }
 
+    /// <summary>
+    /// Where the packet's fragment header is (RFC 8200 §4.5), walking the extension headers before it; -1: none (or
+    /// the chain is cut short). Its fields: <see cref="FragmentOffset"/>, <see cref="MoreFragments"/>, <see cref="FragmentId"/>.
+    /// </summary>
+    public static int FragmentHeader(ReadOnlySpan<byte> h)
+    {
+        var next = h[6];
+        var offset = HeaderLength;
+        for (var i = 0; i < 8; i++)
+        {
+            if (h.Length < offset + 8) return -1;
+            switch (next)
+            {
+                case Fragment:
+                    return offset;
+                case HopByHop or Routing or DestinationOptions:
+                    next = h[offset];
+                    offset += (h[offset + 1] + 1) * 8;
+                    break;
+                case AuthenticationHeader:
+                    next = h[offset];
+                    offset += (h[offset + 1] + 2) * 4;
+                    break;
+                default:
+                    return -1;
+            }
+        }
+        return -1;
+    }
+
+    /// <summary>The fragment's offset in 8-byte units (0: the first fragment), from its fragment header at <paramref name="at"/>.</summary>
+    public static int FragmentOffset(ReadOnlySpan<byte> h, int at) => BinaryPrimitives.ReadUInt16BigEndian(h[(at + 2)..]) >> 3;
+
+    public static bool MoreFragments(ReadOnlySpan<byte> h, int at) => (h[at + 3] & 1) != 0;
+
+    public static uint FragmentId(ReadOnlySpan<byte> h, int at) => BinaryPrimitives.ReadUInt32BigEndian(h[(at + 4)..]);
+
     public static byte HopLimit(ReadOnlySpan<byte> h) => h[7];
 
     public static UInt128 Source(ReadOnlySpan<byte> h) => BinaryPrimitives.ReadUInt128BigEndian(h[8..]);
