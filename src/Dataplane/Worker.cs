@@ -197,6 +197,9 @@ public sealed class Worker
                 total += sent;
             }
         }
+        // Fragments held for their first: released once it was translated here or on another worker, traffic or not.
+        NatIn2Out.ReleaseHeld();
+        NatOut2In.ReleaseHeld();
         Graph.Run();
         Output.Flush();
         Pool.FlushLent();

@@ -342,11 +342,34 @@ public sealed class Nat44Tests : IDisposable
             BinaryPrimitives.WriteUInt16BigEndian(ip[10..], (ushort)~Sum(ip[..20], 0));
             return f;
         }
+        // Held for its first fragment (2 s), then dropped at the next packet through the node.
         var (inside, outside) = Send(_in, Fragment("192.0.2.7"));
         Assert.Empty(outside);
-        Assert.Equal(1, _dp.DropCount(DropReason.NatFragment));
+        Assert.Equal(0, _dp.DropCount(DropReason.NatFragment));
+        Thread.Sleep(NatFragments.LifetimeMs + 200);
         (inside, outside) = Send(_in, Fragment("10.0.0.3"));
         Assert.Single(inside);
+        Assert.Empty(outside);
+        Assert.Equal(1, _dp.DropCount(DropReason.NatFragment));
+    }
+
+    [Fact]
+    public void A_later_fragment_that_comes_before_its_first_waits_for_it_and_follows_it()
+    {
+        _dp.SetNat44(Config);
+        var (first, second) = Fragmented(MacIn, MacHost(2), "10.0.0.2", 7100, "192.0.2.7", 53, 0x1212);
+        var (_, outside) = Send(_in, second);
+        Assert.Empty(outside); // held
+        (_, outside) = Send(_in, first);
+        Assert.Equal(2, outside.Count); // the first, then the one that waited
+        Assert.All(outside, o => Assert.Equal("203.0.113.10", Ip4.Format(o.Source)));
+        Assert.Equal(second.AsSpan(34).ToArray(), outside[1].Frame.AsSpan(34).ToArray());
+        // Both in one vector, the later first: the same.
+        (first, second) = Fragmented(MacIn, MacHost(2), "10.0.0.2", 7101, "192.0.2.7", 53, 0x1213);
+        (_, outside) = Send(_in, second, first);
+        Assert.Equal(2, outside.Count);
+        Assert.All(outside, o => Assert.Equal("203.0.113.10", Ip4.Format(o.Source)));
+        Assert.Equal(0, _dp.DropCount(DropReason.NatFragment));
     }
 
     [Fact]
@@ -387,6 +410,15 @@ public sealed class Nat44Tests : IDisposable
             Assert.Equal("203.0.113.10", Ip4.Format(Assert.Single(outside).Source));
             (_, outside) = t.Send(t._in, second);
             Assert.Equal("203.0.113.10", Ip4.Format(Assert.Single(outside).Source));
+            // The other way round: the later fragment waits on the worker its addresses steer it to, the first is
+            // translated on its session's worker, and the waiting one follows by the next poll.
+            (first, second) = Fragmented(MacIn, MacHost(2), "10.0.0.2", (ushort)(8100 + i), $"192.0.2.{20 + i}", 53, (ushort)(0x3100 + i));
+            (_, outside) = t.Send(t._in, second);
+            Assert.Empty(outside);
+            (_, outside) = t.Send(t._in, first);
+            if (outside.Count < 2) outside.AddRange(t.Send(t._in).Out);
+            Assert.Equal(2, outside.Count);
+            Assert.All(outside, o => Assert.Equal("203.0.113.10", Ip4.Format(o.Source)));
         }
         Assert.Equal(0, t._dp.DropCount(DropReason.NatFragment));
     }

@@ -18,11 +18,17 @@ namespace Mgmt.Dataplane.Nodes;
 /// <remarks>
 /// The vector is looked up at once (<see cref="SessionTable{TKey}.FindMany"/>: a table of a million sessions is out
 /// of cache). ICMP errors are matched by the flow they report on and translated inside and out; they do not
-/// refresh the session. Fragments after the first have no ports: they pass only where no translation applies.
+/// refresh the session. Fragments after the first have no ports: they follow their first fragment's translation
+/// (<see cref="NatFragments"/>), and one that comes before its first waits for it (up to 64 per node, 2 s).
 /// </remarks>
 internal sealed class Nat44Node(Worker w, bool inside) : GraphNode(inside ? "nat44-in2out" : "nat44-out2in")
 {
     private readonly FlowSlice _slice = new();
+
+    // Later fragments that came before their first (VPP's virtual reassembly keeps them too): released when the
+    // first has been translated (by any worker: the record is shared), dropped after the fragments' lifetime.
+    private const int HeldAtMost = 64;
+    private readonly List<(int Packet, long Since)> _held = new(HeldAtMost);
 
     protected internal override void Process(ReadOnlySpan<int> packets)
     {
@@ -31,6 +37,8 @@ internal sealed class Nat44Node(Worker w, bool inside) : GraphNode(inside ? "nat
         if (nat is null || state is null)
         {
             foreach (var p in packets) w.Graph.Enqueue(w.Lookup, p); // NAT removed while these were on their way
+            foreach (var (p, _) in _held) w.Discard(p, DropReason.NatFragment);
+            _held.Clear();
             return;
         }
         var now = Environment.TickCount64;
@@ -38,6 +46,40 @@ internal sealed class Nat44Node(Worker w, bool inside) : GraphNode(inside ? "nat
         // In slices: a slice's packets, index slots and sessions stay in the first-level cache from the lookup to the rewrite.
         for (var start = 0; start < packets.Length; start += FlowSlice.Size)
             Translate(packets.Slice(start, Math.Min(FlowSlice.Size, packets.Length - start)), nat, state, now);
+        if (_held.Count > 0) Release(nat, state, now);
+    }
+
+    /// <summary>Releases held fragments whose first was translated since (by any worker), between vectors.</summary>
+    public void ReleaseHeld()
+    {
+        if (_held.Count == 0) return;
+        if (w.Dataplane.Nat is { } nat && w.NatSessions is { } state) Release(nat, state, Environment.TickCount64);
+        else
+        {
+            foreach (var (p, _) in _held) w.Discard(p, DropReason.NatFragment);
+            _held.Clear();
+        }
+    }
+
+    // The held fragments whose first was translated since go on as it did; those held too long are dropped.
+    private void Release(Nat44 nat, Nat44Sessions state, long now)
+    {
+        for (var i = _held.Count - 1; i >= 0; i--)
+        {
+            var (p, since) = _held[i];
+            var ip = w.Pool.Data(p);
+            if (nat.Fragments.TryFind(ip, now, out _, out var source, out var destination))
+            {
+                NatPacket.RewriteAddresses(ip, source, destination);
+                if (w.Pool.Meta[p].Traced) w.Trace(p, Name, $"held fragment -> {Ip4.Format(source)} -> {Ip4.Format(destination)}");
+                if (inside) state.InToOut++;
+                else state.OutToIn++;
+                w.Graph.Enqueue(w.Lookup, p);
+            }
+            else if (now - since > NatFragments.LifetimeMs) w.Discard(p, DropReason.NatFragment);
+            else continue;
+            _held.RemoveAt(i);
+        }
     }
 
     private void Translate(ReadOnlySpan<int> packets, Nat44 nat, Nat44Sessions state, long now)
@@ -103,8 +145,7 @@ internal sealed class Nat44Node(Worker w, bool inside) : GraphNode(inside ? "nat
             return;
         }
         ref var key = ref slice.Keys[i];
-        if (kind == NatPacketKind.Fragment && nat.Fragments.TryFind(pool.Data(p), now, out var owner, out var fragmentSource, out var fragmentDestination)
-            && owner == w.Index)
+        if (kind == NatPacketKind.Fragment && nat.Fragments.TryFind(pool.Data(p), now, out _, out var fragmentSource, out var fragmentDestination))
         {
             // A later fragment of a packet whose first fragment was translated: the same addresses.
             NatPacket.RewriteAddresses(pool.Data(p), fragmentSource, fragmentDestination);
@@ -130,6 +171,12 @@ internal sealed class Nat44Node(Worker w, bool inside) : GraphNode(inside ? "nat
             {
                 if (meta[p].Traced) w.Trace(p, Name, $"{key}: not translated");
                 graph.Enqueue(lookup, p);
+                return;
+            }
+            if (verdict == Verdict.Fragment && _held.Count < HeldAtMost)
+            {
+                if (meta[p].Traced) w.Trace(p, Name, $"{Ip4.Format(key.Source)} -> {Ip4.Format(key.Destination)}: a fragment before its first, held");
+                _held.Add((p, now));
                 return;
             }
             if (verdict != Verdict.Translate)
