@@ -643,4 +643,57 @@ public sealed class LoadBalancerTests : IDisposable
         Assert.Empty(Send(_front, orphan).Back);
         Assert.Equal(1, _dp.DropCount(DropReason.LbFragment));
     }
+
+    // An ICMPv6 error (type, code, 32-bit parameter) quoting a packet, its checksum summed here.
+    private static byte[] Icmp6Error(ulong dstMac, ulong srcMac, UInt128 src, UInt128 dst, byte type, uint parameter, ReadOnlySpan<byte> quoted)
+    {
+        var f = new byte[14 + 40 + 8 + quoted.Length];
+        Ethernet.WriteHeader(f, dstMac, srcMac, Ethernet.TypeIp6);
+        var ip = f.AsSpan(14);
+        Ip6.WriteHeader(ip, 8 + quoted.Length, 58, 64, src, dst);
+        ip[40] = type;
+        BinaryPrimitives.WriteUInt32BigEndian(ip[44..], parameter);
+        quoted.CopyTo(ip[48..]);
+        BinaryPrimitives.WriteUInt16BigEndian(ip[42..], (ushort)~Sum(ip[40..], Sum(ip.Slice(8, 32), 0) + 58 + (uint)(8 + quoted.Length)));
+        return f;
+    }
+
+    [Fact]
+    public void Icmpv6_errors_about_an_ipv6_nat_flow_reach_its_other_end_translated()
+    {
+        const string client = "2001:db8:a::2", vip = "2001:db8:f::80";
+        var server = Ip6.Parse("2001:db8:b::11");
+        _dp.SetLoadBalancer(new LbConfig { Vips = [new LbVip(Ip6.Parse(vip), 128, LbMode.Nat, [new LbServer(server)], Tcp, 80, TargetPort: 8080)] });
+        var sent = Packet6(MacFront, MacClient, client, 35000, vip, 80, Tcp);
+        var toServer = Assert.Single(Send(_front, sent).Back).AsSpan(14).ToArray();
+        // A router between the load balancer and the server: the packet (as it left here) is too big for its next link.
+        var router = Ip6.Parse("2001:db8:b::99");
+        var tooBig = Icmp6Error(MacBack, MacServer(1), router, Ip6.Parse(client), 2, 1400, toServer);
+        var (front, back) = Send(_back, tooBig);
+        Assert.Empty(back);
+        var e = Assert.Single(front).AsSpan(14);
+        AssertChecksum6(e);
+        Assert.Equal((router, Ip6.Parse(client), (byte)2, 1400u), (Ip6.Source(e), Ip6.Destination(e), e[40], BinaryPrimitives.ReadUInt32BigEndian(e[44..])));
+        // It quotes the client's own packet: to the VIP's address and port, its checksum right (one hop on).
+        static byte[] OneHopOn(byte[] frame)
+        {
+            var ip = frame.AsSpan(14).ToArray();
+            ip[7]--;
+            return ip;
+        }
+        Assert.Equal(OneHopOn(sent), e[48..].ToArray());
+        // The server itself answering port unreachable: from the VIP.
+        var refused = Icmp6Error(MacBack, MacServer(1), server, Ip6.Parse(client), 1, 0, toServer);
+        var r = Assert.Single(Send(_back, refused).Front).AsSpan(14);
+        AssertChecksum6(r);
+        Assert.Equal(Ip6.Parse(vip), Ip6.Source(r));
+        // A router between the client and the VIP about the VIP's answer: to the server, about the server's own answer.
+        var answer = Packet6(MacBack, MacServer(1), "2001:db8:b::11", 8080, client, 35000, Tcp, SynAck);
+        var toClient = Assert.Single(Send(_back, answer).Front).AsSpan(14).ToArray();
+        var unreachable = Icmp6Error(MacFront, MacClient, Ip6.Parse("2001:db8:a::99"), Ip6.Parse(vip), 1, 0, toClient);
+        var u = Assert.Single(Send(_front, unreachable).Back).AsSpan(14);
+        AssertChecksum6(u);
+        Assert.Equal((Ip6.Parse("2001:db8:a::99"), server), (Ip6.Source(u), Ip6.Destination(u)));
+        Assert.Equal(OneHopOn(answer), u[48..].ToArray());
+    }
 }

@@ -321,7 +321,7 @@ internal static class FreePorts
 /// The load balancer for IPv6 packets (lb6): IPv6 VIPs with the same Maglev tables and sticky flows as lb4, one
 /// packet at a time: the tunnel modes (GRE or IP in IPv4/IPv6 to the server) and NAT mode (destination and port
 /// rewritten, the server's replies rewritten to come from the VIP; a VIP without a server refuses: a TCP reset or
-/// ICMPv6 port unreachable). Later fragments follow their first (LbFragments); ICMPv6 errors pass untranslated.
+/// ICMPv6 port unreachable). Later fragments follow their first (LbFragments); ICMPv6 errors about NAT flows are translated.
 /// </summary>
 internal sealed class Lb6Node(Worker w) : GraphNode("lb6")
 {
@@ -349,6 +349,7 @@ internal sealed class Lb6Node(Worker w) : GraphNode("lb6")
                 sport = BinaryPrimitives.ReadUInt16BigEndian(h[offset..]);
                 dport = BinaryPrimitives.ReadUInt16BigEndian(h[(offset + 2)..]);
             }
+            if (protocol == Ip6.ProtoIcmp6 && lb.HasNat6 && flows.HasSix && TranslateError(p, h, offset, lb, flows.Six, now)) continue;
             var flags = protocol == Ip4.ProtoTcp && h.Length >= offset + 14 ? h[offset + 13] : (byte)0;
             Balance(p, h, lb, flows, new FlowKey6(Ip6.Source(h), Ip6.Destination(h), sport, dport, protocol), offset, flags, now);
         }
@@ -488,6 +489,38 @@ internal sealed class Lb6Node(Worker w) : GraphNode("lb6")
         }
         if (!lb.IsVipAddress6(destination)) return false;
         w.Discard(p, DropReason.LbFragment);
+        return true;
+    }
+
+    // An ICMPv6 error (destination unreachable, packet too big, time exceeded, parameter problem) about a NAT flow's
+    // packet: the packet it quotes becomes the one its endpoint sent (that flow's other side), the outer address that
+    // was the flow's moves with it (a router on the way keeps its own), the ICMPv6 checksum is summed afresh; so the
+    // client learns its path MTU through the VIP and the server through the load balancer. False: not such an error.
+    private bool TranslateError(int p, Span<byte> h, int l4, LoadBalancer lb, SessionTable<FlowKey6> table, long now)
+    {
+        var end = Math.Min(h.Length, Ip6.HeaderLength + Ip6.PayloadLength(h));
+        if (end < l4 + 8 + Ip6.HeaderLength + 4 || h[l4] is not (1 or 2 or 3 or 4)) return false;
+        var inner = h[(l4 + 8)..end];
+        if (inner[0] >> 4 != 6 || !Ip6.UpperLayer(inner, out var protocol, out var innerL4) || protocol is not (Ip4.ProtoTcp or Ip4.ProtoUdp)
+            || inner.Length < innerL4 + 4)
+            return false;
+        var reported = new FlowKey6(Ip6.Source(inner), Ip6.Destination(inner), BinaryPrimitives.ReadUInt16BigEndian(inner[innerL4..]),
+            BinaryPrimitives.ReadUInt16BigEndian(inner[(innerL4 + 2)..]), protocol);
+        var key = reported.Reversed; // the error travels against the packet it reports on
+        if (!table.TryFind(key, out var s, out var reply) || !table.IsLive(s, now)
+            || lb.BySerial(LbFlows.VipOf(table.Payload(s))) is not { Config.Mode: LbMode.Nat })
+            return false;
+        var to = (reply ? table.Forward(s) : table.Reverse(s)).Reversed;
+        if (!NatPacket6.Rewrite(inner, innerL4, reported, to.Reversed)) return false;
+        var source = Ip6.Source(h);
+        var destination = Ip6.Destination(h);
+        BinaryPrimitives.WriteUInt128BigEndian(h[8..], source == key.Source ? to.Source : source);
+        BinaryPrimitives.WriteUInt128BigEndian(h[24..], destination == key.Destination ? to.Destination : destination);
+        var icmp = h[l4..end];
+        icmp[2] = icmp[3] = 0;
+        BinaryPrimitives.WriteUInt16BigEndian(icmp[2..], Ip6.UpperChecksum(h, icmp, Ip6.ProtoIcmp6));
+        if (w.Pool.Meta[p].Traced) w.Trace(p, Name, $"ICMPv6 error about {Ip6.Format(reported.Source)} -> {Ip6.Format(reported.Destination)}: to {Ip6.Format(to.Destination)}");
+        w.Graph.Enqueue(w.Lookup6, p);
         return true;
     }
 
