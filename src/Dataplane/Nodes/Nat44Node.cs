@@ -131,12 +131,8 @@ internal sealed class Nat44Node(Worker w, bool inside) : GraphNode(inside ? "nat
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void TranslateOther(int i, int p, Nat44 nat, Nat44Sessions state, long now)
     {
-        var pool = w.Pool;
+        var (pool, graph, lookup, table, slice) = (w.Pool, w.Graph, w.Lookup, state.Table, _slice);
         var meta = pool.Meta;
-        var graph = w.Graph;
-        var lookup = w.Lookup;
-        var table = state.Table;
-        var slice = _slice;
         var generation = nat.Generation;
         var kind = slice.Kinds[i];
         if (kind == NatPacketKind.Truncated)
