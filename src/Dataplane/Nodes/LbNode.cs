@@ -282,7 +282,7 @@ internal sealed class Lb4Node(Worker w) : GraphNode("lb4")
     // (LoadBalancer.TrySteer goes by the port of the server's answer), and which no flow's answers from this server
     // endpoint use yet.
     private bool TryFreePort(LoadBalancer lb, SessionTable<FlowKey4> table, uint source, uint server, ushort serverPort, byte protocol, out ushort port) =>
-        FreePorts.TryFind(_random, lb.Workers, w.Index, protocol, candidate => !table.TryFind(new FlowKey4(server, source, serverPort, candidate, protocol), out _, out _), out port);
+        FreePorts.TryFind(_random, lb.Workers, w.Index, table, source, server, serverPort, protocol, out port);
 
     private readonly Random _random = new();
 
@@ -301,15 +301,41 @@ internal static class FreePorts
 {
     private const int First = 1024;
 
-    /// <summary>A port from a random start (1024 and up) whose answers the steering brings to <paramref name="worker"/> and that <paramref name="free"/> accepts.</summary>
-    public static bool TryFind(Random random, int workers, int worker, byte protocol, Func<ushort, bool> free, out ushort port)
+    /// <summary>
+    /// A port for a flow from <paramref name="source"/> to a server endpoint, from a random start (1024 and up), whose
+    /// answers the steering brings to <paramref name="worker"/> and which no flow's answers from that endpoint use.
+    /// </summary>
+    public static bool TryFind(Random random, int workers, int worker, SessionTable<FlowKey4> table, uint source, uint server, ushort serverPort, byte protocol, out ushort port) =>
+        Search(random, workers, worker, protocol, new Answers4(table, source, server, serverPort, protocol), out port);
+
+    /// <summary>The same for an IPv6 flow.</summary>
+    public static bool TryFind(Random random, int workers, int worker, SessionTable<FlowKey6> table, UInt128 source, UInt128 server, ushort serverPort, byte protocol, out ushort port) =>
+        Search(random, workers, worker, protocol, new Answers6(table, source, server, serverPort, protocol), out port);
+
+    private interface IAnswers
+    {
+        bool Taken(ushort port);
+    }
+
+    // Struct probes: a new flow's search allocates nothing.
+    private readonly struct Answers4(SessionTable<FlowKey4> table, uint source, uint server, ushort serverPort, byte protocol) : IAnswers
+    {
+        public bool Taken(ushort port) => table.TryFind(new FlowKey4(server, source, serverPort, port, protocol), out _, out _);
+    }
+
+    private readonly struct Answers6(SessionTable<FlowKey6> table, UInt128 source, UInt128 server, ushort serverPort, byte protocol) : IAnswers
+    {
+        public bool Taken(ushort port) => table.TryFind(new FlowKey6(server, source, serverPort, port, protocol), out _, out _);
+    }
+
+    private static bool Search<TAnswers>(Random random, int workers, int worker, byte protocol, TAnswers answers, out ushort port) where TAnswers : struct, IAnswers
     {
         var start = random.Next(65536 - First);
         for (var i = 0; i < 65536 - First; i++)
         {
             port = (ushort)(First + (start + i) % (65536 - First));
             if (workers > 1 && FlowHash.Pick(FlowHash.OfTuple(0, 0, port, 0, protocol), workers) != worker) continue;
-            if (free(port)) return true;
+            if (!answers.Taken(port)) return true;
             if (i > 4096) break; // crowded: give up rather than walk every port for each new flow
         }
         port = 0;
@@ -534,7 +560,7 @@ internal sealed class Lb6Node(Worker w) : GraphNode("lb6")
         var target = vip.TargetPort(server, key.DestinationPort);
         var protocol = key.Protocol;
         if (table.TryFind(new FlowKey6(address, source, target, sourcePort, protocol), out _, out _)
-            && !FreePorts.TryFind(_random, lb.Workers, w.Index, protocol, port => !table.TryFind(new FlowKey6(address, source, target, port, protocol), out _, out _), out sourcePort))
+            && !FreePorts.TryFind(_random, lb.Workers, w.Index, table, source, address, target, protocol, out sourcePort))
         {
             w.Discard(p, DropReason.LbNoFlow);
             return false;
