@@ -21,30 +21,48 @@ public readonly struct ListView<T>(List<T>? list) : IReadOnlyList<T>
     System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => Items.GetEnumerator();
 }
 
-/// <summary>A read-only view of the first <c>count</c> items of an array, with a struct enumerator.</summary>
-public readonly struct ArrayView<T>(T[]? items, int count) : IReadOnlyList<T>
+/// <summary>
+/// A read-only view of the first <c>count</c> items of an array, or of one item held without an array, with a
+/// struct enumerator.
+/// </summary>
+public readonly struct ArrayView<T> : IReadOnlyList<T>
 {
-    public int Count => count;
+    private readonly T[]? _items;
+    private readonly T? _single;
+    private readonly int _count;
 
-    public T this[int index] => (uint)index < (uint)count ? items![index] : throw new ArgumentOutOfRangeException(nameof(index));
+    public ArrayView(T[]? items, int count)
+    {
+        _items = items;
+        _count = count;
+    }
 
-    public ReadOnlySpan<T> AsSpan() => items.AsSpan(0, count);
+    /// <summary>A view of exactly one item.</summary>
+    public ArrayView(T single)
+    {
+        _single = single;
+        _count = 1;
+    }
 
-    public Enumerator GetEnumerator() => new(items, count);
+    public int Count => _count;
+
+    public T this[int index] => (uint)index < (uint)_count ? (_items is null ? _single! : _items[index]) : throw new ArgumentOutOfRangeException(nameof(index));
+
+    public Enumerator GetEnumerator() => new(this);
 
     IEnumerator<T> IEnumerable<T>.GetEnumerator()
     {
-        for (var i = 0; i < count; i++) yield return items![i];
+        for (var i = 0; i < _count; i++) yield return this[i];
     }
 
     System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => ((IEnumerable<T>)this).GetEnumerator();
 
-    public struct Enumerator(T[]? items, int count)
+    public struct Enumerator(ArrayView<T> view)
     {
         private int _index = -1;
 
-        public readonly T Current => items![_index];
+        public readonly T Current => view._items is null ? view._single! : view._items[_index];
 
-        public bool MoveNext() => ++_index < count;
+        public bool MoveNext() => ++_index < view._count;
     }
 }

@@ -16,7 +16,8 @@ public class DataInner : DataNode
     // Nodes with up to this many children keep them in a plain array; larger ones in a ChildStore.
     private const int SmallMax = 16;
 
-    // Children, in one of two forms (no List object per node: a million-node tree has ~200k inner nodes):
+    // Children, in one of three forms (no List object per node: a million-node tree has ~200k inner nodes):
+    // - the one child itself (containers such as a route's next-hop: no array for one child),
     // - a DataNode[] of at most SmallMax slots, children first and the spare slots null (most list entries and
     //   containers; exact once the node is complete and trimmed), or
     // - a ChildStore: the array, the count and the key indexes of the lists (nodes with many children).
@@ -26,19 +27,27 @@ public class DataInner : DataNode
     {
     }
 
-    public ArrayView<DataNode> Children => _children switch
+    public ArrayView<DataNode> Children
     {
-        ChildStore s => new(s.Items, s.Count),
-        null => default,
-        var a => new(Unsafe.As<DataNode[]>(a), CountOf(Unsafe.As<DataNode[]>(a))),
-    };
+        get
+        {
+            var c = _children;
+            if (c is null) return default;
+            if (c.GetType() == typeof(DataNode[])) return new(Unsafe.As<DataNode[]>(c), CountOf(Unsafe.As<DataNode[]>(c)));
+            return c is ChildStore s ? new(s.Items, s.Count) : new(Unsafe.As<DataNode>(c));
+        }
+    }
 
-    public int ChildCount => _children switch
+    public int ChildCount
     {
-        ChildStore s => s.Count,
-        null => 0,
-        var a => CountOf(Unsafe.As<DataNode[]>(a)),
-    };
+        get
+        {
+            var c = _children;
+            if (c is null) return 0;
+            if (c.GetType() == typeof(DataNode[])) return CountOf(Unsafe.As<DataNode[]>(c));
+            return c is ChildStore s ? s.Count : 1;
+        }
+    }
 
     public bool HasChildren => ChildCount > 0;
 
@@ -60,7 +69,13 @@ public class DataInner : DataNode
         }
         else
         {
-            var items = Unsafe.As<DataNode[]?>(_children);
+            if (_children is null && Schema.ChildCountHint <= 1)
+            {
+                _children = child; // the first child of a node whose last instance had one
+                child.Parent = this;
+                return;
+            }
+            var items = _children as DataNode[];
             if (items is null || count == items.Length)
             {
                 if (count == SmallMax)
@@ -72,7 +87,8 @@ public class DataInner : DataNode
                 // A node being built gets room for as many children as the last node of its kind had; a complete
                 // node grows by one (a default added to a complete entry costs one slot).
                 var grown = new DataNode[Math.Clamp(Schema.ChildCountHint, count + 1, SmallMax)];
-                if (count > 0) Array.Copy(items!, grown, count);
+                if (items is not null) Array.Copy(items, grown, count);
+                else if (count == 1) grown[0] = Unsafe.As<DataNode>(_children!);
                 _children = items = grown;
             }
             if (index < count) Array.Copy(items, index, items, index + 1, count - index);
@@ -93,20 +109,31 @@ public class DataInner : DataNode
             case ChildStore s:
                 if (s.Count < s.Items.Length) s.Items = s.Items[..s.Count];
                 return;
-            case var a when count < Unsafe.As<DataNode[]>(a).Length:
-                _children = count == 0 ? null : Unsafe.As<DataNode[]>(a)[..count];
+            case DataNode[] a when count <= 1:
+                _children = count == 0 ? null : a[0];
+                return;
+            case DataNode[] a when count < a.Length:
+                _children = a[..count];
                 return;
         }
     }
 
     public int IndexOf(DataNode child)
     {
+        if (_children is DataNode one) return ReferenceEquals(one, child) ? 0 : -1;
         var count = ChildCount;
         return count == 0 ? -1 : Array.IndexOf(ItemsArray(), child, 0, count);
     }
 
     public bool Remove(DataNode child)
     {
+        if (_children is DataNode one)
+        {
+            if (!ReferenceEquals(one, child)) return false;
+            _children = null;
+            child.Parent = null;
+            return true;
+        }
         var count = ChildCount;
         if (count == 0) return false;
         var items = ItemsArray();
@@ -129,6 +156,13 @@ public class DataInner : DataNode
     public void ReplaceAt(int index, DataNode node)
     {
         if ((uint)index >= (uint)ChildCount) throw new ArgumentOutOfRangeException(nameof(index));
+        if (_children is DataNode one)
+        {
+            one.Parent = null;
+            _children = node;
+            node.Parent = this;
+            return;
+        }
         var items = ItemsArray();
         var old = items[index];
         old.Parent = null;
@@ -147,7 +181,7 @@ public class DataInner : DataNode
         _children = null;
     }
 
-    // The array behind Children (longer than the count in a ChildStore).
+    // The array behind Children (longer than the count in a ChildStore); not for a single child.
     private DataNode[] ItemsArray() => _children is ChildStore s ? s.Items : Unsafe.As<DataNode[]>(_children!);
 
     // The children as a store (created from a small array or nothing), for indexing.
@@ -155,7 +189,7 @@ public class DataInner : DataNode
     {
         if (_children is ChildStore s) return s;
         var count = ChildCount;
-        var store = new ChildStore(_children is null ? [] : Unsafe.As<DataNode[]>(_children)) { Count = count };
+        var store = new ChildStore(_children switch { null => [], DataNode one => [one], var a => Unsafe.As<DataNode[]>(a) }) { Count = count };
         _children = store;
         return store;
     }

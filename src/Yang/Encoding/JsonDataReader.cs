@@ -81,6 +81,7 @@ public static class JsonDataReader
         private readonly Dictionary<YangModule, DefaultModule> _resolvers = new(ReferenceEqualityComparer.Instance);
         private DefaultModule? _lastResolver;
         private readonly Dictionary<SchemaNode, ValueCache> _valueCaches = new(ReferenceEqualityComparer.Instance);
+        private readonly ValueInterner _values = new();
 
         // Edit documents: nodes added in the objects being read, whose "@name" metadata may still follow.
         private readonly List<PendingMark> _pending = [];
@@ -473,12 +474,12 @@ public static class JsonDataReader
             if (_o.CanonicalValues)
             {
                 if (cache is not null && cache.Count < MaxCachedValues) cache.TryAdd(text, text);
-                return new DataLeaf(schema, text);
+                return new DataLeaf(schema, _values.Intern(text));
             }
             if (!ValueParser.TryParse(type, text, Resolver(schema.Module), out var canonical, out var error))
                 throw new DataException(new DataError(ErrorTag.InvalidValue, path.ToString(), $"invalid value \"{text}\" of \"{schema.Name}\": {error}", BadElement: schema.Name));
             if (cache is not null && cache.Count < MaxCachedValues) cache.TryAdd(text, canonical);
-            return new DataLeaf(schema, canonical);
+            return new DataLeaf(schema, _values.Intern(canonical));
         }
 
         /// <summary>

@@ -209,6 +209,7 @@ public static class XmlDataReader
             ReadNode(parent, schema, depth + 1);
         }
 
+        private readonly ValueInterner _values = new();
         private string? _lastNs;
         private YangModule? _lastModule;
 
@@ -234,7 +235,7 @@ public static class XmlDataReader
                 throw new DataException(new DataError(ErrorTag.InvalidValue, DataPath.Of(parent) + "/" + schema.Name, $"invalid value \"{Truncate(text)}\" of \"{schema.Name}\": {error}", BadElement: schema.Name));
             }
             _scopeSnapshot = null;
-            return new DataLeaf(schema, canonical);
+            return new DataLeaf(schema, _values.Intern(canonical));
         }
 
         private DataLeaf SkipEmptyLeaf(SchemaNode schema)

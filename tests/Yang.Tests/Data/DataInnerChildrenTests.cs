@@ -113,6 +113,48 @@ public sealed class DataInnerChildrenTests
     }
 
     [Fact]
+    public void A_node_with_one_child_keeps_it_through_every_operation()
+    {
+        // A node whose last instance had one child holds its first child without an array (a route's next-hop).
+        var first = new DataInner(Top);
+        first.Add(new DataLeaf(Child(Top, "note"), "x"));
+        first.TrimExcess(); // the hint: one child
+        var node = new DataInner(Top);
+        var a = Entry(One, "a");
+        node.Add(a);
+        Assert.Equal(1, node.ChildCount);
+        Assert.Same(a, node.Children[0]);
+        Assert.Equal([a], node.Children.ToArray());
+        Assert.Equal(0, node.IndexOf(a));
+        Assert.Equal(-1, node.IndexOf(Entry(One, "z")));
+        Assert.Same(a, node.FindListEntry(One, ["a"]));
+        Assert.False(node.Remove(Entry(One, "a")));
+
+        var b = Entry(One, "b");
+        node.ReplaceAt(0, b);
+        Assert.Null(a.Parent);
+        Assert.Same(node, b.Parent);
+        Assert.Equal([b], node.Children.ToArray());
+
+        var c = Entry(One, "c");
+        node.Insert(0, c); // a second child: an array again
+        Assert.Equal([c, b], node.Children.ToArray());
+        Assert.True(node.Remove(c));
+        node.TrimExcess(); // back to one
+        Assert.Equal([b], node.Children.ToArray());
+        Assert.Equal(["b"], ((DataInner)node.DeepClone()).Children.ToArray().Select(e => ((DataInner)e).KeyValues()[0]));
+
+        Assert.True(node.Remove(b));
+        Assert.Null(b.Parent);
+        Assert.Equal(0, node.ChildCount);
+        Assert.Empty(node.Children.ToArray());
+        node.Add(a);
+        node.ClearChildren();
+        Assert.Null(a.Parent);
+        Assert.Equal(0, node.ChildCount);
+    }
+
+    [Fact]
     public void An_entry_with_the_keys_of_another_is_found_as_its_twin_in_small_and_indexed_nodes()
     {
         foreach (var size in new[] { 3, 50 })
