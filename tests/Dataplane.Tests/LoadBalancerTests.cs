@@ -313,7 +313,7 @@ public sealed class LoadBalancerTests : IDisposable
     }
 
     [Fact]
-    public void Every_mode_and_the_nat_answer_decode_correctly_in_scapy()
+    public void Every_mode_and_the_nat_answers_decode_correctly_in_scapy()
     {
         UInt128 server4 = Ip6.Mapped(Server(1)), server6 = Ip6.Parse("2001:db8:b::11");
         LbVip Vip4(string vip, LbMode mode, UInt128 server) => LbVip.V4(Ip4.Parse(vip), mode, [new LbServer(server)]);
@@ -321,6 +321,8 @@ public sealed class LoadBalancerTests : IDisposable
         {
             Ip4Source = Ip4.Parse("10.1.0.1"),
             Ip6Source = Ip6.Parse("2001:db8:b::1"),
+            LocalAddresses = [Ip4.Parse("10.1.0.200")],
+            LocalAddresses6 = [Ip6.Parse("2001:db8:b::200")],
             Vips =
             [
                 Vip4("192.0.2.101", LbMode.Gre4, server4), Vip4("192.0.2.102", LbMode.IpIp4, server4),
@@ -328,6 +330,9 @@ public sealed class LoadBalancerTests : IDisposable
                 Vip4("192.0.2.105", LbMode.L3Dsr, server4) with { Dscp = 46 },
                 LbVip.V4(Ip4.Parse("192.0.2.106"), LbMode.Nat, [new LbServer(server4)], Tcp, 80, targetPort: 8080),
                 new LbVip(Ip6.Parse("2001:db8:f::80"), 128, LbMode.IpIp6, [new LbServer(server6)], Tcp, 443),
+                LbVip.V4(Ip4.Parse("192.0.2.107"), LbMode.FullNat, [new LbServer(server4)], Tcp, 80, targetPort: 8080),
+                new LbVip(Ip6.Parse("2001:db8:f::81"), 128, LbMode.FullNat, [new LbServer(server6)], Tcp, 80, TargetPort: 8080),
+                new LbVip(Ip6.Parse("2001:db8:f::82"), 128, LbMode.Nat, [new LbServer(server6)], Tcp, 80, TargetPort: 8080),
             ],
         });
         var dir = Directory.CreateTempSubdirectory("dataplane-lb-").FullName;
@@ -369,7 +374,11 @@ public sealed class LoadBalancerTests : IDisposable
         Refused(new LbConfig { Vips = [ok with { Servers = [LbServer.V4(Server(1), -1)] }] }, "weight");
         Refused(new LbConfig { Vips = [ok with { Length = 120 }] }, "not a prefix");
         Refused(new LbConfig { Vips = [ok with { Mode = LbMode.L3Dsr }] }, "target port is for NAT mode");
-        Refused(new LbConfig { LocalAddresses = [Ip4.Parse("10.1.0.200")], Vips = [new LbVip(Ip6.Parse("2001:db8:f::80"), 128, LbMode.FullNat, [new LbServer(Ip6.Parse("2001:db8:b::11"))], Tcp, 80)] }, "for IPv4 VIPs");
+        var fullNat6 = new LbVip(Ip6.Parse("2001:db8:f::80"), 128, LbMode.FullNat, [new LbServer(Ip6.Parse("2001:db8:b::11"))], Tcp, 80);
+        Refused(new LbConfig { LocalAddresses = [Ip4.Parse("10.1.0.200")], Vips = [fullNat6] }, "full NAT needs local IPv6 addresses");
+        Refused(new LbConfig { LocalAddresses6 = [Ip6.Parse("ff02::1")], Vips = [fullNat6] }, "not a unicast IPv6 address");
+        Refused(new LbConfig { LocalAddresses6 = [Ip6.Mapped(Ip4.Parse("10.1.0.200"))], Vips = [fullNat6] }, "not a unicast IPv6 address");
+        Refused(new LbConfig { LocalAddresses6 = [Ip6.Parse("2001:db8:b::200")], Vips = [fullNat6 with { Mode = LbMode.L3Dsr }] }, "for IPv4 VIPs");
         Refused(Nat(1) with { FlowsPerWorker = 0 }, "flows per worker");
         Assert.Equal([Ip6.Mapped(Server(1)), Ip6.Mapped(Server(2))], _dp.LoadBalancer!.Vips.Single().Servers.Select(x => x.Address));
         // Off: the VIP is nobody's, its packets are routed as any (here: no route, nothing reaches the servers).
@@ -404,7 +413,7 @@ public sealed class LoadBalancerTests : IDisposable
         // The server side asks for the local addresses by ARP: the load balancer answers.
         Send(_back, Frames.ArpRequest(MacServer(1), "10.1.0.11", "10.1.0.200"));
         Assert.Single(_back.Sent);
-        Assert.Contains("full NAT needs local addresses", Assert.Throws<DataplaneException>(() => _dp.SetLoadBalancer(FullNat(1) with { LocalAddresses = [] })).Message);
+        Assert.Contains("full NAT needs local IPv4 addresses", Assert.Throws<DataplaneException>(() => _dp.SetLoadBalancer(FullNat(1) with { LocalAddresses = [] })).Message);
     }
 
     [Fact]
@@ -695,5 +704,111 @@ public sealed class LoadBalancerTests : IDisposable
         AssertChecksum6(u);
         Assert.Equal((Ip6.Parse("2001:db8:a::99"), server), (Ip6.Source(u), Ip6.Destination(u)));
         Assert.Equal(OneHopOn(answer), u[48..].ToArray());
+    }
+
+    private static readonly UInt128[] Locals6 = [Ip6.Parse("2001:db8:b::200"), Ip6.Parse("2001:db8:b::201")];
+
+    private static LbConfig FullNat6(byte proto, params int[] servers) => new()
+    {
+        LocalAddresses6 = Locals6,
+        Vips = [new LbVip(Ip6.Parse("2001:db8:f::81"), 128, LbMode.FullNat, [.. servers.Select(n => new LbServer(Ip6.Parse($"2001:db8:b::1{n}")))], proto, 80, TargetPort: 8080)],
+    };
+
+    [Theory]
+    [InlineData(1, Tcp)]
+    [InlineData(2, Tcp)]
+    [InlineData(2, Udp)]
+    public void An_ipv6_full_nat_vip_sends_from_a_local_address_and_the_servers_answer_reaches_the_client_from_the_vip(int workers, byte proto)
+    {
+        using var t = new LoadBalancerTests(workers);
+        const string vip = "2001:db8:f::81";
+        t._dp.SetLoadBalancer(FullNat6(proto, 1, 2, 3));
+        t._dp.AddNeighbor6("front", Ip6.Parse("2001:db8:a::3"), MacClient);
+        var endpoints = new HashSet<(UInt128, ushort)>();
+        var localOf = new Dictionary<string, UInt128>();
+        for (ushort port = 36000; port < 36060; port++)
+        {
+            // Two clients: each has all its flows from one local address.
+            var client = port % 2 == 0 ? "2001:db8:a::2" : "2001:db8:a::3";
+            var got = Assert.Single(t.Send(t._front, Packet6(MacFront, MacClient, client, port, vip, 80, proto)).Back).AsSpan(14);
+            AssertChecksum6(got);
+            var (source, sourcePort, server, serverPort) = (Ip6.Source(got), BinaryPrimitives.ReadUInt16BigEndian(got[40..]), Ip6.Destination(got), BinaryPrimitives.ReadUInt16BigEndian(got[42..]));
+            Assert.Contains(source, Locals6); // the server sees the load balancer, not the client
+            Assert.Equal(8080, serverPort);
+            Assert.True(endpoints.Add((source, sourcePort)), "a local endpoint per flow");
+            Assert.Equal(localOf.TryAdd(client, source) ? source : localOf[client], source);
+            var data = 40 + (proto == Tcp ? 20 : 8);
+            Assert.Equal(Packet6(0, 0, client, port, vip, 80, proto).AsSpan(14 + data).ToArray(), got[data..].ToArray()); // the data untouched
+            // The server's answer to the local endpoint, on whichever worker: from the VIP's address and port, to the client's.
+            var answer = Assert.Single(t.Send(t._back, Packet6(MacBack, MacServer(1), Ip6.Format(server), 8080, Ip6.Format(source), sourcePort, proto, SynAck)).Front).AsSpan(14);
+            AssertChecksum6(answer);
+            Assert.Equal((Ip6.Parse(vip), (ushort)80, Ip6.Parse(client), port),
+                (Ip6.Source(answer), BinaryPrimitives.ReadUInt16BigEndian(answer[40..]), Ip6.Destination(answer), BinaryPrimitives.ReadUInt16BigEndian(answer[42..])));
+        }
+        var c = t._dp.LbCounters;
+        Assert.Equal((60L, 60L, 60L), (c.Flows, c.Forwarded, c.Returned));
+        if (workers > 1) Assert.True(t._dp.Workers.All(x => x.LbFlows!.Six.Count > 0), "both workers hold flows");
+        // An answer to a local endpoint no flow has: not the client's (nothing reaches the front).
+        Assert.Empty(t.Send(t._back, Packet6(MacBack, MacServer(1), "2001:db8:b::11", 8080, "2001:db8:b::200", 9, proto, SynAck)).Front);
+    }
+
+    [Fact]
+    public void Neighbors_find_the_full_nat_local_and_vip_ipv6_addresses()
+    {
+        _dp.SetLoadBalancer(FullNat6(Tcp, 1));
+        foreach (var (target, unicast) in new[] { (Locals6[0], false), (Locals6[1], true), (Ip6.Parse("2001:db8:f::81"), false) })
+        {
+            var (_, back) = Send(_back, Solicitation(target, Ip6.Parse("2001:db8:b::11"), MacServer(1), unicast));
+            var na = Assert.Single(back).AsSpan(14);
+            Assert.Equal((Ip6.ProtoIcmp6, (byte)136, target), (Ip6.NextHeader(na), na[40], BinaryPrimitives.ReadUInt128BigEndian(na[48..])));
+            Assert.Equal((target, Ip6.Parse("2001:db8:b::11")), (Ip6.Source(na), Ip6.Destination(na)));
+            Assert.True(Ip6.UpperChecksumValid(na, na[40..(40 + Ip6.PayloadLength(na))], Ip6.ProtoIcmp6));
+            Assert.Equal(MacBack, Ethernet.Read48(na[(40 + 26)..])); // the target link-layer address: the back interface's
+        }
+        // Another address on the link: not answered.
+        Assert.Empty(Send(_back, Solicitation(Ip6.Parse("2001:db8:b::202"), Ip6.Parse("2001:db8:b::11"), MacServer(1), unicast: false)).Back);
+    }
+
+    // A neighbor solicitation (RFC 4861 §4.3) with the source link-layer address option: to the target's
+    // solicited-node group, or to the target itself (a reachability probe).
+    private static byte[] Solicitation(UInt128 target, UInt128 from, ulong fromMac, bool unicast)
+    {
+        var to = unicast ? target : Ip6.SolicitedNode(target);
+        var f = new byte[14 + 40 + 32];
+        Ethernet.WriteHeader(f, unicast ? MacBack : Ip6.MulticastMac(to), fromMac, Ethernet.TypeIp6);
+        var ip = f.AsSpan(14);
+        Ip6.WriteHeader(ip, 32, Ip6.ProtoIcmp6, 255, from, to);
+        ip[40] = 135;
+        BinaryPrimitives.WriteUInt128BigEndian(ip[48..], target);
+        ip[64] = 1;
+        ip[65] = 1;
+        Ethernet.Write48(ip[66..], fromMac);
+        BinaryPrimitives.WriteUInt16BigEndian(ip[42..], Ip6.UpperChecksum(ip, ip[40..], Ip6.ProtoIcmp6));
+        return f;
+    }
+
+    [Fact]
+    public void Full_nat_vips_without_servers_refuse_tcp_with_a_reset_and_errors_about_their_flows_reach_the_client()
+    {
+        // IPv4 and IPv6 full NAT, the only server drained: a reset from the VIP.
+        _dp.SetLoadBalancer(FullNat(1) with { Vips = [FullNat(1).Vips[0] with { Servers = [LbServer.V4(Server(1), 0)] }] });
+        var reset4 = Read(Assert.Single(Send(_front, FromClient(23000)).Front));
+        Assert.Equal(("192.0.2.100:80", "10.0.0.2:23000"), (reset4.From, reset4.To));
+        _dp.SetLoadBalancer(FullNat6(Tcp, 1) with { Vips = [FullNat6(Tcp, 1).Vips[0] with { Servers = [new LbServer(Ip6.Parse("2001:db8:b::11"), 0)] }] });
+        var reset6 = Assert.Single(Send(_front, Packet6(MacFront, MacClient, "2001:db8:a::2", 23001, "2001:db8:f::81", 80, Tcp)).Front).AsSpan(14);
+        AssertChecksum6(reset6);
+        Assert.Equal((Ip6.Parse("2001:db8:f::81"), (byte)0x14), (Ip6.Source(reset6), reset6[53]));
+        // The server refusing a full-NAT flow (ICMPv6 port unreachable about what it got): the client hears it from
+        // the VIP, about its own packet.
+        _dp.SetLoadBalancer(FullNat6(Tcp, 1));
+        var sent = Packet6(MacFront, MacClient, "2001:db8:a::2", 23002, "2001:db8:f::81", 80, Tcp);
+        var toServer = Assert.Single(Send(_front, sent).Back).AsSpan(14).ToArray();
+        var refused = Icmp6Error(MacBack, MacServer(1), Ip6.Parse("2001:db8:b::11"), Ip6.Source(toServer), 1, 0, toServer);
+        var e = Assert.Single(Send(_back, refused).Front).AsSpan(14);
+        AssertChecksum6(e);
+        Assert.Equal((Ip6.Parse("2001:db8:f::81"), Ip6.Parse("2001:db8:a::2")), (Ip6.Source(e), Ip6.Destination(e)));
+        var quoted = sent.AsSpan(14).ToArray();
+        quoted[7]--; // one hop on
+        Assert.Equal(quoted, e[48..].ToArray());
     }
 }

@@ -147,6 +147,9 @@ public sealed partial class Dataplane
         (c.Timeouts ?? throw new DataplaneException("load balancer timeouts are missing")).Check("load balancer");
         foreach (var a in c.LocalAddresses)
             if (a == 0 || a >> 28 >= 0xe || a >> 24 == 127) throw new DataplaneException($"local address {Ip4.Format(a)} is not a unicast address");
+        foreach (var a in c.LocalAddresses6)
+            if (a == UInt128.Zero || a == UInt128.One || Ip6.IsMulticast(a) || Ip6.IsMapped(a))
+                throw new DataplaneException($"local address {Ip6.Format(a)} is not a unicast IPv6 address");
         var keys = new HashSet<LoadBalancing.LoadBalancer.VipKey>();
         foreach (var v in c.Vips)
         {
@@ -176,12 +179,13 @@ public sealed partial class Dataplane
             if (v.Mode is LbMode.Gre4 or LbMode.IpIp4 && c.Ip4Source == 0) throw new DataplaneException($"{what}: mode {v.Mode} needs the IPv4 tunnel source");
             if (v.Mode is LbMode.Gre6 or LbMode.IpIp6 && c.Ip6Source == UInt128.Zero) throw new DataplaneException($"{what}: mode {v.Mode} needs the IPv6 tunnel source");
             var nat = v.Mode is LbMode.Nat or LbMode.FullNat;
-            if (v.Mode is LbMode.L3Dsr or LbMode.FullNat && !v4) throw new DataplaneException($"{what}: mode {v.Mode} is for IPv4 VIPs");
+            if (v.Mode is LbMode.L3Dsr && !v4) throw new DataplaneException($"{what}: mode {v.Mode} is for IPv4 VIPs");
             if (nat && (v.Length != 128 || v.Protocol is not (Ip4.ProtoTcp or Ip4.ProtoUdp)))
                 throw new DataplaneException($"{what}: NAT mode needs one address, TCP or UDP and a port");
             if (!nat && v.TargetPort != 0) throw new DataplaneException($"{what}: a target port is for NAT mode");
             if (!nat && v.Servers.Any(s => s.Port != 0)) throw new DataplaneException($"{what}: a server's own port is for NAT mode");
-            if (v.Mode == LbMode.FullNat && c.LocalAddresses.Count == 0) throw new DataplaneException($"{what}: full NAT needs local addresses");
+            if (v.Mode == LbMode.FullNat && (v4 ? c.LocalAddresses.Count : c.LocalAddresses6.Count) == 0)
+                throw new DataplaneException($"{what}: full NAT needs local {(v4 ? "IPv4" : "IPv6")} addresses");
         }
     }
 

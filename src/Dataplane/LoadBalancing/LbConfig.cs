@@ -85,8 +85,11 @@ public sealed record LbConfig
     /// <summary>Outer source of GRE6 and IPIP6 (0: none).</summary>
     public UInt128 Ip6Source { get; init; }
 
-    /// <summary>The local addresses full-NAT flows come from (the servers must route them back here).</summary>
+    /// <summary>The local addresses full-NAT flows to IPv4 VIPs come from (the servers must route them back here).</summary>
     public IReadOnlyList<uint> LocalAddresses { get; init; } = [];
+
+    /// <summary>The local addresses full-NAT flows to IPv6 VIPs come from.</summary>
+    public IReadOnlyList<UInt128> LocalAddresses6 { get; init; } = [];
 
     /// <summary>Flows at most on each worker (the sticky table); a change of it starts every worker's flows afresh.</summary>
     public int FlowsPerWorker { get; init; } = 100_000;

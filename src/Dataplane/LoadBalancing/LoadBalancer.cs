@@ -76,6 +76,7 @@ internal sealed class LoadBalancer
     private readonly FrozenSet<uint> _vipAddresses4;
     private readonly FrozenSet<(UInt128, byte, ushort)> _natVipEndpoints6;
     private readonly FrozenSet<UInt128> _vipAddresses6;
+    private readonly FrozenSet<UInt128> _solicitedNodes6;
     private readonly FrozenSet<(UInt128, byte, ushort)> _natServerEndpoints6;
 
     public LoadBalancer(LbConfig config, Numbering registry, int workers, LbAffinity affinity, LbFragments fragments)
@@ -108,10 +109,11 @@ internal sealed class LoadBalancer
         _bySerial = new Vip?[vips.Count == 0 ? 1 : vips.Max(v => v.Serial) + 1];
         foreach (var v in vips) _bySerial[v.Serial] = v;
         var nat = vips.Where(v => v.Config.IsV4 && v.Config.Mode is LbMode.Nat or LbMode.FullNat).ToList();
-        var nat6 = vips.Where(v => !v.Config.IsV4 && v.Config.Mode == LbMode.Nat).ToList();
+        var nat6 = vips.Where(v => !v.Config.IsV4 && v.Config.Mode is LbMode.Nat or LbMode.FullNat).ToList();
         HasNat = nat.Count > 0 || nat6.Count > 0;
         HasNat6 = nat6.Count > 0;
-        _vipAddresses6 = vips.Where(v => !v.Config.IsV4 && v.Config.Length == 128).Select(v => v.Config.Prefix).ToFrozenSet();
+        _vipAddresses6 = vips.Where(v => !v.Config.IsV4 && v.Config.Length == 128).Select(v => v.Config.Prefix).Concat(config.LocalAddresses6).ToFrozenSet();
+        _solicitedNodes6 = _vipAddresses6.Select(Ip6.SolicitedNode).ToFrozenSet();
         _natVipEndpoints6 = nat6.Select(v => (v.Config.Prefix, v.Config.Protocol, v.Config.Port)).ToFrozenSet();
         _natServerEndpoints6 = nat6.SelectMany(v => v.Config.Servers.Select(s => (s.Address, v.Config.Protocol, v.ServerPort(s)))).ToFrozenSet();
         HasVip6 = vips.Any(v => !v.Config.IsV4);
@@ -168,8 +170,11 @@ internal sealed class LoadBalancer
         return null;
     }
 
-    /// <summary>Whether an IPv6 address is a VIP's.</summary>
+    /// <summary>Whether an IPv6 address is a VIP's or a full-NAT local address (the dataplane answers neighbor solicitations for it).</summary>
     public bool IsVipAddress6(UInt128 address) => _vipAddresses6.Contains(address);
+
+    /// <summary>Whether a multicast group is the solicited-node group of a VIP or local IPv6 address (RFC 4861 §7.2.1).</summary>
+    public bool ListensTo6(UInt128 group) => _solicitedNodes6.Contains(group);
 
     public Vip? BySerial(int serial) => (uint)serial < (uint)_bySerial.Length ? _bySerial[serial] : null;
 

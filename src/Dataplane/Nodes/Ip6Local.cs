@@ -93,7 +93,7 @@ internal sealed class Ip6Local(Worker w) : GraphNode("ip6-local")
         ref var m = ref w.Pool.Meta[p];
         var target = BinaryPrimitives.ReadUInt128BigEndian(icmp[8..]);
         var source = Ip6.Source(h);
-        if (!itf.Owns6(target))
+        if (!itf.Owns6(target) && w.Dataplane.Lb?.IsVipAddress6(target) != true)
         {
             w.Discard(p, DropReason.NotForUs);
             return;

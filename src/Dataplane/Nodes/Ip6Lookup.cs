@@ -56,7 +56,9 @@ internal sealed class Ip6Lookup(Worker w) : GraphNode("ip6-lookup")
                     m.NextHop6 = destination;
                     w.Graph.Enqueue(Out(w, m, w.Rewrite6), p);
                 }
-                else if (rx is not null && (Ip6.IsMulticast(destination) ? rx.Joined(destination) : rx.Owns6(destination))) w.Graph.Enqueue(w.Local6, p);
+                // The solicited-node groups of the load balancer's VIP and local addresses too: it answers for them.
+                else if (rx is not null && (Ip6.IsMulticast(destination) ? rx.Joined(destination) || w.Dataplane.Lb?.ListensTo6(destination) == true : rx.Owns6(destination)))
+                    w.Graph.Enqueue(w.Local6, p);
                 else if (Ip6.IsMulticast(destination)) w.Graph.Enqueue(w.Punt, p); // other groups: the host stack's (OSPFv3, RIPng)
                 else w.Discard(p, DropReason.NotForUs);
                 continue;

@@ -180,7 +180,7 @@ internal sealed class Lb4Node(Worker w) : GraphNode("lb4")
             {
                 flows.NoServer++;
                 if (meta[p].Traced) w.Trace(p, Name, $"{key}: VIP {vip.Config} has no server");
-                if (vip.Config.Mode != LbMode.Nat) w.Discard(p, DropReason.LbNoServer);
+                if (vip.Config.Mode is not (LbMode.Nat or LbMode.FullNat)) w.Discard(p, DropReason.LbNoServer);
                 else if (key.Protocol != Ip4.ProtoTcp) Ip4IcmpError.Send(w, p, 3, 3, DropReason.LbNoServer);
                 else if (TcpReset.Answer4(pool.Data(p)) is var length and > 0)
                 {
@@ -274,7 +274,7 @@ internal sealed class Lb4Node(Worker w) : GraphNode("lb4")
     private bool TryLocalEndpoint(LoadBalancer lb, SessionTable<FlowKey4> table, in FlowKey4 key, uint server, ushort serverPort, out uint local, out ushort port)
     {
         var locals = lb.Config.LocalAddresses;
-        local = locals[(int)((ulong)(key.Source * 0x9e37_79b1u) * (uint)locals.Count >> 32)];
+        local = locals[FreePorts.LocalFor(key.Source, locals.Count)];
         return TryFreePort(lb, table, local, server, serverPort, key.Protocol, out port);
     }
 
@@ -299,6 +299,9 @@ internal sealed class Lb4Node(Worker w) : GraphNode("lb4")
 /// <summary>Source ports for translated flows (NAT mode's clashes, full NAT): a free one that steers to the worker.</summary>
 internal static class FreePorts
 {
+    /// <summary>Which of <paramref name="count"/> local addresses a client's full-NAT flows come from (all of one client's from the same).</summary>
+    public static int LocalFor(uint client, int count) => (int)((ulong)(client * 0x9e37_79b1u) * (uint)count >> 32);
+
     private const int First = 1024;
 
     /// <summary>
@@ -351,6 +354,8 @@ internal static class FreePorts
 /// </summary>
 internal sealed class Lb6Node(Worker w) : GraphNode("lb6")
 {
+    private const byte NeighborSolicitation = 135;
+
     private ushort _id;
     private readonly Random _random = new();
 
@@ -376,6 +381,11 @@ internal sealed class Lb6Node(Worker w) : GraphNode("lb6")
                 dport = BinaryPrimitives.ReadUInt16BigEndian(h[(offset + 2)..]);
             }
             if (protocol == Ip6.ProtoIcmp6 && lb.HasNat6 && flows.HasSix && TranslateError(p, h, offset, lb, flows.Six, now)) continue;
+            if (protocol == Ip6.ProtoIcmp6 && h.Length > offset && h[offset] == NeighborSolicitation && lb.IsVipAddress6(Ip6.Destination(h)))
+            {
+                w.Graph.Enqueue(w.Local6, p); // a neighbor's reachability probe (RFC 4861 §7.3.3) of a VIP or local address: answered
+                continue;
+            }
             var flags = protocol == Ip4.ProtoTcp && h.Length >= offset + 14 ? h[offset + 13] : (byte)0;
             Balance(p, h, lb, flows, new FlowKey6(Ip6.Source(h), Ip6.Destination(h), sport, dport, protocol), offset, flags, now);
         }
@@ -401,7 +411,7 @@ internal sealed class Lb6Node(Worker w) : GraphNode("lb6")
         }
         if (server >= 0 && reply)
         {
-            if (vip!.Config.Mode != LbMode.Nat)
+            if (vip!.Config.Mode is not (LbMode.Nat or LbMode.FullNat))
             {
                 w.Graph.Enqueue(w.Lookup6, p); // the tunnel modes never see replies: not the load balancer's
                 return;
@@ -427,7 +437,7 @@ internal sealed class Lb6Node(Worker w) : GraphNode("lb6")
             if (server < 0)
             {
                 flows.NoServer++;
-                if (vip.Config.Mode != LbMode.Nat) w.Discard(p, DropReason.LbNoServer);
+                if (vip.Config.Mode is not (LbMode.Nat or LbMode.FullNat)) w.Discard(p, DropReason.LbNoServer);
                 else if (key.Protocol != Ip4.ProtoTcp) Ip6IcmpError.Send(w, p, 1, 4, DropReason.LbNoServer); // port unreachable
                 else if (TcpReset.Answer6(h, l4) is var length and > 0)
                 {
@@ -439,14 +449,14 @@ internal sealed class Lb6Node(Worker w) : GraphNode("lb6")
                 return;
             }
             address = lb.Registry.Servers[server];
-            if (vip.Config.Mode == LbMode.Nat)
+            if (vip.Config.Mode is LbMode.Nat or LbMode.FullNat)
             {
                 if (!OpenNat(p, lb, table, key, vip, server, address, flags, now, out other)) return;
             }
             else table.Create(key, key.Reversed, now, flags, LbFlows.Payload(vip.Serial, server));
         }
         else address = lb.Registry.Servers[server];
-        if (vip!.Config.Mode == LbMode.Nat)
+        if (vip!.Config.Mode is LbMode.Nat or LbMode.FullNat)
         {
             if (m.Traced) w.Trace(p, Name, $"{Ip6.Format(key.Source)} -> VIP {vip.Config} to {LoadBalancer.Format(address)}");
             RecordFirst(h, l4, lb.Fragments.Translated6, other.Destination, other.Source, now);
@@ -534,7 +544,7 @@ internal sealed class Lb6Node(Worker w) : GraphNode("lb6")
             BinaryPrimitives.ReadUInt16BigEndian(inner[(innerL4 + 2)..]), protocol);
         var key = reported.Reversed; // the error travels against the packet it reports on
         if (!table.TryFind(key, out var s, out var reply) || !table.IsLive(s, now)
-            || lb.BySerial(LbFlows.VipOf(table.Payload(s))) is not { Config.Mode: LbMode.Nat })
+            || lb.BySerial(LbFlows.VipOf(table.Payload(s))) is not { Config.Mode: LbMode.Nat or LbMode.FullNat })
             return false;
         var to = (reply ? table.Forward(s) : table.Reverse(s)).Reversed;
         if (!NatPacket6.Rewrite(inner, innerL4, reported, to.Reversed)) return false;
@@ -552,14 +562,18 @@ internal sealed class Lb6Node(Worker w) : GraphNode("lb6")
 
     // A NAT flow's session: to the server's target port, from the client (or, for a client that is its own server,
     // the receiving interface's address), with a port of its own when another flow's answers already use the client's.
+    // Full NAT: from a local address (the same for a client's flows) and a free port whose answers steer here.
     private bool OpenNat(int p, LoadBalancer lb, SessionTable<FlowKey6> table, in FlowKey6 key, LoadBalancer.Vip vip, int server, UInt128 address, byte flags, long now, out FlowKey6 other)
     {
         other = default;
-        var source = key.Source == address && w.Interface(w.Pool.Meta[p].RxInterface) is { Addresses6: [var own, ..] } ? own.Address : key.Source;
+        var full = vip.Config.Mode == LbMode.FullNat;
+        var locals = lb.Config.LocalAddresses6;
+        var source = full ? locals[FreePorts.LocalFor(Fold(key.Source), locals.Count)]
+            : key.Source == address && w.Interface(w.Pool.Meta[p].RxInterface) is { Addresses6: [var own, ..] } ? own.Address : key.Source;
         var sourcePort = key.SourcePort;
         var target = vip.TargetPort(server, key.DestinationPort);
         var protocol = key.Protocol;
-        if (table.TryFind(new FlowKey6(address, source, target, sourcePort, protocol), out _, out _)
+        if ((full || table.TryFind(new FlowKey6(address, source, target, sourcePort, protocol), out _, out _))
             && !FreePorts.TryFind(_random, lb.Workers, w.Index, table, source, address, target, protocol, out sourcePort))
         {
             w.Discard(p, DropReason.LbNoFlow);
@@ -574,4 +588,6 @@ internal sealed class Lb6Node(Worker w) : GraphNode("lb6")
         other = translated.Reversed;
         return true;
     }
+
+    private static uint Fold(UInt128 a) => (uint)(a ^ a >> 32 ^ a >> 64 ^ a >> 96);
 }
