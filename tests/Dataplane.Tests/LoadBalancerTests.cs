@@ -811,4 +811,63 @@ public sealed class LoadBalancerTests : IDisposable
         quoted[7]--; // one hop on
         Assert.Equal(quoted, e[48..].ToArray());
     }
+
+    [Fact]
+    public void A_client_packet_too_big_for_the_tunnel_hears_of_it_about_its_own_packet()
+    {
+        // The server side's link takes 1400 bytes: a 1400-byte packet in GRE (24 bytes more) does not fit.
+        _dp.SetMtu("back", 1400);
+        _dp.SetLoadBalancer(new LbConfig
+        {
+            Ip4Source = Ip4.Parse("10.1.0.1"),
+            Ip6Source = Ip6.Parse("2001:db8:b::1"),
+            Vips =
+            [
+                LbVip.V4(Ip4.Parse("192.0.2.101"), LbMode.Gre4, [LbServer.V4(Server(1))]),
+                new LbVip(Ip6.Parse("2001:db8:f::80"), 128, LbMode.IpIp6, [new LbServer(Ip6.Parse("2001:db8:b::11"))]),
+                new LbVip(Ip6.Parse("2001:db8:f::90"), 128, LbMode.IpIp4, [LbServer.V4(Server(1))]),
+            ],
+        });
+        // IPv4 with DF: "fragmentation needed" with the tunnel's room (1400 - 24), quoting the client's packet, from
+        // the interface it came in on.
+        var big = Frames.Udp(MacFront, MacClient, "10.0.0.2", "192.0.2.101", payload: 1400 - 28, dontFragment: true);
+        var (front, back) = Send(_front, big);
+        Assert.Empty(back);
+        var e = Assert.Single(front).AsSpan(14);
+        Assert.Equal((Ip4.Parse("10.0.0.1"), Ip4.Parse("10.0.0.2"), (byte)1, (byte)3, (byte)4, 1376),
+            (Ip4.Source(e), Ip4.Destination(e), e[9], e[20], e[21], (int)BinaryPrimitives.ReadUInt16BigEndian(e[26..])));
+        Assert.Equal(0, Checksum.Fold(Checksum.Sum(e[20..], 0)) ^ 0xffff);
+        Assert.Equal(big.AsSpan(14, 28).ToArray(), e[28..56].ToArray());
+        Assert.Equal(1, _dp.DropCount(DropReason.FragmentationNeeded));
+        // Without DF: the outer packet is cut (both pieces within the link, the server puts them together).
+        var (_, pieces) = Send(_front, Frames.Udp(MacFront, MacClient, "10.0.0.2", "192.0.2.101", payload: 1400 - 28));
+        Assert.Equal(2, pieces.Count);
+        Assert.All(pieces, f => Assert.True(f.Length - 14 <= 1400 && Ip4.Protocol(f.AsSpan(14)) == 47));
+        // IPv6 in IPv6 (40 more): "packet too big" with 1360.
+        var (front6, back6) = Send(_front, BigUdp6("2001:db8:a::2", "2001:db8:f::80", 1400));
+        Assert.Empty(back6);
+        var e6 = Assert.Single(front6).AsSpan(14);
+        Assert.Equal((Ip6.Parse("2001:db8:a::1"), Ip6.Parse("2001:db8:a::2"), (byte)2, 1360u),
+            (Ip6.Source(e6), Ip6.Destination(e6), e6[40], BinaryPrimitives.ReadUInt32BigEndian(e6[44..])));
+        Assert.True(Ip6.UpperChecksumValid(e6, e6[40..], Ip6.ProtoIcmp6));
+        // IPv6 in IPv4 within IPv6's minimum MTU (1280 on a link of 1290): the outer packet is cut instead.
+        _dp.SetMtu("back", 1290);
+        var (_, cut) = Send(_front, BigUdp6("2001:db8:a::2", "2001:db8:f::90", 1280));
+        Assert.Equal(2, cut.Count);
+        Assert.All(cut, f => Assert.True(f.Length - 14 <= 1290 && Ip4.Protocol(f.AsSpan(14)) == 41));
+    }
+
+    // An IPv6 UDP datagram of `length` bytes from the client.
+    private static byte[] BigUdp6(string src, string dst, int length)
+    {
+        var f = new byte[14 + length];
+        Ethernet.WriteHeader(f, MacFront, MacClient, Ethernet.TypeIp6);
+        var ip = f.AsSpan(14);
+        Ip6.WriteHeader(ip, length - 40, Udp, 64, Ip6.Parse(src), Ip6.Parse(dst));
+        BinaryPrimitives.WriteUInt16BigEndian(ip[40..], 5000);
+        BinaryPrimitives.WriteUInt16BigEndian(ip[42..], 6000);
+        BinaryPrimitives.WriteUInt16BigEndian(ip[44..], (ushort)(length - 40));
+        BinaryPrimitives.WriteUInt16BigEndian(ip[46..], Ip6.UpperChecksum(ip, ip[40..], Udp));
+        return f;
+    }
 }

@@ -71,6 +71,7 @@ internal sealed class Ip4Rewrite(Worker w) : GraphNode("ip4-rewrite")
             }
             if (h.Length > itf.Mtu)
             {
+                if (m.TunnelOverhead != 0 && TunnelTooBig.Handle(w, p, itf.Mtu)) continue; // a load balancer tunnel's client hears of it
                 if (Ip4.DontFragment(h)) Ip4IcmpError.Send(w, p, 3, 4, DropReason.FragmentationNeeded, (uint)itf.Mtu);
                 else graph.Enqueue(w.Fragment, p); // its fragments come back here, TTL lowered
                 continue;

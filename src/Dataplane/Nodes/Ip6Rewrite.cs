@@ -49,7 +49,7 @@ internal sealed class Ip6Rewrite(Worker w) : GraphNode("ip6-rewrite")
             }
             if (h.Length > itf.Mtu)
             {
-                Ip6IcmpError.Send(w, p, 2, 0, DropReason.FragmentationNeeded, (uint)itf.Mtu);
+                if (m.TunnelOverhead == 0 || !TunnelTooBig.Handle(w, p, itf.Mtu)) Ip6IcmpError.Send(w, p, 2, 0, DropReason.FragmentationNeeded, (uint)itf.Mtu);
                 continue;
             }
             if (itf.Tunnel is not null)

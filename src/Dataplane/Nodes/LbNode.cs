@@ -91,6 +91,7 @@ internal sealed class Lb4Node(Worker w) : GraphNode("lb4")
         Encapsulation.Write4(h, overhead, vip.Gre, lb.Config.Ip4Source, (uint)lb.Registry.Servers[server], _id++);
         if (NatPacket.MoreFragments(h[overhead..])) lb.Fragments.Sent.Record(h[overhead..], (uint)vip.Serial, (uint)server, w.Index, now); // the rest follow
         m.Originated = true; // the outer packet is the load balancer's own: its TTL starts at 64
+        m.TunnelOverhead = (byte)overhead;
         w.Graph.Enqueue(w.Lookup, p);
         return true;
     }
@@ -264,6 +265,7 @@ internal sealed class Lb4Node(Worker w) : GraphNode("lb4")
                 w.Pool.Advance(p, -overhead);
                 Encapsulation.Write(w.Pool.Data(p), overhead, outer6, vip.Gre, null, outer6 ? config.Ip6Source : config.Ip4Source, outer6 ? server : (uint)server, _id++);
                 m.Originated = true; // the outer packet is the load balancer's own: its TTL starts at 64
+                m.TunnelOverhead = (byte)overhead;
                 w.Graph.Enqueue(outer6 ? w.Lookup6 : w.Lookup, p);
                 return;
             }
@@ -489,6 +491,7 @@ internal sealed class Lb6Node(Worker w) : GraphNode("lb6")
         var source = outer6 ? lb.Config.Ip6Source : lb.Config.Ip4Source;
         Encapsulation.Write(w.Pool.Data(p), overhead, outer6, vip.Gre, null, source, outer6 ? address : (uint)address, _id++);
         m.Originated = true;
+        m.TunnelOverhead = (byte)overhead;
         flows.Forwarded++;
         w.Graph.Enqueue(outer6 ? w.Lookup6 : w.Lookup, p);
     }

@@ -286,4 +286,10 @@ public struct PacketMeta
 
     /// <summary>For the ICMP error nodes: the type and code to send back.</summary>
     public byte IcmpType, IcmpCode;
+
+    /// <summary>
+    /// The bytes of the load balancer's tunnel header in front of a client's packet (0: none): when the outer
+    /// packet is too big for its link, the client hears of it about its own packet (<c>Nodes.TunnelTooBig</c>).
+    /// </summary>
+    public byte TunnelOverhead;
 }
