@@ -462,7 +462,9 @@ public sealed class LoadBalancerTests : IDisposable
                 LbVip.V4(Ip4.Parse("192.0.2.101"), LbMode.Nat, [LbServer.V4(Server(1))], Tcp, 80, targetPort: 8080),
             ],
         });
-        for (ushort port = 41000; port < 41020; port++)
+        // Client ports below the range ports of their own come from (1024 and up): an earlier second flow's port
+        // cannot be a later client's, whose first flow would then rightly get a port of its own too.
+        for (ushort port = 600; port < 620; port++)
         {
             var first = t.ToServer(FromClient(port));
             var second = t.ToServer(FromClient(port, dst: "192.0.2.101"));
@@ -868,6 +870,61 @@ public sealed class LoadBalancerTests : IDisposable
         BinaryPrimitives.WriteUInt16BigEndian(ip[42..], 6000);
         BinaryPrimitives.WriteUInt16BigEndian(ip[44..], (ushort)(length - 40));
         BinaryPrimitives.WriteUInt16BigEndian(ip[46..], Ip6.UpperChecksum(ip, ip[40..], Udp));
+        return f;
+    }
+
+    [Fact]
+    public void A_routers_too_big_error_about_a_tunnel_packet_reaches_the_client_from_the_vip()
+    {
+        _dp.SetLoadBalancer(new LbConfig
+        {
+            Ip4Source = Ip4.Parse("10.1.0.1"),
+            Ip6Source = Ip6.Parse("2001:db8:b::1"),
+            Vips =
+            [
+                LbVip.V4(Ip4.Parse("192.0.2.101"), LbMode.Gre4, [LbServer.V4(Server(1))]),
+                new LbVip(Ip6.Parse("2001:db8:f::80"), 128, LbMode.IpIp6, [new LbServer(Ip6.Parse("2001:db8:b::11"))]),
+            ],
+        });
+        var sent = Frames.Udp(MacFront, MacClient, "10.0.0.2", "192.0.2.101", payload: 1000 - 28, dontFragment: true);
+        var outer = Assert.Single(Send(_front, sent).Back).AsSpan(14).ToArray();
+        // A router between here and the server takes 900 bytes: its error to the tunnel's source quotes 548 bytes of
+        // the outer packet (RFC 1812). The client hears it from the VIP about its own packet, with 900 - 24.
+        var (front, back) = Send(_back, Icmp4Error(MacBack, MacServer(1), "10.1.0.99", "10.1.0.1", 900, outer.AsSpan(0, 548)));
+        Assert.Empty(back);
+        var e = Assert.Single(front).AsSpan(14);
+        Assert.Equal((Ip4.Parse("192.0.2.101"), Ip4.Parse("10.0.0.2"), (byte)3, (byte)4, (ushort)876),
+            (Ip4.Source(e), Ip4.Destination(e), e[20], e[21], BinaryPrimitives.ReadUInt16BigEndian(e[26..])));
+        Assert.True(Checksum.IsValid(e[..20]) && Checksum.IsValid(e[20..]));
+        Assert.Equal(sent.AsSpan(14, 548 - 24).ToArray(), e[28..].ToArray());
+        // A quote that ends in the GRE header (RFC 792's eight bytes), or about a packet from another source: not relayed.
+        Assert.Empty(Send(_back, Icmp4Error(MacBack, MacServer(1), "10.1.0.99", "10.1.0.1", 900, outer.AsSpan(0, 28))).Front);
+        var other = outer.AsSpan(0, 548).ToArray();
+        BinaryPrimitives.WriteUInt32BigEndian(other.AsSpan(12), Ip4.Parse("10.1.0.5"));
+        Assert.Empty(Send(_back, Icmp4Error(MacBack, MacServer(1), "10.1.0.99", "10.1.0.1", 900, other)).Front);
+        // IPv6 in IPv6: "packet too big" from a router (1400) to the tunnel's source: the client learns 1360 from the VIP.
+        var sent6 = Packet6(MacFront, MacClient, "2001:db8:a::2", 41000, "2001:db8:f::80", 443, Tcp);
+        var outer6 = Assert.Single(Send(_front, sent6).Back).AsSpan(14).ToArray();
+        var (front6, _) = Send(_back, Icmp6Error(MacBack, MacServer(1), Ip6.Parse("2001:db8:b::99"), Ip6.Parse("2001:db8:b::1"), 2, 1400, outer6));
+        var e6 = Assert.Single(front6).AsSpan(14);
+        AssertChecksum6(e6);
+        Assert.Equal((Ip6.Parse("2001:db8:f::80"), Ip6.Parse("2001:db8:a::2"), (byte)2, 1360u),
+            (Ip6.Source(e6), Ip6.Destination(e6), e6[40], BinaryPrimitives.ReadUInt32BigEndian(e6[44..])));
+        Assert.Equal(sent6.AsSpan(14).ToArray(), e6[48..].ToArray());
+    }
+
+    // ICMP "fragmentation needed" (type 3 code 4, RFC 1191: the next hop's MTU) quoting a packet.
+    private static byte[] Icmp4Error(ulong dstMac, ulong srcMac, string src, string dst, ushort mtu, ReadOnlySpan<byte> quoted)
+    {
+        var f = new byte[14 + 20 + 8 + quoted.Length];
+        Ethernet.WriteHeader(f, dstMac, srcMac, Ethernet.TypeIp4);
+        var ip = f.AsSpan(14);
+        Ip4.WriteHeader(ip, 20 + 8 + quoted.Length, 64, Ip4.ProtoIcmp, Ip4.Parse(src), Ip4.Parse(dst));
+        ip[20] = 3;
+        ip[21] = 4;
+        BinaryPrimitives.WriteUInt16BigEndian(ip[26..], mtu);
+        quoted.CopyTo(ip[28..]);
+        BinaryPrimitives.WriteUInt16BigEndian(ip[22..], Checksum.Compute(ip[20..]));
         return f;
     }
 }

@@ -3,7 +3,10 @@ using Mgmt.Dataplane.Packets;
 
 namespace Mgmt.Dataplane.Nodes;
 
-/// <summary>Packets for the dataplane's own addresses: ICMP echo requests are answered, tunnel packets decapsulated; the rest goes to the host stack.</summary>
+/// <summary>
+/// Packets for the dataplane's own addresses: ICMP echo requests are answered, tunnel packets decapsulated, errors about
+/// the load balancer's tunnel packets relayed to their clients (<see cref="TunnelErrorRelay"/>); the rest goes to the host stack.
+/// </summary>
 internal sealed class Ip4Local(Worker w) : GraphNode("ip4-local")
 {
     protected internal override void Process(ReadOnlySpan<int> packets)
@@ -19,6 +22,8 @@ internal sealed class Ip4Local(Worker w) : GraphNode("ip4-local")
                 w.Graph.Enqueue(w.TunnelDecap, p);
                 continue;
             }
+            if (Ip4.Protocol(h) == Ip4.ProtoIcmp && icmp.Length >= 8 && icmp[0] == 3 && Checksum.IsValid(icmp) && TunnelErrorRelay.TryRelay(w, p, icmp, icmp6: false))
+                continue; // about a load balancer tunnel packet: to the client
             if (Ip4.Protocol(h) != Ip4.ProtoIcmp || icmp.Length < 8 || icmp[0] != 8)
             {
                 w.Graph.Enqueue(w.Punt, p); // the host stack's, or dropped when there is no TAP

@@ -8,11 +8,12 @@ namespace Mgmt.Dataplane.Nodes;
 /// <summary>
 /// IPv6 packets for the dataplane itself: ICMPv6 echo requests are answered (RFC 4443 §4); neighbor discovery
 /// (RFC 4861): solicitations for our addresses are answered with an advertisement and their sender learned,
-/// advertisements are learned (and release the packets held for them). Nothing else is served yet.
+/// advertisements are learned (and release the packets held for them); "packet too big" about the load balancer's
+/// tunnel packets is relayed to their clients (<see cref="TunnelErrorRelay"/>). Nothing else is served yet.
 /// </summary>
 internal sealed class Ip6Local(Worker w) : GraphNode("ip6-local")
 {
-    private const byte EchoRequest = 128, EchoReply = 129, NeighborSolicitation = 135, NeighborAdvertisement = 136;
+    private const byte PacketTooBig = 2, EchoRequest = 128, EchoReply = 129, NeighborSolicitation = 135, NeighborAdvertisement = 136;
     private const byte OptionSourceLinkAddress = 1, OptionTargetLinkAddress = 2;
 
     protected internal override void Process(ReadOnlySpan<int> packets)
@@ -48,6 +49,8 @@ internal sealed class Ip6Local(Worker w) : GraphNode("ip6-local")
                 case EchoRequest:
                     Echo(p, h, itf);
                     break;
+                case PacketTooBig when TunnelErrorRelay.TryRelay(w, p, icmp, icmp6: true):
+                    break; // about a load balancer tunnel packet: relayed to the client
                 case NeighborSolicitation when IsNd(h, icmp):
                     HostPunt.Copy(w, p, Ethernet.HeaderLength);
                     Solicited(p, h, icmp, itf);
