@@ -814,22 +814,25 @@ public sealed class LoadBalancerTests : IDisposable
         Assert.Equal(quoted, e[48..].ToArray());
     }
 
+    // GRE over IPv4 for 192.0.2.101, IPv6 in IPv6 for 2001:db8:f::80, IPv6 in IPv4 for 2001:db8:f::90.
+    private static LbConfig TunnelVips => new()
+    {
+        Ip4Source = Ip4.Parse("10.1.0.1"),
+        Ip6Source = Ip6.Parse("2001:db8:b::1"),
+        Vips =
+        [
+            LbVip.V4(Ip4.Parse("192.0.2.101"), LbMode.Gre4, [LbServer.V4(Server(1))]),
+            new LbVip(Ip6.Parse("2001:db8:f::80"), 128, LbMode.IpIp6, [new LbServer(Ip6.Parse("2001:db8:b::11"))]),
+            new LbVip(Ip6.Parse("2001:db8:f::90"), 128, LbMode.IpIp4, [LbServer.V4(Server(1))]),
+        ],
+    };
+
     [Fact]
     public void A_client_packet_too_big_for_the_tunnel_hears_of_it_about_its_own_packet()
     {
         // The server side's link takes 1400 bytes: a 1400-byte packet in GRE (24 bytes more) does not fit.
         _dp.SetMtu("back", 1400);
-        _dp.SetLoadBalancer(new LbConfig
-        {
-            Ip4Source = Ip4.Parse("10.1.0.1"),
-            Ip6Source = Ip6.Parse("2001:db8:b::1"),
-            Vips =
-            [
-                LbVip.V4(Ip4.Parse("192.0.2.101"), LbMode.Gre4, [LbServer.V4(Server(1))]),
-                new LbVip(Ip6.Parse("2001:db8:f::80"), 128, LbMode.IpIp6, [new LbServer(Ip6.Parse("2001:db8:b::11"))]),
-                new LbVip(Ip6.Parse("2001:db8:f::90"), 128, LbMode.IpIp4, [LbServer.V4(Server(1))]),
-            ],
-        });
+        _dp.SetLoadBalancer(TunnelVips);
         // IPv4 with DF: "fragmentation needed" with the tunnel's room (1400 - 24), quoting the client's packet, from
         // the interface it came in on.
         var big = Frames.Udp(MacFront, MacClient, "10.0.0.2", "192.0.2.101", payload: 1400 - 28, dontFragment: true);
@@ -876,16 +879,7 @@ public sealed class LoadBalancerTests : IDisposable
     [Fact]
     public void A_routers_too_big_error_about_a_tunnel_packet_reaches_the_client_from_the_vip()
     {
-        _dp.SetLoadBalancer(new LbConfig
-        {
-            Ip4Source = Ip4.Parse("10.1.0.1"),
-            Ip6Source = Ip6.Parse("2001:db8:b::1"),
-            Vips =
-            [
-                LbVip.V4(Ip4.Parse("192.0.2.101"), LbMode.Gre4, [LbServer.V4(Server(1))]),
-                new LbVip(Ip6.Parse("2001:db8:f::80"), 128, LbMode.IpIp6, [new LbServer(Ip6.Parse("2001:db8:b::11"))]),
-            ],
-        });
+        _dp.SetLoadBalancer(TunnelVips);
         var sent = Frames.Udp(MacFront, MacClient, "10.0.0.2", "192.0.2.101", payload: 1000 - 28, dontFragment: true);
         var outer = Assert.Single(Send(_front, sent).Back).AsSpan(14).ToArray();
         // A router between here and the server takes 900 bytes: its error to the tunnel's source quotes 548 bytes of
