@@ -8,7 +8,7 @@ namespace Mgmt.Yang.Parsing;
 /// </summary>
 public sealed class Statement
 {
-    private static readonly List<Statement> NoChildren = [];
+    private static readonly Statement[] NoChildren = [];
 
     public Statement(string? prefix, string keyword, string? argument, SourceLocation location)
     {
@@ -29,15 +29,14 @@ public sealed class Statement
     /// <summary>Where the keyword starts.</summary>
     public SourceLocation Location { get; }
 
-    /// <summary>Where the argument starts (same as <see cref="Location"/> when there is none).</summary>
-    public SourceLocation ArgumentLocation { get; set; }
-
     public Statement? Parent { get; private set; }
 
-    private List<Statement> _children = NoChildren;
+    // Children first and spare slots null while the statement is parsed, exact once it is complete (TrimChildren):
+    // an array rather than a List, as a large context holds some 40k statements with children.
+    private Statement[] _children = NoChildren;
 
     /// <summary>Substatements in order; a struct so that <c>foreach</c> does not allocate.</summary>
-    public ListView<Statement> Children => new(_children);
+    public ArrayView<Statement> Children => new(_children, CountOf(_children));
 
     public bool IsExtension => Prefix is not null;
 
@@ -49,16 +48,17 @@ public sealed class Statement
 
     public void Add(Statement child)
     {
-        if (ReferenceEquals(_children, NoChildren)) _children = new List<Statement>(4);
+        var count = CountOf(_children);
+        if (count == _children.Length) Array.Resize(ref _children, Math.Max(4, count * 2));
+        _children[count] = child;
         child.Parent = this;
-        _children.Add(child);
     }
 
     /// <summary>First core substatement with this keyword, or null.</summary>
     public Statement? Find(string keyword)
     {
         foreach (var c in _children)
-            if (c.Prefix is null && c.Keyword == keyword) return c;
+            if (c is not null && c.Prefix is null && c.Keyword == keyword) return c;
         return null;
     }
 
@@ -66,23 +66,32 @@ public sealed class Statement
     public string? ArgOf(string keyword) => Find(keyword)?.Argument;
 
     /// <summary>Core substatements with this keyword, in order (allocation-free in <c>foreach</c>).</summary>
-    public KeywordMatches FindAll(string keyword) => new(_children, keyword);
+    public KeywordMatches FindAll(string keyword) => new(_children, CountOf(_children), keyword);
 
     /// <summary>Drops spare capacity once the statement is complete (the parser calls it at each closing brace).</summary>
     internal void TrimChildren()
     {
-        if (_children.Count > 0 && _children.Capacity > _children.Count) _children.Capacity = _children.Count;
+        var count = CountOf(_children);
+        if (count < _children.Length) Array.Resize(ref _children, count);
+    }
+
+    // Children first, spare slots null: the count is the position after the last child.
+    private static int CountOf(Statement[] items)
+    {
+        var n = items.Length;
+        while (n > 0 && items[n - 1] is null) n--;
+        return n;
     }
 
     public override string ToString() => Argument is null ? RawKeyword : $"{RawKeyword} {Argument}";
 }
 
 /// <summary>Core substatements with one keyword; enumerated without allocation.</summary>
-public readonly struct KeywordMatches(List<Statement> list, string keyword)
+public readonly struct KeywordMatches(Statement[] list, int count, string keyword)
 {
-    public Enumerator GetEnumerator() => new(list, keyword);
+    public Enumerator GetEnumerator() => new(list, count, keyword);
 
-    public struct Enumerator(List<Statement> list, string keyword)
+    public struct Enumerator(Statement[] list, int count, string keyword)
     {
         private int _index = -1;
 
@@ -90,7 +99,7 @@ public readonly struct KeywordMatches(List<Statement> list, string keyword)
 
         public bool MoveNext()
         {
-            while (++_index < list.Count)
+            while (++_index < count)
             {
                 var c = list[_index];
                 if (c.Prefix is null && c.Keyword == keyword) return true;

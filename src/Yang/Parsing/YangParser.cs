@@ -43,12 +43,10 @@ public static class YangParser
         var (prefix, keyword) = r.ReadKeyword();
         r.SkipSeparators();
         string? argument = null;
-        var argLocation = location;
         if (r.AtEnd) throw r.Error($"unexpected end of file after \"{keyword}\"");
         var c = r.Peek;
         if (c != ';' && c != '{')
         {
-            argLocation = r.Location;
             if (r.DropDocumentation && prefix is null && keyword is "description" or "reference" or "organization" or "contact")
             {
                 r.Discard = true;
@@ -63,7 +61,7 @@ public static class YangParser
             if (r.AtEnd) throw r.Error($"unexpected end of file: statement \"{keyword}\" is not terminated");
         }
 
-        var stmt = new Statement(prefix, keyword, argument, location) { ArgumentLocation = argLocation };
+        var stmt = new Statement(prefix, keyword, argument, location);
         c = r.Peek;
         if (c == ';')
         {
