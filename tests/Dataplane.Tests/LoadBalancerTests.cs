@@ -921,4 +921,40 @@ public sealed class LoadBalancerTests : IDisposable
         BinaryPrimitives.WriteUInt16BigEndian(ip[22..], Checksum.Compute(ip[20..]));
         return f;
     }
+
+    [Fact]
+    public void Path_mtu_errors_of_the_tunnel_modes_decode_correctly_in_scapy()
+    {
+        _dp.SetMtu("back", 1400);
+        _dp.SetLoadBalancer(TunnelVips);
+        var dir = Directory.CreateTempSubdirectory("dataplane-lbmtu-").FullName;
+        try
+        {
+            void Step(string step)
+            {
+                var (code, text) = GoldenScript.Run("lbmtu.py", $"{step} {dir}");
+                Assert.True(code == 0, text);
+            }
+            void Inject(MemoryPort on, string input)
+            {
+                _front.Clear();
+                _back.Clear();
+                foreach (var f in PcapFile.Read(Path.Combine(dir, input))) on.Inject(f);
+                _dp.PollOnce();
+            }
+            static IEnumerable<byte[]> Ip(MemoryPort port) => port.Sent.Where(f => Ethernet.Type(f) != Ethernet.TypeArp);
+            Step("step1");
+            Inject(_front, "1-front.pcap");
+            PcapFile.Write(Path.Combine(dir, "1-front-sent.pcap"), Ip(_front));
+            PcapFile.Write(Path.Combine(dir, "1-back-sent.pcap"), Ip(_back));
+            Step("step2");
+            Inject(_back, "2-back.pcap");
+            PcapFile.Write(Path.Combine(dir, "2-front-sent.pcap"), Ip(_front));
+            Step("check");
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }
