@@ -104,10 +104,14 @@ public sealed record PatternRestriction(string Pattern, string DotNetPattern, bo
     private System.Text.RegularExpressions.Regex? _regex;
     private int _uses;
 
+    // The addresses and prefixes of ietf-inet-types are checked by hand-written matchers (KnownPatterns).
+    private readonly Func<string, bool>? _known = KnownPatterns.For(Pattern);
+
     public System.Text.RegularExpressions.Regex Regex => _regex ??= XsdRegex.Build(DotNetPattern);
 
     public bool IsSatisfiedBy(string value)
     {
+        if (_known is { } known) return known(value) != InvertMatch;
         // Racing threads may both compile; either result is the same regex.
         if (_uses <= CompileAfter && ++_uses > CompileAfter) _regex = XsdRegex.Build(DotNetPattern, compiled: true);
         return Regex.IsMatch(value) != InvertMatch;
