@@ -9,18 +9,23 @@ namespace Mgmt.Yang.Encoding;
 /// </summary>
 internal sealed class ValueInterner
 {
-    private const int Slots = 4096; // a power of two
+    private const int Slots = 1 << 12;
     private const int MaxLength = 40;
 
     private readonly string?[] _table = new string?[Slots];
+    private readonly uint[] _hashes = new uint[Slots];
 
     /// <summary>An equal string seen before, or <paramref name="value"/> itself (now remembered).</summary>
     public string Intern(string value)
     {
         if (value.Length is 0 or > MaxLength) return value;
-        ref var slot = ref _table[string.GetHashCode(value.AsSpan()) & (Slots - 1)];
-        if (slot is { } seen && seen == value) return seen;
-        slot = value;
+        // FNV-1a over the characters: short values, and a collision only costs a slot (no flooding to fear).
+        var hash = 2166136261u;
+        foreach (var c in value) hash = (hash ^ c) * 16777619u;
+        var i = (int)(hash >> 20); // the top 12 bits: Slots is 4096
+        if (_hashes[i] == hash && _table[i] is { } seen && seen == value) return seen;
+        _table[i] = value;
+        _hashes[i] = hash;
         return value;
     }
 }
