@@ -262,18 +262,22 @@ internal static class ServicesCases
 
         public int Receive(PacketPool pool, Span<int> into)
         {
-            var n = 0;
             var frames = Frames;
-            for (; n < into.Length && Sent < Limit && frames.Length > 0; n++)
+            if (frames.Length == 0) return 0;
+            if (_next >= frames.Length) _next = 0; // new frames since
+            var wanted = (int)Math.Min(into.Length, Limit - Sent);
+            var n = 0;
+            for (; n < wanted; n++)
             {
                 var p = pool.Allocate();
                 if (p < 0) break;
-                var frame = frames[_next++ % frames.Length];
+                var frame = frames[_next];
+                if (++_next == frames.Length) _next = 0;
                 frame.CopyTo(pool.Room(p));
                 pool.Meta[p].Length = frame.Length;
                 into[n] = p;
-                Sent++;
             }
+            Sent += n;
             return n;
         }
 

@@ -210,12 +210,15 @@ public sealed class Worker
     private int ReceiveQueue(DpInterface itf, int queue, bool steer)
     {
         var n = queue == 0 ? itf.Port.Receive(Pool, _rx) : itf.Port.Receive(queue, Pool, _rx);
+        var meta = Pool.Meta; // locals: read once per vector, not per frame
+        var rx = _rx;
+        var index = itf.Index;
+        var trace = Dataplane.TraceWanted; // asked again per frame only while a trace wants frames
         for (var i = 0; i < n; i++)
         {
-            var p = _rx[i];
-            ref var m = ref Pool.Meta[p];
-            m.RxInterface = itf.Index;
-            if (Dataplane.TraceWanted) Dataplane.TraceStart(p, Pool, itf, Index);
+            var p = rx[i];
+            meta[p].RxInterface = index;
+            if (trace && Dataplane.TraceWanted) Dataplane.TraceStart(p, Pool, itf, Index);
             if (steer)
             {
                 // NAT and the load balancer's NAT mode steer so that both directions of a translated flow meet on the

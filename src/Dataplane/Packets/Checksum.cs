@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Mgmt.Dataplane.Packets;
@@ -47,6 +48,7 @@ public static class Checksum
     // An IPv4 header without options, the one every forwarded packet has: five 32-bit words in the machine's byte
     // order, no loop. The one's complement sum does not depend on byte order (RFC 1071 §2 B) and all ones reads the
     // same both ways.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool IsValid20(ReadOnlySpan<byte> h) => Sum20(h) == 0xffff;
 
     // The checksum to store in an option-less IPv4 header (field zero), summed as IsValid20 does; the result is in
@@ -58,6 +60,7 @@ public static class Checksum
         return BitConverter.IsLittleEndian ? BinaryPrimitives.ReverseEndianness(sum) : sum;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static uint Sum20(ReadOnlySpan<byte> h)
     {
         ulong s = (ulong)MemoryMarshal.Read<uint>(h) + MemoryMarshal.Read<uint>(h[4..]) + MemoryMarshal.Read<uint>(h[8..])
