@@ -31,6 +31,7 @@ public sealed class Worker
         Lookup = new Ip4Lookup(this);
         Rewrite = new Ip4Rewrite(this);
         Fragment = new Ip4Fragment(this);
+        Fragment6 = new Ip6Fragment(this);
         Local = new Ip4Local(this);
         Ip4Input = new Ip4Input(this);
         Arp = new ArpInput(this);
@@ -50,7 +51,7 @@ public sealed class Worker
         EthernetInput = new EthernetInput(this);
         TunnelEncap = new TunnelEncap(this);
         TunnelDecap = new TunnelDecap(this);
-        Nodes = [EthernetInput, Arp, Punt, AclIn, AclOut, Lb4, Lb6, NatIn2Out, NatOut2In, Ip4Input, Lookup, Local, DsrDecap, Rewrite, Fragment, IcmpError, Ip6Input, Lookup6, Local6, Rewrite6, IcmpError6,
+        Nodes = [EthernetInput, Arp, Punt, AclIn, AclOut, Lb4, Lb6, NatIn2Out, NatOut2In, Ip4Input, Lookup, Local, DsrDecap, Rewrite, Fragment, IcmpError, Ip6Input, Lookup6, Local6, Rewrite6, Fragment6, IcmpError6,
             TunnelDecap, TunnelEncap, Output, Drop];
     }
 
@@ -95,6 +96,8 @@ public sealed class Worker
     internal Ip4Rewrite Rewrite { get; }
 
     internal Ip4Fragment Fragment { get; }
+
+    internal Ip6Fragment Fragment6 { get; }
 
     internal Ip4IcmpError IcmpError { get; }
 

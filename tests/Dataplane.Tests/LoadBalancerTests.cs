@@ -814,7 +814,8 @@ public sealed class LoadBalancerTests : IDisposable
         Assert.Equal(quoted, e[48..].ToArray());
     }
 
-    // GRE over IPv4 for 192.0.2.101, IPv6 in IPv6 for 2001:db8:f::80, IPv6 in IPv4 for 2001:db8:f::90.
+    // GRE over IPv4 for 192.0.2.101, IPv6 in IPv6 for 2001:db8:f::80, IPv6 in IPv4 for 2001:db8:f::90, GRE over
+    // IPv6 for 192.0.2.103.
     private static LbConfig TunnelVips => new()
     {
         Ip4Source = Ip4.Parse("10.1.0.1"),
@@ -824,6 +825,7 @@ public sealed class LoadBalancerTests : IDisposable
             LbVip.V4(Ip4.Parse("192.0.2.101"), LbMode.Gre4, [LbServer.V4(Server(1))]),
             new LbVip(Ip6.Parse("2001:db8:f::80"), 128, LbMode.IpIp6, [new LbServer(Ip6.Parse("2001:db8:b::11"))]),
             new LbVip(Ip6.Parse("2001:db8:f::90"), 128, LbMode.IpIp4, [LbServer.V4(Server(1))]),
+            LbVip.V4(Ip4.Parse("192.0.2.103"), LbMode.Gre6, [new LbServer(Ip6.Parse("2001:db8:b::11"))]),
         ],
     };
 
@@ -860,6 +862,26 @@ public sealed class LoadBalancerTests : IDisposable
         var (_, cut) = Send(_front, BigUdp6("2001:db8:a::2", "2001:db8:f::90", 1280));
         Assert.Equal(2, cut.Count);
         Assert.All(cut, f => Assert.True(f.Length - 14 <= 1290 && Ip4.Protocol(f.AsSpan(14)) == 41));
+        // IPv4 without DF in GRE over IPv6: the load balancer, the outer packet's source, cuts it (RFC 8200 §4.5).
+        _dp.SetMtu("back", 1400);
+        var loose = Frames.Udp(MacFront, MacClient, "10.0.0.2", "192.0.2.103", payload: 1400 - 28);
+        var (_, pieces6) = Send(_front, loose);
+        Assert.Equal(2, pieces6.Count);
+        var payload = new List<byte>();
+        uint? id = null;
+        for (var k = 0; k < 2; k++)
+        {
+            var ip = pieces6[k].AsSpan(14);
+            Assert.True(ip.Length <= 1400);
+            Assert.Equal((Ip6.Parse("2001:db8:b::1"), Ip6.Parse("2001:db8:b::11"), (byte)44, (byte)47), (Ip6.Source(ip), Ip6.Destination(ip), Ip6.NextHeader(ip), ip[40]));
+            var field = BinaryPrimitives.ReadUInt16BigEndian(ip[42..]);
+            Assert.Equal((payload.Count, k == 0), (field & ~7, (field & 1) == 1)); // offset, more fragments
+            Assert.Equal(id ??= BinaryPrimitives.ReadUInt32BigEndian(ip[44..]), BinaryPrimitives.ReadUInt32BigEndian(ip[44..]));
+            Assert.True(k == 1 || (ip.Length - 48) % 8 == 0);
+            payload.AddRange(ip[48..].ToArray());
+        }
+        // Put together: the GRE header and the client's packet as it came.
+        Assert.Equal(new byte[] { 0, 0, 0x08, 0x00 }.Concat(loose.AsSpan(14).ToArray()), payload);
     }
 
     // An IPv6 UDP datagram of `length` bytes from the client.

@@ -49,7 +49,8 @@ internal sealed class Ip6Rewrite(Worker w) : GraphNode("ip6-rewrite")
             }
             if (h.Length > itf.Mtu)
             {
-                if (m.TunnelOverhead == 0 || !TunnelTooBig.Handle(w, p, itf.Mtu)) Ip6IcmpError.Send(w, p, 2, 0, DropReason.FragmentationNeeded, (uint)itf.Mtu);
+                if (m.TunnelOverhead == 0) Ip6IcmpError.Send(w, p, 2, 0, DropReason.FragmentationNeeded, (uint)itf.Mtu);
+                else if (!TunnelTooBig.Handle(w, p, itf.Mtu)) w.Graph.Enqueue(w.Fragment6, p); // the load balancer's own packet: it may cut it
                 continue;
             }
             if (itf.Tunnel is not null)

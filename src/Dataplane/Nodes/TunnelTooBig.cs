@@ -10,12 +10,12 @@ namespace Mgmt.Dataplane.Nodes;
 /// it came in on; the outer packet is the load balancer's own, so the error would otherwise go nowhere (a black hole
 /// for path MTU discovery through a tunnel-mode VIP). Packets that may be cut are cut instead: an IPv4 packet without
 /// DF inside IPv4 (the outer header copied its DF, RFC 2003 §3.1) and an IPv6 packet of at most 1280 bytes inside
-/// IPv4 (RFC 4213 §3.2: IPv6's minimum MTU holds through the tunnel), both by ip4-fragment on the outer packet. Inside
-/// IPv6 such packets are dropped: the dataplane does not fragment IPv6.
+/// IPv4 (RFC 4213 §3.2: IPv6's minimum MTU holds through the tunnel), both by ip4-fragment on the outer packet, and
+/// inside IPv6 by ip6-fragment (the load balancer is the outer packet's source, which may fragment it, RFC 8200 §4.5).
 /// </summary>
 internal static class TunnelTooBig
 {
-    /// <summary>True: the error is on its way or the packet dropped; false: the caller cuts the outer IPv4 packet (its DF is clear).</summary>
+    /// <summary>True: the error is on its way; false: the caller cuts the outer packet (an IPv4 one's DF is clear now).</summary>
     public static bool Handle(Worker w, int p, int mtu)
     {
         var overhead = w.Pool.Meta[p].TunnelOverhead;
@@ -28,12 +28,7 @@ internal static class TunnelTooBig
         else mayCut = inner.Length <= Ip6.MinMtu;
         if (mayCut)
         {
-            if (outer6)
-            {
-                w.Discard(p, DropReason.FragmentationNeeded);
-                return true;
-            }
-            ClearDontFragment(h);
+            if (!outer6) ClearDontFragment(h);
             return false;
         }
         // The client's packet again, as it came: its error goes back to the client.
