@@ -62,23 +62,14 @@ internal sealed class Ip4Fragment(Worker w) : GraphNode("ip4-fragment")
         {
             var header = at == 0 ? h[..headerLength] : later[..laterLength];
             var size = Math.Min((mtu - header.Length) & ~7, data.Length - at);
-            var f = w.Pool.Allocate();
+            var f = w.Pool.AllocatePiece(p, header.Length + size);
             if (f < 0)
             {
                 w.Discard(p, DropReason.NoBuffer); // the pieces not cut yet are lost
                 return false;
             }
-            ref readonly var m = ref w.Pool.Meta[p];
             ref var fm = ref w.Pool.Meta[f];
-            fm.Length = header.Length + size;
-            fm.RxInterface = m.RxInterface;
-            fm.TableSlot = m.TableSlot;
-            fm.TxInterface = m.TxInterface;
-            fm.NextHop = m.NextHop;
-            fm.Originated = m.Originated;
             fm.Held = true; // its TTL was lowered: ip4-rewrite must not lower it again
-            fm.Traced = m.Traced;
-            fm.TraceId = m.TraceId;
             var d = w.Pool.Data(f);
             header.CopyTo(d);
             data.Slice(at, size).CopyTo(d[header.Length..]);

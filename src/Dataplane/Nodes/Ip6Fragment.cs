@@ -48,22 +48,12 @@ internal sealed class Ip6Fragment(Worker w) : GraphNode("ip6-fragment")
         for (var at = 0; at < payload.Length;)
         {
             var size = Math.Min(room, payload.Length - at);
-            var f = w.Pool.Allocate();
+            var f = w.Pool.AllocatePiece(p, Ip6.HeaderLength + FragmentHeaderLength + size);
             if (f < 0)
             {
                 w.Discard(p, DropReason.NoBuffer); // the pieces not cut yet are lost
                 return false;
             }
-            ref readonly var m = ref w.Pool.Meta[p];
-            ref var fm = ref w.Pool.Meta[f];
-            fm.Length = Ip6.HeaderLength + FragmentHeaderLength + size;
-            fm.RxInterface = m.RxInterface;
-            fm.TableSlot = m.TableSlot;
-            fm.TxInterface = m.TxInterface;
-            fm.NextHop6 = m.NextHop6;
-            fm.Originated = true;
-            fm.Traced = m.Traced;
-            fm.TraceId = m.TraceId;
             var d = w.Pool.Data(f);
             h[..Ip6.HeaderLength].CopyTo(d);
             BinaryPrimitives.WriteUInt16BigEndian(d[4..], (ushort)(FragmentHeaderLength + size));

@@ -170,6 +170,28 @@ public sealed class PacketPool
     public PacketMeta[] Meta { get; }
 
     /// <summary>A buffer with its data starting at <see cref="Headroom"/> and empty; -1 when every buffer is in use.</summary>
+    /// <summary>
+    /// A new packet of <paramref name="length"/> bytes that goes where packet <paramref name="of"/> goes (a fragment
+    /// of it): its interfaces, table, next hops, origin and trace; -1 when the pool is empty.
+    /// </summary>
+    public int AllocatePiece(int of, int length)
+    {
+        var f = Allocate();
+        if (f < 0) return -1;
+        ref readonly var m = ref Meta[of];
+        ref var fm = ref Meta[f];
+        fm.Length = length;
+        fm.RxInterface = m.RxInterface;
+        fm.TableSlot = m.TableSlot;
+        fm.TxInterface = m.TxInterface;
+        fm.NextHop = m.NextHop;
+        fm.NextHop6 = m.NextHop6;
+        fm.Originated = m.Originated;
+        fm.Traced = m.Traced;
+        fm.TraceId = m.TraceId;
+        return f;
+    }
+
     public int Allocate()
     {
         if (_cached == 0)
