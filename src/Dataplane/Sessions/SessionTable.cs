@@ -42,10 +42,11 @@ public enum TcpState : byte
 /// <para>
 /// Memory is fixed at construction, for <paramref name="capacity"/> sessions, laid out for a lookup to touch as few
 /// cache lines as it can: the sessions each on a cache line of their own (64 bytes for IPv4 keys, two lines for
-/// IPv6), and an index of 64-byte buckets, two per three sessions, each with seven entries (a key's 32-bit hash and
-/// its session's number and direction) and a count of entries that overflowed it into the buckets after it. A
-/// lookup reads its bucket, compares the seven hashes at once (SIMD) and reads the one session whose hash matched;
-/// it goes on to the next bucket only when entries overflowed (a few percent of buckets). A full table refuses new
+/// IPv6), and an index of 64-byte buckets, one per three sessions, each with ten entries (16 bits of the key's hash
+/// and its session's number and direction) and a count of entries that overflowed it into the buckets after it: a
+/// third of a cache line per session, so that at a million sessions the index (21 MB) mostly stays in the L3 while
+/// the sessions stream past. A lookup reads its bucket, compares the ten tags at once (SIMD) and reads the session
+/// whose tag matched; it goes on to the next bucket only when entries overflowed (a few percent of buckets). A full table refuses new
 /// sessions (<see cref="Refused"/>); nothing allocates per packet. <see cref="BytesPerSession"/> reports the cost.
 /// </para>
 /// <para>
@@ -78,10 +79,11 @@ public sealed class SessionTable<TKey> where TKey : unmanaged, IFlowKey<TKey>
     private const int Classes = 5; // tcp-established, tcp-transitory, tcp-closed, udp, other
     private const int CacheLine = 64;
 
-    // A bucket of the index: 16 words. Words 0-6 the entries' hashes (0: empty; a stored hash has its low bit set),
-    // word 7 always 0 (so that eight hashes compare at once), words 8-14 the entries' session * 2 + direction, word
-    // 15 how many entries passed this bucket full on their way to a later one.
-    private const int BucketWords = 16, Entries = 7, OverflowWord = 15;
+    // A bucket of the index: 16 words. Its first ten 16-bit halves are the entries' tags (16 bits of the hash, 0:
+    // empty; a stored tag has its low bit set), the eleventh how many entries passed this bucket full on their way to
+    // a later one (sticky at 0xffff), the twelfth unused; words 6-15 the entries' session * 2 + direction.
+    private const int BucketWords = 16, Entries = 10, OverflowHalf = 10, ReferenceWord = 6;
+    private const uint EntryMask = (1u << Entries) - 1;
 
     // Sessions a cache line apart (two for IPv6 keys), the first on a line's start.
     private static readonly int Stride = Unsafe.SizeOf<Session>() <= CacheLine ? CacheLine : (Unsafe.SizeOf<Session>() + CacheLine - 1) / CacheLine * CacheLine;
@@ -107,9 +109,9 @@ public sealed class SessionTable<TKey> where TKey : unmanaged, IFlowKey<TKey>
         _sessionWords = HugeArrays.AllocateAligned<ulong>((long)capacity * Stride / sizeof(ulong), CacheLine, out _sessionStart);
         for (var i = 0; i < capacity; i++) At(i).Payload = (ulong)(i + 1 < capacity ? i + 1 : -1);
         _freeHead = 0;
-        // Two entries per session in seven-entry buckets, two buckets per three sessions: 3 of 7 in use on average
-        // when full, and about 1% of buckets overflowing (a lookup of two buckets).
-        _buckets = (uint)Math.Max(2, ((long)capacity * 2 + 2) / 3);
+        // Two entries per session in ten-entry buckets, one bucket per three sessions: 6 of 10 in use on average when
+        // full, and a few percent of buckets overflowing (a lookup of two buckets).
+        _buckets = (uint)Math.Max(2, ((long)capacity + 2) / 3);
         _index = HugeArrays.AllocateAligned<uint>((long)_buckets * BucketWords, CacheLine, out _indexStart);
         _seed = seed != 0 ? seed : (uint)Random.Shared.Next() | 1;
         for (var c = 0; c < Classes; c++) _due[c] = new Queue<Due>();
@@ -180,12 +182,22 @@ public sealed class SessionTable<TKey> where TKey : unmanaged, IFlowKey<TKey>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private uint After(uint bucket) => bucket + 1 == _buckets ? 0 : bucket + 1;
 
-    // The entries of a bucket whose hash is `tag`, as a bit mask (bit i: entry i).
+    // The entries of a bucket whose tag is `tag`, as a bit mask (bit i: entry i); tag 0 finds the free ones.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static uint Matches(ref uint bucket, uint tag) =>
-        Vector256.Equals(Vector256.LoadUnsafe(ref bucket), Vector256.Create(tag)).ExtractMostSignificantBits();
+    private static uint Matches(ref uint bucket, ushort tag) =>
+        Vector256.Equals(Vector256.LoadUnsafe(ref Unsafe.As<uint, ushort>(ref bucket)), Vector256.Create(tag)).ExtractMostSignificantBits() & EntryMask;
 
-    private static uint Tag(uint hash) => hash | 1;
+    // 16 bits of the hash the home bucket does not come from (Home takes the high bits).
+    private static ushort Tag(uint hash) => (ushort)(hash | 1);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ref ushort TagAt(ref uint bucket, int entry) => ref Unsafe.Add(ref Unsafe.As<uint, ushort>(ref bucket), entry);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ref uint ReferenceAt(ref uint bucket, int entry) => ref Unsafe.Add(ref bucket, ReferenceWord + entry);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ref ushort OverflowOf(ref uint bucket) => ref Unsafe.Add(ref Unsafe.As<uint, ushort>(ref bucket), OverflowHalf);
 
     /// <summary>The session of a packet with this key, in either direction (<paramref name="reply"/>: the key is the session's reply key).</summary>
     public bool TryFind(in TKey key, out int session, out bool reply)
@@ -198,7 +210,7 @@ public sealed class SessionTable<TKey> where TKey : unmanaged, IFlowKey<TKey>
             ref var bucket = ref Bucket(b);
             for (var m = Matches(ref bucket, tag); m != 0; m &= m - 1)
             {
-                var reference = (int)Unsafe.Add(ref bucket, Entries + 1 + System.Numerics.BitOperations.TrailingZeroCount(m));
+                var reference = (int)ReferenceAt(ref bucket, System.Numerics.BitOperations.TrailingZeroCount(m));
                 ref var s = ref At(reference >> 1);
                 if (((reference & 1) == 0 ? s.Forward : s.Reverse).Same(key))
                 {
@@ -207,7 +219,7 @@ public sealed class SessionTable<TKey> where TKey : unmanaged, IFlowKey<TKey>
                     return true;
                 }
             }
-            if (Unsafe.Add(ref bucket, OverflowWord) == 0) break;
+            if (OverflowOf(ref bucket) == 0) break;
         }
         session = -1;
         reply = false;
@@ -254,11 +266,11 @@ public sealed class SessionTable<TKey> where TKey : unmanaged, IFlowKey<TKey>
         var m = Matches(ref bucket, Tag(hash));
         if (m == 0)
         {
-            if (Unsafe.Add(ref bucket, OverflowWord) == 0) return -1;
+            if (OverflowOf(ref bucket) == 0) return -1;
             if (Sse.IsSupported) Sse.Prefetch0(Unsafe.AsPointer(ref Bucket(After(home))));
             return -2;
         }
-        var candidate = (int)Unsafe.Add(ref bucket, Entries + 1 + System.Numerics.BitOperations.TrailingZeroCount(m));
+        var candidate = (int)ReferenceAt(ref bucket, System.Numerics.BitOperations.TrailingZeroCount(m));
         if (Sse.IsSupported)
         {
             var line = (byte*)Unsafe.AsPointer(ref At(candidate >> 1));
@@ -460,15 +472,16 @@ public sealed class SessionTable<TKey> where TKey : unmanaged, IFlowKey<TKey>
         for (var b = Home(hash); ; b = After(b))
         {
             ref var bucket = ref Bucket(b);
-            var free = Matches(ref bucket, 0) & 0x7f;
+            var free = Matches(ref bucket, 0);
             if (free != 0)
             {
                 var i = System.Numerics.BitOperations.TrailingZeroCount(free);
-                Unsafe.Add(ref bucket, i) = Tag(hash);
-                Unsafe.Add(ref bucket, Entries + 1 + i) = (uint)reference;
+                TagAt(ref bucket, i) = Tag(hash);
+                ReferenceAt(ref bucket, i) = (uint)reference;
                 return;
             }
-            Unsafe.Add(ref bucket, OverflowWord)++;
+            ref var overflow = ref OverflowOf(ref bucket);
+            if (overflow != ushort.MaxValue) overflow++; // sticky once full: lookups then always go on, as they may
             Overflows++;
         }
     }
@@ -487,12 +500,13 @@ public sealed class SessionTable<TKey> where TKey : unmanaged, IFlowKey<TKey>
             for (var m = Matches(ref bucket, tag); m != 0; m &= m - 1)
             {
                 var i = System.Numerics.BitOperations.TrailingZeroCount(m);
-                if (Unsafe.Add(ref bucket, Entries + 1 + i) != (uint)reference) continue;
-                Unsafe.Add(ref bucket, i) = 0;
-                Unsafe.Add(ref bucket, Entries + 1 + i) = 0;
+                if (ReferenceAt(ref bucket, i) != (uint)reference) continue;
+                TagAt(ref bucket, i) = 0;
+                ReferenceAt(ref bucket, i) = 0;
                 return;
             }
-            Unsafe.Add(ref bucket, OverflowWord)--;
+            ref var overflow = ref OverflowOf(ref bucket);
+            if (overflow != ushort.MaxValue) overflow--;
         }
         throw new InvalidOperationException("session index lost an entry");
     }
