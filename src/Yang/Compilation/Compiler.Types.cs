@@ -217,6 +217,7 @@ internal sealed partial class Compiler
         var patterns = new List<PatternRestriction>(t.Patterns);
         var enums = new List<EnumMember>();
         var bits = new List<BitMember>();
+        var defined = new DefinedMembers();
         var bases = new List<Identity>();
         var members = new List<YangType>();
         var sawFraction = false;
@@ -257,11 +258,11 @@ internal sealed partial class Compiler
                     break;
                 case "enum":
                     if (kind != BuiltinType.Enumeration) { Error(c, $"enum is not allowed for type {baseType.Name}"); break; }
-                    AddEnum(c, enums, baseType, isBuiltin);
+                    AddEnum(c, enums, defined, baseType, isBuiltin);
                     break;
                 case "bit":
                     if (kind != BuiltinType.Bits) { Error(c, $"bit is not allowed for type {baseType.Name}"); break; }
-                    AddBit(c, bits, baseType, isBuiltin);
+                    AddBit(c, bits, defined, baseType, isBuiltin);
                     break;
                 case "path":
                     if (kind != BuiltinType.Leafref || !isBuiltin) { Error(c, "path is only allowed on the built-in leafref type"); break; }
@@ -313,17 +314,36 @@ internal sealed partial class Compiler
 
     private static bool IsNumeric(BuiltinType k) => k <= BuiltinType.Decimal64;
 
-    private void AddEnum(Statement c, List<EnumMember> enums, YangType baseType, bool isBuiltin)
+    // The enums or bits one type statement defined so far, for its checks in constant time (a type may have
+    // thousands), and the base type's by name.
+    private sealed class DefinedMembers
+    {
+        public readonly HashSet<string> Names = new(StringComparer.Ordinal);
+        public readonly HashSet<long> Values = [];
+        public long Max = -1;
+        public Dictionary<string, EnumMember>? BaseEnums;
+        public Dictionary<string, BitMember>? BaseBits;
+
+        public void Added(string name, long value)
+        {
+            Names.Add(name);
+            Values.Add(value);
+            Max = Math.Max(Max, value);
+        }
+    }
+
+    private void AddEnum(Statement c, List<EnumMember> enums, DefinedMembers defined, YangType baseType, bool isBuiltin)
     {
         var name = c.Argument ?? "";
         if (name.Length == 0 || name != name.Trim()) { Error(c, $"invalid enum name \"{name}\""); return; }
-        if (enums.Exists(e => e.Name == name)) { Error(c, $"duplicate enum \"{name}\""); return; }
+        if (defined.Names.Contains(name)) { Error(c, $"duplicate enum \"{name}\""); return; }
         if (!IfFeaturesHold(c)) return;
         int value;
         var v = c.Find("value");
         if (!isBuiltin)
         {
-            var inherited = FindEnum(baseType, name);
+            defined.BaseEnums ??= ByName(baseType.Enums, e => e.Name);
+            var inherited = defined.BaseEnums.GetValueOrDefault(name);
             if (inherited is null) { Error(c, $"enum \"{name}\" is not defined in the base type {baseType.Name}"); return; }
             value = inherited.Value;
             if (v is not null && v.Argument != value.ToString(CultureInfo.InvariantCulture))
@@ -342,32 +362,33 @@ internal sealed partial class Compiler
         }
         else
         {
-            var max = -1L;
-            foreach (var e in enums) max = Math.Max(max, e.Value);
-            if (max >= int.MaxValue) { Error(c, $"enum \"{name}\" needs an explicit value: the next automatic one exceeds 2147483647"); return; }
-            value = (int)(max + 1);
+            if (defined.Max >= int.MaxValue) { Error(c, $"enum \"{name}\" needs an explicit value: the next automatic one exceeds 2147483647"); return; }
+            value = (int)(defined.Max + 1);
         }
-        if (enums.Exists(e => e.Value == value)) { Error(v ?? c, $"duplicate enum value {value}"); return; }
+        if (defined.Values.Contains(value)) { Error(v ?? c, $"duplicate enum value {value}"); return; }
         enums.Add(new EnumMember(name, value, ParseStatus(c)));
+        defined.Added(name, value);
     }
 
-    private static EnumMember? FindEnum(YangType t, string name)
+    // Members by name, the first of a name kept.
+    private static Dictionary<string, T> ByName<T>(IEnumerable<T> members, Func<T, string> name)
     {
-        foreach (var e in t.Enums) if (e.Name == name) return e;
-        return null;
+        var byName = new Dictionary<string, T>(StringComparer.Ordinal);
+        foreach (var m in members) byName.TryAdd(name(m), m);
+        return byName;
     }
 
-    private void AddBit(Statement c, List<BitMember> bits, YangType baseType, bool isBuiltin)
+    private void AddBit(Statement c, List<BitMember> bits, DefinedMembers defined, YangType baseType, bool isBuiltin)
     {
         var name = c.Argument ?? "";
-        if (bits.Exists(b => b.Name == name)) { Error(c, $"duplicate bit \"{name}\""); return; }
+        if (defined.Names.Contains(name)) { Error(c, $"duplicate bit \"{name}\""); return; }
         if (!IfFeaturesHold(c)) return;
         uint pos;
         var p = c.Find("position");
         if (!isBuiltin)
         {
-            BitMember? inherited = null;
-            foreach (var b in baseType.Bits) if (b.Name == name) inherited = b;
+            defined.BaseBits ??= ByName(baseType.Bits, b => b.Name);
+            var inherited = defined.BaseBits.GetValueOrDefault(name);
             if (inherited is null) { Error(c, $"bit \"{name}\" is not defined in the base type {baseType.Name}"); return; }
             pos = inherited.Position;
         }
@@ -381,13 +402,12 @@ internal sealed partial class Compiler
         }
         else
         {
-            var max = -1L;
-            foreach (var b in bits) max = Math.Max(max, b.Position);
-            if (max >= uint.MaxValue) { Error(c, "bit position overflow"); return; }
-            pos = (uint)(max + 1);
+            if (defined.Max >= uint.MaxValue) { Error(c, "bit position overflow"); return; }
+            pos = (uint)(defined.Max + 1);
         }
-        if (bits.Exists(b => b.Position == pos)) { Error(p ?? c, $"duplicate bit position {pos}"); return; }
+        if (defined.Values.Contains(pos)) { Error(p ?? c, $"duplicate bit position {pos}"); return; }
         bits.Add(new BitMember(name, pos, ParseStatus(c)));
+        defined.Added(name, pos);
     }
 
     /// <summary>Parses a range or length expression; each part must lie within the base restriction (RFC 7950 §9.2.5, §9.4.4).</summary>

@@ -206,4 +206,33 @@ public sealed class CompilerSemanticsTests
             """);
         Assert.Equal("t:eth", ((LeafSchema)Node(ctx, "u", "kind")).Default);
     }
+
+    [Fact]
+    public void Large_enumerations_and_bits_get_their_values_and_keep_their_checks()
+    {
+        // 20k enums and bits: values and positions counted on from the largest so far, a restriction of the type
+        // keeps its base's; duplicates are still found at their line (each check looks members up, not along them).
+        const int n = 20_000;
+        string Enums() => string.Concat(Enumerable.Range(0, n).Select(i => i == 5 ? $"enum e{i} {{ value 100000; }}\n" : $"enum e{i};\n"));
+        string Bits() => string.Concat(Enumerable.Range(0, n).Select(i => $"bit b{i};\n"));
+        var ctx = Compile($$"""
+            module big { yang-version 1.1; namespace "urn:big"; prefix b;
+              typedef e { type enumeration { {{Enums()}} } }
+              typedef f { type e { enum e19999; enum e5; } }
+              typedef g { type bits { {{Bits()}} } }
+            }
+            """);
+        var module = ctx.GetModule("big")!;
+        var e = module.Typedefs["e"].Enums;
+        Assert.Equal((n, 4, 100000, 100001 + n - 7), (e.Count, e[4].Value, e[5].Value, e[n - 1].Value));
+        Assert.Equal([("e19999", 100001 + n - 7), ("e5", 100000)], module.Typedefs["f"].Enums.Select(x => (x.Name, x.Value)));
+        Assert.Equal((uint)(n - 1), module.Typedefs["g"].Bits[n - 1].Position);
+        var duplicate = Assert.Throws<YangException>(() => Compile($$"""
+            module dup { yang-version 1.1; namespace "urn:dup"; prefix d;
+              typedef e { type enumeration { {{Enums()}}
+            enum e77; } }
+            }
+            """));
+        Assert.Contains(duplicate.Diagnostics, d => d.Message.Contains("duplicate enum \"e77\"") && d.Location.Line == n + 3);
+    }
 }
