@@ -248,6 +248,32 @@ public sealed class LoadBalancerTests : IDisposable
         Assert.Equal((1L, 4L), (_dp.LbCounters.Flows, _dp.LbCounters.Forwarded));
     }
 
+    [Fact]
+    public void An_established_tunnel_flow_follows_changes_of_the_route_to_its_server_and_of_its_interface()
+    {
+        // Servers behind a router on "back"; the load balancer keeps each server's route between packets.
+        const ulong RouterA = 0x02_cc_00_00_00_0a, RouterB = 0x02_cc_00_00_00_0b;
+        _dp.AddNeighbor("back", Ip4.Parse("10.1.0.250"), RouterA);
+        _dp.AddNeighbor("back", Ip4.Parse("10.1.0.251"), RouterB);
+        _dp.AddRoute(Ip4.Parse("10.9.0.0"), 24, Fib.RouteKind.NextHop, Ip4.Parse("10.1.0.250"));
+        var remote = Ip4.Parse("10.9.0.7");
+        _dp.SetLoadBalancer(new LbConfig { Ip4Source = Ip4.Parse("10.1.0.1"), Vips = [LbVip.V4(Vip, LbMode.IpIp4, [LbServer.V4(remote)])] });
+        var sent = FromClient(31000, Ack);
+        ulong Hop() => Ethernet.Destination(Assert.Single(Send(_front, sent).Back));
+        Assert.Equal(RouterA, Hop());
+        Assert.Equal(RouterA, Hop()); // established
+        _dp.AddRoute(remote, 32, Fib.RouteKind.NextHop, Ip4.Parse("10.1.0.251"));
+        Assert.Equal(RouterB, Hop());
+        _dp.DeleteRoute(remote, 32);
+        Assert.Equal(RouterA, Hop());
+        _dp.AddRoute(remote, 32, Fib.RouteKind.Blackhole);
+        Assert.Empty(Send(_front, sent).Back);
+        Assert.Equal(1, _dp.DropCount(DropReason.BlackholeRoute));
+        _dp.DeleteRoute(remote, 32);
+        Assert.Equal(RouterA, Hop());
+        Assert.Equal(1L, _dp.LbCounters.Flows);
+    }
+
     [Theory]
     [InlineData(LbMode.IpIp4)]
     [InlineData(LbMode.Gre4)]
@@ -271,9 +297,11 @@ public sealed class LoadBalancerTests : IDisposable
         var (front, _) = Send(_back, Packet(MacBack, pod, "192.0.2.100", 80, "10.0.0.2", 24680, Tcp, SynAck));
         Assert.Equal("192.0.2.100:80", Read(Assert.Single(front)).From);
         Assert.Equal(0, _dp.LbCounters.Returned);
-        // Not marked: the tunnel reaches the pod as it is.
+        // Not marked: the tunnel reaches the pod as it is (a new flow's and the established flow's packets).
         _dp.SetDsrDecap("back", false);
         (_, back) = Send(_front, FromClient(24681));
+        Assert.Equal(mode == LbMode.IpIp4 ? 4 : 47, Assert.Single(back)[14 + 9]);
+        (_, back) = Send(_front, FromClient(24680, Ack));
         Assert.Equal(mode == LbMode.IpIp4 ? 4 : 47, Assert.Single(back)[14 + 9]);
     }
 
@@ -427,7 +455,7 @@ public sealed class LoadBalancerTests : IDisposable
             var (front, _) = t.Send(t._back, Packet(MacBack, MacServer(ServerOf(s)), Ip4.Format(s.Destination), 8080, Ip4.Format(s.Source), s.SourcePort, Tcp, SynAck));
             Assert.Equal($"10.0.0.2:{port}", Read(Assert.Single(front)).To);
         }
-        Assert.True(t._dp.Workers.All(w => w.LbFlows!.Four.Count > 0), "both workers hold flows");
+        Assert.True(t._dp.Workers.All(w => w.LbFlows!.Four!.Count > 0), "both workers hold flows");
     }
 
     [Fact]
@@ -445,7 +473,7 @@ public sealed class LoadBalancerTests : IDisposable
             var (front, _) = t.Send(t._back, Packet(MacBack, MacServer(ServerOf(s)), Ip4.Format(s.Destination), s.DestinationPort, "10.0.0.2", port, Tcp, SynAck));
             Assert.Equal("192.0.2.100:80", Read(Assert.Single(front)).From);
         }
-        Assert.True(t._dp.Workers.All(w => w.LbFlows!.Four.Count > 0), "both workers hold flows");
+        Assert.True(t._dp.Workers.All(w => w.LbFlows!.Four!.Count > 0), "both workers hold flows");
     }
 
     [Theory]

@@ -11,8 +11,16 @@ public sealed class Ip4Fib
     private readonly Ip4Mtrie _trie = new();
     private readonly Dictionary<(uint, int), uint> _routes = [];
     private readonly Adjacencies<Adjacency> _adjacencies = new(1024);
+    private int _version;
 
     public int Count => _routes.Count;
+
+    /// <summary>
+    /// Changes with every route added, replaced or removed, after the change: a worker that keeps a lookup's
+    /// decision (the load balancer's route to a server) reads it before the lookup and keeps the decision while
+    /// it stays the same.
+    /// </summary>
+    internal int Version => Volatile.Read(ref _version);
 
     /// <summary>The next hops of multipath routes.</summary>
     public PathSets<Adjacency> Paths { get; } = new();
@@ -33,6 +41,7 @@ public sealed class Ip4Fib
         var leaf = _adjacencies.Leaf(route.Adjacency);
         _routes[(route.Prefix, route.Length)] = leaf;
         _trie.Insert(route.Prefix, route.Length, leaf);
+        Interlocked.Increment(ref _version);
     }
 
     /// <summary>Removes a route; false when there is none with that prefix and length.</summary>
@@ -42,6 +51,7 @@ public sealed class Ip4Fib
         if (!_routes.Remove((prefix, length))) return false;
         var (coverLeaf, coverLength) = Cover(prefix, length);
         _trie.Remove(prefix, length, coverLeaf, coverLength);
+        Interlocked.Increment(ref _version);
         return true;
     }
 

@@ -65,11 +65,20 @@ public sealed partial class Dataplane
         var old = Lb;
         if (old is null || old.Config.FlowsPerWorker != config.FlowsPerWorker)
         {
-            foreach (var w in Workers) w.LbFlows = new LbFlows(config.FlowsPerWorker, config.Timeouts);
+            foreach (var w in Workers)
+            {
+                var flows = new LbFlows(config.FlowsPerWorker, config.Timeouts);
+                flows.Prepare(config);
+                w.LbFlows = flows;
+            }
             WaitForWorkers();
         }
         else
-            foreach (var w in Workers) w.LbFlows!.Timeouts = config.Timeouts;
+            foreach (var w in Workers)
+            {
+                w.LbFlows!.Timeouts = config.Timeouts;
+                w.LbFlows.Prepare(config); // a table for a kind of VIP new in this configuration
+            }
         // Numbers for new servers and VIPs; the old ones keep theirs (flows hold them).
         var servers = _lbRegistry.ServerIds.ToDictionary();
         var list = _lbRegistry.Servers.ToList();
@@ -103,10 +112,10 @@ public sealed partial class Dataplane
             foreach (var w in Workers)
             {
                 if (w.LbFlows is not { } f) continue;
-                flows += f.Four.Count + (f.HasSix ? f.Six.Count : 0);
-                created += f.Four.Created + (f.HasSix ? f.Six.Created : 0);
-                expired += f.Four.Expired + (f.HasSix ? f.Six.Expired : 0);
-                refused += f.Four.Refused + (f.HasSix ? f.Six.Refused : 0);
+                flows += f.Count4 + (f.HasSix ? f.Six.Count : 0);
+                created += (f.Four?.Created ?? 0) + (f.Sticky4?.Created ?? 0) + (f.HasSix ? f.Six.Created : 0);
+                expired += (f.Four?.Expired ?? 0) + (f.Sticky4?.Expired ?? 0) + (f.HasSix ? f.Six.Expired : 0);
+                refused += (f.Four?.Refused ?? 0) + (f.Sticky4?.Refused ?? 0) + (f.HasSix ? f.Six.Refused : 0);
                 forwarded += f.Forwarded;
                 returned += f.Returned;
                 noServer += f.NoServer;
@@ -119,7 +128,7 @@ public sealed partial class Dataplane
     public int LbAffinityClients => Lb?.Affinity.Count ?? 0;
 
     /// <summary>Memory per flow of the IPv4 flow tables (their fixed part, at capacity; 0 while off).</summary>
-    public double LbBytesPerFlow => Workers.Select(w => w.LbFlows?.Four.BytesPerSession ?? 0).DefaultIfEmpty().Average();
+    public double LbBytesPerFlow => Workers.Select(w => w.LbFlows?.BytesPerFlow4 ?? 0).DefaultIfEmpty().Average();
 
     /// <summary>The servers the workers' flows are on now, with how many flows each (IPv4 and IPv6 flows).</summary>
     public IReadOnlyDictionary<UInt128, int> LbFlowsByServer()
@@ -129,7 +138,8 @@ public sealed partial class Dataplane
         foreach (var w in Workers)
         {
             if (w.LbFlows is not { } f) continue;
-            foreach (var s in f.Four.Open()) Count(LbFlows.ServerOf(f.Four.Payload(s)));
+            if (f.Four is { } four) foreach (var s in four.Open()) Count(LbFlows.ServerOf(four.Payload(s)));
+            foreach (var server in f.StickyServers()) Count(server);
             if (f.HasSix) foreach (var s in f.Six.Open()) Count(LbFlows.ServerOf(f.Six.Payload(s)));
         }
         return counts;

@@ -21,12 +21,25 @@ internal sealed class FlowSlice
     public readonly bool[] Replies = new bool[Size];
     private readonly uint[] _hashes = new uint[Size];
 
+    /// <summary>A packet's entry in the sticky table (<see cref="Load(PacketPool, ReadOnlySpan{int}, SessionTable{FlowKey4}?, StickyTable{FlowKey4}?, long)"/>), -1: none.</summary>
+    public readonly int[] Entries = new int[Size];
+
+    /// <summary>The packets' hashes for the sticky table (to add a new flow with).</summary>
+    public readonly ulong[] StickyHashes = new ulong[Size];
+
     /// <summary>Reads up to <see cref="Size"/> packets and finds their sessions (-1: none; fragments and truncated packets get -1).</summary>
     /// <remarks>
     /// Three passes, so that the memory reads of the lookups overlap (<see cref="SessionTable{TKey}.FindMany"/>):
     /// read each packet's key, hash it and prefetch its bucket; read the buckets and prefetch the sessions; check.
     /// </remarks>
-    public void Load(PacketPool pool, ReadOnlySpan<int> packets, SessionTable<FlowKey4> table)
+    public void Load(PacketPool pool, ReadOnlySpan<int> packets, SessionTable<FlowKey4> table) => Load(pool, packets, table, null, 0);
+
+    /// <summary>
+    /// The same in either table or both: the sessions in <paramref name="table"/> (<see cref="Sessions"/>, all -1
+    /// without one) and the flows in <paramref name="sticky"/> (<see cref="Entries"/>, all -1 without one); one
+    /// sticky lookup reads one bucket, prefetched in the first pass and read in the second.
+    /// </summary>
+    public void Load(PacketPool pool, ReadOnlySpan<int> packets, SessionTable<FlowKey4>? table, StickyTable<FlowKey4>? sticky, long now)
     {
         var n = Math.Min(packets.Length, Size);
         var keys = Keys.AsSpan(0, n);
@@ -36,10 +49,25 @@ internal sealed class FlowSlice
         var sessions = Sessions.AsSpan(0, n);
         var replies = Replies.AsSpan(0, n);
         var hashes = _hashes.AsSpan(0, n);
+        var entries = Entries.AsSpan(0, n);
+        var stickyHashes = StickyHashes.AsSpan(0, n);
         for (var i = 0; i < keys.Length; i++)
         {
             kinds[i] = NatPacket.Read(pool.Data(packets[i]), out keys[i], out l4[i], out flags[i]);
-            hashes[i] = table.Prepare(keys[i]);
+            if (sticky is not null) stickyHashes[i] = sticky.Prepare(keys[i]);
+            if (table is not null) hashes[i] = table.Prepare(keys[i]);
+        }
+        if (sticky is not null)
+        {
+            for (var i = 0; i < keys.Length; i++)
+                entries[i] = kinds[i] is NatPacketKind.Fragment or NatPacketKind.Truncated ? -1 : sticky.Find(stickyHashes[i], now);
+        }
+        else entries.Fill(-1);
+        if (table is null)
+        {
+            sessions.Fill(-1);
+            replies.Clear();
+            return;
         }
         for (var i = 0; i < hashes.Length; i++) sessions[i] = table.Probe(hashes[i]);
         for (var i = 0; i < keys.Length; i++)

@@ -32,7 +32,7 @@ internal sealed class Lb4Node(Worker w) : GraphNode("lb4")
             return;
         }
         var now = Environment.TickCount64;
-        flows.Four.Expire(now);
+        flows.Expire4(now);
         for (var start = 0; start < packets.Length; start += FlowSlice.Size)
             Balance(packets.Slice(start, Math.Min(FlowSlice.Size, packets.Length - start)), lb, flows, now);
     }
@@ -44,30 +44,29 @@ internal sealed class Lb4Node(Worker w) : GraphNode("lb4")
     {
         var pool = w.Pool;
         var meta = pool.Meta;
-        var table = flows.Four;
+        var sticky = flows.Sticky4;
         var slice = _slice;
-        slice.Load(pool, packets, table);
+        slice.Load(pool, packets, flows.Four, sticky, now);
         var n = packets.Length;
         var kinds = slice.Kinds.AsSpan(0, n);
-        var sessions = slice.Sessions.AsSpan(0, n);
-        var replies = slice.Replies.AsSpan(0, n);
+        var entries = slice.Entries.AsSpan(0, n);
+        var keys = slice.Keys.AsSpan(0, n);
         var flags = slice.Flags.AsSpan(0, n);
         var forwarded = 0;
         for (var i = 0; i < n; i++)
         {
             var p = packets[i];
-            var s = sessions[i];
+            var e = entries[i];
             // The common case, kept lean: a client's packet of a flow to an IPv4 tunnel mode's server.
-            if (s >= 0 && !replies[i] && kinds[i] == NatPacketKind.Flow && !meta[p].Traced
-                && lb.BySerial(LbFlows.VipOf(table.Payload(s))) is { Outer4: true } vip)
+            if (e >= 0 && kinds[i] == NatPacketKind.Flow && !meta[p].Traced)
             {
-                if (table.Refresh(s, false, true, flags[i], now, out _, out var payload))
+                var pair = flows.PairOf(sticky!.Target(e));
+                if (lb.BySerial(LbFlows.VipOf(pair)) is { Outer4: true } vip)
                 {
-                    if (Encapsulate4(p, vip, LbFlows.ServerOf(payload), lb, now)) forwarded++;
+                    sticky.Touch(e, keys[i].Protocol, flags[i], now);
+                    if (Encapsulate4(p, vip, LbFlows.ServerOf(pair), lb, now)) forwarded++;
                     continue;
                 }
-                table.Remove(s); // idle past its timeout
-                sessions[i] = -1;
             }
             BalanceOther(i, p, lb, flows, now);
         }
@@ -92,7 +91,56 @@ internal sealed class Lb4Node(Worker w) : GraphNode("lb4")
         if (NatPacket.MoreFragments(h[overhead..])) lb.Fragments.Sent.Record(h[overhead..], (uint)vip.Serial, (uint)server, w.Index, now); // the rest follow
         m.Originated = true; // the outer packet is the load balancer's own: its TTL starts at 64
         m.TunnelOverhead = (byte)overhead;
-        w.Graph.Enqueue(w.Lookup, p);
+        ToServer(p, ref m, server, (uint)lb.Registry.Servers[server]);
+        return true;
+    }
+
+    // The route to each server (by its number) as ip4-lookup finds it, kept while the table's routes stay the same:
+    // the lean path sends the outer packet on to ip4-rewrite itself (VPP's LB stacks a VIP on its servers' FIB
+    // entries the same way). Other decisions (local, multipath, drops) and tables take ip4-lookup.
+    private ServerRoute[] _routes = new ServerRoute[16];
+
+    private struct ServerRoute
+    {
+        public Fib.Ip4Fib? Fib;
+        public int Version;
+        public Fib.Adjacency Decision;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void ToServer(int p, ref PacketMeta m, int number, uint server)
+    {
+        var fib = w.TableOf(m, out _)?.Fib4;
+        if (fib is null || (uint)number >= (uint)_routes.Length && !GrowRoutes(number))
+        {
+            w.Graph.Enqueue(w.Lookup, p);
+            return;
+        }
+        ref var route = ref _routes[number];
+        var version = fib.Version; // before the lookup: a change meanwhile shows at the next packet
+        if (!ReferenceEquals(route.Fib, fib) || route.Version != version)
+        {
+            route.Decision = fib.Lookup(server);
+            route.Fib = fib;
+            route.Version = version;
+        }
+        var a = route.Decision;
+        if (a.Kind is not (Fib.RouteKind.Connected or Fib.RouteKind.NextHop))
+        {
+            w.Graph.Enqueue(w.Lookup, p);
+            return;
+        }
+        m.TxInterface = a.Interface;
+        m.NextHop = a.Kind == Fib.RouteKind.Connected ? server : a.NextHop;
+        // As ip4-lookup sends the dataplane's own packets: through dsr-decap on an interface that takes DSR tunnels off.
+        w.Graph.Enqueue(w.Interface(a.Interface)?.DsrDecap == true ? w.DsrDecap : w.Rewrite, p);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool GrowRoutes(int number)
+    {
+        if (number > 1 << 20) return false; // beyond any real server count: ip4-lookup
+        Array.Resize(ref _routes, Math.Max(number + 1, _routes.Length * 2));
         return true;
     }
 
@@ -126,6 +174,7 @@ internal sealed class Lb4Node(Worker w) : GraphNode("lb4")
         var meta = pool.Meta;
         var graph = w.Graph;
         var table = flows.Four;
+        var sticky = flows.Sticky4;
         var slice = _slice;
         var kind = slice.Kinds[i];
         ref var key = ref slice.Keys[i];
@@ -135,7 +184,24 @@ internal sealed class Lb4Node(Worker w) : GraphNode("lb4")
         LoadBalancer.Vip? vip = null;
         FlowKey4 other = default;
         var server = -1;
-        if (s >= 0)
+        if (slice.Entries[i] is var e and >= 0)
+        {
+            // A tunnel or DSR flow (ICMP errors about it go its way too); one whose VIP is gone or now in a NAT mode ends.
+            var pair = flows.PairOf(sticky!.Target(e));
+            vip = lb.BySerial(LbFlows.VipOf(pair));
+            if (vip is null || vip.Config.Mode is LbMode.Nat or LbMode.FullNat)
+            {
+                sticky.Remove(e);
+                vip = null;
+            }
+            else
+            {
+                if (kind != NatPacketKind.IcmpError) sticky.Touch(e, key.Protocol, slice.Flags[i], now);
+                server = LbFlows.ServerOf(pair);
+                s = -1; // a session of the same key (from before the VIP's mode changed) is not this packet's
+            }
+        }
+        if (s >= 0 && table is not null)
         {
             if (!table.Refresh(s, reply, kind != NatPacketKind.IcmpError, slice.Flags[i], now, out other, out var payload)
                 || (vip = lb.BySerial(LbFlows.VipOf(payload))) is null)
@@ -163,7 +229,7 @@ internal sealed class Lb4Node(Worker w) : GraphNode("lb4")
             graph.Enqueue(w.Lookup, p);
             return;
         }
-        if (s < 0)
+        if (s < 0 && server < 0)
         {
             if (kind == NatPacketKind.Fragment && (lb.IsVipAddress(key.Destination) || lb.Match4(key.Destination, key.Protocol, 0) is not null))
             {
@@ -199,7 +265,7 @@ internal sealed class Lb4Node(Worker w) : GraphNode("lb4")
             var source = nat && key.Source == (uint)address && w.Interface(meta[p].RxInterface) is { Addresses: [var own, ..] } ? own.Address : key.Source;
             var sourcePort = key.SourcePort;
             var targetPort = vip.TargetPort(server, key.DestinationPort);
-            if (vip.Config.Mode == LbMode.FullNat && !TryLocalEndpoint(lb, table, key, (uint)address, targetPort, out source, out sourcePort))
+            if (vip.Config.Mode == LbMode.FullNat && !TryLocalEndpoint(lb, table!, key, (uint)address, targetPort, out source, out sourcePort))
             {
                 w.Discard(p, DropReason.LbNoFlow); // every local port this worker owns is taken towards that server
                 return;
@@ -207,20 +273,24 @@ internal sealed class Lb4Node(Worker w) : GraphNode("lb4")
             // NAT mode keeps the client's port unless another flow's answers already come from that server endpoint
             // to it (the client's port to two VIPs of one server, or a hairpinned pod and another client): then a
             // port of its own, as conntrack resolves the clash.
-            if (vip.Config.Mode == LbMode.Nat && table.TryFind(new FlowKey4((uint)address, source, targetPort, sourcePort, key.Protocol), out _, out _)
+            if (vip.Config.Mode == LbMode.Nat && table!.TryFind(new FlowKey4((uint)address, source, targetPort, sourcePort, key.Protocol), out _, out _)
                 && !TryFreePort(lb, table, source, (uint)address, targetPort, key.Protocol, out sourcePort))
             {
                 w.Discard(p, DropReason.LbNoFlow);
                 return;
             }
             var translated = new FlowKey4(source, (uint)address, sourcePort, targetPort, key.Protocol);
-            s = table.Create(key, nat ? translated.Reversed : key.Reversed, now, slice.Flags[i], LbFlows.Payload(vip.Serial, server));
-            if (s < 0 && nat)
+            if (nat)
             {
-                w.Discard(p, DropReason.LbNoFlow); // the table is full: a NAT flow without its entry could not be answered
-                return;
+                if (table!.Create(key, translated.Reversed, now, slice.Flags[i], LbFlows.Payload(vip.Serial, server)) < 0)
+                {
+                    w.Discard(p, DropReason.LbNoFlow); // the table is full: a NAT flow without its entry could not be answered
+                    return;
+                }
             }
-            other = translated.Reversed; // the tunnel modes send on without a flow when the table is full
+            else if (flows.TargetOf(vip.Serial, server) is var target and >= 0)
+                sticky!.Add(slice.StickyHashes[i], key.Protocol, slice.Flags[i], target, now); // full: sent on without a flow
+            other = translated.Reversed;
         }
         if (kind == NatPacketKind.Flow && NatPacket.MoreFragments(pool.Data(p)))
         {

@@ -8,6 +8,9 @@ public interface IFlowKey<TKey> where TKey : unmanaged, IFlowKey<TKey>
     /// <summary>The key's hash under <paramref name="seed"/> (per table, so that crafted flows cannot be made to collide everywhere).</summary>
     uint Hash(uint seed);
 
+    /// <summary>A 64-bit hash under <paramref name="seed"/> (its low half is <see cref="Hash"/>), for tables that take a bucket and a tag from it.</summary>
+    ulong Hash64(uint seed);
+
     bool Same(in TKey other);
 
     /// <summary>The IP protocol (6 TCP, 17 UDP, ...): it picks the session's state machine and timeouts.</summary>
@@ -60,14 +63,16 @@ public readonly struct FlowKey4 : IFlowKey<FlowKey4>, IEquatable<FlowKey4>
     public FlowKey4 Reversed => new(Destination, Source, DestinationPort, SourcePort, Protocol);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public uint Hash(uint seed)
+    public uint Hash(uint seed) => (uint)Hash64(seed);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ulong Hash64(uint seed)
     {
         // Two rounds of a multiply-xorshift mix over the two words.
         var h = (_addresses ^ seed) * 0x9e37_79b9_7f4a_7c15UL;
         h ^= h >> 29;
         h = (h ^ _rest) * 0xbf58_476d_1ce4_e5b9UL;
-        h ^= h >> 32;
-        return (uint)h;
+        return h ^ h >> 32;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
