@@ -248,6 +248,26 @@ public sealed class LoadBalancerTests : IDisposable
         Assert.Equal((1L, 4L), (_dp.LbCounters.Flows, _dp.LbCounters.Forwarded));
     }
 
+    [Theory]
+    [InlineData(LbMode.Nat)]
+    [InlineData(LbMode.Gre4)]
+    public void A_new_flows_packets_that_arrive_together_go_to_one_server_as_one_flow(LbMode mode)
+    {
+        _dp.SetLoadBalancer(new LbConfig
+        {
+            Ip4Source = Ip4.Parse("10.1.0.1"),
+            Vips = [LbVip.V4(Vip, mode, [LbServer.V4(Server(1)), LbServer.V4(Server(2)), LbServer.V4(Server(3))], Tcp, 80)],
+        });
+        var frames = Enumerable.Range(0, 6).Select(i => FromClient((ushort)(42000 + i % 2), i < 2 ? Syn : Ack)).ToArray();
+        var (_, back) = Send(_front, frames);
+        Assert.Equal(6, back.Count);
+        // Each flow's packets all went to its server.
+        for (var flow = 0; flow < 2; flow++)
+            Assert.Single(back.Where((_, i) => i % 2 == flow).Select(f => Ethernet.Destination(f)).Distinct());
+        Assert.Equal((2L, 6L), (_dp.LbCounters.Flows, _dp.LbCounters.Forwarded));
+        Assert.Equal(0, _dp.DropCount(DropReason.LbNoFlow));
+    }
+
     [Fact]
     public void An_established_tunnel_flow_follows_changes_of_the_route_to_its_server_and_of_its_interface()
     {

@@ -115,6 +115,20 @@ public sealed class Nat44Tests : IDisposable
     }
 
     [Fact]
+    public void A_new_flows_packets_that_arrive_together_are_all_translated_by_the_one_session()
+    {
+        // The vector is looked up at once: the later packets find the session the first one opened.
+        _dp.SetNat44(Config);
+        var (_, outside) = Send(_in, FromHost(2, 41000, "192.0.2.7", 80), FromHost(2, 41000, "192.0.2.7", 80, flags: Ack),
+            FromHost(3, 41000, "192.0.2.7", 80), FromHost(2, 41000, "192.0.2.7", 80, flags: Ack));
+        Assert.Equal(4, outside.Count);
+        Assert.Equal(["203.0.113.10:41000", "203.0.113.10:41000", "203.0.113.10:41000"], outside.Where((_, i) => i != 2).Select(x => x.From));
+        Assert.NotEqual("203.0.113.10:41000", outside[2].From); // the other host's flow: a port of its own
+        Assert.Equal(2, _dp.NatCounters.Sessions);
+        Assert.Equal(0, _dp.NatCounters.NoPorts);
+    }
+
+    [Fact]
     public void Udp_and_a_udp_packet_without_checksum_are_translated_and_a_zero_checksum_stays_zero()
     {
         _dp.SetNat44(Config);

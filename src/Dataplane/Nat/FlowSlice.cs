@@ -27,6 +27,33 @@ internal sealed class FlowSlice
     /// <summary>The packets' hashes for the sticky table (to add a new flow with).</summary>
     public readonly ulong[] StickyHashes = new ulong[Size];
 
+    // The tables' change counts when the slice was looked up.
+    private int _sessionChanges, _stickyChanges;
+
+    /// <summary>
+    /// Makes packet <paramref name="i"/>'s lookups current: an earlier packet of the slice may have opened its flow
+    /// or ended a session whose number the lookup found (and a new flow reused), so once a table changed, the
+    /// packets after look again (a change is a new flow or an ended one: rare beside established packets).
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public void Refresh(int i, SessionTable<FlowKey4>? table, StickyTable<FlowKey4>? sticky, long now)
+    {
+        if (table is not null && table.Changes != _sessionChanges || sticky is not null && sticky.Changes != _stickyChanges)
+            LookAgain(i, table, sticky, now);
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private void LookAgain(int i, SessionTable<FlowKey4>? table, StickyTable<FlowKey4>? sticky, long now)
+    {
+        if (Kinds[i] is NatPacketKind.Fragment or NatPacketKind.Truncated) return;
+        if (table is not null && table.Changes != _sessionChanges)
+        {
+            table.TryFind(Keys[i], out Sessions[i], out Replies[i]);
+            if (Sessions[i] < 0) Replies[i] = false;
+        }
+        if (sticky is not null && sticky.Changes != _stickyChanges) Entries[i] = sticky.Find(StickyHashes[i], now);
+    }
+
     /// <summary>Reads up to <see cref="Size"/> packets and finds their sessions (-1: none; fragments and truncated packets get -1).</summary>
     /// <remarks>
     /// Three passes, so that the memory reads of the lookups overlap (<see cref="SessionTable{TKey}.FindMany"/>):
@@ -57,6 +84,8 @@ internal sealed class FlowSlice
             if (sticky is not null) stickyHashes[i] = sticky.Prepare(keys[i]);
             if (table is not null) hashes[i] = table.Prepare(keys[i]);
         }
+        _sessionChanges = table?.Changes ?? 0;
+        _stickyChanges = sticky?.Changes ?? 0;
         if (sticky is not null)
         {
             for (var i = 0; i < keys.Length; i++)

@@ -53,9 +53,11 @@ internal sealed class Lb4Node(Worker w) : GraphNode("lb4")
         var keys = slice.Keys.AsSpan(0, n);
         var flags = slice.Flags.AsSpan(0, n);
         var forwarded = 0;
+        var four = flows.Four;
         for (var i = 0; i < n; i++)
         {
             var p = packets[i];
+            slice.Refresh(i, four, sticky, now);
             var e = entries[i];
             // The common case, kept lean: a client's packet of a flow to an IPv4 tunnel mode's server.
             if (e >= 0 && kinds[i] == NatPacketKind.Flow && !meta[p].Traced)

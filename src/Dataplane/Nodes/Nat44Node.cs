@@ -103,6 +103,7 @@ internal sealed class Nat44Node(Worker w, bool inside) : GraphNode(inside ? "nat
         for (var i = 0; i < n; i++)
         {
             var p = packets[i];
+            slice.Refresh(i, table, null, now);
             var s = sessions[i];
             // The common case, kept lean: a packet with ports of a live session, translated as the session says.
             if (s >= 0 && kinds[i] == NatPacketKind.Flow && !meta[p].Traced)

@@ -330,6 +330,7 @@ public sealed class SessionTable<TKey> where TKey : unmanaged, IFlowKey<TKey>
         _due[s.Class].Enqueue(new Due(n, generation, (uint)(now + _timeout[s.Class])));
         Volatile.Write(ref _count, _count + 1);
         Created++;
+        Changes++;
         return n;
     }
 
@@ -413,6 +414,7 @@ public sealed class SessionTable<TKey> where TKey : unmanaged, IFlowKey<TKey>
         s.Payload = (ulong)(long)_freeHead;
         _freeHead = session;
         Volatile.Write(ref _count, _count - 1);
+        Changes++;
     }
 
     /// <summary>Ends sessions idle past their timeout, looking at no more than <paramref name="budget"/> queued entries; returns how many ended.</summary>
@@ -485,6 +487,12 @@ public sealed class SessionTable<TKey> where TKey : unmanaged, IFlowKey<TKey>
             Overflows++;
         }
     }
+
+    /// <summary>
+    /// Changes with every session opened or ended: lookups made before (a vector's, <see cref="FindMany"/>) are
+    /// stale once it differs (a session ended and its number reused, a flow opened by an earlier packet of the vector).
+    /// </summary>
+    internal int Changes { get; private set; }
 
     /// <summary>Entries placed past a full bucket so far (their lookups read more than one bucket).</summary>
     internal long Overflows { get; private set; }

@@ -101,6 +101,9 @@ public sealed class StickyTable<TKey> where TKey : unmanaged, IFlowKey<TKey>
         }
     } = new();
 
+    /// <summary>Changes with every flow added or ended: lookups made before are stale once it differs.</summary>
+    internal int Changes { get; private set; }
+
     /// <summary>Bytes of memory per flow of <see cref="Capacity"/>.</summary>
     public double BytesPerFlow => (double)_words.LongLength * sizeof(uint) / Capacity;
 
@@ -186,6 +189,7 @@ public sealed class StickyTable<TKey> where TKey : unmanaged, IFlowKey<TKey>
             if (d > 0) Unsafe.Add(ref Bucket(home), SpillWord)++;
             Volatile.Write(ref _count, _count + 1);
             Created++;
+            Changes++;
             return entry;
         }
         Refused++;
@@ -265,6 +269,7 @@ public sealed class StickyTable<TKey> where TKey : unmanaged, IFlowKey<TKey>
         var distance = (Unsafe.Add(ref bucket, ValueWord + e) & DistanceMask) >> DistanceShift;
         if (distance != 0) Unsafe.Add(ref Bucket((b + _buckets - distance) % _buckets), SpillWord)--;
         Volatile.Write(ref _count, _count - 1);
+        Changes++;
     }
 
     // The state after a segment with these flags, seen from the client's side only: a SYN opens (a new connection
