@@ -355,6 +355,12 @@ public sealed class LoadBalancerTests : IDisposable
         Assert.Equal(41, Ip6.NextHeader(outer));
         Assert.Contains(Ip6.Destination(outer), new[] { Ip6.Parse("2001:db8:b::11"), Ip6.Parse("2001:db8:b::12") });
         Assert.Equal(f.AsSpan(14).ToArray(), outer[40..].ToArray());
+        // The flow's next packets go to the same server: one sticky entry (no session: no reply comes through here).
+        f[67] = Ack;
+        for (var again = 0; again < 3; again++)
+            Assert.Equal(Ip6.Destination(outer), Ip6.Destination(Assert.Single(Send(_front, f).Back).AsSpan(14)));
+        Assert.Equal((1L, 1L, 4L), (_dp.LbCounters.Flows, _dp.LbCounters.Created, _dp.LbCounters.Forwarded));
+        Assert.True(_dp.Workers[0].LbFlows is { HasSticky6: true, HasSix: false });
         // Another port of the address is not the VIP's: routed as usual (no route: dropped, nothing to the servers).
         BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(56), 22);
         Assert.Empty(Send(_front, f).Back);

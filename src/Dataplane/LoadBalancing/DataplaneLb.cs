@@ -112,10 +112,12 @@ public sealed partial class Dataplane
             foreach (var w in Workers)
             {
                 if (w.LbFlows is not { } f) continue;
-                flows += f.Count4 + (f.HasSix ? f.Six.Count : 0);
-                created += (f.Four?.Created ?? 0) + (f.Sticky4?.Created ?? 0) + (f.HasSix ? f.Six.Created : 0);
-                expired += (f.Four?.Expired ?? 0) + (f.Sticky4?.Expired ?? 0) + (f.HasSix ? f.Six.Expired : 0);
-                refused += (f.Four?.Refused ?? 0) + (f.Sticky4?.Refused ?? 0) + (f.HasSix ? f.Six.Refused : 0);
+                var six = f.HasSix ? f.Six : null;
+                var sticky6 = f.HasSticky6 ? f.Sticky6 : null;
+                flows += f.Count4 + (six?.Count ?? 0) + (sticky6?.Count ?? 0);
+                created += (f.Four?.Created ?? 0) + (f.Sticky4?.Created ?? 0) + (six?.Created ?? 0) + (sticky6?.Created ?? 0);
+                expired += (f.Four?.Expired ?? 0) + (f.Sticky4?.Expired ?? 0) + (six?.Expired ?? 0) + (sticky6?.Expired ?? 0);
+                refused += (f.Four?.Refused ?? 0) + (f.Sticky4?.Refused ?? 0) + (six?.Refused ?? 0) + (sticky6?.Refused ?? 0);
                 forwarded += f.Forwarded;
                 returned += f.Returned;
                 noServer += f.NoServer;

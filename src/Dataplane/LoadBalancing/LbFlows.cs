@@ -8,14 +8,15 @@ namespace Mgmt.Dataplane.LoadBalancing;
 /// whatever the VIP's servers become. IPv4 flows of the tunnel and DSR modes, which the load balancer sees from the
 /// client's side only, are in a <see cref="StickyTable{TKey}"/> (<see cref="Sticky4"/>: no keys, one cache line a
 /// lookup); IPv4 flows of the NAT modes in a session table (<see cref="Four"/>) whose reverse key is the server's
-/// reply as it comes back, so that the replies find the flow; IPv6 flows of every mode in another session table
-/// (<see cref="Six"/>, made at the first). Each IPv4 table is made when a VIP of its kind is first configured.
+/// reply as it comes back, so that the replies find the flow; IPv6 flows the same way in tables made at the first
+/// (<see cref="Sticky6"/>, <see cref="Six"/>). Each IPv4 table is made when a VIP of its kind is first configured.
 /// A session's payload is its VIP's serial (high half) and its server's number (low half); a sticky flow's target
 /// is the number of its pair of VIP and server (<see cref="TargetOf"/>).
 /// </summary>
 internal sealed class LbFlows(int capacity, SessionTimeouts timeouts)
 {
     private SessionTable<FlowKey6>? _six;
+    private StickyTable<FlowKey6>? _sticky6;
     private ulong[] _pairs = new ulong[16];
     private int _pairCount;
     private readonly Dictionary<ulong, int> _targets = [];
@@ -30,6 +31,11 @@ internal sealed class LbFlows(int capacity, SessionTimeouts timeouts)
 
     public bool HasSix => _six is not null;
 
+    /// <summary>IPv6 flows of the tunnel modes.</summary>
+    public StickyTable<FlowKey6> Sticky6 => _sticky6 ??= new StickyTable<FlowKey6>(capacity, Timeouts);
+
+    public bool HasSticky6 => _sticky6 is not null;
+
     public long Forwarded, Returned, NoServer;
 
     public SessionTimeouts Timeouts
@@ -41,6 +47,7 @@ internal sealed class LbFlows(int capacity, SessionTimeouts timeouts)
             Four?.Timeouts = value;
             Sticky4?.Timeouts = value;
             _six?.Timeouts = value;
+            _sticky6?.Timeouts = value;
         }
     } = timeouts;
 
@@ -90,6 +97,7 @@ internal sealed class LbFlows(int capacity, SessionTimeouts timeouts)
     /// <summary>The pair of VIP and server (as <see cref="Payload"/>) of a sticky flow's target.</summary>
     public ulong PairOf(int target) => Volatile.Read(ref _pairs)[target];
 
-    /// <summary>The servers of the sticky IPv4 flows, one per flow (read from another thread: a snapshot).</summary>
-    public IEnumerable<int> StickyServers() => Sticky4 is { } t ? t.Targets().Select(x => ServerOf(PairOf(x))) : [];
+    /// <summary>The servers of the sticky flows, one per flow (read from another thread: a snapshot).</summary>
+    public IEnumerable<int> StickyServers() =>
+        (Sticky4?.Targets() ?? []).Concat(_sticky6?.Targets() ?? []).Select(x => ServerOf(PairOf(x)));
 }

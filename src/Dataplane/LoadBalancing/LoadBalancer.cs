@@ -117,6 +117,7 @@ internal sealed class LoadBalancer
         _natVipEndpoints6 = nat6.Select(v => (v.Config.Prefix, v.Config.Protocol, v.Config.Port)).ToFrozenSet();
         _natServerEndpoints6 = nat6.SelectMany(v => v.Config.Servers.Select(s => (s.Address, v.Config.Protocol, v.ServerPort(s)))).ToFrozenSet();
         HasVip6 = vips.Any(v => !v.Config.IsV4);
+        HasTunnel6 = vips.Any(v => !v.Config.IsV4 && v.Config.Mode is not (LbMode.Nat or LbMode.FullNat));
         _natVipEndpoints = nat.Select(v => new NatEndpoint((uint)v.Config.Prefix, v.Config.Protocol, v.Config.Port)).ToFrozenSet();
         _natServerEndpoints = nat.SelectMany(v => v.Config.Servers.Select(s => new NatEndpoint((uint)s.Address, v.Config.Protocol, v.ServerPort(s))))
             .ToFrozenSet();
@@ -141,6 +142,9 @@ internal sealed class LoadBalancer
     public bool HasNat { get; }
 
     public bool HasVip6 { get; }
+
+    /// <summary>Whether an IPv6 VIP is in a tunnel mode (its flows are sticky entries).</summary>
+    public bool HasTunnel6 { get; }
 
     /// <summary>Whether an IPv6 VIP is in NAT mode (its servers' replies come through here too).</summary>
     public bool HasNat6 { get; }

@@ -439,6 +439,7 @@ internal sealed class Lb6Node(Worker w) : GraphNode("lb6")
         var flows = w.LbFlows;
         var now = Environment.TickCount64;
         if (flows is { HasSix: true }) flows.Six.Expire(now);
+        if (flows is { HasSticky6: true }) flows.Sticky6.Expire(now);
         foreach (var p in packets)
         {
             var h = w.Pool.Data(p);
@@ -468,11 +469,30 @@ internal sealed class Lb6Node(Worker w) : GraphNode("lb6")
     private void Balance(int p, Span<byte> h, LoadBalancer lb, LbFlows flows, in FlowKey6 key, int l4, byte flags, long now)
     {
         ref var m = ref w.Pool.Meta[p];
-        var table = flows.Six;
         LoadBalancer.Vip? vip = null;
         var server = -1;
         FlowKey6 other = default;
-        if (table.TryFind(key, out var s, out var reply))
+        var reply = false;
+        // A tunnel flow (seen from the client only: a sticky entry), else a NAT flow's session, either direction.
+        var sticky = flows.HasSticky6 || lb.HasTunnel6 ? flows.Sticky6 : null;
+        var hash = sticky?.HashOf(key) ?? 0;
+        if (sticky?.Find(hash, now) is { } e and >= 0)
+        {
+            var pair = flows.PairOf(sticky.Target(e));
+            vip = lb.BySerial(LbFlows.VipOf(pair));
+            if (vip is null || vip.Config.Mode is LbMode.Nat or LbMode.FullNat)
+            {
+                sticky.Remove(e); // its VIP is gone, or in a NAT mode now
+                vip = null;
+            }
+            else
+            {
+                sticky.Touch(e, key.Protocol, flags, now);
+                server = LbFlows.ServerOf(pair);
+            }
+        }
+        var table = flows.HasSix || lb.HasNat6 ? flows.Six : null;
+        if (server < 0 && table is not null && table.TryFind(key, out var s, out reply))
         {
             if (table.Refresh(s, reply, true, flags, now, out other, out var payload) && (vip = lb.BySerial(LbFlows.VipOf(payload))) is not null)
                 server = LbFlows.ServerOf(payload);
@@ -525,9 +545,10 @@ internal sealed class Lb6Node(Worker w) : GraphNode("lb6")
             address = lb.Registry.Servers[server];
             if (vip.Config.Mode is LbMode.Nat or LbMode.FullNat)
             {
-                if (!OpenNat(p, lb, table, key, vip, server, address, flags, now, out other)) return;
+                if (!OpenNat(p, lb, flows.Six, key, vip, server, address, flags, now, out other)) return;
             }
-            else table.Create(key, key.Reversed, now, flags, LbFlows.Payload(vip.Serial, server));
+            else if (flows.TargetOf(vip.Serial, server) is var target and >= 0)
+                flows.Sticky6.Add(hash, key.Protocol, flags, target, now); // full: sent on without a flow
         }
         else address = lb.Registry.Servers[server];
         if (vip!.Config.Mode is LbMode.Nat or LbMode.FullNat)
