@@ -189,11 +189,13 @@ internal static class ServicesCases
             dp.AddNeighbor("out", Ip4.Parse("10.1.0.100") + (uint)i, 0x02_bb_00_00_00_00UL + (ulong)i);
             backends.Add(Mgmt.Dataplane.LoadBalancing.LbServer.V4(Ip4.Parse("10.1.0.100") + (uint)i));
         }
+        // MGMT_BENCH_LB_NAT=1: the same flows to a NAT mode VIP (kube-proxy's DNAT: sessions with both keys), for comparison.
+        var nat = Environment.GetEnvironmentVariable("MGMT_BENCH_LB_NAT") == "1";
         dp.SetLoadBalancer(new Mgmt.Dataplane.LoadBalancing.LbConfig
         {
             Ip4Source = Ip4.Parse("10.1.0.1"),
             FlowsPerWorker = n,
-            Vips = [Mgmt.Dataplane.LoadBalancing.LbVip.V4(vip, Mgmt.Dataplane.LoadBalancing.LbMode.Gre4, backends, Ip4.ProtoUdp, 53)],
+            Vips = [Mgmt.Dataplane.LoadBalancing.LbVip.V4(vip, nat ? Mgmt.Dataplane.LoadBalancing.LbMode.Nat : Mgmt.Dataplane.LoadBalancing.LbMode.Gre4, backends, Ip4.ProtoUdp, 53)],
         });
         // Flow i: 198.18.(i % 65536):(1024 + i / 65536) -> the VIP, port 53.
         static uint Client(int i) => Ip4.Parse("198.18.0.0") + (uint)(i % 65536);

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Mgmt.Dataplane.Acl;
 using Mgmt.Dataplane.LoadBalancing;
 using Mgmt.Dataplane.Packets;
 using Mgmt.Dataplane.Ports;
@@ -248,6 +249,41 @@ public sealed class LoadBalancerTests : IDisposable
         Assert.Equal((1L, 4L), (_dp.LbCounters.Flows, _dp.LbCounters.Forwarded));
     }
 
+    private const ulong RouterA = 0x02_cc_00_00_00_0a, RouterB = 0x02_cc_00_00_00_0b;
+
+    // Routers A (10.1.0.250) and B (10.1.0.251) on "back"; 10.9.0.0/24 through A; returns a server there (10.9.0.7).
+    private uint ServerBehindRouterA()
+    {
+        _dp.AddNeighbor("back", Ip4.Parse("10.1.0.250"), RouterA);
+        _dp.AddNeighbor("back", Ip4.Parse("10.1.0.251"), RouterB);
+        _dp.AddRoute(Ip4.Parse("10.9.0.0"), 24, Fib.RouteKind.NextHop, Ip4.Parse("10.1.0.250"));
+        return Ip4.Parse("10.9.0.7");
+    }
+
+    [Fact]
+    public void An_established_nat_flow_passes_the_output_acl_and_follows_route_changes_to_its_server()
+    {
+        // A server behind a router: the flow's packets go by the server's kept route, through the egress ACL.
+        var remote = ServerBehindRouterA();
+        _dp.SetLoadBalancer(new LbConfig { Vips = [LbVip.V4(Vip, LbMode.Nat, [LbServer.V4(remote)], Tcp, 80, targetPort: 8080)] });
+        var first = ToServer(FromClient(32000));
+        Assert.Equal(("10.9.0.7:8080", RouterA), (first.To, Ethernet.Destination(first.Frame)));
+        var next = FromClient(32000, Ack);
+        Assert.Equal(RouterA, Ethernet.Destination(ToServer(next).Frame));
+        _dp.AddRoute(remote, 32, Fib.RouteKind.NextHop, Ip4.Parse("10.1.0.251"));
+        Assert.Equal(RouterB, Ethernet.Destination(ToServer(next).Frame));
+        _dp.DeleteRoute(remote, 32);
+        Assert.Equal(RouterA, Ethernet.Destination(ToServer(next).Frame));
+        // An output ACL on the servers' side sees the flow's translated packets.
+        _dp.SetAcl("no-8080", [AclRule.Ip4(AclAction.Deny, destination: "10.9.0.7", destinationLength: 32) with { Protocol = Tcp }, new AclRule(AclAction.Permit)]);
+        _dp.AttachAcls("back", [], ["no-8080"]);
+        Assert.Empty(Send(_front, next).Back);
+        _dp.AttachAcls("back", [], []);
+        Assert.Equal("10.9.0.7:8080", ToServer(next).To);
+        Assert.Equal(1, _dp.DropCount(DropReason.AclDeny));
+        Assert.Equal((1L, 6L), (_dp.LbCounters.Flows, _dp.LbCounters.Forwarded)); // the denied packet too: the ACL dropped it after
+    }
+
     [Theory]
     [InlineData(LbMode.Nat)]
     [InlineData(LbMode.Gre4)]
@@ -272,11 +308,7 @@ public sealed class LoadBalancerTests : IDisposable
     public void An_established_tunnel_flow_follows_changes_of_the_route_to_its_server_and_of_its_interface()
     {
         // Servers behind a router on "back"; the load balancer keeps each server's route between packets.
-        const ulong RouterA = 0x02_cc_00_00_00_0a, RouterB = 0x02_cc_00_00_00_0b;
-        _dp.AddNeighbor("back", Ip4.Parse("10.1.0.250"), RouterA);
-        _dp.AddNeighbor("back", Ip4.Parse("10.1.0.251"), RouterB);
-        _dp.AddRoute(Ip4.Parse("10.9.0.0"), 24, Fib.RouteKind.NextHop, Ip4.Parse("10.1.0.250"));
-        var remote = Ip4.Parse("10.9.0.7");
+        var remote = ServerBehindRouterA();
         _dp.SetLoadBalancer(new LbConfig { Ip4Source = Ip4.Parse("10.1.0.1"), Vips = [LbVip.V4(Vip, LbMode.IpIp4, [LbServer.V4(remote)])] });
         var sent = FromClient(31000, Ack);
         ulong Hop() => Ethernet.Destination(Assert.Single(Send(_front, sent).Back));

@@ -50,17 +50,26 @@ internal sealed class Lb4Node(Worker w) : GraphNode("lb4")
         var n = packets.Length;
         var kinds = slice.Kinds.AsSpan(0, n);
         var entries = slice.Entries.AsSpan(0, n);
+        var sessions = slice.Sessions.AsSpan(0, n);
+        var replies = slice.Replies.AsSpan(0, n);
         var keys = slice.Keys.AsSpan(0, n);
         var flags = slice.Flags.AsSpan(0, n);
-        var forwarded = 0;
+        var l4 = slice.L4.AsSpan(0, n);
+        int forwarded = 0, returned = 0;
         var four = flows.Four;
         for (var i = 0; i < n; i++)
         {
             var p = packets[i];
             slice.Refresh(i, four, sticky, now);
+            // The common cases, kept lean: a client's packet of a flow to an IPv4 tunnel mode's server, and a packet
+            // of either direction of a NAT mode's flow (not a first fragment: its followers need a record).
+            if (kinds[i] != NatPacketKind.Flow || meta[p].Traced)
+            {
+                BalanceOther(i, p, lb, flows, now);
+                continue;
+            }
             var e = entries[i];
-            // The common case, kept lean: a client's packet of a flow to an IPv4 tunnel mode's server.
-            if (e >= 0 && kinds[i] == NatPacketKind.Flow && !meta[p].Traced)
+            if (e >= 0)
             {
                 var pair = flows.PairOf(sticky!.Target(e));
                 if (lb.BySerial(LbFlows.VipOf(pair)) is { Outer4: true } vip)
@@ -70,9 +79,28 @@ internal sealed class Lb4Node(Worker w) : GraphNode("lb4")
                     continue;
                 }
             }
+            else if (sessions[i] is var s and >= 0 && !NatPacket.MoreFragments(pool.Data(p))
+                && lb.BySerial(LbFlows.VipOf(four!.Payload(s))) is { Config.Mode: LbMode.Nat or LbMode.FullNat }
+                && four.Refresh(s, replies[i], true, flags[i], now, out var other, out var payload))
+            {
+                var to = other.Reversed;
+                NatPacket.RewriteFlow(pool.Data(p), l4[i], keys[i], to);
+                if (replies[i])
+                {
+                    returned++;
+                    w.Graph.Enqueue(w.Lookup, p); // back to the client: from the VIP
+                }
+                else
+                {
+                    forwarded++;
+                    ToServer(p, ref meta[p], LbFlows.ServerOf(payload), to.Destination);
+                }
+                continue;
+            }
             BalanceOther(i, p, lb, flows, now);
         }
         flows.Forwarded += forwarded;
+        flows.Returned += returned;
     }
 
     // GRE or IP in IPv4 to the server, for the lean path.
@@ -97,9 +125,12 @@ internal sealed class Lb4Node(Worker w) : GraphNode("lb4")
         return true;
     }
 
+
     // The route to each server (by its number) as ip4-lookup finds it, kept while the table's routes stay the same:
-    // the lean path sends the outer packet on to ip4-rewrite itself (VPP's LB stacks a VIP on its servers' FIB
-    // entries the same way). Other decisions (local, multipath, drops) and tables take ip4-lookup.
+    // the lean path sends packets to a server on to the rewrite itself (VPP's LB stacks a VIP on its servers' FIB
+    // entries the same way), through what ip4-lookup would pass them through on the way: dsr-decap on an interface
+    // that takes DSR tunnels off, the output ACL for forwarded (NAT mode) packets. Other decisions (local, multipath,
+    // drops) take ip4-lookup.
     private ServerRoute[] _routes = new ServerRoute[16];
 
     private struct ServerRoute
@@ -134,8 +165,8 @@ internal sealed class Lb4Node(Worker w) : GraphNode("lb4")
         }
         m.TxInterface = a.Interface;
         m.NextHop = a.Kind == Fib.RouteKind.Connected ? server : a.NextHop;
-        // As ip4-lookup sends the dataplane's own packets: through dsr-decap on an interface that takes DSR tunnels off.
-        w.Graph.Enqueue(w.Interface(a.Interface)?.DsrDecap == true ? w.DsrDecap : w.Rewrite, p);
+        var itf = w.Interface(a.Interface);
+        w.Graph.Enqueue(itf?.DsrDecap == true ? w.DsrDecap : itf?.OutputAcl is not null && !m.Originated ? w.AclOut : w.Rewrite, p);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
