@@ -173,6 +173,10 @@ internal static class ServicesCases
     private static void RunLb(int n, double seconds, bool print)
     {
         const ulong MacIn = 0x02_00_00_00_00_01, MacOut = 0x02_00_00_00_00_02, MacClient = 0x02_aa_00_00_00_02;
+        // MGMT_BENCH_LB_NAT=1: the same flows to a NAT mode VIP (kube-proxy's DNAT: sessions with both keys);
+        // MGMT_BENCH_LB_V6=1: to an IPv6 VIP in IP in IPv6 (lb6); for comparison.
+        var nat = Environment.GetEnvironmentVariable("MGMT_BENCH_LB_NAT") == "1";
+        var v6 = Environment.GetEnvironmentVariable("MGMT_BENCH_LB_V6") == "1";
         using var dp = new Dataplane(buffers: 8192);
         var clients = new LoopPort();
         var servers = new LoopPort();
@@ -180,39 +184,60 @@ internal static class ServicesCases
         dp.CreateInterface("out", servers, MacOut);
         dp.AddAddress("in", Ip4.Parse("10.0.0.1"), 24);
         dp.AddAddress("out", Ip4.Parse("10.1.0.1"), 24);
+        dp.AddAddress6("in", Ip6.Parse("2001:db8:a::1"), 64);
+        dp.AddAddress6("out", Ip6.Parse("2001:db8:b::1"), 64);
         dp.SetAdminUp("in", true);
         dp.SetAdminUp("out", true);
-        var vip = Ip4.Parse("192.0.2.100");
+        UInt128 vip = v6 ? Ip6.Parse("2001:db8:f::100") : Ip6.Mapped(Ip4.Parse("192.0.2.100"));
         var backends = new List<Mgmt.Dataplane.LoadBalancing.LbServer>();
         for (var i = 0; i < 16; i++)
         {
-            dp.AddNeighbor("out", Ip4.Parse("10.1.0.100") + (uint)i, 0x02_bb_00_00_00_00UL + (ulong)i);
-            backends.Add(Mgmt.Dataplane.LoadBalancing.LbServer.V4(Ip4.Parse("10.1.0.100") + (uint)i));
+            var mac = 0x02_bb_00_00_00_00UL + (ulong)i;
+            if (v6) dp.AddNeighbor6("out", Ip6.Parse("2001:db8:b::100") + (UInt128)i, mac);
+            else dp.AddNeighbor("out", Ip4.Parse("10.1.0.100") + (uint)i, mac);
+            backends.Add(v6 ? new Mgmt.Dataplane.LoadBalancing.LbServer(Ip6.Parse("2001:db8:b::100") + (UInt128)i)
+                : Mgmt.Dataplane.LoadBalancing.LbServer.V4(Ip4.Parse("10.1.0.100") + (uint)i));
         }
-        // MGMT_BENCH_LB_NAT=1: the same flows to a NAT mode VIP (kube-proxy's DNAT: sessions with both keys), for comparison.
-        var nat = Environment.GetEnvironmentVariable("MGMT_BENCH_LB_NAT") == "1";
+        var mode = v6 ? Mgmt.Dataplane.LoadBalancing.LbMode.IpIp6 : nat ? Mgmt.Dataplane.LoadBalancing.LbMode.Nat : Mgmt.Dataplane.LoadBalancing.LbMode.Gre4;
         dp.SetLoadBalancer(new Mgmt.Dataplane.LoadBalancing.LbConfig
         {
             Ip4Source = Ip4.Parse("10.1.0.1"),
+            Ip6Source = Ip6.Parse("2001:db8:b::1"),
             FlowsPerWorker = n,
-            Vips = [Mgmt.Dataplane.LoadBalancing.LbVip.V4(vip, nat ? Mgmt.Dataplane.LoadBalancing.LbMode.Nat : Mgmt.Dataplane.LoadBalancing.LbMode.Gre4, backends, Ip4.ProtoUdp, 53)],
+            Vips = [new Mgmt.Dataplane.LoadBalancing.LbVip(vip, 128, mode, backends, Ip4.ProtoUdp, 53)],
         });
-        // Flow i: 198.18.(i % 65536):(1024 + i / 65536) -> the VIP, port 53.
-        static uint Client(int i) => Ip4.Parse("198.18.0.0") + (uint)(i % 65536);
-        static ushort Port(int i) => (ushort)(1024 + i / 65536);
-        clients.Frames = [.. Enumerable.Range(0, n).Select(i => Udp(MacIn, MacClient, Client(i), Port(i), vip, 53))];
+        // Flow i: 198.18.(i % 65536) or 2001:db8:c::(i % 65536), port 1024 + i / 65536 -> the VIP, port 53.
+        byte[] Frame(int i) => v6
+            ? Udp6(MacIn, MacClient, Ip6.Parse("2001:db8:c::") + (UInt128)(uint)(i % 65536), (ushort)(1024 + i / 65536), vip, 53)
+            : Udp(MacIn, MacClient, Ip4.Parse("198.18.0.0") + (uint)(i % 65536), (ushort)(1024 + i / 65536), (uint)vip, 53);
+        clients.Frames = [.. Enumerable.Range(0, n).Select(Frame)];
         clients.Limit = n;
         var clock = Stopwatch.StartNew();
         while (clients.Sent < n) dp.PollOnce();
         var create = n / clock.Elapsed.TotalSeconds / 1e6;
         if (dp.LbCounters.Flows != n || servers.Count != n) throw new InvalidOperationException($"{dp.LbCounters.Flows} flows and {servers.Count} packets out of {n}");
         var random = new Random(7);
-        clients.Frames = [.. Enumerable.Range(0, 1 << 16).Select(_ => random.Next(n)).Select(i => Udp(MacIn, MacClient, Client(i), Port(i), vip, 53))];
+        clients.Frames = [.. Enumerable.Range(0, 1 << 16).Select(_ => Frame(random.Next(n)))];
         clients.Limit = long.MaxValue;
         var (mpps, slices) = Measure(dp, () => servers.Count, seconds, print);
         if (!print) return;
         Console.Error.WriteLine($"slices {slices}; {dp.LbCounters}; drops: {Drops(dp)}");
-        Console.WriteLine($"mem-lb-{Label(n)}\t{mpps:F2}\tnone\t\t{dp.LbBytesPerFlow:F0}\t{create:F2}");
+        Console.WriteLine($"mem-lb{(v6 ? "6" : "")}-{Label(n)}\t{mpps:F2}\tnone\t\t{dp.LbBytesPerFlow:F0}\t{create:F2}");
+    }
+
+    // A 66-byte IPv6 UDP frame with its checksum.
+    private static byte[] Udp6(ulong dstMac, ulong srcMac, UInt128 source, ushort sourcePort, UInt128 destination, ushort destinationPort)
+    {
+        var f = new byte[14 + 40 + 12];
+        Ethernet.WriteHeader(f, dstMac, srcMac, Ethernet.TypeIp6);
+        var ip = f.AsSpan(14);
+        Ip6.WriteHeader(ip, 12, Ip4.ProtoUdp, 64, source, destination);
+        BinaryPrimitives.WriteUInt16BigEndian(ip[40..], sourcePort);
+        BinaryPrimitives.WriteUInt16BigEndian(ip[42..], destinationPort);
+        BinaryPrimitives.WriteUInt16BigEndian(ip[44..], 12);
+        var sum = Checksum.Sum(ip.Slice(8, 32), Checksum.Sum(ip.Slice(40, 12), (uint)(Ip4.ProtoUdp + 12)));
+        BinaryPrimitives.WriteUInt16BigEndian(ip[46..], (ushort)~Checksum.Fold(sum));
+        return f;
     }
 
     // Warm-up (2 s, when measuring), then ten slices of the time given; the median slice is the result (a busy

@@ -129,8 +129,8 @@ public sealed partial class Dataplane
     /// <summary>Clients client affinity remembers now (all VIPs together).</summary>
     public int LbAffinityClients => Lb?.Affinity.Count ?? 0;
 
-    /// <summary>Memory per flow of the IPv4 flow tables (their fixed part, at capacity; 0 while off).</summary>
-    public double LbBytesPerFlow => Workers.Select(w => w.LbFlows?.BytesPerFlow4 ?? 0).DefaultIfEmpty().Average();
+    /// <summary>Memory per flow of the flow tables made so far (their fixed part, at capacity; 0 while off).</summary>
+    public double LbBytesPerFlow => Workers.Select(w => w.LbFlows?.BytesPerFlow ?? 0).DefaultIfEmpty().Average();
 
     /// <summary>The servers the workers' flows are on now, with how many flows each (IPv4 and IPv6 flows).</summary>
     public IReadOnlyDictionary<UInt128, int> LbFlowsByServer()

@@ -68,8 +68,8 @@ internal sealed class LbFlows(int capacity, SessionTimeouts timeouts)
     /// <summary>IPv4 flows now (the sticky and the NAT ones).</summary>
     public int Count4 => (Four?.Count ?? 0) + (Sticky4?.Count ?? 0);
 
-    /// <summary>Memory per flow of the IPv4 tables made so far (their fixed part, at capacity).</summary>
-    public double BytesPerFlow4 => (Four?.BytesPerSession ?? 0) + (Sticky4?.BytesPerFlow ?? 0);
+    /// <summary>Memory per flow of the tables made so far (their fixed part, at capacity).</summary>
+    public double BytesPerFlow => (Four?.BytesPerSession ?? 0) + (Sticky4?.BytesPerFlow ?? 0) + (_six?.BytesPerSession ?? 0) + (_sticky6?.BytesPerFlow ?? 0);
 
     public static ulong Payload(int vipSerial, int server) => (ulong)(uint)vipSerial << 32 | (uint)server;
 

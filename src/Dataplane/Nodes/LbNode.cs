@@ -464,6 +464,12 @@ internal sealed class Lb6Node(Worker w) : GraphNode("lb6")
     private ushort _id;
     private readonly Random _random = new();
 
+    // A vector's packets as read in the first pass: the key, where the upper layer starts (-1: no ports to read, a
+    // later fragment) and the key's hash for the sticky table (its bucket prefetched), for the second.
+    private readonly FlowKey6[] _keys = new FlowKey6[Frame.Size];
+    private readonly int[] _offsets = new int[Frame.Size];
+    private readonly ulong[] _hashes = new ulong[Frame.Size];
+
     protected internal override void Process(ReadOnlySpan<int> packets)
     {
         var lb = w.Dataplane.Lb;
@@ -471,13 +477,14 @@ internal sealed class Lb6Node(Worker w) : GraphNode("lb6")
         var now = Environment.TickCount64;
         if (flows is { HasSix: true }) flows.Six.Expire(now);
         if (flows is { HasSticky6: true }) flows.Sticky6.Expire(now);
-        foreach (var p in packets)
+        // Pass one reads every packet's key and prefetches its sticky bucket, so that the vector's misses overlap.
+        var sticky = lb is not null && flows is not null && (flows.HasSticky6 || lb.HasTunnel6) ? flows.Sticky6 : null;
+        for (var i = 0; i < packets.Length; i++)
         {
-            var h = w.Pool.Data(p);
-            if (lb is null || flows is null || !Ip6.UpperLayer(h, out var protocol, out var offset))
+            var h = w.Pool.Data(packets[i]);
+            if (!Ip6.UpperLayer(h, out var protocol, out var offset))
             {
-                // A fragment after the first (no ports): as its first went, if the load balancer had it.
-                if (lb is null || flows is null || !FollowFirst(p, h, lb, flows, now)) w.Graph.Enqueue(w.Lookup6, p);
+                _offsets[i] = -1;
                 continue;
             }
             ushort sport = 0, dport = 0;
@@ -486,6 +493,23 @@ internal sealed class Lb6Node(Worker w) : GraphNode("lb6")
                 sport = BinaryPrimitives.ReadUInt16BigEndian(h[offset..]);
                 dport = BinaryPrimitives.ReadUInt16BigEndian(h[(offset + 2)..]);
             }
+            _keys[i] = new FlowKey6(Ip6.Source(h), Ip6.Destination(h), sport, dport, protocol);
+            _offsets[i] = offset;
+            if (sticky is not null) _hashes[i] = sticky.Prepare(_keys[i]);
+        }
+        for (var i = 0; i < packets.Length; i++)
+        {
+            var p = packets[i];
+            var h = w.Pool.Data(p);
+            var offset = _offsets[i];
+            if (lb is null || flows is null || offset < 0)
+            {
+                // A fragment after the first (no ports): as its first went, if the load balancer had it.
+                if (lb is null || flows is null || !FollowFirst(p, h, lb, flows, now)) w.Graph.Enqueue(w.Lookup6, p);
+                continue;
+            }
+            ref var key = ref _keys[i];
+            var protocol = key.Protocol;
             if (protocol == Ip6.ProtoIcmp6 && lb.HasNat6 && flows.HasSix && TranslateError(p, h, offset, lb, flows.Six, now)) continue;
             if (protocol == Ip6.ProtoIcmp6 && h.Length > offset && h[offset] == NeighborSolicitation && lb.IsVipAddress6(Ip6.Destination(h)))
             {
@@ -493,11 +517,12 @@ internal sealed class Lb6Node(Worker w) : GraphNode("lb6")
                 continue;
             }
             var flags = protocol == Ip4.ProtoTcp && h.Length >= offset + 14 ? h[offset + 13] : (byte)0;
-            Balance(p, h, lb, flows, new FlowKey6(Ip6.Source(h), Ip6.Destination(h), sport, dport, protocol), offset, flags, now);
+            Balance(p, h, lb, flows, key, offset, flags, now, sticky is not null ? _hashes[i] : 0);
         }
     }
 
-    private void Balance(int p, Span<byte> h, LoadBalancer lb, LbFlows flows, in FlowKey6 key, int l4, byte flags, long now)
+    // `hash`: the key's sticky table hash (pass one's), 0 without a sticky table.
+    private void Balance(int p, Span<byte> h, LoadBalancer lb, LbFlows flows, in FlowKey6 key, int l4, byte flags, long now, ulong hash)
     {
         ref var m = ref w.Pool.Meta[p];
         LoadBalancer.Vip? vip = null;
@@ -506,7 +531,6 @@ internal sealed class Lb6Node(Worker w) : GraphNode("lb6")
         var reply = false;
         // A tunnel flow (seen from the client only: a sticky entry), else a NAT flow's session, either direction.
         var sticky = flows.HasSticky6 || lb.HasTunnel6 ? flows.Sticky6 : null;
-        var hash = sticky?.HashOf(key) ?? 0;
         if (sticky?.Find(hash, now) is { } e and >= 0)
         {
             var pair = flows.PairOf(sticky.Target(e));
