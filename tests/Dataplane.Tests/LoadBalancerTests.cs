@@ -284,6 +284,34 @@ public sealed class LoadBalancerTests : IDisposable
         Assert.Equal((1L, 6L), (_dp.LbCounters.Flows, _dp.LbCounters.Forwarded)); // the denied packet too: the ACL dropped it after
     }
 
+    [Fact]
+    public void An_ipv6_vips_established_flow_follows_route_changes_to_its_server()
+    {
+        _dp.AddNeighbor6("back", Ip6.Parse("2001:db8:b::250"), RouterA);
+        _dp.AddNeighbor6("back", Ip6.Parse("2001:db8:b::251"), RouterB);
+        _dp.AddRoute6(Ip6.Parse("2001:db8:9::"), 64, Fib.RouteKind.NextHop, Ip6.Parse("2001:db8:b::250"));
+        var remote = Ip6.Parse("2001:db8:9::7");
+        _dp.SetLoadBalancer(new LbConfig
+        {
+            Ip6Source = Ip6.Parse("2001:db8:b::1"),
+            Vips = [new LbVip(Ip6.Parse("2001:db8:f::80"), 128, LbMode.IpIp6, [new LbServer(remote)], Tcp, 443)],
+        });
+        var f = Tcp6ToVip(6000, Ack);
+        ulong Hop()
+        {
+            var got = Assert.Single(Send(_front, f).Back);
+            Assert.Equal(remote, Ip6.Destination(got.AsSpan(14)));
+            return Ethernet.Destination(got);
+        }
+        Assert.Equal(RouterA, Hop());
+        Assert.Equal(RouterA, Hop());
+        _dp.AddRoute6(remote, 128, Fib.RouteKind.NextHop, Ip6.Parse("2001:db8:b::251"));
+        Assert.Equal(RouterB, Hop());
+        _dp.DeleteRoute6(remote, 128);
+        Assert.Equal(RouterA, Hop());
+        Assert.Equal(1L, _dp.LbCounters.Flows);
+    }
+
     [Theory]
     [InlineData(LbMode.Nat)]
     [InlineData(LbMode.Gre4)]
@@ -367,6 +395,19 @@ public sealed class LoadBalancerTests : IDisposable
         Assert.Equal(46 << 2, s.Frame[15]);
     }
 
+    // A TCP segment (no checksum: nothing on the way checks it) from the client 2001:db8:a::2 to 2001:db8:f::80 port 443.
+    private static byte[] Tcp6ToVip(ushort sport, byte flags)
+    {
+        var f = new byte[14 + 40 + 20];
+        Ethernet.WriteHeader(f, MacFront, MacClient, Ethernet.TypeIp6);
+        Ip6.WriteHeader(f.AsSpan(14), 20, Tcp, 64, Ip6.Parse("2001:db8:a::2"), Ip6.Parse("2001:db8:f::80"));
+        BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(54), sport);
+        BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(56), 443);
+        f[66] = 0x50;
+        f[67] = flags;
+        return f;
+    }
+
     [Fact]
     public void An_ipv6_vip_goes_to_its_servers_in_ip_in_ipv6()
     {
@@ -375,13 +416,7 @@ public sealed class LoadBalancerTests : IDisposable
             Ip6Source = Ip6.Parse("2001:db8:b::1"),
             Vips = [new LbVip(Ip6.Parse("2001:db8:f::80"), 128, LbMode.IpIp6, [new LbServer(Ip6.Parse("2001:db8:b::11")), new LbServer(Ip6.Parse("2001:db8:b::12"))], Tcp, 443)],
         });
-        var f = new byte[14 + 40 + 20];
-        Ethernet.WriteHeader(f, MacFront, MacClient, Ethernet.TypeIp6);
-        Ip6.WriteHeader(f.AsSpan(14), 20, Tcp, 64, Ip6.Parse("2001:db8:a::2"), Ip6.Parse("2001:db8:f::80"));
-        BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(54), 5555);
-        BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(56), 443);
-        f[66] = 0x50;
-        f[67] = Syn;
+        var f = Tcp6ToVip(5555, Syn);
         var (_, back) = Send(_front, f);
         var outer = Assert.Single(back).AsSpan(14);
         Assert.Equal(41, Ip6.NextHeader(outer));

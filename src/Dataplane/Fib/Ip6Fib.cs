@@ -96,6 +96,11 @@ public sealed class Ip6Fib
     private static readonly ulong[] HiMask = [.. Enumerable.Range(0, 129).Select(l => l == 0 ? 0 : l >= 64 ? ulong.MaxValue : ulong.MaxValue << (64 - l))];
     private static readonly ulong[] LoMask = [.. Enumerable.Range(0, 129).Select(l => l <= 64 ? 0 : l == 128 ? ulong.MaxValue : ulong.MaxValue << (128 - l))];
 
+    private int _version;
+
+    /// <summary>Changes with every route added, replaced or removed, after the change (see <see cref="Ip4Fib.Version"/>).</summary>
+    internal int Version => Volatile.Read(ref _version);
+
     public void Add(UInt128 prefix, int length, Ip6Adjacency adjacency)
     {
         Check(prefix, length);
@@ -108,6 +113,7 @@ public sealed class Ip6Fib
             _long.Set((ulong)(prefix >> 64), (ulong)prefix, length, leaf);
             if (added) Index(prefix, length, +1);
         }
+        Interlocked.Increment(ref _version);
     }
 
     public bool Remove(UInt128 prefix, int length)
@@ -131,6 +137,7 @@ public sealed class Ip6Fib
             _long.Remove((ulong)(prefix >> 64), (ulong)prefix, length);
             Index(prefix, length, -1);
         }
+        Interlocked.Increment(ref _version);
         return true;
     }
 

@@ -93,7 +93,7 @@ internal sealed class Lb4Node(Worker w) : GraphNode("lb4")
                 else
                 {
                     forwarded++;
-                    ToServer(p, ref meta[p], LbFlows.ServerOf(payload), to.Destination);
+                    _routes.Send4(p, ref meta[p], LbFlows.ServerOf(payload), to.Destination);
                 }
                 continue;
             }
@@ -121,61 +121,12 @@ internal sealed class Lb4Node(Worker w) : GraphNode("lb4")
         if (NatPacket.MoreFragments(h[overhead..])) lb.Fragments.Sent.Record(h[overhead..], (uint)vip.Serial, (uint)server, w.Index, now); // the rest follow
         m.Originated = true; // the outer packet is the load balancer's own: its TTL starts at 64
         m.TunnelOverhead = (byte)overhead;
-        ToServer(p, ref m, server, (uint)lb.Registry.Servers[server]);
+        _routes.Send4(p, ref m, server, (uint)lb.Registry.Servers[server]);
         return true;
     }
 
 
-    // The route to each server (by its number) as ip4-lookup finds it, kept while the table's routes stay the same:
-    // the lean path sends packets to a server on to the rewrite itself (VPP's LB stacks a VIP on its servers' FIB
-    // entries the same way), through what ip4-lookup would pass them through on the way: dsr-decap on an interface
-    // that takes DSR tunnels off, the output ACL for forwarded (NAT mode) packets. Other decisions (local, multipath,
-    // drops) take ip4-lookup.
-    private ServerRoute[] _routes = new ServerRoute[16];
-
-    private struct ServerRoute
-    {
-        public Fib.Ip4Fib? Fib;
-        public int Version;
-        public Fib.Adjacency Decision;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void ToServer(int p, ref PacketMeta m, int number, uint server)
-    {
-        var fib = w.TableOf(m, out _)?.Fib4;
-        if (fib is null || (uint)number >= (uint)_routes.Length && !GrowRoutes(number))
-        {
-            w.Graph.Enqueue(w.Lookup, p);
-            return;
-        }
-        ref var route = ref _routes[number];
-        var version = fib.Version; // before the lookup: a change meanwhile shows at the next packet
-        if (!ReferenceEquals(route.Fib, fib) || route.Version != version)
-        {
-            route.Decision = fib.Lookup(server);
-            route.Fib = fib;
-            route.Version = version;
-        }
-        var a = route.Decision;
-        if (a.Kind is not (Fib.RouteKind.Connected or Fib.RouteKind.NextHop))
-        {
-            w.Graph.Enqueue(w.Lookup, p);
-            return;
-        }
-        m.TxInterface = a.Interface;
-        m.NextHop = a.Kind == Fib.RouteKind.Connected ? server : a.NextHop;
-        var itf = w.Interface(a.Interface);
-        w.Graph.Enqueue(itf?.DsrDecap == true ? w.DsrDecap : itf?.OutputAcl is not null && !m.Originated ? w.AclOut : w.Rewrite, p);
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private bool GrowRoutes(int number)
-    {
-        if (number > 1 << 20) return false; // beyond any real server count: ip4-lookup
-        Array.Resize(ref _routes, Math.Max(number + 1, _routes.Length * 2));
-        return true;
-    }
+    private readonly ServerRoutes _routes = new(w);
 
     // A fragment after the first of a packet the load balancer handled: the same way as its first (false: not one).
     private bool FollowFirst(int p, LoadBalancer lb, LbFlows flows, in FlowKey4 key, int l4, long now)
@@ -620,11 +571,11 @@ internal sealed class Lb6Node(Worker w) : GraphNode("lb6")
             return;
         }
         RecordFirst(h, l4, lb.Fragments.Sent6, (UInt128)(uint)vip.Serial, (UInt128)(uint)server, now);
-        Encapsulate(p, lb, vip, address, flows);
+        Encapsulate(p, lb, vip, server, address, flows);
     }
 
     // To the server in GRE or IP in IPv4/IPv6.
-    private void Encapsulate(int p, LoadBalancer lb, LoadBalancer.Vip vip, UInt128 address, LbFlows flows)
+    private void Encapsulate(int p, LoadBalancer lb, LoadBalancer.Vip vip, int server, UInt128 address, LbFlows flows)
     {
         ref var m = ref w.Pool.Meta[p];
         var outer6 = vip.Outer6;
@@ -641,8 +592,11 @@ internal sealed class Lb6Node(Worker w) : GraphNode("lb6")
         m.Originated = true;
         m.TunnelOverhead = (byte)overhead;
         flows.Forwarded++;
-        w.Graph.Enqueue(outer6 ? w.Lookup6 : w.Lookup, p);
+        if (outer6) _routes.Send6(p, ref m, server, address);
+        else _routes.Send4(p, ref m, server, (uint)address);
     }
+
+    private readonly ServerRoutes _routes = new(w);
 
     // A first fragment (offset 0, more to come; only packets with extension headers can be one): how it went, for the rest.
     private static void RecordFirst(ReadOnlySpan<byte> h, int l4, Fragments6 table, UInt128 a, UInt128 b, long now)
@@ -671,7 +625,7 @@ internal sealed class Lb6Node(Worker w) : GraphNode("lb6")
         if (lb.Fragments.Sent6.TryFind(source, destination, id, now, out var serial, out var server)
             && lb.BySerial((int)(uint)serial) is { } vip && (uint)server < (uint)lb.Registry.Servers.Length)
         {
-            Encapsulate(p, lb, vip, lb.Registry.Servers[(int)(uint)server], flows);
+            Encapsulate(p, lb, vip, (int)(uint)server, lb.Registry.Servers[(int)(uint)server], flows);
             return true;
         }
         if (!lb.IsVipAddress6(destination)) return false;
