@@ -523,14 +523,14 @@ public sealed class LoadBalancerTests : IDisposable
             var s = ToServer(FromClient(port));
             Assert.Matches(@"^10\.1\.0\.20[01]:\d+$", s.From); // the server sees the load balancer, not the client
             Assert.Equal(8080, s.DestinationPort);
-            used.Add(s.From);
+            used.Add($"{s.From} -> {s.To}");
             var (front, back) = Send(_back, Packet(MacBack, MacServer(ServerOf(s)), Ip4.Format(s.Destination), 8080, Ip4.Format(s.Source), s.SourcePort, Tcp, SynAck));
             Assert.Empty(back);
             var r = Read(Assert.Single(front));
             Assert.Equal("192.0.2.100:80", r.From);
             Assert.Equal($"10.0.0.2:{port}", r.To);
         }
-        Assert.Equal(50, used.Count); // a local endpoint per flow
+        Assert.Equal(50, used.Count); // a local endpoint per flow towards each server (two servers may see the same one)
         // The server side asks for the local addresses by ARP: the load balancer answers.
         Send(_back, Frames.ArpRequest(MacServer(1), "10.1.0.11", "10.1.0.200"));
         Assert.Single(_back.Sent);
@@ -847,7 +847,7 @@ public sealed class LoadBalancerTests : IDisposable
         const string vip = "2001:db8:f::81";
         t._dp.SetLoadBalancer(FullNat6(proto, 1, 2, 3));
         t._dp.AddNeighbor6("front", Ip6.Parse("2001:db8:a::3"), MacClient);
-        var endpoints = new HashSet<(UInt128, ushort)>();
+        var endpoints = new HashSet<(UInt128, ushort, UInt128)>();
         var localOf = new Dictionary<string, UInt128>();
         for (ushort port = 36000; port < 36060; port++)
         {
@@ -858,7 +858,7 @@ public sealed class LoadBalancerTests : IDisposable
             var (source, sourcePort, server, serverPort) = (Ip6.Source(got), BinaryPrimitives.ReadUInt16BigEndian(got[40..]), Ip6.Destination(got), BinaryPrimitives.ReadUInt16BigEndian(got[42..]));
             Assert.Contains(source, Locals6); // the server sees the load balancer, not the client
             Assert.Equal(8080, serverPort);
-            Assert.True(endpoints.Add((source, sourcePort)), "a local endpoint per flow");
+            Assert.True(endpoints.Add((source, sourcePort, server)), "a local endpoint per flow towards each server");
             Assert.Equal(localOf.TryAdd(client, source) ? source : localOf[client], source);
             var data = 40 + (proto == Tcp ? 20 : 8);
             Assert.Equal(Packet6(0, 0, client, port, vip, 80, proto).AsSpan(14 + data).ToArray(), got[data..].ToArray()); // the data untouched
