@@ -393,6 +393,14 @@ public sealed class LoadBalancerTests : IDisposable
         Assert.Contains(ServerOf(s), new[] { 1, 2 });
         Assert.Equal(80, s.DestinationPort);
         Assert.Equal(46 << 2, s.Frame[15]);
+        // The flow's next packets (established: the lean path) go the same way, checksums kept.
+        for (var again = 0; again < 2; again++)
+        {
+            var next = ToServer(FromClient(23456, Ack));
+            Assert.Equal((s.To, s.From, 46 << 2, MacServer(ServerOf(s))), (next.To, next.From, (int)next.Frame[15], Ethernet.Destination(next.Frame)));
+            AssertChecksums(next.Frame.AsSpan(14));
+        }
+        Assert.Equal((1L, 3L), (_dp.LbCounters.Flows, _dp.LbCounters.Forwarded));
     }
 
     // A TCP segment (no checksum: nothing on the way checks it) from the client 2001:db8:a::2 to 2001:db8:f::80 port 443.

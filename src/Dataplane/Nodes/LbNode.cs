@@ -61,8 +61,8 @@ internal sealed class Lb4Node(Worker w) : GraphNode("lb4")
         {
             var p = packets[i];
             slice.Refresh(i, four, sticky, now);
-            // The common cases, kept lean: a client's packet of a flow to an IPv4 tunnel mode's server, and a packet
-            // of either direction of a NAT mode's flow (not a first fragment: its followers need a record).
+            // The common cases, kept lean: a client's packet of a flow to an IPv4 tunnel or L3 DSR mode's server, and a
+            // packet of either direction of a NAT mode's flow (not a first fragment: its followers need a record).
             if (kinds[i] != NatPacketKind.Flow || meta[p].Traced)
             {
                 BalanceOther(i, p, lb, flows, now);
@@ -72,10 +72,25 @@ internal sealed class Lb4Node(Worker w) : GraphNode("lb4")
             if (e >= 0)
             {
                 var pair = flows.PairOf(sticky!.Target(e));
-                if (lb.BySerial(LbFlows.VipOf(pair)) is { Outer4: true } vip)
+                var vip = lb.BySerial(LbFlows.VipOf(pair));
+                if (vip is { Outer4: true })
                 {
                     sticky.Touch(e, keys[i].Protocol, flags[i], now);
                     if (Encapsulate4(p, vip, LbFlows.ServerOf(pair), lb, now)) forwarded++;
+                    continue;
+                }
+                if (vip is { Config.Mode: LbMode.L3Dsr } && !NatPacket.MoreFragments(pool.Data(p)))
+                {
+                    // L3 DSR: the destination becomes the server's, DSCP the VIP's.
+                    sticky.Touch(e, keys[i].Protocol, flags[i], now);
+                    var server = LbFlows.ServerOf(pair);
+                    var address = (uint)lb.Registry.Servers[server];
+                    ref readonly var key = ref keys[i];
+                    var ip = pool.Data(p);
+                    NatPacket.RewriteFlow(ip, l4[i], key, new FlowKey4(key.Source, address, key.SourcePort, key.DestinationPort, key.Protocol));
+                    SetDscp(ip, vip.Config.Dscp);
+                    forwarded++;
+                    _routes.Send4(p, ref meta[p], server, address);
                     continue;
                 }
             }
