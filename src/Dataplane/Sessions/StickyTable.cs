@@ -81,7 +81,7 @@ public sealed class StickyTable<TKey> where TKey : unmanaged, IFlowKey<TKey>
     /// <summary>Flows ended by their idle timeout.</summary>
     public long Expired { get; private set; }
 
-    /// <summary>New flows refused: the table was full, or both buckets a flow may go to.</summary>
+    /// <summary>New flows refused: the table was full, or its home bucket and the fifteen after it.</summary>
     public long Refused { get; private set; }
 
     /// <summary>Idle timeouts per state; flows use new ones from their next lookup on.</summary>
