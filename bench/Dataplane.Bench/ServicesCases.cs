@@ -102,8 +102,11 @@ internal static class ServicesCases
     // mem-nat44 N SECONDS: one worker with NAT44 between "in" (inside) and "out" (outside). N UDP flows from an
     // inside host open their sessions through the graph (creations per second, first packets forwarded), then both
     // ports send packets of random established flows (in to out, and the replies out to in: 64-byte frames, 256 per
-    // port and poll) and count what leaves. Prints case, Mpps (the median of ten slices), reference (none), its
-    // Mpps (empty), bytes per session, session creations in millions per second.
+    // port and poll) and count what leaves. The reference is the same frames through the same graph without NAT
+    // (the pool address routed inside: plain IPv4 forwarding), measured in slices alternating with NAT's, so that
+    // both see the machine as it is (a shared host's speed changes by half from one minute to the next). Prints
+    // case, Mpps (the median of ten slices), reference (ip4-routed), its Mpps, bytes per session, session creations
+    // in millions per second.
     public static int Nat44(string[] args)
     {
         var n = int.Parse(args[0]);
@@ -116,8 +119,20 @@ internal static class ServicesCases
 
     private static void RunNat44(int n, double seconds, bool print)
     {
+        using var nat = Nat44Setup(n, plain: false, out var create);
+        using var routed = Nat44Setup(n, plain: true, out _);
+        var (mpps, reference, slices) = MeasurePair(nat.Dp, nat.Count, routed.Dp, routed.Count, seconds, print);
+        if (!print) return;
+        Console.Error.WriteLine($"slices {slices}; {nat.Dp.NatCounters}; drops: {Drops(nat.Dp)} / {Drops(routed.Dp)}");
+        Console.WriteLine($"mem-nat44-{Label(n)}\t{mpps:F2}\tip4-routed\t{reference:F2}\t{nat.Dp.NatBytesPerSession:F0}\t{create:F2}");
+    }
+
+    // A dataplane whose N flows are open (through the graph, timed: creations per second) and whose ports then send
+    // packets of random established flows; plain: the same without NAT.
+    private static Setup Nat44Setup(int n, bool plain, out double create)
+    {
         const ulong MacIn = 0x02_00_00_00_00_01, MacOut = 0x02_00_00_00_00_02, MacHost = 0x02_aa_00_00_00_02, MacGateway = 0x02_bb_00_00_00_fe;
-        using var dp = new Dataplane(buffers: 8192);
+        var dp = new Dataplane(buffers: 8192);
         var inside = new LoopPort();
         var outside = new LoopPort();
         dp.CreateInterface("in", inside, MacIn);
@@ -131,8 +146,6 @@ internal static class ServicesCases
         dp.AddRoute(Ip4.Parse("198.18.0.0"), 15, RouteKind.NextHop, Ip4.Parse("198.51.100.254"));
         var pool = Ip4.Parse("203.0.113.10");
         var host = Ip4.Parse("10.0.0.2");
-        // MGMT_BENCH_PLAIN=1: the same traffic routed without NAT (the pool address routed inside), for comparison.
-        var plain = Environment.GetEnvironmentVariable("MGMT_BENCH_PLAIN") == "1";
         if (plain) dp.AddRoute(pool, 32, RouteKind.NextHop, host);
         else dp.SetNat44(new Nat44Config { Inside = ["in"], Outside = ["out"], Pool = [Ip4Range.Single(pool)], SessionsPerWorker = n });
         // Flow i: 10.0.0.2:(1024 + i / 65536) -> 198.18.(i % 65536):53; the pairs of server and port are distinct,
@@ -143,7 +156,7 @@ internal static class ServicesCases
         inside.Limit = n;
         var clock = Stopwatch.StartNew();
         while (inside.Sent < n) dp.PollOnce();
-        var create = n / clock.Elapsed.TotalSeconds / 1e6;
+        create = n / clock.Elapsed.TotalSeconds / 1e6;
         if (!plain && dp.NatCounters.Sessions != n || outside.Count != n)
             throw new InvalidOperationException($"{dp.NatCounters.Sessions} sessions and {outside.Count} packets out of {n} flows");
         var random = new Random(7);
@@ -151,16 +164,19 @@ internal static class ServicesCases
         inside.Frames = [.. flows.Select(i => Udp(MacIn, MacHost, host, Port(i), Server(i), 53))];
         outside.Frames = [.. flows.Select(i => Udp(MacOut, MacGateway, Server(i), 53, pool, Port(i)))];
         inside.Limit = outside.Limit = long.MaxValue;
-        var (mpps, slices) = Measure(dp, () => inside.Count + outside.Count, seconds, print);
-        if (!print) return;
-        Console.Error.WriteLine($"slices {slices}; {dp.NatCounters}; drops: {Drops(dp)}");
-        Console.WriteLine($"mem-nat44-{Label(n)}\t{mpps:F2}\tnone\t\t{dp.NatBytesPerSession:F0}\t{create:F2}");
+        return new Setup(dp, () => inside.Count + outside.Count);
+    }
+
+    private sealed record Setup(Dataplane Dp, Func<long> Count) : IDisposable
+    {
+        public void Dispose() => Dp.Dispose();
     }
 
     // mem-lb N SECONDS: one worker load-balancing UDP flows to a VIP over 16 servers in GRE over IPv4 (VPP LB's
     // usual mode; the servers answer clients directly, so one direction). N flows from 64k clients first open their
     // entries in the sticky table (creations per second through the graph), then packets of random established
-    // flows (64-byte frames, 256 per poll) are balanced and counted. Prints as mem-nat44.
+    // flows (64-byte frames, 256 per poll) are balanced and counted. The reference is the same frames routed (the
+    // VIP routed to the first server; ip4-routed or ip6-routed), in alternating slices. Prints as mem-nat44.
     public static int Lb(string[] args)
     {
         var n = int.Parse(args[0]);
@@ -172,12 +188,23 @@ internal static class ServicesCases
 
     private static void RunLb(int n, double seconds, bool print)
     {
+        var v6 = Environment.GetEnvironmentVariable("MGMT_BENCH_LB_V6") == "1";
+        using var lb = LbSetup(n, plain: false, out var create);
+        using var routed = LbSetup(n, plain: true, out _);
+        var (mpps, reference, slices) = MeasurePair(lb.Dp, lb.Count, routed.Dp, routed.Count, seconds, print);
+        if (!print) return;
+        Console.Error.WriteLine($"slices {slices}; {lb.Dp.LbCounters}; drops: {Drops(lb.Dp)} / {Drops(routed.Dp)}");
+        Console.WriteLine($"mem-lb{(v6 ? "6" : "")}-{Label(n)}\t{mpps:F2}\tip{(v6 ? 6 : 4)}-routed\t{reference:F2}\t{lb.Dp.LbBytesPerFlow:F0}\t{create:F2}");
+    }
+
+    private static Setup LbSetup(int n, bool plain, out double create)
+    {
         const ulong MacIn = 0x02_00_00_00_00_01, MacOut = 0x02_00_00_00_00_02, MacClient = 0x02_aa_00_00_00_02;
         // MGMT_BENCH_LB_NAT=1: the same flows to a NAT mode VIP (kube-proxy's DNAT: sessions with both keys);
         // MGMT_BENCH_LB_V6=1: to an IPv6 VIP in IP in IPv6 (lb6); for comparison.
         var nat = Environment.GetEnvironmentVariable("MGMT_BENCH_LB_NAT") == "1";
         var v6 = Environment.GetEnvironmentVariable("MGMT_BENCH_LB_V6") == "1";
-        using var dp = new Dataplane(buffers: 8192);
+        var dp = new Dataplane(buffers: 8192);
         var clients = new LoopPort();
         var servers = new LoopPort();
         dp.CreateInterface("in", clients, MacIn);
@@ -199,7 +226,9 @@ internal static class ServicesCases
                 : Mgmt.Dataplane.LoadBalancing.LbServer.V4(Ip4.Parse("10.1.0.100") + (uint)i));
         }
         var mode = v6 ? Mgmt.Dataplane.LoadBalancing.LbMode.IpIp6 : nat ? Mgmt.Dataplane.LoadBalancing.LbMode.Nat : Mgmt.Dataplane.LoadBalancing.LbMode.Gre4;
-        dp.SetLoadBalancer(new Mgmt.Dataplane.LoadBalancing.LbConfig
+        if (plain && v6) dp.AddRoute6(vip, 128, RouteKind.NextHop, backends[0].Address);
+        else if (plain) dp.AddRoute((uint)vip, 32, RouteKind.NextHop, (uint)backends[0].Address);
+        else dp.SetLoadBalancer(new Mgmt.Dataplane.LoadBalancing.LbConfig
         {
             Ip4Source = Ip4.Parse("10.1.0.1"),
             Ip6Source = Ip6.Parse("2001:db8:b::1"),
@@ -214,15 +243,12 @@ internal static class ServicesCases
         clients.Limit = n;
         var clock = Stopwatch.StartNew();
         while (clients.Sent < n) dp.PollOnce();
-        var create = n / clock.Elapsed.TotalSeconds / 1e6;
-        if (dp.LbCounters.Flows != n || servers.Count != n) throw new InvalidOperationException($"{dp.LbCounters.Flows} flows and {servers.Count} packets out of {n}");
+        create = n / clock.Elapsed.TotalSeconds / 1e6;
+        if (!plain && dp.LbCounters.Flows != n || servers.Count != n) throw new InvalidOperationException($"{dp.LbCounters.Flows} flows and {servers.Count} packets out of {n}");
         var random = new Random(7);
         clients.Frames = [.. Enumerable.Range(0, 1 << 16).Select(_ => Frame(random.Next(n)))];
         clients.Limit = long.MaxValue;
-        var (mpps, slices) = Measure(dp, () => servers.Count, seconds, print);
-        if (!print) return;
-        Console.Error.WriteLine($"slices {slices}; {dp.LbCounters}; drops: {Drops(dp)}");
-        Console.WriteLine($"mem-lb{(v6 ? "6" : "")}-{Label(n)}\t{mpps:F2}\tnone\t\t{dp.LbBytesPerFlow:F0}\t{create:F2}");
+        return new Setup(dp, () => servers.Count);
     }
 
     // A 66-byte IPv6 UDP frame with its checksum.
@@ -240,22 +266,37 @@ internal static class ServicesCases
         return f;
     }
 
-    // Warm-up (2 s, when measuring), then ten slices of the time given; the median slice is the result (a busy
-    // machine steals whole slices, not a share of each). Returns it and the slices as text.
-    private static (double Mpps, string Slices) Measure(Dataplane dp, Func<long> count, double seconds, bool warm)
+    // Warm-up (2 s each, when measuring), then ten slices of the time given for each of two dataplanes, alternating
+    // (a, b, a, b, ...); the median slice of each is its result (a busy machine steals whole slices, not a share of
+    // each). Returns both and a's slices as text.
+    private static (double A, double B, string Slices) MeasurePair(Dataplane a, Func<long> countA, Dataplane b, Func<long> countB, double seconds, bool warm)
     {
         var clock = Stopwatch.StartNew();
-        while (warm && clock.Elapsed.TotalSeconds < 2) dp.PollOnce(); // tiered JIT settles
-        var slices = new double[10];
-        for (var i = 0; i < slices.Length; i++)
+        while (warm && clock.Elapsed.TotalSeconds < 2) a.PollOnce(); // tiered JIT settles
+        clock.Restart();
+        while (warm && clock.Elapsed.TotalSeconds < 2) b.PollOnce();
+        var slicesA = new double[10];
+        var slicesB = new double[10];
+        for (var i = 0; i < slicesA.Length; i++)
+        {
+            slicesA[i] = Slice(a, countA, seconds / slicesA.Length);
+            slicesB[i] = Slice(b, countB, seconds / slicesB.Length);
+        }
+        return (Median(slicesA), Median(slicesB), string.Join(' ', slicesA.Order().Select(x => x.ToString("F2"))) + " Mpps");
+
+        static double Slice(Dataplane dp, Func<long> count, double seconds)
         {
             var before = count();
-            clock.Restart();
-            while (clock.Elapsed.TotalSeconds < seconds / slices.Length) dp.PollOnce();
-            slices[i] = (count() - before) / clock.Elapsed.TotalSeconds / 1e6;
+            var clock = Stopwatch.StartNew();
+            while (clock.Elapsed.TotalSeconds < seconds) dp.PollOnce();
+            return (count() - before) / clock.Elapsed.TotalSeconds / 1e6;
         }
-        Array.Sort(slices);
-        return ((slices[4] + slices[5]) / 2, string.Join(' ', slices.Select(x => x.ToString("F2"))) + " Mpps");
+
+        static double Median(double[] slices)
+        {
+            Array.Sort(slices);
+            return (slices[4] + slices[5]) / 2;
+        }
     }
 
     private static string Drops(Dataplane dp) =>
