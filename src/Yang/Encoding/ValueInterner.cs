@@ -19,13 +19,37 @@ internal sealed class ValueInterner
     public string Intern(string value)
     {
         if (value.Length is 0 or > MaxLength) return value;
-        // FNV-1a over the characters: short values, and a collision only costs a slot (no flooding to fear).
-        var hash = 2166136261u;
-        foreach (var c in value) hash = (hash ^ c) * 16777619u;
+        var hash = Hash(value);
         var i = (int)(hash >> 20); // the top 12 bits: Slots is 4096
         if (_hashes[i] == hash && _table[i] is { } seen && seen == value) return seen;
         _table[i] = value;
         _hashes[i] = hash;
         return value;
+    }
+
+    /// <summary>
+    /// An equal string seen before, or a new one (now remembered): a reader that has the characters in a buffer
+    /// makes no string for a value that repeats (a protocol number, an operator, an identity), which would
+    /// otherwise be garbage the moment it is interned.
+    /// </summary>
+    public string Intern(ReadOnlySpan<char> value)
+    {
+        if (value.Length == 0) return "";
+        if (value.Length > MaxLength) return new string(value);
+        var hash = Hash(value);
+        var i = (int)(hash >> 20);
+        if (_hashes[i] == hash && _table[i] is { } seen && value.SequenceEqual(seen)) return seen;
+        var made = new string(value);
+        _table[i] = made;
+        _hashes[i] = hash;
+        return made;
+    }
+
+    // FNV-1a over the characters: short values, and a collision only costs a slot (no flooding to fear).
+    private static uint Hash(ReadOnlySpan<char> value)
+    {
+        var hash = 2166136261u;
+        foreach (var c in value) hash = (hash ^ c) * 16777619u;
+        return hash;
     }
 }

@@ -227,7 +227,7 @@ public static class XmlDataReader
                 // Resolve value prefixes against the leaf element's namespace scope before reading on.
                 // Namespaces declared on the leaf itself go out of scope once its content is read.
                 _scopeSnapshot = reader.HasAttributes ? CaptureScope() : null;
-                text = reader.ReadElementContentAsString();
+                text = _values.Intern(ReadLeafText());
             }
             if (!ValueParser.TryParse(type, text, _scopeSnapshot ?? (IPrefixResolver)this, out var canonical, out var error))
             {
@@ -236,6 +236,47 @@ public static class XmlDataReader
             }
             _scopeSnapshot = null;
             return new DataLeaf(schema, _values.Intern(canonical));
+        }
+
+        private char[] _text = new char[256];
+
+        // A leaf element's text (its text, CDATA and white-space nodes, joined), the reader left after its end tag:
+        // ReadElementContentAsString without a string per value (the caller interns from the buffer).
+        private ReadOnlySpan<char> ReadLeafText()
+        {
+            var name = reader.LocalName;
+            reader.Read();
+            var length = 0;
+            while (true)
+            {
+                switch (reader.NodeType)
+                {
+                    case XmlNodeType.Text or XmlNodeType.CDATA or XmlNodeType.Whitespace or XmlNodeType.SignificantWhitespace:
+                        if (reader.CanReadValueChunk)
+                        {
+                            int n;
+                            while ((n = reader.ReadValueChunk(_text, length, _text.Length - length)) > 0)
+                                if ((length += n) == _text.Length) Array.Resize(ref _text, _text.Length * 2);
+                        }
+                        else
+                        {
+                            var value = reader.Value;
+                            if (length + value.Length > _text.Length) Array.Resize(ref _text, Math.Max(_text.Length * 2, length + value.Length));
+                            value.CopyTo(_text.AsSpan(length));
+                            length += value.Length;
+                        }
+                        reader.Read();
+                        break;
+                    case XmlNodeType.Comment or XmlNodeType.ProcessingInstruction:
+                        reader.Read();
+                        break;
+                    case XmlNodeType.EndElement:
+                        reader.Read();
+                        return _text.AsSpan(0, length);
+                    default:
+                        throw new XmlException($"leaf element \"{name}\" has element content", null, ((IXmlLineInfo)reader).LineNumber, ((IXmlLineInfo)reader).LinePosition);
+                }
+            }
         }
 
         private DataLeaf SkipEmptyLeaf(SchemaNode schema)

@@ -36,8 +36,9 @@ public static class ValueParser
                 error = "a leaf of type empty takes no value";
                 return false;
             case BuiltinType.Enumeration:
-                foreach (var e in type.Enums)
-                    if (e.Name == lexical) { canonical = e.Name; return true; }
+                var enums = type.Enums; // by index: no enumerator boxed per value
+                for (var i = 0; i < enums.Count; i++)
+                    if (enums[i].Name == lexical) { canonical = enums[i].Name; return true; }
                 error = $"\"{lexical}\" is not a valid enum of {type.Name}";
                 return false;
             case BuiltinType.Bits:
@@ -112,8 +113,15 @@ public static class ValueParser
             error = r.ErrorMessage ?? $"value {s} is out of the range \"{r.Text}\"";
             return false;
         }
-        canonical = neg && v == 0 ? "0" : v is >= 0 and < SmallCount ? Small[(int)v] : v.ToString(CultureInfo.InvariantCulture);
+        canonical = neg && v == 0 ? "0" : v is >= 0 and < SmallCount ? Small[(int)v] : IsCanonicalInteger(s) ? s : v.ToString(CultureInfo.InvariantCulture);
         return true;
+    }
+
+    // Already in canonical form (RFC 7950 §9.2.2: no sign but a minus, no leading zeros, no spaces): kept as it is.
+    private static bool IsCanonicalInteger(string s)
+    {
+        var digits = s.StartsWith('-') ? s.AsSpan(1) : s.AsSpan();
+        return digits.Length > 0 && digits[0] is >= '1' and <= '9' && !digits.ContainsAnyExceptInRange('0', '9');
     }
 
     private static bool ParseDecimal(YangType type, string s, out string canonical, out string? error)
@@ -254,14 +262,14 @@ public static class ValueParser
         var t = s.Trim();
         var colon = t.IndexOf(':');
         var prefix = colon < 0 ? null : t[..colon];
-        var name = colon < 0 ? t : t[(colon + 1)..];
+        var name = colon < 0 ? t.AsSpan() : t.AsSpan(colon + 1); // looked up without a string of its own
         var module = prefixes?.Resolve(prefix);
         if (module is null)
         {
             error = prefix is null ? $"identity \"{t}\" has no module prefix" : $"unknown prefix \"{prefix}\" in identity \"{t}\"";
             return false;
         }
-        if (!module.Identities.TryGetValue(name, out var id))
+        if (!module.Identities.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(name, out var id))
         {
             error = $"identity \"{t}\" not found in module {module.Name}";
             return false;
@@ -269,8 +277,8 @@ public static class ValueParser
         if (type.IdentityBases.Count > 0)
         {
             var ok = false;
-            foreach (var b in type.IdentityBases)
-                if (id.IsDerivedFrom(b)) { ok = true; break; }
+            var bases = type.IdentityBases;
+            for (var i = 0; i < bases.Count && !ok; i++) ok = id.IsDerivedFrom(bases[i]);
             if (!ok)
             {
                 error = $"identity \"{id.QualifiedName}\" is not derived from {string.Join(" or ", type.IdentityBases)}";

@@ -106,8 +106,9 @@ public sealed class Identity(string name, YangModule module)
     /// <summary>RFC 7950 derived-from(): true when this identity is derived (directly or not) from <paramref name="other"/>.</summary>
     public bool IsDerivedFrom(Identity other)
     {
-        foreach (var b in Bases)
-            if (ReferenceEquals(b, other) || b.IsDerivedFrom(other)) return true;
+        var bases = Bases; // by index: a foreach over the interface boxes an enumerator per call (validation calls this per value)
+        for (var i = 0; i < bases.Count; i++)
+            if (ReferenceEquals(bases[i], other) || bases[i].IsDerivedFrom(other)) return true;
         return false;
     }
 

@@ -83,8 +83,9 @@ public sealed record RangeSet(IReadOnlyList<RangeInterval> Intervals, string Tex
 {
     public bool Contains(decimal value)
     {
-        foreach (var i in Intervals)
-            if (value >= i.Min && value <= i.Max) return true;
+        var intervals = Intervals; // by index: a foreach over the interface boxes an enumerator per value checked
+        for (var i = 0; i < intervals.Count; i++)
+            if (value >= intervals[i].Min && value <= intervals[i].Max) return true;
         return false;
     }
 }

@@ -38,4 +38,46 @@ public sealed class XmlShapeTests
         var e = Assert.Throws<DataException>(() => XmlDataReader.Parse(RoundTripTests.Served.Value, $"<interfaces xmlns=\"{If}\">{Entry("a")}{Entry("a")}</interfaces>", Config));
         Assert.Equal("/ietf-interfaces:interfaces/interface[name='a']", e.Errors[0].Path);
     }
+
+    private static string Description(string content)
+    {
+        var root = XmlDataReader.Parse(RoundTripTests.Served.Value,
+            $"<interfaces xmlns=\"{If}\"><interface><name>a</name><description>{content}</description></interface></interfaces>", Config);
+        return ((DataInner)((DataInner)root.Children[0]).Children[0]).Children.ToArray().OfType<DataLeaf>().Single(l => l.Name == "description").Value;
+    }
+
+    [Theory]
+    [InlineData("up<!-- a comment -->link <![CDATA[<port> & ]]>&amp; &#x41;", "uplink <port> & & A")] // text, CDATA and references joined, the comment left out
+    [InlineData("  two  spaces\n ", "  two  spaces\n ")] // a string keeps its white space
+    [InlineData("<?pi inside?>x", "x")]
+    public void A_leaf_value_is_its_text_nodes_joined(string content, string value) => Assert.Equal(value, Description(content));
+
+    [Fact]
+    public void A_leaf_value_longer_than_the_reader_buffer_is_read_whole()
+    {
+        var value = string.Concat(Enumerable.Range(0, 900).Select(i => (char)('a' + i % 26))) + "<![CDATA[" + new string('z', 700) + "]]>";
+        Assert.Equal(1600, Description(value).Length);
+        Assert.EndsWith(new string('z', 700), Description(value));
+    }
+
+    [Fact]
+    public void An_element_inside_a_leaf_is_a_malformed_message_naming_the_leaf()
+    {
+        var e = Assert.Throws<DataException>(() => Description("text<b>bold</b>"));
+        Assert.Equal(ErrorTag.MalformedMessage, e.Errors[0].Tag);
+        Assert.Contains("\"description\"", e.Errors[0].Message);
+    }
+
+    [Theory]
+    [InlineData("+1500", "1500")]
+    [InlineData("01500", "1500")]
+    [InlineData("70000", "70000")]
+    [InlineData("-0", "0")]
+    public void Integers_come_out_canonical(string lexical, string canonical)
+    {
+        var type = new Mgmt.Yang.Schema.YangType(Mgmt.Yang.Schema.BuiltinType.Uint32, "uint32");
+        if (lexical == "-0") type = new Mgmt.Yang.Schema.YangType(Mgmt.Yang.Schema.BuiltinType.Int32, "int32");
+        Assert.True(Mgmt.Yang.Schema.ValueParser.TryParse(type, lexical, null, out var value, out var error), error);
+        Assert.Equal(canonical, value);
+    }
 }
