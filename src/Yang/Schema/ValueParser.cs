@@ -261,7 +261,7 @@ public static class ValueParser
         error = null;
         var t = s.Trim();
         var colon = t.IndexOf(':');
-        var prefix = colon < 0 ? null : t[..colon];
+        var prefix = colon < 0 ? null : PrefixOf(t.AsSpan(0, colon));
         var name = colon < 0 ? t.AsSpan() : t.AsSpan(colon + 1); // looked up without a string of its own
         var module = prefixes?.Resolve(prefix);
         if (module is null)
@@ -287,6 +287,16 @@ public static class ValueParser
         }
         canonical = id.QualifiedName;
         return true;
+    }
+
+    // The prefix of an identityref as a string: the one of the value before when they are equal (a document's
+    // identities mostly share a prefix), so that reading one makes no string.
+    [ThreadStatic] private static string? _lastPrefix;
+
+    private static string PrefixOf(ReadOnlySpan<char> prefix)
+    {
+        if (_lastPrefix is { } last && prefix.SequenceEqual(last)) return last;
+        return _lastPrefix = new string(prefix);
     }
 
     /// <summary>Rewrites the prefixes of an instance-identifier to module names; the syntax is checked lightly here, instances by validation.</summary>
