@@ -616,26 +616,58 @@ internal sealed partial class Compiler
     }
 
     /// <summary>Sibling data nodes (through choice/case) may not share a name in one namespace; nor may sibling cases.</summary>
-    private void CheckDuplicates(IReadOnlyList<SchemaNode> children, Statement at)
+    private void CheckDuplicates(List<SchemaNode> children, Statement at) => CheckDuplicates(new ListView<SchemaNode>(children), at);
+
+    // Called for every inner node of every module: the siblings are gathered into a list kept for the next call,
+    // and a few are compared pairwise (a set per node was most of what compiling made and threw away).
+    private readonly List<SchemaNode> _siblings = [];
+    private readonly HashSet<(YangModule, string)> _siblingNames = [];
+    private const int ComparedPairwise = 32;
+
+    private void CheckDuplicates(ListView<SchemaNode> children, Statement at)
     {
         if (children.Count < 2) return;
-        var seen = new HashSet<(YangModule, string)>();
-        CheckDuplicatesInto(children, seen);
-    }
-
-    private void CheckDuplicatesInto(IReadOnlyList<SchemaNode> children, HashSet<(YangModule, string)> seen)
-    {
-        foreach (var c in children)
+        var siblings = _siblings;
+        siblings.Clear();
+        Gather(children, siblings);
+        if (siblings.Count <= ComparedPairwise)
         {
-            if (c.Kind == SchemaNodeKind.Case)
+            for (var i = 1; i < siblings.Count; i++)
             {
-                CheckDuplicatesInto(c.Children, seen);
-                continue;
+                for (var j = 0; j < i; j++)
+                {
+                    if (ReferenceEquals(siblings[i].Module, siblings[j].Module) && siblings[i].Name == siblings[j].Name)
+                    {
+                        Duplicate(siblings[i]);
+                        break;
+                    }
+                }
             }
-            if (c.Kind is SchemaNodeKind.Input or SchemaNodeKind.Output) continue;
-            if (!seen.Add((c.Module, c.Name)))
-                Error(c.Location, $"duplicate identifier \"{c.Name}\": a sibling node of that name already exists");
-            if (c.Kind == SchemaNodeKind.Choice) CheckDuplicatesInto(c.Children, seen);
+        }
+        else
+        {
+            _siblingNames.Clear();
+            foreach (var c in siblings)
+                if (!_siblingNames.Add((c.Module, c.Name))) Duplicate(c);
+        }
+        siblings.Clear();
+
+        void Duplicate(SchemaNode c) => Error(c.Location, $"duplicate identifier \"{c.Name}\": a sibling node of that name already exists");
+
+        // The data siblings in document order: through cases (transparent), choices with their own name too.
+        static void Gather(ListView<SchemaNode> children, List<SchemaNode> into)
+        {
+            foreach (var c in children)
+            {
+                if (c.Kind == SchemaNodeKind.Case)
+                {
+                    Gather(c.Children, into);
+                    continue;
+                }
+                if (c.Kind is SchemaNodeKind.Input or SchemaNodeKind.Output) continue;
+                into.Add(c);
+                if (c.Kind == SchemaNodeKind.Choice) Gather(c.Children, into);
+            }
         }
     }
 }

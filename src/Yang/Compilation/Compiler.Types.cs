@@ -214,12 +214,13 @@ internal sealed partial class Compiler
     private void ApplyRestrictions(Statement typeStmt, YangType t, YangType baseType, bool isBuiltin, SchemaNode? node)
     {
         var kind = t.Kind;
-        var patterns = new List<PatternRestriction>(t.Patterns);
-        var enums = new List<EnumMember>();
-        var bits = new List<BitMember>();
-        var defined = new DefinedMembers();
-        var bases = new List<Identity>();
-        var members = new List<YangType>();
+        // Made when a restriction needs them: every leaf's type comes through here, most with none.
+        List<PatternRestriction>? patterns = null;
+        List<EnumMember>? enums = null;
+        List<BitMember>? bits = null;
+        DefinedMembers? defined = null;
+        List<Identity>? bases = null;
+        List<YangType>? members = null;
         var sawFraction = false;
         foreach (var c in typeStmt.Children)
         {
@@ -243,7 +244,7 @@ internal sealed partial class Compiler
                         Error(c, $"invalid pattern \"{c.Argument}\": {perr}");
                         break;
                     }
-                    patterns.Add(new PatternRestriction(c.Argument ?? "", dotnet, c.Find("modifier")?.Argument == "invert-match",
+                    (patterns ??= [.. t.Patterns]).Add(new PatternRestriction(c.Argument ?? "", dotnet, c.Find("modifier")?.Argument == "invert-match",
                         c.ArgOf("error-message"), c.ArgOf("error-app-tag")));
                     break;
                 case "fraction-digits":
@@ -258,11 +259,11 @@ internal sealed partial class Compiler
                     break;
                 case "enum":
                     if (kind != BuiltinType.Enumeration) { Error(c, $"enum is not allowed for type {baseType.Name}"); break; }
-                    AddEnum(c, enums, defined, baseType, isBuiltin);
+                    AddEnum(c, enums ??= [], defined ??= new(), baseType, isBuiltin);
                     break;
                 case "bit":
                     if (kind != BuiltinType.Bits) { Error(c, $"bit is not allowed for type {baseType.Name}"); break; }
-                    AddBit(c, bits, defined, baseType, isBuiltin);
+                    AddBit(c, bits ??= [], defined ??= new(), baseType, isBuiltin);
                     break;
                 case "path":
                     if (kind != BuiltinType.Leafref || !isBuiltin) { Error(c, "path is only allowed on the built-in leafref type"); break; }
@@ -280,35 +281,35 @@ internal sealed partial class Compiler
                     if (!isBuiltin) { Error(c, "base is only allowed on the built-in identityref type"); break; }
                     var id = ResolveIdentity(c, c.Argument ?? "");
                     if (id is null) Error(c, $"base identity \"{c.Argument}\" not found");
-                    else bases.Add(id);
+                    else (bases ??= []).Add(id);
                     break;
                 case "type":
                     if (kind != BuiltinType.Union || !isBuiltin) { Error(c, "member types are only allowed on the built-in union type"); break; }
                     var member = CompileType(c, node);
                     if (member.Kind is BuiltinType.Empty or BuiltinType.Leafref && SourceOf(c).Module.YangVersion != "1.1")
                         Error(c, $"a union member of type {member.Name} requires YANG 1.1");
-                    members.Add(member);
+                    (members ??= []).Add(member);
                     break;
                 default:
                     Error(c, $"unexpected statement \"{c.Keyword}\" in type");
                     break;
             }
         }
-        t.Patterns = patterns;
-        if (enums.Count > 0) t.Enums = enums;
-        if (bits.Count > 0) t.Bits = bits;
-        if (bases.Count > 0) t.IdentityBases = bases;
-        if (members.Count > 0) t.UnionMembers = members;
+        if (patterns is not null) t.Patterns = patterns; // else the inherited ones, shared (read-only)
+        if (enums is { Count: > 0 }) t.Enums = enums;
+        if (bits is { Count: > 0 }) t.Bits = bits;
+        if (bases is { Count: > 0 }) t.IdentityBases = bases;
+        if (members is { Count: > 0 }) t.UnionMembers = members;
         if (isBuiltin)
         {
             if (kind == BuiltinType.Decimal64 && !sawFraction) Error(typeStmt, "type decimal64 requires a fraction-digits statement");
             if (kind == BuiltinType.Decimal64 && t.Range is not null && t.FractionDigits > 0)
                 t.Range = ParseRangeSet(typeStmt.Find("range")!, kind, null, t.FractionDigits, isLength: false);
-            if (kind == BuiltinType.Enumeration && enums.Count == 0) Error(typeStmt, "type enumeration requires at least one enum");
-            if (kind == BuiltinType.Bits && bits.Count == 0) Error(typeStmt, "type bits requires at least one bit");
+            if (kind == BuiltinType.Enumeration && enums is not { Count: > 0 }) Error(typeStmt, "type enumeration requires at least one enum");
+            if (kind == BuiltinType.Bits && bits is not { Count: > 0 }) Error(typeStmt, "type bits requires at least one bit");
             if (kind == BuiltinType.Leafref && t.LeafrefPathText is null) Error(typeStmt, "type leafref requires a path statement");
-            if (kind == BuiltinType.Identityref && bases.Count == 0) Error(typeStmt, "type identityref requires a base statement");
-            if (kind == BuiltinType.Union && members.Count == 0) Error(typeStmt, "type union requires member types");
+            if (kind == BuiltinType.Identityref && bases is not { Count: > 0 }) Error(typeStmt, "type identityref requires a base statement");
+            if (kind == BuiltinType.Union && members is not { Count: > 0 }) Error(typeStmt, "type union requires member types");
         }
     }
 

@@ -20,17 +20,23 @@ public abstract class SchemaNode
 {
     private List<SchemaNode>? _children;
 
-    // Caches of the flattened data children (through choice/case) and their index. A change anywhere in any
-    // schema (only the compiler makes them) bumps ShapeVersion, which invalidates every cache: a case that
-    // gains a child by augment changes its ancestors' data children too.
-    private static int s_shapeVersion;
-    private int _cacheVersion = -1;
+    // Caches of the flattened data children (through choice/case) and, for nodes with many, their index by
+    // module and name (a few children are searched in order: an index for each of the corpus's thousands of
+    // small nodes cost megabytes). A change of a node's children drops its caches and those of the nodes whose
+    // data children it is part of: up through its choice and case ancestors to the first data node (a case that
+    // gains a child by augment changes its ancestors' data children too).
+    private const int IndexedFrom = 9;
     private SchemaNode[]? _dataChildren;
     private Dictionary<(YangModule, string), SchemaNode>? _dataChildIndex;
 
-    private static void ShapeChanged() => Interlocked.Increment(ref s_shapeVersion);
-
-    private bool CacheValid => _cacheVersion == Volatile.Read(ref s_shapeVersion);
+    private void ShapeChanged()
+    {
+        for (var n = this; n is not null; n = n.Kind is SchemaNodeKind.Choice or SchemaNodeKind.Case ? n.Parent : null)
+        {
+            n._dataChildren = null;
+            n._dataChildIndex = null;
+        }
+    }
 
     protected SchemaNode(SchemaNodeKind kind, string name, YangModule module)
     {
@@ -118,22 +124,22 @@ public abstract class SchemaNode
     /// Children as they appear in instance data: choice and case are transparent, so this yields
     /// the data nodes (and rpc/action/notification, input/output) below them.
     /// </summary>
-    public ReadOnlySpan<SchemaNode> DataChildren()
-    {
-        if (!CacheValid) RebuildCaches();
-        return _dataChildren;
-    }
+    public ReadOnlySpan<SchemaNode> DataChildren() => _dataChildren ?? RebuildCaches();
 
-    private void RebuildCaches()
+    private SchemaNode[] RebuildCaches()
     {
-        var version = Volatile.Read(ref s_shapeVersion);
         var flat = new List<SchemaNode>();
         Flatten(this, flat);
-        var index = new Dictionary<(YangModule, string), SchemaNode>(flat.Count);
-        foreach (var d in flat) index.TryAdd((d.Module, d.Name), d);
-        _dataChildren = [.. flat];
-        _dataChildIndex = index;
-        _cacheVersion = version;
+        SchemaNode[] children = [.. flat];
+        if (children.Length >= IndexedFrom)
+        {
+            var index = new Dictionary<(YangModule, string), SchemaNode>(children.Length);
+            foreach (var d in children) index.TryAdd((d.Module, d.Name), d);
+            _dataChildIndex = index;
+        }
+        else _dataChildIndex = null;
+        _dataChildren = children; // last: a reader that sees the children sees their index too
+        return children;
 
         static void Flatten(SchemaNode n, List<SchemaNode> into)
         {
@@ -148,8 +154,11 @@ public abstract class SchemaNode
     /// <summary>Finds an instance-level child by module and name, looking through choice/case. O(1) after the first call.</summary>
     public SchemaNode? FindDataChild(YangModule module, string name)
     {
-        if (!CacheValid) RebuildCaches();
-        return _dataChildIndex!.GetValueOrDefault((module, name));
+        var children = _dataChildren ?? RebuildCaches();
+        if (_dataChildIndex is { } index) return index.GetValueOrDefault((module, name));
+        foreach (var c in children)
+            if (ReferenceEquals(c.Module, module) && c.Name == name) return c; // the first, as the index keeps
+        return null;
     }
 
     /// <summary>Finds an instance-level child by name only when exactly one module defines it (for unqualified lookups).</summary>
