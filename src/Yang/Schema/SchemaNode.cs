@@ -25,14 +25,18 @@ public abstract class SchemaNode
     // small nodes cost megabytes). A change of a node's children drops its caches and those of the nodes whose
     // data children it is part of: up through its choice and case ancestors to the first data node (a case that
     // gains a child by augment changes its ancestors' data children too).
+    // Nodes without a choice or case among their children (most) have their children as data children and keep
+    // no copy of them.
     private const int IndexedFrom = 9;
-    private SchemaNode[]? _dataChildren;
+    private bool _dataChildrenKnown;
+    private SchemaNode[]? _dataChildren; // the flattened data children, when some children are choices or cases
     private Dictionary<(YangModule, string), SchemaNode>? _dataChildIndex;
 
     private void ShapeChanged()
     {
         for (var n = this; n is not null; n = n.Kind is SchemaNodeKind.Choice or SchemaNodeKind.Case ? n.Parent : null)
         {
+            n._dataChildrenKnown = false;
             n._dataChildren = null;
             n._dataChildIndex = null;
         }
@@ -124,22 +128,31 @@ public abstract class SchemaNode
     /// Children as they appear in instance data: choice and case are transparent, so this yields
     /// the data nodes (and rpc/action/notification, input/output) below them.
     /// </summary>
-    public ReadOnlySpan<SchemaNode> DataChildren() => _dataChildren ?? RebuildCaches();
-
-    private SchemaNode[] RebuildCaches()
+    public ReadOnlySpan<SchemaNode> DataChildren()
     {
-        var flat = new List<SchemaNode>();
-        Flatten(this, flat);
-        SchemaNode[] children = [.. flat];
+        if (!Volatile.Read(ref _dataChildrenKnown)) RebuildCaches();
+        return _dataChildren ?? System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_children);
+    }
+
+    private void RebuildCaches()
+    {
+        SchemaNode[]? flattened = null;
+        if (_children is { } own && own.Exists(c => c.Kind is SchemaNodeKind.Choice or SchemaNodeKind.Case))
+        {
+            var flat = new List<SchemaNode>();
+            Flatten(this, flat);
+            flattened = [.. flat];
+        }
+        var children = flattened ?? System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_children);
+        Dictionary<(YangModule, string), SchemaNode>? index = null;
         if (children.Length >= IndexedFrom)
         {
-            var index = new Dictionary<(YangModule, string), SchemaNode>(children.Length);
+            index = new Dictionary<(YangModule, string), SchemaNode>(children.Length);
             foreach (var d in children) index.TryAdd((d.Module, d.Name), d);
-            _dataChildIndex = index;
         }
-        else _dataChildIndex = null;
-        _dataChildren = children; // last: a reader that sees the children sees their index too
-        return children;
+        _dataChildren = flattened;
+        _dataChildIndex = index;
+        Volatile.Write(ref _dataChildrenKnown, true); // last: a reader that sees it sees the caches
 
         static void Flatten(SchemaNode n, List<SchemaNode> into)
         {
@@ -154,7 +167,7 @@ public abstract class SchemaNode
     /// <summary>Finds an instance-level child by module and name, looking through choice/case. O(1) after the first call.</summary>
     public SchemaNode? FindDataChild(YangModule module, string name)
     {
-        var children = _dataChildren ?? RebuildCaches();
+        var children = DataChildren();
         if (_dataChildIndex is { } index) return index.GetValueOrDefault((module, name));
         foreach (var c in children)
             if (ReferenceEquals(c.Module, module) && c.Name == name) return c; // the first, as the index keeps

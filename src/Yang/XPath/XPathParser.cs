@@ -17,19 +17,31 @@ public static class XPathParser
 {
     public static XPathExpr Parse(string text, IPrefixResolver prefixes)
     {
-        var p = new Parser(Tokenize(text), prefixes, text);
-        var e = p.ParseOr();
-        if (!p.AtEnd) throw new XPathSyntaxException($"unexpected \"{p.Peek.Text}\"", p.Peek.Pos);
-        return e;
+        // The token list is kept for the next expression (compiling the corpus parses tens of thousands).
+        var tokens = t_tokens ?? [];
+        t_tokens = null; // taken: a parse within this one (none now) would make its own
+        try
+        {
+            var p = new Parser(Tokenize(text, tokens), prefixes, text);
+            var e = p.ParseOr();
+            if (!p.AtEnd) throw new XPathSyntaxException($"unexpected \"{p.Peek.Text}\"", p.Peek.Pos);
+            return e;
+        }
+        finally
+        {
+            tokens.Clear();
+            if (tokens.Capacity <= 1024) t_tokens = tokens;
+        }
     }
+
+    [ThreadStatic] private static List<Token>? t_tokens;
 
     private enum T { Number, Literal, Name, Op, LParen, RParen, LBracket, RBracket, Comma, Slash, DoubleSlash, Dot, DotDot, At, Axis, Star, Pipe, End }
 
     private readonly record struct Token(T Kind, string Text, int Pos);
 
-    private static List<Token> Tokenize(string s)
+    private static List<Token> Tokenize(string s, List<Token> tokens)
     {
-        var tokens = new List<Token>();
         var i = 0;
         while (i < s.Length)
         {
