@@ -34,8 +34,9 @@ public sealed class SchemaContextBuilder
     }
 
     /// <summary>
-    /// Reads description, reference, organization and contact without keeping their text (they compile to "").
-    /// For checking and validating, where nobody reads them; call before loading modules.
+    /// Reads description, reference, organization and contact without keeping them (their syntax is checked; they
+    /// compile to null, or "" when they have substatements, which are kept and checked). For checking and
+    /// validating, where nobody reads them; call before loading modules.
     /// </summary>
     public SchemaContextBuilder DropDocumentation()
     {

@@ -31,12 +31,12 @@ public sealed class Statement
 
     public Statement? Parent { get; private set; }
 
-    // Children first and spare slots null while the statement is parsed, exact once it is complete (TrimChildren):
-    // an array rather than a List, as a large context holds some 40k statements with children.
+    // Exactly the children, set once when the statement is complete (the parser gathers them on a stack of its
+    // own): an array rather than a List, as a large context holds some 40k statements with children.
     private Statement[] _children = NoChildren;
 
     /// <summary>Substatements in order; a struct so that <c>foreach</c> does not allocate.</summary>
-    public ArrayView<Statement> Children => new(_children, CountOf(_children));
+    public ArrayView<Statement> Children => new(_children, _children.Length);
 
     public bool IsExtension => Prefix is not null;
 
@@ -46,19 +46,25 @@ public sealed class Statement
     /// <summary>Cuts this statement loose from its parent (which keeps it among its children).</summary>
     public void Detach() => Parent = null;
 
+    /// <summary>Appends a substatement (statements built by hand; the parser sets all of a statement's at once).</summary>
     public void Add(Statement child)
     {
-        var count = CountOf(_children);
-        if (count == _children.Length) Array.Resize(ref _children, Math.Max(4, count * 2));
-        _children[count] = child;
+        _children = [.. _children, child];
         child.Parent = this;
+    }
+
+    /// <summary>Sets the substatements of a statement being parsed (once, when its block closes).</summary>
+    internal void SetChildren(ReadOnlySpan<Statement> children)
+    {
+        _children = children.Length == 0 ? NoChildren : children.ToArray();
+        foreach (var c in _children) c.Parent = this;
     }
 
     /// <summary>First core substatement with this keyword, or null.</summary>
     public Statement? Find(string keyword)
     {
         foreach (var c in _children)
-            if (c is not null && c.Prefix is null && c.Keyword == keyword) return c;
+            if (c.Prefix is null && c.Keyword == keyword) return c;
         return null;
     }
 
@@ -66,30 +72,7 @@ public sealed class Statement
     public string? ArgOf(string keyword) => Find(keyword)?.Argument;
 
     /// <summary>Core substatements with this keyword, in order (allocation-free in <c>foreach</c>).</summary>
-    public KeywordMatches FindAll(string keyword) => new(_children, CountOf(_children), keyword);
-
-    /// <summary>Drops spare capacity once the statement is complete (the parser calls it at each closing brace).</summary>
-    internal void TrimChildren()
-    {
-        var count = CountOf(_children);
-        if (count < _children.Length) Array.Resize(ref _children, count);
-    }
-
-    // Children first, spare slots null: the count is the position of the first null, found by halving (a statement
-    // with a hundred thousand children parses in linear time); a complete statement's array has none.
-    private static int CountOf(Statement[] items)
-    {
-        var n = items.Length;
-        if (n == 0 || items[n - 1] is not null) return n;
-        int low = 0, high = n - 1; // items[high] is null
-        while (low < high)
-        {
-            var middle = (low + high) >>> 1;
-            if (items[middle] is null) high = middle;
-            else low = middle + 1;
-        }
-        return low;
-    }
+    public KeywordMatches FindAll(string keyword) => new(_children, _children.Length, keyword);
 
     public override string ToString() => Argument is null ? RawKeyword : $"{RawKeyword} {Argument}";
 }

@@ -19,24 +19,28 @@ public static class YangParser
     /// <param name="fileName">Used in locations.</param>
     /// <param name="pool">Shares short argument strings across files (see <see cref="StringPool"/>); null for none.</param>
     /// <param name="dropDocumentation">
-    /// Checks but does not keep the text of description, reference, organization and contact (their argument
-    /// becomes ""): a third of a large module set's memory, needed by printers but not by compiling or validating.
+    /// Checks but does not keep description, reference, organization and contact: left out of the tree, or with ""
+    /// as their argument when they have substatements (extensions, kept and checked); over a third of a large
+    /// module set's statements, needed by printers but not by compiling or validating.
     /// </param>
     public static Statement Parse(ReadOnlySpan<char> text, string fileName, StringPool? pool, bool dropDocumentation = false)
     {
-        var reader = new Reader(text, fileName, pool) { DropDocumentation = dropDocumentation };
+        var reader = new Reader(text, fileName, pool) { DropDocumentation = dropDocumentation, Pending = new List<Statement>(64) };
         reader.SkipBom();
         reader.SkipSeparators();
         if (reader.AtEnd) throw reader.Error("empty file: expected a module or submodule statement");
+        var start = reader.Location;
         var root = ParseStatement(ref reader, 0);
-        if (root.Prefix is not null || root.Keyword is not ("module" or "submodule"))
-            throw new YangException(root.Location, $"expected \"module\" or \"submodule\", found \"{root.RawKeyword}\"");
+        if (root is null || root.Prefix is not null || root.Keyword is not ("module" or "submodule"))
+            throw new YangException(root?.Location ?? start, $"expected \"module\" or \"submodule\", found \"{root?.RawKeyword ?? "description"}\"");
         reader.SkipSeparators();
         if (!reader.AtEnd) throw reader.Error("unexpected content after the end of the module");
         return root;
     }
 
-    private static Statement ParseStatement(ref Reader r, int depth)
+    // A statement, or null for documentation dropped whole (DropDocumentation: one without substatements; an
+    // extension inside one is kept and checked).
+    private static Statement? ParseStatement(ref Reader r, int depth)
     {
         if (depth > MaxDepth) throw r.Error($"statements nested deeper than {MaxDepth}");
         var location = r.Location;
@@ -61,8 +65,13 @@ public static class YangParser
             if (r.AtEnd) throw r.Error($"unexpected end of file: statement \"{keyword}\" is not terminated");
         }
 
-        var stmt = new Statement(prefix, keyword, argument, location);
         c = r.Peek;
+        if (c == ';' && r.DropDocumentation && prefix is null && keyword is "description" or "reference" or "organization" or "contact")
+        {
+            r.Advance();
+            return null;
+        }
+        var stmt = new Statement(prefix, keyword, argument, location);
         if (c == ';')
         {
             r.Advance();
@@ -70,6 +79,9 @@ public static class YangParser
         }
         if (c != '{') throw r.Error($"expected \";\" or \"{{\" after the argument of \"{stmt.RawKeyword}\"");
         r.Advance();
+        // The children gather on the reader's stack and go into one exact array when the block closes.
+        var pending = r.Pending;
+        var first = pending.Count;
         while (true)
         {
             r.SkipSeparators();
@@ -77,10 +89,11 @@ public static class YangParser
             if (r.Peek == '}')
             {
                 r.Advance();
-                stmt.TrimChildren();
+                stmt.SetChildren(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(pending)[first..]);
+                pending.RemoveRange(first, pending.Count - first);
                 return stmt;
             }
-            stmt.Add(ParseStatement(ref r, depth + 1));
+            if (ParseStatement(ref r, depth + 1) is { } child) pending.Add(child);
         }
     }
 
@@ -92,6 +105,9 @@ public static class YangParser
         private readonly StringPool? _pool = pool;
 
         public bool DropDocumentation { get; init; }
+
+        /// <summary>The children of the statements whose blocks are open, innermost last.</summary>
+        public List<Statement> Pending { get; init; } = null!;
 
         /// <summary>While set, arguments are checked but read as "".</summary>
         public bool Discard { get; set; }

@@ -64,10 +64,16 @@ public sealed class LeanContextTests
         var ctx = new SchemaContextBuilder().DropDocumentation().LoadTextAndBuild(Module);
         var m = ctx.GetModule("lean")!;
         var c = ctx.Root.FindDataChild(m, "c")!;
-        Assert.Equal("", c.Description);
-        Assert.Equal("", c.Reference);
-        Assert.Equal("", m.Description);
-        Assert.Equal("", m.Organization);
+        Assert.Null(c.Description);
+        Assert.Null(c.Reference);
+        Assert.Null(m.Description);
+        Assert.Null(m.Organization);
+        // Left out of the parse tree altogether; one with substatements stays (its extensions are checked).
+        var tree = YangParser.Parse(Module.Replace("description \"a container\";", "description \"a container\" { l:marker \"x\"; }"), "lean.yang", null, dropDocumentation: true);
+        Assert.DoesNotContain(tree.Children.ToArray(), s => s.Keyword is "description" or "organization" or "contact");
+        var container = tree.Children.ToArray().Single(s => s.Keyword == "container");
+        Assert.Equal("", container.Find("description")!.Argument);
+        Assert.Equal("marker", container.Find("description")!.Children[0].Keyword);
 
         var bad = Module.Replace("\"a container\"", "\"bad \\q escape\"");
         var e = Assert.Throws<YangException>(() => new SchemaContextBuilder().DropDocumentation().LoadTextAndBuild(bad));
