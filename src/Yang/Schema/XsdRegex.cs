@@ -17,14 +17,23 @@ public static class XsdRegex
     private const string NameStartChars = ":A-Z_a-z\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u02FF\\u0370-\\u037D\\u037F-\\u1FFF\\u200C-\\u200D\\u2070-\\u218F\\u2C00-\\u2FEF\\u3001-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFFFD";
     private const string NameChars = NameStartChars + "\\-.0-9\\u00B7\\u0300-\\u036F\\u203F-\\u2040";
 
+    private const int MaxChecked = 4096;
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> Checked = new(StringComparer.Ordinal);
+
     public static bool TryTranslate(string xsdPattern, out string dotnetPattern, out string? error)
     {
         dotnetPattern = "";
         try
         {
             dotnetPattern = Translate(xsdPattern);
-            // Building the regex once checks the translation; unknown blocks or bad syntax are caught here.
-            _ = new Regex(dotnetPattern, RegexOptions.CultureInvariant, MatchTimeout);
+            // Building the regex once checks the translation; unknown blocks or bad syntax are caught here. A
+            // pattern checked before is not built again (modules repeat their types' patterns; each build is a
+            // parse tree's worth of garbage).
+            if (!Checked.ContainsKey(dotnetPattern))
+            {
+                _ = new Regex(dotnetPattern, RegexOptions.CultureInvariant, MatchTimeout);
+                if (Checked.Count < MaxChecked) Checked.TryAdd(dotnetPattern, 0);
+            }
             error = null;
             return true;
         }
