@@ -22,13 +22,14 @@ public readonly struct ListView<T>(List<T>? list) : IReadOnlyList<T>
 }
 
 /// <summary>
-/// A read-only view of the first <c>count</c> items of an array, or of one item held without an array, with a
-/// struct enumerator.
+/// A read-only view of the first <c>count</c> items of an array, or of one or two items held without an array,
+/// with a struct enumerator.
 /// </summary>
 public readonly struct ArrayView<T> : IReadOnlyList<T>
 {
     private readonly T[]? _items;
     private readonly T? _single;
+    private readonly T? _second;
     private readonly int _count;
 
     public ArrayView(T[]? items, int count)
@@ -44,9 +45,17 @@ public readonly struct ArrayView<T> : IReadOnlyList<T>
         _count = 1;
     }
 
+    /// <summary>A view of exactly two items.</summary>
+    public ArrayView(T first, T second)
+    {
+        _single = first;
+        _second = second;
+        _count = 2;
+    }
+
     public int Count => _count;
 
-    public T this[int index] => (uint)index < (uint)_count ? (_items is null ? _single! : _items[index]) : throw new ArgumentOutOfRangeException(nameof(index));
+    public T this[int index] => (uint)index < (uint)_count ? (_items is null ? (index == 0 ? _single! : _second!) : _items[index]) : throw new ArgumentOutOfRangeException(nameof(index));
 
     public Enumerator GetEnumerator() => new(this);
 
@@ -61,7 +70,7 @@ public readonly struct ArrayView<T> : IReadOnlyList<T>
     {
         private int _index = -1;
 
-        public readonly T Current => view._items is null ? view._single! : view._items[_index];
+        public readonly T Current => view._items is null ? (_index == 0 ? view._single! : view._second!) : view._items[_index];
 
         public bool MoveNext() => ++_index < view._count;
     }

@@ -17,11 +17,13 @@ public class DataInner : DataNode
     private const int SmallMax = 16;
 
     // Children, in one of three forms (no List object per node: a million-node tree has ~200k inner nodes):
-    // - the one child itself (containers such as a route's next-hop: no array for one child),
-    // - a DataNode[] of at most SmallMax slots, children first and the spare slots null (most list entries and
+    // - up to two children held in the node: the first in _children, the second in _second (a route's next-hop
+    //   container, a route with its prefix and next hop, an ACE's matches: no array for one or two children),
+    // - a DataNode[] of at most SmallMax slots, children first and the spare slots null (larger list entries and
     //   containers; exact once the node is complete and trimmed), or
     // - a ChildStore: the array, the count and the key indexes of the lists (nodes with many children).
     private object? _children;
+    private DataNode? _second;
 
     public DataInner(SchemaNode schema) : base(schema)
     {
@@ -34,7 +36,8 @@ public class DataInner : DataNode
             var c = _children;
             if (c is null) return default;
             if (c.GetType() == typeof(DataNode[])) return new(Unsafe.As<DataNode[]>(c), CountOf(Unsafe.As<DataNode[]>(c)));
-            return c is ChildStore s ? new(s.Items, s.Count) : new(Unsafe.As<DataNode>(c));
+            if (c is ChildStore s) return new(s.Items, s.Count);
+            return _second is null ? new(Unsafe.As<DataNode>(c)) : new(Unsafe.As<DataNode>(c), _second);
         }
     }
 
@@ -45,7 +48,7 @@ public class DataInner : DataNode
             var c = _children;
             if (c is null) return 0;
             if (c.GetType() == typeof(DataNode[])) return CountOf(Unsafe.As<DataNode[]>(c));
-            return c is ChildStore s ? s.Count : 1;
+            return c is ChildStore s ? s.Count : _second is null ? 1 : 2;
         }
     }
 
@@ -69,9 +72,17 @@ public class DataInner : DataNode
         }
         else
         {
-            if (_children is null && Schema.ChildCountHint <= 1)
+            if (_children is null && Schema.ChildCountHint <= 2)
             {
-                _children = child; // the first child of a node whose last instance had one
+                _children = child; // the first child of a node whose last instance had one or two
+                child.Parent = this;
+                return;
+            }
+            if (_children is DataNode first && _second is null)
+            {
+                // The second child, held in the node too.
+                if (index == 0) (_children, _second) = (child, first);
+                else _second = child;
                 child.Parent = this;
                 return;
             }
@@ -88,7 +99,12 @@ public class DataInner : DataNode
                 // node grows by one (a default added to a complete entry costs one slot).
                 var grown = new DataNode[Math.Clamp(Schema.ChildCountHint, count + 1, SmallMax)];
                 if (items is not null) Array.Copy(items, grown, count);
-                else if (count == 1) grown[0] = Unsafe.As<DataNode>(_children!);
+                else if (_children is DataNode one)
+                {
+                    grown[0] = one; // from the two held in the node
+                    grown[1] = _second!;
+                    _second = null;
+                }
                 _children = items = grown;
             }
             if (index < count) Array.Copy(items, index, items, index + 1, count - index);
@@ -109,8 +125,9 @@ public class DataInner : DataNode
             case ChildStore s:
                 if (s.Count < s.Items.Length) s.Items = s.Items[..s.Count];
                 return;
-            case DataNode[] a when count <= 1:
+            case DataNode[] a when count <= 2:
                 _children = count == 0 ? null : a[0];
+                _second = count == 2 ? a[1] : null;
                 return;
             case DataNode[] a when count < a.Length:
                 _children = a[..count];
@@ -120,7 +137,7 @@ public class DataInner : DataNode
 
     public int IndexOf(DataNode child)
     {
-        if (_children is DataNode one) return ReferenceEquals(one, child) ? 0 : -1;
+        if (_children is DataNode one) return ReferenceEquals(one, child) ? 0 : _second is not null && ReferenceEquals(_second, child) ? 1 : -1;
         var count = ChildCount;
         return count == 0 ? -1 : Array.IndexOf(ItemsArray(), child, 0, count);
     }
@@ -129,8 +146,9 @@ public class DataInner : DataNode
     {
         if (_children is DataNode one)
         {
-            if (!ReferenceEquals(one, child)) return false;
-            _children = null;
+            if (ReferenceEquals(one, child)) (_children, _second) = (_second, null);
+            else if (_second is not null && ReferenceEquals(_second, child)) _second = null;
+            else return false;
             child.Parent = null;
             return true;
         }
@@ -158,8 +176,16 @@ public class DataInner : DataNode
         if ((uint)index >= (uint)ChildCount) throw new ArgumentOutOfRangeException(nameof(index));
         if (_children is DataNode one)
         {
-            one.Parent = null;
-            _children = node;
+            if (index == 0)
+            {
+                one.Parent = null;
+                _children = node;
+            }
+            else
+            {
+                _second!.Parent = null;
+                _second = node;
+            }
             node.Parent = this;
             return;
         }
@@ -179,9 +205,10 @@ public class DataInner : DataNode
     {
         foreach (var c in Children) c.Parent = null;
         _children = null;
+        _second = null;
     }
 
-    // The array behind Children (longer than the count in a ChildStore); not for a single child.
+    // The array behind Children (longer than the count in a ChildStore); not for children held in the node.
     private DataNode[] ItemsArray() => _children is ChildStore s ? s.Items : Unsafe.As<DataNode[]>(_children!);
 
     // The children as a store (created from a small array or nothing), for indexing.
@@ -189,8 +216,9 @@ public class DataInner : DataNode
     {
         if (_children is ChildStore s) return s;
         var count = ChildCount;
-        var store = new ChildStore(_children switch { null => [], DataNode one => [one], var a => Unsafe.As<DataNode[]>(a) }) { Count = count };
+        var store = new ChildStore(_children switch { null => [], DataNode one => _second is null ? [one] : [one, _second], var a => Unsafe.As<DataNode[]>(a) }) { Count = count };
         _children = store;
+        _second = null;
         return store;
     }
 

@@ -36,6 +36,8 @@ public sealed class DataInnerChildrenTests
 
     [Theory]
     [InlineData(1, 40)]
+    [InlineData(4, 2)] // none, one or two children: held in the node, no array
+    [InlineData(5, 3)] // across two and three: into an array and back by a trim
     [InlineData(2, 400)]
     [InlineData(3, 3000)]
     public void Children_and_key_lookups_match_a_model_through_random_changes(int seed, int maxSize)
