@@ -196,4 +196,29 @@ public sealed class Ip6ForwardingTests : IDisposable
         Assert.Contains("weight", Assert.Throws<DataplaneException>(() => _dp.AddRoute6(Ip6.Parse("2001:db8:5::"), 48, [new Ip6NextHop(Ip6.Parse("2001:db8:1::9"), Weight: 0)])).Message);
         Assert.Contains("no route", Assert.Throws<DataplaneException>(() => _dp.DeleteRoute6(Ip6.Parse("2001:db8:77::"), 48)).Message);
     }
+
+    [Fact]
+    public void Packets_to_many_neighbors_in_turn_each_get_their_own_and_current_MAC()
+    {
+        // Eight neighbors on if1, each with a /48 behind it; one vector sends to them in turn (the rewrite keeps a
+        // header per neighbor), then one neighbor's MAC changes and its next packets carry the new one.
+        var neighbor = Enumerable.Range(0, 8).Select(i => Ip6.Parse("2001:db8:2::10") + (UInt128)i).ToArray();
+        var mac = Enumerable.Range(0, 8).Select(i => 0x02_cc_00_00_00_00UL + (ulong)i).ToArray();
+        for (var i = 0; i < 8; i++)
+        {
+            _dp.AddNeighbor6("if1", neighbor[i], mac[i]);
+            _dp.AddRoute6(Ip6.Parse($"2001:db8:a{i}::"), 48, RouteKind.NextHop, neighbor[i]);
+        }
+        ulong[] SendRound()
+        {
+            _p1.Clear();
+            for (var k = 0; k < 32; k++) _p0.Inject(Udp(Ip6.Parse($"2001:db8:a{k % 8}::5")));
+            _dp.PollOnce();
+            Assert.Equal(32, _p1.Sent.Count);
+            return [.. _p1.Sent.Select(f => Ethernet.Destination(f))];
+        }
+        Assert.Equal(Enumerable.Range(0, 32).Select(k => mac[k % 8]), SendRound());
+        _dp.AddNeighbor6("if1", neighbor[3], 0x02_dd_00_00_00_03);
+        Assert.Equal(Enumerable.Range(0, 32).Select(k => k % 8 == 3 ? 0x02_dd_00_00_00_03UL : mac[k % 8]), SendRound());
+    }
 }

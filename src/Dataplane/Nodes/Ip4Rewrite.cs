@@ -14,19 +14,7 @@ internal sealed class Ip4Rewrite(Worker w) : GraphNode("ip4-rewrite")
 {
     private readonly HoldQueue _hold = new(w);
 
-    // Ethernet headers of recent neighbors, one slot per next-hop hash, for vectors whose packets go to many neighbors
-    // in turn (a load balancer's servers, ECMP): the header is made once, and the neighbor found again through
-    // HoldQueue.TryNeighbor (aging, probes) only after the table changed or MinRecheckMs passed.
-    private struct CachedHeader
-    {
-        public EthernetRewrite Header;
-        public ulong SourceMac;
-        public long Checked;
-        public int Version;
-    }
-
-    private const int MinRecheckMs = 100;
-    private readonly CachedHeader[] _headers = new CachedHeader[64];
+    private readonly RewriteCache _headers = new();
 
     /// <summary>A neighbor became known (ARP): its held packets go out.</summary>
     public void Resolved(int interfaceIndex, uint address) => _hold.Resolved(interfaceIndex, NeighborTable.Mapped(address), this);
@@ -41,7 +29,7 @@ internal sealed class Ip4Rewrite(Worker w) : GraphNode("ip4-rewrite")
         _hold.Expire(now);
         var neighbors = w.Dataplane.Neighbors;
         var version = neighbors.Version;
-        var recheck = Math.Min(MinRecheckMs, (long)neighbors.Aging.Reachable.TotalMilliseconds);
+        var recheck = Math.Min(RewriteCache.MinRecheckMs, (long)neighbors.Aging.Reachable.TotalMilliseconds);
         Interfaces.DpInterface? itf = null;
         var up = false;
         var header = default(EthernetRewrite);
@@ -85,11 +73,7 @@ internal sealed class Ip4Rewrite(Worker w) : GraphNode("ip4-rewrite")
             {
                 // Packets of a vector mostly go to one neighbor: its header is kept for the run; a vector that goes to
                 // several in turn finds theirs in the cache.
-                ref var cached = ref _headers[(int)(m.NextHop * 2654435761u >> 26)];
-                if (cached.Version == version && cached.Header.Interface == itf.Index && (uint)cached.Header.NextHop == m.NextHop
-                    && cached.Header.Mac != 0 && cached.SourceMac == itf.Mac && now - cached.Checked <= recheck)
-                    header = cached.Header;
-                else
+                if (!_headers.TryGet(itf.Index, m.NextHop, itf.Mac, version, now, recheck, out header))
                 {
                     if (!_hold.TryNeighbor(itf.Index, NeighborTable.Mapped(m.NextHop), now, out var mac, out var probe))
                     {
@@ -98,8 +82,7 @@ internal sealed class Ip4Rewrite(Worker w) : GraphNode("ip4-rewrite")
                     }
                     if (probe) ArpInput.Request(w, itf, m.NextHop, mac);
                     header = new EthernetRewrite(itf.Index, m.NextHop, mac, itf.Mac, Ethernet.TypeIp4);
-                    // Not kept while probing: the next packet asks again, as before (a probe is sent once per interval).
-                    cached = probe ? default : new CachedHeader { Header = header, SourceMac = itf.Mac, Checked = now, Version = version };
+                    _headers.Put(header, itf.Mac, version, now, probe);
                 }
             }
             pool.Advance(p, -Ethernet.HeaderLength);

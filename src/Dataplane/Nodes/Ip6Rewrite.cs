@@ -13,20 +13,27 @@ internal sealed class Ip6Rewrite(Worker w) : GraphNode("ip6-rewrite")
 {
     private readonly HoldQueue _hold = new(w);
 
+    private readonly RewriteCache _headers = new();
+
     /// <summary>A neighbor became known (neighbor discovery): its held packets go out.</summary>
     public void Resolved(int interfaceIndex, UInt128 address) => _hold.Resolved(interfaceIndex, address, this);
 
     protected internal override void Process(ReadOnlySpan<int> packets)
     {
+        var pool = w.Pool; // locals: the JIT would reload them through w for every packet
+        var meta = pool.Meta;
         var now = Environment.TickCount64;
         _hold.Expire(now);
+        var neighbors = w.Dataplane.Neighbors;
+        var version = neighbors.Version;
+        var recheck = Math.Min(RewriteCache.MinRecheckMs, (long)neighbors.Aging.Reachable.TotalMilliseconds);
         Interfaces.DpInterface? itf = null;
         var up = false;
         var header = default(EthernetRewrite);
         foreach (var p in packets)
         {
-            ref var m = ref w.Pool.Meta[p];
-            var h = w.Pool.Data(p);
+            ref var m = ref meta[p];
+            var h = pool.Data(p);
             if (itf?.Index != m.TxInterface)
             {
                 // A vector mostly leaves by one interface: its state is read once for the run.
@@ -60,22 +67,27 @@ internal sealed class Ip6Rewrite(Worker w) : GraphNode("ip6-rewrite")
             }
             if (m.NextHop6 != header.NextHop || itf.Index != header.Interface || header.Mac == 0)
             {
-                // Packets of a vector mostly go to one neighbor: its MAC and the Ethernet header are made once for the run.
-                ulong mac;
-                var probe = false;
-                if (Ip6.IsMulticast(m.NextHop6)) mac = Ip6.MulticastMac(m.NextHop6);
-                else if (!_hold.TryNeighbor(itf.Index, m.NextHop6, now, out mac, out probe))
+                // Packets of a vector mostly go to one neighbor: its header is kept for the run; a vector that goes to
+                // several in turn finds theirs in the cache.
+                if (!_headers.TryGet(itf.Index, m.NextHop6, itf.Mac, version, now, recheck, out header))
                 {
-                    var target = m.NextHop6;
-                    if (m.Traced) w.Trace(p, Name, $"no neighbor {Ip6.Format(target)} on {itf.Name}: held, neighbor solicitation");
-                    _hold.Hold(p, itf.Index, target, () => Ip6Local.Solicit(w, itf, target));
-                    continue;
+                    ulong mac;
+                    var probe = false;
+                    if (Ip6.IsMulticast(m.NextHop6)) mac = Ip6.MulticastMac(m.NextHop6);
+                    else if (!_hold.TryNeighbor(itf.Index, m.NextHop6, now, out mac, out probe))
+                    {
+                        var target = m.NextHop6;
+                        if (m.Traced) w.Trace(p, Name, $"no neighbor {Ip6.Format(target)} on {itf.Name}: held, neighbor solicitation");
+                        _hold.Hold(p, itf.Index, target, () => Ip6Local.Solicit(w, itf, target));
+                        continue;
+                    }
+                    if (probe) Ip6Local.Solicit(w, itf, m.NextHop6, unicast: true);
+                    header = new EthernetRewrite(itf.Index, m.NextHop6, mac, itf.Mac, Ethernet.TypeIp6);
+                    _headers.Put(header, itf.Mac, version, now, probe);
                 }
-                if (probe) Ip6Local.Solicit(w, itf, m.NextHop6, unicast: true);
-                header = new EthernetRewrite(itf.Index, m.NextHop6, mac, itf.Mac, Ethernet.TypeIp6);
             }
-            w.Pool.Advance(p, -Ethernet.HeaderLength);
-            header.WriteTo(w.Pool.Data(p));
+            pool.Advance(p, -Ethernet.HeaderLength);
+            header.WriteTo(pool.Data(p));
             if (m.Traced) w.Trace(p, Name, $"to {itf.Name} {Ethernet.Format(header.Mac)}");
             w.Graph.Enqueue(w.Output, p);
         }
