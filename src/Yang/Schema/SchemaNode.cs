@@ -24,9 +24,8 @@ public abstract class SchemaNode
     // module and name (a few children are searched in order: an index for each of the corpus's thousands of
     // small nodes cost megabytes). A change of a node's children drops its caches and those of the nodes whose
     // data children it is part of: up through its choice and case ancestors to the first data node (a case that
-    // gains a child by augment changes its ancestors' data children too).
-    // Nodes without a choice or case among their children (most) have their children as data children and keep
-    // no copy of them.
+    // gains a child by augment changes its ancestors' data children too). Nodes without a choice or case among
+    // their children (most) have their children as data children and keep no copy of them.
     private const int IndexedFrom = 9;
     private bool _dataChildrenKnown;
     private SchemaNode[]? _dataChildren; // the flattened data children, when some children are choices or cases
@@ -197,7 +196,7 @@ public abstract class SchemaNode
         }
     }
 
-    /// <summary>Finds an instance-level child by module and name, looking through choice/case. O(1) after the first call.</summary>
+    /// <summary>Finds an instance-level child by module and name, looking through choice/case (by index for nodes with many children).</summary>
     public SchemaNode? FindDataChild(YangModule module, string name)
     {
         var children = DataChildren();
