@@ -446,7 +446,7 @@ public static class JsonDataReader
                         if (!AcceptsString(type)) throw Bad(path, schema, $"a value of type {type.Name} must not be a JSON string");
                         return new DataLeaf(schema, cachedString);
                     }
-                    text = r.GetString()!;
+                    text = ReadString(ref r);
                     if (!AcceptsString(type)) throw Bad(path, schema, $"a value of type {type.Name} must not be a JSON string");
                     break;
                 case JsonTokenType.Number:
@@ -502,6 +502,18 @@ public static class JsonDataReader
             if (!_valueCaches.TryGetValue(schema, out cache)) _valueCaches.Add(schema, cache = new ValueCache());
             return cache.Lookup.TryGetValue(chars[..written], out canonical);
         }
+
+        // A string value: one seen before (ValueInterner) without a string made for it (a next hop repeated on every
+        // route), else a new one; escaped, long or invalid text takes GetString (which reports invalid UTF-8).
+        private string ReadString(ref Utf8JsonReader r)
+        {
+            if (r.ValueIsEscaped || r.HasValueSequence || r.ValueSpan.Length > MaxInternedLength) return r.GetString()!;
+            Span<char> chars = stackalloc char[MaxInternedLength];
+            if (Utf8.ToUtf16(r.ValueSpan, chars, out _, out var written, replaceInvalidSequences: false) != OperationStatus.Done) return r.GetString()!;
+            return _values.Intern(chars[..written]);
+        }
+
+        private const int MaxInternedLength = 64;
 
         private DefaultModule Resolver(YangModule module)
         {

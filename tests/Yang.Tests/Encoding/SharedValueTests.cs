@@ -44,4 +44,24 @@ public sealed class SharedValueTests
         var names = interfaces.Children.ToArray().Select(e => ((DataInner)e).KeyValues()[0]).ToArray();
         Assert.Equal(["eth0", "eth1", "eth2"], names);
     }
+
+    [Fact]
+    public void Json_strings_escaped_long_or_not_ascii_are_read_as_written()
+    {
+        var longText = new string('x', 70) + " port";
+        var json = $$$"""
+            {"ietf-interfaces:interfaces": {"interface": [
+              {"name": "eth0", "description": "caf\u00e9 \"port\"", "type": "iana-if-type:ethernetCsmacd"},
+              {"name": "eth1", "description": "café \"port\"", "type": "iana-if-type:ethernetCsmacd"},
+              {"name": "eth2", "description": "{{{longText}}}", "type": "iana-if-type:ethernetCsmacd"},
+              {"name": "eth3", "description": "{{{longText}}}", "type": "iana-if-type:ethernetCsmacd"},
+              {"name": "eth4", "description": "naïve", "type": "iana-if-type:ethernetCsmacd"},
+              {"name": "eth5", "description": "naïve", "type": "iana-if-type:ethernetCsmacd"}]}}
+            """;
+        var root = JsonDataReader.Parse(Context.Value, json, new DataParseOptions(DataContent.Config));
+        var interfaces = (DataInner)root.Children[0];
+        var d = interfaces.Children.ToArray().Select(e => ((DataInner)e).Children.ToArray().OfType<DataLeaf>().Single(l => l.Name == "description").Value).ToArray();
+        Assert.Equal(["café \"port\"", "café \"port\"", longText, longText, "naïve", "naïve"], d);
+        Assert.Same(d[4], d[5]); // short unescaped text: one string
+    }
 }
