@@ -16,6 +16,9 @@ public class DataInner : DataNode
     // Nodes with up to this many children keep them in a plain array; larger ones in a ChildStore.
     private const int SmallMax = 16;
 
+    // Arrays of this many references or more live in the large object heap (85,000 bytes).
+    private const int LargeStore = 85_000 / 8;
+
     // Children, in one of three forms (no List object per node: a million-node tree has ~200k inner nodes):
     // - up to two children held in the node: the first in _children, the second in _second (a route's next-hop
     //   container, a route with its prefix and next hop, an ACE's matches: no array for one or two children),
@@ -123,7 +126,9 @@ public class DataInner : DataNode
             case null:
                 return;
             case ChildStore s:
-                if (s.Count < s.Items.Length) s.Items = s.Items[..s.Count];
+                // A store in the large object heap keeps its spare slots (at most as many as its children, 8 bytes
+                // each): a trimmed copy would leave the old array as garbage until a full collection, at the peak.
+                if (s.Count < s.Items.Length && s.Items.Length < LargeStore) s.Items = s.Items[..s.Count];
                 return;
             case DataNode[] a when count <= 2:
                 _children = count == 0 ? null : a[0];
@@ -293,24 +298,6 @@ public class DataInner : DataNode
         foreach (var c in Children)
             if (ReferenceEquals(c.Schema, list) && c is DataInner e && KeysEqual(e, list, keyValues)) return e;
         return null;
-    }
-
-    /// <summary>Another entry of <paramref name="entry"/>'s list with the same keys, or null.</summary>
-    public DataInner? FindSameKeys(DataInner entry)
-    {
-        var list = (ListSchema)entry.Schema;
-        // The index holds one entry per key, the one added first: a later twin finds it.
-        if (KeyIndex(list) is { } idx) return idx.FindLike(entry) is { } found && !ReferenceEquals(found, entry) ? found : null;
-        foreach (var c in Children)
-            if (ReferenceEquals(c.Schema, list) && c is DataInner e && !ReferenceEquals(e, entry) && SameKeys(e, entry, list)) return e;
-        return null;
-    }
-
-    private static bool SameKeys(DataInner a, DataInner b, ListSchema list)
-    {
-        foreach (var k in list.Keys)
-            if ((a.Find(k) as DataLeaf)?.Value != (b.Find(k) as DataLeaf)?.Value) return false;
-        return true;
     }
 
     /// <summary>The leaf-list entry with this canonical value, or null.</summary>

@@ -31,24 +31,67 @@ public abstract class DataNode
     public abstract DataNode DeepClone();
 }
 
-/// <summary>A leaf or one leaf-list entry; <see cref="Value"/> is the canonical string.</summary>
+/// <summary>
+/// A leaf or one leaf-list entry; <see cref="Value"/> is the canonical string. Readers make leaves through
+/// <see cref="Create"/>, which keeps an IPv4 prefix as packed bits instead of a string (a route's key).
+/// </summary>
 public class DataLeaf : DataNode
 {
+    private string? _value;
+
     public DataLeaf(SchemaNode schema, string value) : base(schema)
     {
-        Value = value;
+        _value = value;
     }
+
+    // For a leaf whose value a subclass keeps in another form.
+    private protected DataLeaf(SchemaNode schema) : base(schema)
+    {
+    }
+
+    /// <summary>A leaf with this value, in the most compact form that gives the same text back.</summary>
+    public static DataLeaf Create(SchemaNode schema, string value) =>
+        PackedPrefixLeaf.TryPack(value, out var bits) ? new PackedPrefixLeaf(schema, bits) : new DataLeaf(schema, value);
+
+    /// <summary>
+    /// A packed leaf for text a reader has only in its buffer, when it is an IPv4 prefix and a valid value of
+    /// <paramref name="type"/> as written (a route's key: no string is made for it at all); null otherwise.
+    /// </summary>
+    internal static DataLeaf? TryCreatePacked(SchemaNode schema, YangType type, ReadOnlySpan<char> text) =>
+        PackedPrefixLeaf.TryPack(text, out var bits) && ValueParser.IsValidString(type, text) ? new PackedPrefixLeaf(schema, bits) : null;
 
     /// <summary>A leaf that exists only because of a schema default (RFC 6243): a node of its own kind, so no leaf carries a flag.</summary>
     public static DataLeaf Default(SchemaNode schema, string value) => new DefaultLeaf(schema, value);
 
-    public string Value { get; set; }
+    /// <summary>The canonical value (made on each read for a packed leaf; compare with <see cref="ValueEquals"/>).</summary>
+    public string Value
+    {
+        get => _value ?? Unpacked();
+        set => _value = value;
+    }
 
     public YangType Type => Schema is LeafSchema l ? l.Type : ((LeafListSchema)Schema).Type;
+
+    /// <summary>The value's characters, written into <paramref name="scratch"/> (at least 32 long) when the leaf holds no string.</summary>
+    public ReadOnlySpan<char> ValueChars(Span<char> scratch) => _value is { } v ? v : Format(scratch);
+
+    /// <summary>Hash of the value, the same as <c>Value.GetHashCode()</c>, without making a string.</summary>
+    public int ValueHashCode() => _value is { } v ? v.GetHashCode() : string.GetHashCode(Format(stackalloc char[32]));
+
+    /// <summary>Whether two leaves hold the same value, without making strings.</summary>
+    public bool ValueEquals(DataLeaf other) =>
+        _value is { } v && other._value is { } w ? v == w : ValueChars(stackalloc char[32]).SequenceEqual(other.ValueChars(stackalloc char[32]));
 
     public override DataNode DeepClone() => new DataLeaf(Schema, Value);
 
     public override string ToString() => $"{Path} = {Value}";
+
+    // Whether a value set on a packed leaf replaced its bits.
+    private protected bool HoldsText => _value is not null;
+
+    private protected virtual string Unpacked() => throw new InvalidOperationException("a leaf without a value");
+
+    private protected virtual ReadOnlySpan<char> Format(Span<char> scratch) => throw new InvalidOperationException("a leaf without a value");
 
     private sealed class DefaultLeaf(SchemaNode schema, string value) : DataLeaf(schema, value)
     {

@@ -7,9 +7,8 @@ namespace Mgmt.Yang.Data;
 /// themselves with their key hashes beside them (linear probing, between about 1/2 and 7/10 full), so an index
 /// costs 17 to 24 bytes per entry and no object per entry. A probe compares hashes first and reads an entry's key
 /// leaves only when the hash matches.
-/// Of two entries with the same keys (only in a tree not yet validated, or being undone) the one added first
-/// stays indexed: <see cref="FindLike"/> from the later one finds it, and removing the later one leaves the
-/// index right.
+/// Of two entries with the same keys (only in a tree being undone) the one added first stays indexed, and
+/// removing the later one leaves the index right.
 /// </summary>
 internal sealed class ListKeyIndex
 {
@@ -38,9 +37,6 @@ internal sealed class ListKeyIndex
             if (e is null || _hashes[i] == hash && KeysEqual(e, keyValues)) return e;
         }
     }
-
-    /// <summary>The indexed entry with the keys of <paramref name="entry"/> (possibly itself), or null.</summary>
-    public DataInner? FindLike(DataInner entry) => _slots[SlotOf(entry, out _)];
 
     public void Add(DataInner entry)
     {
@@ -77,23 +73,16 @@ internal sealed class ListKeyIndex
     private int SlotOf(DataInner entry, out int hash)
     {
         var keys = List.Keys;
-        if (keys.Length == 1)
+        hash = 0;
+        for (var k = 0; k < keys.Length; k++)
         {
-            var key = KeyValue(entry, keys[0]);
-            hash = key.GetHashCode();
-            for (var i = Home(hash); ; i = Step(i))
-            {
-                var e = _slots[i];
-                if (e is null || ReferenceEquals(e, entry) || _hashes[i] == hash && KeyValue(e, keys[0]) == key) return i;
-            }
+            var h = KeyLeaf(entry, keys[k])?.ValueHashCode() ?? "".GetHashCode();
+            hash = k == 0 ? h : HashCode.Combine(hash, h);
         }
-        var values = new string[keys.Length];
-        for (var k = 0; k < keys.Length; k++) values[k] = KeyValue(entry, keys[k]);
-        hash = HashOf(values);
         for (var i = Home(hash); ; i = Step(i))
         {
             var e = _slots[i];
-            if (e is null || ReferenceEquals(e, entry) || _hashes[i] == hash && KeysEqual(e, values)) return i;
+            if (e is null || ReferenceEquals(e, entry) || _hashes[i] == hash && SameKeys(e, entry)) return i;
         }
     }
 
@@ -123,22 +112,37 @@ internal sealed class ListKeyIndex
 
     private int Distance(int from, int to) => to >= from ? to - from : to + _slots.Length - from;
 
+    // The same hash as SlotOf gives an entry with these key values.
     private static int HashOf(IReadOnlyList<string> keyValues)
     {
-        if (keyValues.Count == 1) return keyValues[0].GetHashCode();
-        var h = new HashCode();
-        for (var i = 0; i < keyValues.Count; i++) h.Add(keyValues[i]);
-        return h.ToHashCode();
+        var hash = 0;
+        for (var k = 0; k < keyValues.Count; k++)
+            hash = k == 0 ? keyValues[k].GetHashCode() : HashCode.Combine(hash, keyValues[k].GetHashCode());
+        return hash;
     }
 
     private bool KeysEqual(DataInner entry, IReadOnlyList<string> keyValues)
     {
         var keys = List.Keys;
+        Span<char> scratch = stackalloc char[32];
         for (var i = 0; i < keys.Length; i++)
-            if (KeyValue(entry, keys[i]) != keyValues[i]) return false;
+        {
+            var leaf = KeyLeaf(entry, keys[i]);
+            if (!(leaf is null ? "" : leaf.ValueChars(scratch)).SequenceEqual(keyValues[i])) return false;
+        }
+        return true;
+    }
+
+    private bool SameKeys(DataInner a, DataInner b)
+    {
+        foreach (var k in List.Keys)
+        {
+            var (ka, kb) = (KeyLeaf(a, k), KeyLeaf(b, k));
+            if (ka is null || kb is null ? (ka?.Value ?? "") != (kb?.Value ?? "") : !ka.ValueEquals(kb)) return false;
+        }
         return true;
     }
 
     // A missing key (a tree not yet validated) counts as the empty string.
-    private static string KeyValue(DataInner entry, LeafSchema key) => (entry.Find(key) as DataLeaf)?.Value ?? "";
+    private static DataLeaf? KeyLeaf(DataInner entry, LeafSchema key) => entry.Find(key) as DataLeaf;
 }

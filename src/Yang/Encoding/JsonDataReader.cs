@@ -106,6 +106,7 @@ public static class JsonDataReader
                 try
                 {
                     ReadDocument(ref r);
+                    NodeBuilder.Complete(_root);
                 }
                 catch (DataException)
                 {
@@ -281,7 +282,7 @@ public static class JsonDataReader
                         if (r.TokenType != JsonTokenType.StartObject) throw Bad(path, schema, "a list entry must be a JSON object");
                         var e = new DataInner(schema) { Parent = parent };
                         var own = ReadMembers(ref r, e, schema, schema.Module, depth + 1);
-                        e.TrimExcess();
+                        NodeBuilder.Complete(e);
                         Add(parent, e, own);
                     }
                     break;
@@ -292,7 +293,7 @@ public static class JsonDataReader
                     if (r.TokenType != JsonTokenType.StartObject) throw Bad(path, schema, $"\"{schema.Name}\" must be a JSON object");
                     var inner = new DataInner(schema) { Parent = parent };
                     var im = ReadMembers(ref r, inner, schema, schema.Module, depth + 1);
-                    inner.TrimExcess();
+                    NodeBuilder.Complete(inner);
                     // Its own "@" metadata counts before an "@name" beside it.
                     if (im is not null) Add(parent, inner, im);
                     else AddWithSiblingMeta(parent, inner, member, -1);
@@ -446,8 +447,9 @@ public static class JsonDataReader
                         if (!AcceptsString(type)) throw Bad(path, schema, $"a value of type {type.Name} must not be a JSON string");
                         return new DataLeaf(schema, cachedString);
                     }
-                    text = ReadString(ref r);
                     if (!AcceptsString(type)) throw Bad(path, schema, $"a value of type {type.Name} must not be a JSON string");
+                    if (TryPacked(ref r, schema, type) is { } packed) return packed;
+                    text = ReadString(ref r);
                     break;
                 case JsonTokenType.Number:
                     if (TryCachedValue(ref r, schema, type, out cache, out var cachedNumber))
@@ -474,12 +476,12 @@ public static class JsonDataReader
             if (_o.CanonicalValues)
             {
                 if (cache is not null && cache.Count < MaxCachedValues) cache.TryAdd(text, text);
-                return new DataLeaf(schema, _values.Intern(text));
+                return DataLeaf.Create(schema, _values.Intern(text));
             }
             if (!ValueParser.TryParse(type, text, Resolver(schema.Module), out var canonical, out var error))
                 throw new DataException(new DataError(ErrorTag.InvalidValue, path.ToString(), $"invalid value \"{text}\" of \"{schema.Name}\": {error}", BadElement: schema.Name));
             if (cache is not null && cache.Count < MaxCachedValues) cache.TryAdd(text, canonical);
-            return new DataLeaf(schema, _values.Intern(canonical));
+            return DataLeaf.Create(schema, _values.Intern(canonical));
         }
 
         /// <summary>
@@ -514,6 +516,15 @@ public static class JsonDataReader
         }
 
         private const int MaxInternedLength = 64;
+
+        // An IPv4 prefix valid as written (a route's key) becomes a packed leaf without a string made for it.
+        private static DataLeaf? TryPacked(ref Utf8JsonReader r, SchemaNode schema, YangType type)
+        {
+            if (r.ValueIsEscaped || r.HasValueSequence || r.ValueSpan.Length > Data.PackedPrefixLeaf.MaxLength) return null;
+            Span<char> chars = stackalloc char[Data.PackedPrefixLeaf.MaxLength];
+            if (Utf8.ToUtf16(r.ValueSpan, chars, out _, out var written, replaceInvalidSequences: false) != OperationStatus.Done) return null;
+            return DataLeaf.TryCreatePacked(schema, type, chars[..written]);
+        }
 
         private DefaultModule Resolver(YangModule module)
         {

@@ -12,26 +12,21 @@ internal static class NodeBuilder
             throw new DataException(new DataError(ErrorTag.InvalidValue, DataPath.Of(parent) + "/" + schema.Name, $"\"{schema.Name}\" is state data (config false) and not allowed in configuration", BadElement: schema.Name));
     }
 
-    /// <summary>Adds a finished node, rejecting a second instance of a leaf/container or a duplicate list key / leaf-list value.</summary>
+    /// <summary>
+    /// Adds a finished node, rejecting a second instance of a leaf/container or a list entry without its keys; a
+    /// duplicate list key or leaf-list value is found when the parent is complete (<see cref="Complete"/>).
+    /// </summary>
     public static void AddChecked(DataInner parent, DataNode node, DataParseOptions o)
     {
         switch (node.Schema.Kind)
         {
             case SchemaNodeKind.List:
                 var ls = (ListSchema)node.Schema;
-                if (ls.Keys.Length > 0)
-                {
-                    var entry = (DataInner)node;
-                    foreach (var k in ls.Keys)
-                        if (entry.Find(k) is null)
-                            throw new DataException(new DataError(ErrorTag.MissingElement, node.Path, $"list entry of \"{ls.Name}\" has no key \"{k.Name}\"", BadElement: k.Name));
-                    if (parent.FindSameKeys(entry) is not null)
-                        throw new DataException(new DataError(ErrorTag.InvalidValue, node.Path, $"duplicate entry of list \"{ls.Name}\"", "data-not-unique"));
-                }
+                foreach (var k in ls.Keys)
+                    if (((DataInner)node).Find(k) is null)
+                        throw new DataException(new DataError(ErrorTag.MissingElement, node.Path, $"list entry of \"{ls.Name}\" has no key \"{k.Name}\"", BadElement: k.Name));
                 break;
             case SchemaNodeKind.LeafList:
-                if (node.Schema.Config && parent.FindLeafListEntry((LeafListSchema)node.Schema, ((DataLeaf)node).Value) is not null)
-                    throw new DataException(new DataError(ErrorTag.InvalidValue, node.Path, $"duplicate value \"{((DataLeaf)node).Value}\" of leaf-list \"{node.Name}\""));
                 break;
             default:
                 if (parent.Find(node.Schema) is not null)
@@ -39,6 +34,22 @@ internal static class NodeBuilder
                 break;
         }
         parent.Add(node);
+    }
+
+    /// <summary>
+    /// Finishes a node whose content has been read: rejects the first list entry with the keys of an earlier one
+    /// and the first repeated value of a configuration leaf-list, then drops spare capacity.
+    /// </summary>
+    public static void Complete(DataInner node)
+    {
+        switch (DuplicateEntries.Find(node))
+        {
+            case DataLeaf value:
+                throw new DataException(new DataError(ErrorTag.InvalidValue, value.Path, $"duplicate value \"{value.Value}\" of leaf-list \"{value.Name}\""));
+            case { } entry:
+                throw new DataException(new DataError(ErrorTag.InvalidValue, entry.Path, $"duplicate entry of list \"{entry.Name}\"", "data-not-unique"));
+        }
+        node.TrimExcess();
     }
 
     /// <summary>The schema nodes that may be the top of a document of this kind.</summary>

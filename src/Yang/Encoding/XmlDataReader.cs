@@ -39,6 +39,7 @@ public static class XmlDataReader
             using var reader = XmlReader.Create(text, settings);
             var state = new State(ctx, reader, o, root);
             state.ReadDocument();
+            NodeBuilder.Complete(root);
         }
         catch (XmlException e)
         {
@@ -177,7 +178,7 @@ public static class XmlDataReader
                     var childSchema = schema is OperationSchema op ? (o.Content == DataContent.RpcOutput ? op.Output : op.Input) : schema;
                     if (reader.IsEmptyElement) reader.Read();
                     else ReadContent(inner, childSchema, depth);
-                    inner.TrimExcess();
+                    NodeBuilder.Complete(inner);
                     node = inner;
                     break;
             }
@@ -227,7 +228,13 @@ public static class XmlDataReader
                 // Resolve value prefixes against the leaf element's namespace scope before reading on.
                 // Namespaces declared on the leaf itself go out of scope once its content is read.
                 _scopeSnapshot = reader.HasAttributes ? CaptureScope() : null;
-                text = _values.Intern(ReadLeafText());
+                var chars = ReadLeafText();
+                if (DataLeaf.TryCreatePacked(schema, type, chars) is { } packed)
+                {
+                    _scopeSnapshot = null;
+                    return packed;
+                }
+                text = _values.Intern(chars);
             }
             if (!ValueParser.TryParse(type, text, _scopeSnapshot ?? (IPrefixResolver)this, out var canonical, out var error))
             {
@@ -235,7 +242,7 @@ public static class XmlDataReader
                 throw new DataException(new DataError(ErrorTag.InvalidValue, DataPath.Of(parent) + "/" + schema.Name, $"invalid value \"{Truncate(text)}\" of \"{schema.Name}\": {error}", BadElement: schema.Name));
             }
             _scopeSnapshot = null;
-            return new DataLeaf(schema, _values.Intern(canonical));
+            return DataLeaf.Create(schema, _values.Intern(canonical));
         }
 
         private char[] _text = new char[256];

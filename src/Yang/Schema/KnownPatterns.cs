@@ -9,34 +9,37 @@ namespace Mgmt.Yang.Schema;
 /// </summary>
 internal static class KnownPatterns
 {
+    /// <summary>Whether a value matches a pattern (a value a reader has only in its buffer needs no string).</summary>
+    public delegate bool Matcher(ReadOnlySpan<char> value);
+
     private const string Octet = "([0-9]|[1-9][0-9]|1[0-9][0-9]|2[0-4][0-9]|25[0-5])";
     private const string DottedQuad = "(" + Octet + @"\.){3}" + Octet;
 
-    private static readonly Dictionary<string, Func<string, bool>> ByPattern = new(StringComparer.Ordinal)
+    private static readonly Dictionary<string, Matcher> ByPattern = new(StringComparer.Ordinal)
     {
         [DottedQuad + "(%.+)?"] = Ip4WithZone,
         [DottedQuad + "/(([0-9])|([1-2][0-9])|(3[0-2]))"] = Ip4Prefix,
-        [@"[0-9\.]*"] = v => v.AsSpan().IndexOfAnyExcept("0123456789.") < 0,
-        [@"[0-9a-fA-F:\.]*"] = v => v.AsSpan().IndexOfAnyExcept("0123456789abcdefABCDEF:.") < 0,
+        [@"[0-9\.]*"] = v => v.IndexOfAnyExcept("0123456789.") < 0,
+        [@"[0-9a-fA-F:\.]*"] = v => v.IndexOfAnyExcept("0123456789abcdefABCDEF:.") < 0,
     };
 
     /// <summary>The matcher for an XSD pattern as written, or null when it has none (its regex is used).</summary>
-    public static Func<string, bool>? For(string pattern) => ByPattern.GetValueOrDefault(pattern);
+    public static Matcher? For(string pattern) => ByPattern.GetValueOrDefault(pattern);
 
     // Four octets 0-255 without leading zeros, dots between, then an optional zone: "%" and at least one character
     // other than CR and LF (XSD's ".").
-    private static bool Ip4WithZone(string v)
+    private static bool Ip4WithZone(ReadOnlySpan<char> v)
     {
         if (!DottedQuadAt(v, out var end)) return false;
         if (end == v.Length) return true;
-        return v[end] == '%' && end + 1 < v.Length && v.AsSpan(end + 1).IndexOfAny('\r', '\n') < 0;
+        return v[end] == '%' && end + 1 < v.Length && v[(end + 1)..].IndexOfAny('\r', '\n') < 0;
     }
 
     // The dotted quad, "/" and a length of 0 to 32 without leading zeros.
-    private static bool Ip4Prefix(string v)
+    private static bool Ip4Prefix(ReadOnlySpan<char> v)
     {
         if (!DottedQuadAt(v, out var end) || end >= v.Length || v[end] != '/') return false;
-        var length = v.AsSpan(end + 1);
+        var length = v[(end + 1)..];
         return length.Length switch
         {
             1 => char.IsAsciiDigit(length[0]),
@@ -47,7 +50,7 @@ internal static class KnownPatterns
 
     // An octet ends where its digits do: whatever may follow it (".", "%", "/" or the end) is not a digit, so the
     // longest run of digits is the regex's only way to match.
-    private static bool DottedQuadAt(string v, out int end)
+    private static bool DottedQuadAt(ReadOnlySpan<char> v, out int end)
     {
         var i = 0;
         for (var octet = 0; octet < 4; octet++)

@@ -160,7 +160,13 @@ public static class ValueParser
         return true;
     }
 
-    private static bool CheckString(YangType type, string s, out string? error)
+    /// <summary>
+    /// Whether text a reader has only in its buffer is a valid value of a string type (length and patterns), without
+    /// a string made for it. Its canonical form may still differ (an IPv6 address, a MAC address).
+    /// </summary>
+    internal static bool IsValidString(YangType type, ReadOnlySpan<char> text) => type.Kind == BuiltinType.String && CheckString(type, text, out _);
+
+    private static bool CheckString(YangType type, ReadOnlySpan<char> s, out string? error)
     {
         error = null;
         if (type.Length is { } len)
@@ -195,7 +201,7 @@ public static class ValueParser
         return true;
     }
 
-    private static string Truncate(string s) => s.Length <= 64 ? s : s[..64] + "...";
+    private static string Truncate(ReadOnlySpan<char> s) => s.Length <= 64 ? new string(s) : string.Concat(s[..64], "...");
 
     private static bool ParseBits(YangType type, string s, out string canonical, out string? error)
     {

@@ -106,11 +106,11 @@ public sealed record PatternRestriction(string Pattern, string DotNetPattern, bo
     private int _uses;
 
     // The addresses and prefixes of ietf-inet-types are checked by hand-written matchers (KnownPatterns).
-    private readonly Func<string, bool>? _known = KnownPatterns.For(Pattern);
+    private readonly KnownPatterns.Matcher? _known = KnownPatterns.For(Pattern);
 
     public System.Text.RegularExpressions.Regex Regex => _regex ??= XsdRegex.Build(DotNetPattern);
 
-    public bool IsSatisfiedBy(string value)
+    public bool IsSatisfiedBy(ReadOnlySpan<char> value)
     {
         if (_known is { } known) return known(value) != InvertMatch;
         // Racing threads may both compile; either result is the same regex.
