@@ -55,12 +55,12 @@ public sealed class ActionTests : IDisposable
         {
             _resets.Add($"{call.Target!.LeafValue("name")} after {call.Input.LeafValue("delay")}");
             var leaf = call.Operation.Output.FindDataChild(call.Operation.Module, "finished-at")!;
-            if (call.Target!.LeafValue("name") != "broken") call.Output.Add(new DataLeaf(leaf, "now"));
+            if (call.Target!.LeafValue("name") != "broken") call.Output.Add(DataLeaf.Create(leaf, "now"));
         });
         ds.Rpcs.Register("example-ops", "add", call =>
         {
             var sum = int.Parse(call.Input.LeafValue("a")!, System.Globalization.CultureInfo.InvariantCulture) + int.Parse(call.Input.LeafValue("b")!, System.Globalization.CultureInfo.InvariantCulture);
-            call.Output.Add(new DataLeaf(call.Operation.Output.FindDataChild(call.Operation.Module, "sum")!, sum.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            call.Output.Add(DataLeaf.Create(call.Operation.Output.FindDataChild(call.Operation.Module, "sum")!, sum.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         });
         _server = new NetconfServer(ds);
     }

@@ -32,7 +32,7 @@ public sealed class NmdaTests : IDisposable
         {
             foreach (var list in operational.Children.OfType<Mgmt.Yang.Data.DataInner>().Where(c => c.Name == "interfaces"))
                 foreach (var entry in list.Children.OfType<Mgmt.Yang.Data.DataInner>())
-                    entry.Add(new Mgmt.Yang.Data.DataLeaf(entry.Schema.FindDataChild(entry.Module, "oper-status")!, "up"));
+                    entry.Add(Mgmt.Yang.Data.DataLeaf.Create(entry.Schema.FindDataChild(entry.Module, "oper-status")!, "up"));
         }
     }
 

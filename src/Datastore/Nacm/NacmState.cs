@@ -27,6 +27,6 @@ public sealed class NacmState(NacmEngine engine) : IStateProvider
         if (nacm.Schema.FindDataChild(nacm.Module, name) is not LeafSchema leaf) return;
         if (nacm.Find(leaf) is DataNode old) nacm.Remove(old);
         // zero-based-counter32 wraps at 2^32 (RFC 6991).
-        nacm.Add(new DataLeaf(leaf, ((uint)value).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        nacm.Add(DataLeaf.Create(leaf, ((uint)value).ToString(System.Globalization.CultureInfo.InvariantCulture)));
     }
 }

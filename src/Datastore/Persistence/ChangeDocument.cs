@@ -84,7 +84,7 @@ public static class ChangeDocument
         switch (node)
         {
             case DataLeaf l:
-                return new DataLeaf(l.Schema, l.Value);
+                return DataLeaf.Create(l.Schema, l.Value);
             case DataAny a:
                 return new DataAny(a.Schema, a.Value);
             default:
@@ -92,7 +92,7 @@ public static class ChangeDocument
                 var copy = new DataInner(node.Schema);
                 if (node.Schema is ListSchema ls)
                     foreach (var k in ls.Keys)
-                        if (inner.Find(k) is DataLeaf key) copy.Add(new DataLeaf(k, key.Value));
+                        if (inner.Find(k) is DataLeaf key) copy.Add(DataLeaf.Create(k, key.Value));
                 return copy;
         }
     }

@@ -143,6 +143,6 @@ public sealed partial class Datastores
         Copy(call.Session, config, DatastoreName.Running, comment);
         var made = History.List().LastOrDefault();
         if (made is not null && call.Operation.Output.FindDataChild(call.Operation.Module, "commit-id") is LeafSchema leaf)
-            call.Output.Add(new DataLeaf(leaf, made.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            call.Output.Add(DataLeaf.Create(leaf, made.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)));
     }
 }

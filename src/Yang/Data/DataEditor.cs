@@ -57,7 +57,7 @@ public static class DataEditor
                 var shell = new DataInner(inner.Schema);
                 if (inner.Schema is ListSchema ls)
                     foreach (var k in ls.Keys)
-                        if (inner.Find(k) is DataLeaf kv) shell.Add(new DataLeaf(k, kv.Value));
+                        if (inner.Find(k) is DataLeaf kv) shell.Add(DataLeaf.Create(k, kv.Value));
                 inner.Remove(child);
                 shell.Add(child);
                 parts.Add(Part(edit, marks, shell));
@@ -202,7 +202,7 @@ public static class DataEditor
             var copy = new DataInner(e.Schema);
             if (e.Schema is ListSchema ls)
                 foreach (var k in ls.Keys)
-                    if (e.Find(k) is DataLeaf kv) copy.Add(new DataLeaf(k, kv.Value));
+                    if (e.Find(k) is DataLeaf kv) copy.Add(DataLeaf.Create(k, kv.Value));
             return copy;
         }
 
@@ -353,21 +353,21 @@ public static class DataEditor
 
         public void SetValue(DataLeaf leaf, string value)
         {
-            if (leaf.IsDefault)
+            var old = leaf.Value;
+            if (old == value && !leaf.IsDefault) return;
+            if (!leaf.IsDefault && leaf.TrySetValue(value))
             {
-                // A default leaf becomes an explicit one: a new node in its place.
-                var parent = leaf.Parent!;
-                var explicitLeaf = new DataLeaf(leaf.Schema, value);
-                parent.ReplaceAt(parent.IndexOf(leaf), explicitLeaf);
-                Changes.Add(new DataChange(DiffKind.Modified, explicitLeaf.Path, leaf, explicitLeaf) { Parent = parent });
-                _undo.Add(() => parent.ReplaceAt(parent.IndexOf(explicitLeaf), leaf));
+                Changes.Add(new DataChange(DiffKind.Modified, leaf.Path, DataLeaf.Create(leaf.Schema, old), leaf));
+                _undo.Add(() => leaf.TrySetValue(old));
                 return;
             }
-            var old = leaf.Value;
-            if (old == value) return;
-            Changes.Add(new DataChange(DiffKind.Modified, leaf.Path, new DataLeaf(leaf.Schema, old), leaf));
-            leaf.Value = value;
-            _undo.Add(() => leaf.Value = old);
+            // A default leaf becomes an explicit one, a packed leaf given text that does not pack a leaf holding
+            // the string: a new node in its place.
+            var parent = leaf.Parent!;
+            var replacement = DataLeaf.Create(leaf.Schema, value);
+            parent.ReplaceAt(parent.IndexOf(leaf), replacement);
+            Changes.Add(new DataChange(DiffKind.Modified, replacement.Path, leaf, replacement) { Parent = parent });
+            _undo.Add(() => parent.ReplaceAt(parent.IndexOf(replacement), leaf));
         }
 
         public void SetAny(DataAny node, AnyValue value)

@@ -32,26 +32,19 @@ public abstract class DataNode
 }
 
 /// <summary>
-/// A leaf or one leaf-list entry; <see cref="Value"/> is the canonical string. Readers make leaves through
-/// <see cref="Create"/>, which keeps an IPv4 prefix as packed bits instead of a string (a route's key).
+/// A leaf or one leaf-list entry; <see cref="Value"/> is the canonical string. Leaves are made by
+/// <see cref="Create"/>, which keeps an IPv4 prefix as packed bits instead of a string (a route's key), and other
+/// values as their string.
 /// </summary>
-public class DataLeaf : DataNode
+public abstract class DataLeaf : DataNode
 {
-    private string? _value;
-
-    public DataLeaf(SchemaNode schema, string value) : base(schema)
-    {
-        _value = value;
-    }
-
-    // For a leaf whose value a subclass keeps in another form.
     private protected DataLeaf(SchemaNode schema) : base(schema)
     {
     }
 
     /// <summary>A leaf with this value, in the most compact form that gives the same text back.</summary>
     public static DataLeaf Create(SchemaNode schema, string value) =>
-        PackedPrefixLeaf.TryPack(value, out var bits) ? new PackedPrefixLeaf(schema, bits) : new DataLeaf(schema, value);
+        PackedPrefixLeaf.TryPack(value, out var bits) ? new PackedPrefixLeaf(schema, bits) : new TextLeaf(schema, value);
 
     /// <summary>
     /// A packed leaf for text a reader has only in its buffer, when it is an IPv4 prefix and a valid value of
@@ -64,40 +57,55 @@ public class DataLeaf : DataNode
     public static DataLeaf Default(SchemaNode schema, string value) => new DefaultLeaf(schema, value);
 
     /// <summary>The canonical value (made on each read for a packed leaf; compare with <see cref="ValueEquals"/>).</summary>
-    public string Value
-    {
-        get => _value ?? Unpacked();
-        set => _value = value;
-    }
+    public abstract string Value { get; }
 
     public YangType Type => Schema is LeafSchema l ? l.Type : ((LeafListSchema)Schema).Type;
 
     /// <summary>The value's characters, written into <paramref name="scratch"/> (at least 32 long) when the leaf holds no string.</summary>
-    public ReadOnlySpan<char> ValueChars(Span<char> scratch) => _value is { } v ? v : Format(scratch);
+    public abstract ReadOnlySpan<char> ValueChars(Span<char> scratch);
 
     /// <summary>Hash of the value, the same as <c>Value.GetHashCode()</c>, without making a string.</summary>
-    public int ValueHashCode() => _value is { } v ? v.GetHashCode() : string.GetHashCode(Format(stackalloc char[32]));
+    public virtual int ValueHashCode() => string.GetHashCode(ValueChars(stackalloc char[32]));
 
     /// <summary>Whether two leaves hold the same value, without making strings.</summary>
     public bool ValueEquals(DataLeaf other) =>
-        _value is { } v && other._value is { } w ? v == w : ValueChars(stackalloc char[32]).SequenceEqual(other.ValueChars(stackalloc char[32]));
+        this is TextLeaf a && other is TextLeaf b ? a.Text == b.Text : ValueChars(stackalloc char[32]).SequenceEqual(other.ValueChars(stackalloc char[32]));
 
-    public override DataNode DeepClone() => new DataLeaf(Schema, Value);
+    /// <summary>
+    /// Changes the value in place; false when this leaf cannot hold <paramref name="value"/> (a default leaf, a
+    /// packed leaf given text that does not pack), and the editor puts a new leaf in its place instead.
+    /// </summary>
+    internal abstract bool TrySetValue(string value);
 
     public override string ToString() => $"{Path} = {Value}";
 
-    // Whether a value set on a packed leaf replaced its bits.
-    private protected bool HoldsText => _value is not null;
-
-    private protected virtual string Unpacked() => throw new InvalidOperationException("a leaf without a value");
-
-    private protected virtual ReadOnlySpan<char> Format(Span<char> scratch) => throw new InvalidOperationException("a leaf without a value");
-
-    private sealed class DefaultLeaf(SchemaNode schema, string value) : DataLeaf(schema, value)
+    private sealed class DefaultLeaf(SchemaNode schema, string value) : TextLeaf(schema, value)
     {
         public override bool IsDefault => true;
 
         public override DataNode DeepClone() => new DefaultLeaf(Schema, Value);
+
+        internal override bool TrySetValue(string value) => false;
+    }
+}
+
+/// <summary>A leaf holding its value as a string.</summary>
+internal class TextLeaf(SchemaNode schema, string value) : DataLeaf(schema)
+{
+    public string Text { get; private set; } = value;
+
+    public override string Value => Text;
+
+    public override ReadOnlySpan<char> ValueChars(Span<char> scratch) => Text;
+
+    public override int ValueHashCode() => Text.GetHashCode();
+
+    public override DataNode DeepClone() => new TextLeaf(Schema, Text);
+
+    internal override bool TrySetValue(string value)
+    {
+        Text = value;
+        return true;
     }
 }
 

@@ -11,7 +11,7 @@ namespace Mgmt.Yang.Data;
 internal sealed class PackedPrefixLeaf : DataLeaf
 {
     // The address in the high 32 bits, the prefix length in the low 8.
-    private readonly ulong _bits;
+    private ulong _bits;
 
     public PackedPrefixLeaf(SchemaNode schema, ulong bits) : base(schema)
     {
@@ -39,11 +39,18 @@ internal sealed class PackedPrefixLeaf : DataLeaf
         return true;
     }
 
-    public override DataNode DeepClone() => HoldsText ? new DataLeaf(Schema, Value) : new PackedPrefixLeaf(Schema, _bits);
+    public override string Value => new(ValueChars(stackalloc char[32]));
 
-    private protected override string Unpacked() => new(Format(stackalloc char[32]));
+    public override DataNode DeepClone() => new PackedPrefixLeaf(Schema, _bits);
 
-    private protected override ReadOnlySpan<char> Format(Span<char> scratch)
+    internal override bool TrySetValue(string value)
+    {
+        if (!TryPack(value, out var bits)) return false;
+        _bits = bits;
+        return true;
+    }
+
+    public override ReadOnlySpan<char> ValueChars(Span<char> scratch)
     {
         var address = (uint)(_bits >> 8);
         var n = 0;

@@ -445,7 +445,7 @@ public static class JsonDataReader
                     if (TryCachedValue(ref r, schema, type, out cache, out var cachedString))
                     {
                         if (!AcceptsString(type)) throw Bad(path, schema, $"a value of type {type.Name} must not be a JSON string");
-                        return new DataLeaf(schema, cachedString);
+                        return DataLeaf.Create(schema, cachedString);
                     }
                     if (!AcceptsString(type)) throw Bad(path, schema, $"a value of type {type.Name} must not be a JSON string");
                     if (TryPacked(ref r, schema, type) is { } packed) return packed;
@@ -455,7 +455,7 @@ public static class JsonDataReader
                     if (TryCachedValue(ref r, schema, type, out cache, out var cachedNumber))
                     {
                         if (!AcceptsNumber(type)) throw Bad(path, schema, $"a value of type {type.Name} must be a JSON string, not a number");
-                        return new DataLeaf(schema, cachedNumber);
+                        return DataLeaf.Create(schema, cachedNumber);
                     }
                     text = System.Text.Encoding.UTF8.GetString(r.ValueSpan); // never escaped, always ASCII
                     if (!AcceptsNumber(type)) throw Bad(path, schema, $"a value of type {type.Name} must be a JSON string, not a number");

@@ -289,7 +289,7 @@ public static class XmlDataReader
         private DataLeaf SkipEmptyLeaf(SchemaNode schema)
         {
             reader.Read();
-            return new DataLeaf(schema, "");
+            return DataLeaf.Create(schema, "");
         }
 
         private static string Truncate(string s) => s.Length <= 80 ? s : s[..80] + "...";

@@ -105,7 +105,7 @@ public static partial class DataValidator
             var node = parent.Find(c);
             if (node is null)
             {
-                node = c.Kind is SchemaNodeKind.Leaf or SchemaNodeKind.LeafList ? new DataLeaf(c, "") : c.Kind is SchemaNodeKind.AnyData or SchemaNodeKind.AnyXml ? new DataAny(c, new AnyValue(null, null)) : new DataInner(c);
+                node = c.Kind is SchemaNodeKind.Leaf or SchemaNodeKind.LeafList ? DataLeaf.Create(c, "") : c.Kind is SchemaNodeKind.AnyData or SchemaNodeKind.AnyXml ? new DataAny(c, new AnyValue(null, null)) : new DataInner(c);
                 node.Parent = parent;
             }
             foreach (var w in c.Whens)

@@ -118,7 +118,7 @@ public sealed class DataInnerChildrenTests
     {
         // A node whose last instance had one child holds its first child without an array (a route's next-hop).
         var first = new DataInner(Top);
-        first.Add(new DataLeaf(Child(Top, "note"), "x"));
+        first.Add(DataLeaf.Create(Child(Top, "note"), "x"));
         first.TrimExcess(); // the hint: one child
         var node = new DataInner(Top);
         var a = Entry(One, "a");
@@ -188,7 +188,7 @@ public sealed class DataInnerChildrenTests
 
     private static DataNode NewChild(Random rng) => rng.Next(10) switch
     {
-        0 => new DataLeaf(Child(Top, "note"), "n" + rng.Next(5)),
+        0 => DataLeaf.Create(Child(Top, "note"), "n" + rng.Next(5)),
         < 6 => Entry(One, "k" + rng.Next(4000)),
         _ => Entry(Two, "a" + rng.Next(60), rng.Next(50).ToString()),
     };
@@ -200,7 +200,7 @@ public sealed class DataInnerChildrenTests
     private static DataInner Entry(ListSchema list, params string[] keys)
     {
         var e = new DataInner(list);
-        for (var i = 0; i < keys.Length; i++) e.Add(new DataLeaf(list.Keys[i], keys[i]));
+        for (var i = 0; i < keys.Length; i++) e.Add(DataLeaf.Create(list.Keys[i], keys[i]));
         return e;
     }
 }

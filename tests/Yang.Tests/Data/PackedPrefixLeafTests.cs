@@ -26,8 +26,8 @@ public sealed class PackedPrefixLeafTests
         Assert.IsType<PackedPrefixLeaf>(leaf);
         Assert.Equal(text, leaf.Value);
         Assert.Equal(text.GetHashCode(), leaf.ValueHashCode());
-        Assert.True(leaf.ValueEquals(new DataLeaf(AnyLeaf, text)));
-        Assert.True(new DataLeaf(AnyLeaf, text).ValueEquals(leaf));
+        Assert.True(leaf.ValueEquals(DataLeaf.Create(AnyLeaf, text)));
+        Assert.True(DataLeaf.Create(AnyLeaf, text).ValueEquals(leaf));
         Assert.Equal(text, ((DataLeaf)leaf.DeepClone()).Value);
     }
 
@@ -55,15 +55,16 @@ public sealed class PackedPrefixLeafTests
     }
 
     [Fact]
-    public void A_value_set_on_a_packed_leaf_replaces_it_in_reads_comparisons_and_copies()
+    public void A_packed_leaf_takes_another_prefix_in_place_and_nothing_else()
     {
         var leaf = DataLeaf.Create(AnyLeaf, "10.0.0.0/8");
-        leaf.Value = "not a prefix";
-        Assert.Equal("not a prefix", leaf.Value);
-        Assert.Equal("not a prefix".GetHashCode(), leaf.ValueHashCode());
+        Assert.True(leaf.TrySetValue("10.0.0.0/9"));
+        Assert.Equal("10.0.0.0/9", leaf.Value);
+        Assert.False(leaf.TrySetValue("not a prefix"));
+        Assert.Equal("10.0.0.0/9", leaf.Value);
+        Assert.Equal("10.0.0.0/9", ((DataLeaf)leaf.DeepClone()).Value);
         Assert.False(leaf.ValueEquals(DataLeaf.Create(AnyLeaf, "10.0.0.0/8")));
-        Assert.Equal("not a prefix", ((DataLeaf)leaf.DeepClone()).Value);
-        Assert.False(DataLeaf.Create(AnyLeaf, "10.0.0.0/8").ValueEquals(DataLeaf.Create(AnyLeaf, "10.0.0.0/9")));
+        Assert.False(DataLeaf.Default(AnyLeaf, "x").TrySetValue("y"));
     }
 
     private const string Routes = """

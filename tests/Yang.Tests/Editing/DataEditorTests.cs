@@ -15,6 +15,23 @@ public sealed class DataEditorTests
         Assert.Equal($"<top xmlns=\"{Ns}\"><item><id>1</id><label>a</label></item><item><id>2</id><label>bb</label></item><item><id>3</id></item><must-have>x</must-have></top>", Xml(t));
     }
 
+    [Theory]
+    [InlineData("10.0.0.0/9")] // another prefix: the packed leaf changes in place
+    [InlineData("plain text")] // text that does not pack: a new leaf in its place
+    public void A_leaf_holding_a_packed_prefix_takes_any_new_value_and_undo_restores_it(string value)
+    {
+        var t = Config(Base + "<name>10.0.0.0/8</name>");
+        var before = Xml(t);
+        var applied = DataEditor.ApplyUndoable(t, Edit($"<name>{value}</name>"));
+        Assert.Contains($"<name>{value}</name>", Xml(t));
+        var change = Assert.Single(applied.Changes);
+        Assert.Equal(DiffKind.Modified, change.Kind);
+        Assert.Equal("10.0.0.0/8", ((DataLeaf)change.Before!).Value);
+        Assert.Equal(value, ((DataLeaf)change.After!).Value);
+        applied.Undo();
+        Assert.Equal(before, Xml(t));
+    }
+
     [Fact]
     public void Create_of_an_existing_entry_fails_with_data_exists_and_changes_nothing()
     {
