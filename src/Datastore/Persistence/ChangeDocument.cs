@@ -89,7 +89,7 @@ public static class ChangeDocument
                 return new DataAny(a.Schema, a.Value);
             default:
                 var inner = (DataInner)node;
-                var copy = new DataInner(node.Schema);
+                var copy = DataInner.Create(node.Schema);
                 if (node.Schema is ListSchema ls)
                     foreach (var k in ls.Keys)
                         if (inner.Find(k) is DataLeaf key) copy.Add(DataLeaf.Create(k, key.Value));

@@ -62,7 +62,7 @@ public static class SubtreeFilter
                 }
                 else
                 {
-                    var copy = new DataInner(c.Schema);
+                    var copy = DataInner.Create(c.Schema);
                     if (FilterChildren(inner, f.Elements().ToList(), copy))
                     {
                         target.Add(copy);

@@ -62,7 +62,7 @@ public static class XPathFilter
         if (copies.TryGetValue(parent, out var copy)) return ReferenceEquals(copy, Whole) ? null : copy;
         var grand = CopyOfParent(parent.Parent!, copies);
         if (grand is null) return null;
-        copy = new DataInner(parent.Schema);
+        copy = DataInner.Create(parent.Schema);
         if (parent.Schema is ListSchema ls)
             foreach (var k in ls.Keys)
                 if (parent.Find(k) is DataLeaf key) copy.Add(key.DeepClone());

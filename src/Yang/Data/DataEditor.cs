@@ -199,7 +199,7 @@ public static class DataEditor
         /// <summary>A new inner node holding only the list keys of <paramref name="e"/>.</summary>
         private static DataInner EmptyCopy(DataInner e)
         {
-            var copy = new DataInner(e.Schema);
+            var copy = DataInner.Create(e.Schema);
             if (e.Schema is ListSchema ls)
                 foreach (var k in ls.Keys)
                     if (e.Find(k) is DataLeaf kv) copy.Add(DataLeaf.Create(k, kv.Value));

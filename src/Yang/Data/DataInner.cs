@@ -20,17 +20,31 @@ public class DataInner : DataNode
     private const int LargeStore = 85_000 / 8;
 
     // Children, in one of three forms (no List object per node: a million-node tree has ~200k inner nodes):
-    // - up to two children held in the node: the first in _children, the second in _second (a route's next-hop
-    //   container, a route with its prefix and next hop, an ACE's matches: no array for one or two children),
+    // - up to two children held in the node: the first in _children, the second in a Pair's own field (a route's
+    //   next-hop container holds its one child, a route its prefix and next hop: no array for one or two),
     // - a DataNode[] of at most SmallMax slots, children first and the spare slots null (larger list entries and
     //   containers; exact once the node is complete and trimmed), or
     // - a ChildStore: the array, the count and the key indexes of the lists (nodes with many children).
     private object? _children;
-    private DataNode? _second;
 
     public DataInner(SchemaNode schema) : base(schema)
     {
     }
+
+    /// <summary>
+    /// A node for <paramref name="schema"/> shaped by its kind's last instance: one that had two children holds two
+    /// without an array; others are 8 bytes smaller (a route's next-hop container, most list entries).
+    /// </summary>
+    public static DataInner Create(SchemaNode schema) => schema.ChildCountHint == 2 ? new Pair(schema) : new DataInner(schema);
+
+    // A node that holds a second child in a field of its own.
+    private sealed class Pair(SchemaNode schema) : DataInner(schema)
+    {
+        public DataNode? Second;
+    }
+
+    // The second child held in the node, or null.
+    private DataNode? SecondHeld => this is Pair p ? p.Second : null;
 
     public ArrayView<DataNode> Children
     {
@@ -40,7 +54,7 @@ public class DataInner : DataNode
             if (c is null) return default;
             if (c.GetType() == typeof(DataNode[])) return new(Unsafe.As<DataNode[]>(c), CountOf(Unsafe.As<DataNode[]>(c)));
             if (c is ChildStore s) return new(s.Items, s.Count);
-            return _second is null ? new(Unsafe.As<DataNode>(c)) : new(Unsafe.As<DataNode>(c), _second);
+            return SecondHeld is { } second ? new(Unsafe.As<DataNode>(c), second) : new(Unsafe.As<DataNode>(c));
         }
     }
 
@@ -51,7 +65,7 @@ public class DataInner : DataNode
             var c = _children;
             if (c is null) return 0;
             if (c.GetType() == typeof(DataNode[])) return CountOf(Unsafe.As<DataNode[]>(c));
-            return c is ChildStore s ? s.Count : _second is null ? 1 : 2;
+            return c is ChildStore s ? s.Count : SecondHeld is null ? 1 : 2;
         }
     }
 
@@ -81,11 +95,11 @@ public class DataInner : DataNode
                 child.Parent = this;
                 return;
             }
-            if (_children is DataNode first && _second is null)
+            if (_children is DataNode first && this is Pair { Second: null } pair)
             {
                 // The second child, held in the node too.
-                if (index == 0) (_children, _second) = (child, first);
-                else _second = child;
+                if (index == 0) (_children, pair.Second) = (child, first);
+                else pair.Second = child;
                 child.Parent = this;
                 return;
             }
@@ -104,9 +118,12 @@ public class DataInner : DataNode
                 if (items is not null) Array.Copy(items, grown, count);
                 else if (_children is DataNode one)
                 {
-                    grown[0] = one; // from the two held in the node
-                    grown[1] = _second!;
-                    _second = null;
+                    grown[0] = one; // from the one or two held in the node
+                    if (this is Pair { Second: { } second } held)
+                    {
+                        grown[1] = second;
+                        held.Second = null;
+                    }
                 }
                 _children = items = grown;
             }
@@ -130,9 +147,15 @@ public class DataInner : DataNode
                 // each): a trimmed copy would leave the old array as garbage until a full collection, at the peak.
                 if (s.Count < s.Items.Length && s.Items.Length < LargeStore) s.Items = s.Items[..s.Count];
                 return;
-            case DataNode[] a when count <= 2:
-                _children = count == 0 ? null : a[0];
-                _second = count == 2 ? a[1] : null;
+            case DataNode[] when count == 0:
+                _children = null;
+                return;
+            case DataNode[] a when count == 1:
+                _children = a[0];
+                return;
+            case DataNode[] a when count == 2 && this is Pair pair:
+                _children = a[0];
+                pair.Second = a[1];
                 return;
             case DataNode[] a when count < a.Length:
                 _children = a[..count];
@@ -142,7 +165,7 @@ public class DataInner : DataNode
 
     public int IndexOf(DataNode child)
     {
-        if (_children is DataNode one) return ReferenceEquals(one, child) ? 0 : _second is not null && ReferenceEquals(_second, child) ? 1 : -1;
+        if (_children is DataNode one) return ReferenceEquals(one, child) ? 0 : SecondHeld is { } second && ReferenceEquals(second, child) ? 1 : -1;
         var count = ChildCount;
         return count == 0 ? -1 : Array.IndexOf(ItemsArray(), child, 0, count);
     }
@@ -151,8 +174,13 @@ public class DataInner : DataNode
     {
         if (_children is DataNode one)
         {
-            if (ReferenceEquals(one, child)) (_children, _second) = (_second, null);
-            else if (_second is not null && ReferenceEquals(_second, child)) _second = null;
+            var pair = this as Pair;
+            if (ReferenceEquals(one, child))
+            {
+                _children = pair?.Second;
+                if (pair is not null) pair.Second = null;
+            }
+            else if (pair?.Second is { } second && ReferenceEquals(second, child)) pair.Second = null;
             else return false;
             child.Parent = null;
             return true;
@@ -188,8 +216,9 @@ public class DataInner : DataNode
             }
             else
             {
-                _second!.Parent = null;
-                _second = node;
+                var pair = (Pair)this;
+                pair.Second!.Parent = null;
+                pair.Second = node;
             }
             node.Parent = this;
             return;
@@ -210,7 +239,7 @@ public class DataInner : DataNode
     {
         foreach (var c in Children) c.Parent = null;
         _children = null;
-        _second = null;
+        if (this is Pair pair) pair.Second = null;
     }
 
     // The array behind Children (longer than the count in a ChildStore); not for children held in the node.
@@ -221,9 +250,9 @@ public class DataInner : DataNode
     {
         if (_children is ChildStore s) return s;
         var count = ChildCount;
-        var store = new ChildStore(_children switch { null => [], DataNode one => _second is null ? [one] : [one, _second], var a => Unsafe.As<DataNode[]>(a) }) { Count = count };
+        var store = new ChildStore(_children switch { null => [], DataNode one => SecondHeld is { } second ? [one, second] : [one], var a => Unsafe.As<DataNode[]>(a) }) { Count = count };
         _children = store;
-        _second = null;
+        if (this is Pair pair) pair.Second = null;
         return store;
     }
 
@@ -334,7 +363,7 @@ public class DataInner : DataNode
         return copy;
     }
 
-    protected virtual DataInner CreateEmptyCopy() => new(Schema);
+    protected virtual DataInner CreateEmptyCopy() => Create(Schema);
 
     private static bool KeysEqual(DataInner entry, ListSchema list, IReadOnlyList<string> keyValues)
     {

@@ -280,7 +280,8 @@ public static class JsonDataReader
                     while (Next(ref r) && r.TokenType != JsonTokenType.EndArray)
                     {
                         if (r.TokenType != JsonTokenType.StartObject) throw Bad(path, schema, "a list entry must be a JSON object");
-                        var e = new DataInner(schema) { Parent = parent };
+                        var e = DataInner.Create(schema);
+                        e.Parent = parent;
                         var own = ReadMembers(ref r, e, schema, schema.Module, depth + 1);
                         NodeBuilder.Complete(e);
                         Add(parent, e, own);
@@ -291,7 +292,8 @@ public static class JsonDataReader
                     break;
                 default:
                     if (r.TokenType != JsonTokenType.StartObject) throw Bad(path, schema, $"\"{schema.Name}\" must be a JSON object");
-                    var inner = new DataInner(schema) { Parent = parent };
+                    var inner = DataInner.Create(schema);
+                    inner.Parent = parent;
                     var im = ReadMembers(ref r, inner, schema, schema.Module, depth + 1);
                     NodeBuilder.Complete(inner);
                     // Its own "@" metadata counts before an "@name" beside it.

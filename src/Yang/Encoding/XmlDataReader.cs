@@ -173,7 +173,8 @@ public static class XmlDataReader
                     break;
                 default:
                     // Linked to its parent early (not yet a child) so that error paths are complete.
-                    var inner = new DataInner(schema) { Parent = parent };
+                    var inner = DataInner.Create(schema);
+                    inner.Parent = parent;
                     // Children are looked up in the input/output of an rpc or action.
                     var childSchema = schema is OperationSchema op ? (o.Content == DataContent.RpcOutput ? op.Output : op.Input) : schema;
                     if (reader.IsEmptyElement) reader.Read();

@@ -77,7 +77,7 @@ public static class DataDefaults
                 foreach (var d in ll.Defaults) Add(node, DataLeaf.Default(ll, d), added);
                 break;
             case ContainerSchema { IsPresence: false } cont when node.Find(cont) is null && SchemaFacts.HoldsDefaults(cont):
-                var created = new DataInner(cont);
+                var created = DataInner.Create(cont);
                 foreach (var cc in cont.Children) AddChild(created, cc, scope);
                 if (created.HasChildren) Add(node, created, added);
                 break;
