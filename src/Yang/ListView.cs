@@ -22,12 +22,13 @@ public readonly struct ListView<T>(List<T>? list) : IReadOnlyList<T>
 }
 
 /// <summary>
-/// A read-only view of the first <c>count</c> items of an array, or of one or two items held without an array,
-/// with a struct enumerator.
+/// A read-only view of the first <c>count</c> items of an array, of arrays of <see cref="Data.ChildChunks.Size"/>
+/// items each (a large node's children), or of one or two items held without an array, with a struct enumerator.
 /// </summary>
 public readonly struct ArrayView<T> : IReadOnlyList<T>
 {
     private readonly T[]? _items;
+    private readonly T[]?[]? _chunks;
     private readonly T? _single;
     private readonly T? _second;
     private readonly int _count;
@@ -35,6 +36,13 @@ public readonly struct ArrayView<T> : IReadOnlyList<T>
     public ArrayView(T[]? items, int count)
     {
         _items = items;
+        _count = count;
+    }
+
+    /// <summary>A view of the first <paramref name="count"/> items of consecutive chunks.</summary>
+    public ArrayView(T[]?[] chunks, int count)
+    {
+        _chunks = chunks;
         _count = count;
     }
 
@@ -55,7 +63,13 @@ public readonly struct ArrayView<T> : IReadOnlyList<T>
 
     public int Count => _count;
 
-    public T this[int index] => (uint)index < (uint)_count ? (_items is null ? (index == 0 ? _single! : _second!) : _items[index]) : throw new ArgumentOutOfRangeException(nameof(index));
+    public T this[int index] => (uint)index < (uint)_count ? Get(index) : throw new ArgumentOutOfRangeException(nameof(index));
+
+    // An index already checked against the count.
+    private T Get(int index) =>
+        _items is not null ? _items[index]
+        : _chunks is not null ? _chunks[index >> Data.ChildChunks.Shift]![index & Data.ChildChunks.Mask]
+        : index == 0 ? _single! : _second!;
 
     public Enumerator GetEnumerator() => new(this);
 
@@ -70,7 +84,7 @@ public readonly struct ArrayView<T> : IReadOnlyList<T>
     {
         private int _index = -1;
 
-        public readonly T Current => view._items is null ? (_index == 0 ? view._single! : view._second!) : view._items[_index];
+        public readonly T Current => view._items is not null ? view._items[_index] : view.Get(_index);
 
         public bool MoveNext() => ++_index < view._count;
     }

@@ -16,8 +16,6 @@ public class DataInner : DataNode
     // Nodes with up to this many children keep them in a plain array; larger ones in a ChildStore.
     private const int SmallMax = 16;
 
-    // Arrays of this many references or more live in the large object heap (85,000 bytes).
-    private const int LargeStore = 85_000 / 8;
 
     // Children, in one of three forms (no List object per node: a million-node tree has ~200k inner nodes):
     // - up to two children held in the node: the first in _children, the second in a Pair's own field (a route's
@@ -53,7 +51,7 @@ public class DataInner : DataNode
             var c = _children;
             if (c is null) return default;
             if (c.GetType() == typeof(DataNode[])) return new(Unsafe.As<DataNode[]>(c), CountOf(Unsafe.As<DataNode[]>(c)));
-            if (c is ChildStore s) return new(s.Items, s.Count);
+            if (c is ChildStore s) return s.View;
             return SecondHeld is { } second ? new(Unsafe.As<DataNode>(c), second) : new(Unsafe.As<DataNode>(c));
         }
     }
@@ -81,11 +79,8 @@ public class DataInner : DataNode
         if ((uint)index > (uint)count) throw new ArgumentOutOfRangeException(nameof(index));
         if (_children is ChildStore s)
         {
-            if (s.Count == s.Items.Length) Array.Resize(ref s.Items, Math.Max(SmallMax, s.Count * 2)); // a trimmed store may be empty
-            if (index < s.Count) Array.Copy(s.Items, index, s.Items, index + 1, s.Count - index);
-            Put(s.Items, index, child);
-            s.Count++;
-            if (s.Indexes is not null && child is DataInner entry && child.Schema is ListSchema ls) s.IndexOf(ls)?.Add(entry);
+            s.Insert(index, child);
+            if (s.Indexes is not null && child is DataInner entry && child.Schema is ListSchema ls) s.IndexFor(ls)?.Add(entry);
         }
         else
         {
@@ -108,7 +103,7 @@ public class DataInner : DataNode
             {
                 if (count == SmallMax)
                 {
-                    _children = new ChildStore(items!) { Count = count };
+                    _children = new ChildStore(items!, count);
                     Insert(index, child);
                     return;
                 }
@@ -143,9 +138,7 @@ public class DataInner : DataNode
             case null:
                 return;
             case ChildStore s:
-                // A store in the large object heap keeps its spare slots (at most as many as its children, 8 bytes
-                // each): a trimmed copy would leave the old array as garbage until a full collection, at the peak.
-                if (s.Count < s.Items.Length && s.Items.Length < LargeStore) s.Items = s.Items[..s.Count];
+                s.TrimExcess();
                 return;
             case DataNode[] when count == 0:
                 _children = null;
@@ -166,8 +159,9 @@ public class DataInner : DataNode
     public int IndexOf(DataNode child)
     {
         if (_children is DataNode one) return ReferenceEquals(one, child) ? 0 : SecondHeld is { } second && ReferenceEquals(second, child) ? 1 : -1;
+        if (_children is ChildStore s) return s.IndexOf(child);
         var count = ChildCount;
-        return count == 0 ? -1 : Array.IndexOf(ItemsArray(), child, 0, count);
+        return count == 0 ? -1 : Array.IndexOf(Unsafe.As<DataNode[]>(_children!), child, 0, count);
     }
 
     public bool Remove(DataNode child)
@@ -185,17 +179,21 @@ public class DataInner : DataNode
             child.Parent = null;
             return true;
         }
-        var count = ChildCount;
-        if (count == 0) return false;
-        var items = ItemsArray();
-        // Most removals hit the tail or a recent child; search from the end.
-        var i = Array.LastIndexOf(items, child, count - 1, count);
-        if (i < 0) return false;
         if (_children is ChildStore s)
         {
-            if (s.Indexes is not null && child is DataInner entry && child.Schema is ListSchema ls) s.IndexOf(ls)?.Remove(entry);
-            s.Count--;
+            // Most removals hit the tail or a recent child; search from the end.
+            var at = s.LastIndexOf(child);
+            if (at < 0) return false;
+            if (s.Indexes is not null && child is DataInner entry && child.Schema is ListSchema ls) s.IndexFor(ls)?.Remove(entry);
+            s.RemoveAt(at);
+            child.Parent = null;
+            return true;
         }
+        var count = ChildCount;
+        if (count == 0) return false;
+        var items = Unsafe.As<DataNode[]>(_children!);
+        var i = Array.LastIndexOf(items, child, count - 1, count);
+        if (i < 0) return false;
         count--;
         if (i < count) Array.Copy(items, i + 1, items, i, count - i);
         items[count] = null!;
@@ -223,16 +221,21 @@ public class DataInner : DataNode
             node.Parent = this;
             return;
         }
-        var items = ItemsArray();
-        var old = items[index];
-        old.Parent = null;
+        if (_children is ChildStore s)
+        {
+            var old = s[index];
+            old.Parent = null;
+            s[index] = node;
+            node.Parent = this;
+            if (s.Indexes is null) return;
+            if (old is DataInner oldEntry && old.Schema is ListSchema ols) s.IndexFor(ols)?.Remove(oldEntry);
+            if (node is DataInner entry && node.Schema is ListSchema ls) s.IndexFor(ls)?.Add(entry);
+            return;
+        }
+        var items = Unsafe.As<DataNode[]>(_children!);
+        items[index].Parent = null;
         Put(items, index, node);
         node.Parent = this;
-        if (_children is ChildStore { Indexes: not null } s)
-        {
-            if (old is DataInner oldEntry && old.Schema is ListSchema ols) s.IndexOf(ols)?.Remove(oldEntry);
-            if (node is DataInner entry && node.Schema is ListSchema ls) s.IndexOf(ls)?.Add(entry);
-        }
     }
 
     public void ClearChildren()
@@ -242,24 +245,18 @@ public class DataInner : DataNode
         if (this is Pair pair) pair.Second = null;
     }
 
-    // The array behind Children (longer than the count in a ChildStore); not for children held in the node.
-    private DataNode[] ItemsArray() => _children is ChildStore s ? s.Items : Unsafe.As<DataNode[]>(_children!);
-
     // The children as a store (created from a small array or nothing), for indexing.
     private ChildStore Store()
     {
         if (_children is ChildStore s) return s;
         var count = ChildCount;
-        var store = new ChildStore(_children switch { null => [], DataNode one => SecondHeld is { } second ? [one, second] : [one], var a => Unsafe.As<DataNode[]>(a) }) { Count = count };
+        var store = new ChildStore(_children switch { null => [], DataNode one => SecondHeld is { } second ? [one, second] : [one], var a => Unsafe.As<DataNode[]>(a) }, count);
         _children = store;
         if (this is Pair pair) pair.Second = null;
         return store;
     }
 
-    // Every children array is created here as exactly DataNode[], so a store needs no covariance check (the
-    // check was ~5% of loading a large configuration); callers have checked the index.
-    private static void Put(DataNode[] items, int index, DataNode node) =>
-        Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(items), index) = node;
+    private static void Put(DataNode[] items, int index, DataNode node) => ChildStore.Put(items, index, node);
 
     // Children first, spare slots null: the count is the position after the last child.
     private static int CountOf(DataNode[] items)
@@ -272,7 +269,7 @@ public class DataInner : DataNode
     // The key index of one list among the children, built on first use; null while the node is small.
     private ListKeyIndex? KeyIndex(ListSchema list)
     {
-        if (_children is ChildStore { Indexes: not null } s && s.IndexOf(list) is { } idx) return idx;
+        if (_children is ChildStore { Indexes: not null } s && s.IndexFor(list) is { } idx) return idx;
         var count = ChildCount;
         if (count <= IndexThreshold) return null;
         var store = Store();
@@ -281,20 +278,6 @@ public class DataInner : DataNode
             if (ReferenceEquals(c.Schema, list) && c is DataInner e) idx.Add(e);
         store.Indexes = idx;
         return idx;
-    }
-
-    private sealed class ChildStore(DataNode[] items)
-    {
-        public DataNode[] Items = items;
-        public int Count;
-        public ListKeyIndex? Indexes;
-
-        public ListKeyIndex? IndexOf(ListSchema list)
-        {
-            for (var i = Indexes; i is not null; i = i.Next)
-                if (ReferenceEquals(i.List, list)) return i;
-            return null;
-        }
     }
 
     /// <summary>First child bound to <paramref name="schema"/> (container, leaf, anydata), or null.</summary>

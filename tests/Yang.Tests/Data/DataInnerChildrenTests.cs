@@ -101,6 +101,72 @@ public sealed class DataInnerChildrenTests
     }
 
     [Fact]
+    public void Children_across_chunk_boundaries_match_a_model_through_inserts_removals_and_replacements()
+    {
+        // Past ChildChunks.Size children a node keeps them in chunks: changes near and across the chunk edges.
+        var rng = new Random(7);
+        var node = new DataInner(Top);
+        var model = new List<DataNode>();
+        var size = 3 * ChildChunks.Size + 100;
+        for (var i = 0; i < size; i++)
+        {
+            var e = Entry(One, $"n{i}");
+            node.Add(e);
+            model.Add(e);
+        }
+        Assert.Equal(model, node.Children.ToArray());
+        var next = size;
+        int Near() => rng.Next(4) switch
+        {
+            0 => rng.Next(model.Count + 1),
+            1 => Math.Min(model.Count, ChildChunks.Size * rng.Next(1, 4) + rng.Next(-2, 3)), // at a chunk edge
+            2 => 0,
+            _ => model.Count,
+        };
+        for (var step = 0; step < 3000; step++)
+        {
+            var roll = rng.Next(10);
+            if (roll < 4)
+            {
+                var at = Near();
+                var e = Entry(One, $"n{next++}");
+                node.Insert(at, e);
+                model.Insert(at, e);
+            }
+            else if (roll < 8 && model.Count > 0)
+            {
+                var at = Math.Min(Near(), model.Count - 1);
+                Assert.True(node.Remove(model[at]));
+                model.RemoveAt(at);
+            }
+            else if (model.Count > 0)
+            {
+                var at = Math.Min(Near(), model.Count - 1);
+                var e = Entry(One, $"n{next++}");
+                node.ReplaceAt(at, e);
+                model[at] = e;
+            }
+            Assert.Equal(model.Count, node.ChildCount);
+            if (step % 100 == 0)
+            {
+                Assert.Equal(model, node.Children.ToArray());
+                var probe = model[rng.Next(model.Count)];
+                Assert.Equal(model.IndexOf(probe), node.IndexOf(probe));
+                Assert.Same(probe, node.FindListEntry(One, [((DataInner)probe).KeyValues()[0]!]));
+                Assert.Same(model[^1], node.Children[model.Count - 1]);
+            }
+        }
+        node.TrimExcess();
+        Assert.Equal(model, node.Children.ToArray());
+        var enumerated = new List<DataNode>();
+        foreach (var c in node.Children) enumerated.Add(c);
+        Assert.Equal(model, enumerated);
+        Assert.Equal(-1, node.IndexOf(Entry(One, "absent")));
+        Assert.False(node.Remove(Entry(One, "absent")));
+        Assert.Equal(model.Select(Describe), ((DataInner)node.DeepClone()).Children.ToArray().Select(Describe));
+    }
+
+    [Fact]
     public void A_large_node_emptied_and_trimmed_takes_children_again()
     {
         var node = new DataInner(Top);
