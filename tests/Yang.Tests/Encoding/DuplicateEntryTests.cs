@@ -93,6 +93,40 @@ public sealed class DuplicateEntryTests
         Assert.Equal("/dup:c/one[k='e7']", e.Errors[0].Path);
     }
 
+    [Fact]
+    public void In_a_list_checked_in_several_passes_the_earliest_repeat_is_reported()
+    {
+        // 30k entries are checked in groups by hash, a pass each: the earliest repeat is reported whichever group
+        // it falls in, before repeats of forty other entries spread over the groups.
+        static string Key(int i) => $"10.{i >> 8 & 255}.{i & 255}.0/24";
+        var entries = string.Concat(Enumerable.Range(0, 30_000).Select(i => $"<one><k>{Key(i)}</k></one>"));
+        Assert.Equal(30_000, Count(Xml($"<c xmlns=\"{Ns}\">{entries}</c>"), "one"));
+        var others = string.Concat(Enumerable.Range(100, 40).Select(i => $"<one><k>{Key(i)}</k></one>"));
+        foreach (var first in new[] { 5000, 6001, 7002, 8003, 9004, 29_999 })
+        {
+            var e = Assert.Throws<DataException>(() => Xml($"<c xmlns=\"{Ns}\">{entries}<one><k>{Key(first)}</k></one>{others}</c>"));
+            Assert.Equal($"/dup:c/one[k='{Key(first)}']", e.Errors[0].Path);
+        }
+    }
+
+    [Fact]
+    public void A_table_that_fills_grows_and_the_check_starts_again()
+    {
+        var node = (DataInner)Xml(OneEntries(3000, null)).Children[0];
+        Assert.Null(DuplicateEntries.Find(node, firstTableSize: 16));
+        var repeated = (DataInner)Xml(OneEntries(3000, null)).Children[0];
+        repeated.Add(Entry(repeated, "e2500"));
+        Assert.Same(repeated.Children[^1], DuplicateEntries.Find(repeated, firstTableSize: 16));
+    }
+
+    private static DataInner Entry(DataInner parent, string key)
+    {
+        var list = parent.Schema.FindDataChild("one")!;
+        var entry = new DataInner(list);
+        entry.Add(DataLeaf.Create(list.FindDataChild("k")!, key));
+        return entry;
+    }
+
     [Theory]
     [InlineData(4)]
     [InlineData(300)]
