@@ -42,16 +42,24 @@ public abstract class DataLeaf : DataNode
     {
     }
 
+    /// <summary>Room a caller of <see cref="ValueChars"/> gives a packed value (the longest is an IPv6 prefix).</summary>
+    public const int ScratchLength = 48;
+
     /// <summary>A leaf with this value, in the most compact form that gives the same text back.</summary>
-    public static DataLeaf Create(SchemaNode schema, string value) =>
-        PackedPrefixLeaf.TryPack(value, out var bits) ? new PackedPrefixLeaf(schema, bits) : new TextLeaf(schema, value);
+    public static DataLeaf Create(SchemaNode schema, string value) => TryPacked(schema, value) ?? new TextLeaf(schema, value);
+
+    // A leaf holding the text as bits when it is an IPv4 or IPv6 prefix that formats back to itself.
+    private static DataLeaf? TryPacked(SchemaNode schema, ReadOnlySpan<char> text) =>
+        PackedPrefixLeaf.TryPack(text, out var bits) ? new PackedPrefixLeaf(schema, bits)
+        : PackedPrefix6Leaf.TryPack(text, out var high, out var low, out var length) ? new PackedPrefix6Leaf(schema, high, low, length)
+        : null;
 
     /// <summary>
-    /// A packed leaf for text a reader has only in its buffer, when it is an IPv4 prefix and a valid value of
-    /// <paramref name="type"/> as written (a route's key: no string is made for it at all); null otherwise.
+    /// A packed leaf for text a reader has only in its buffer, when it is an IPv4 or IPv6 prefix and a valid value
+    /// of <paramref name="type"/> as written (a route's key: no string is made for it at all); null otherwise.
     /// </summary>
     internal static DataLeaf? TryCreatePacked(SchemaNode schema, YangType type, ReadOnlySpan<char> text) =>
-        PackedPrefixLeaf.TryPack(text, out var bits) && ValueParser.IsValidString(type, text) ? new PackedPrefixLeaf(schema, bits) : null;
+        TryPacked(schema, text) is { } packed && ValueParser.IsValidString(type, text) ? packed : null;
 
     /// <summary>A leaf that exists only because of a schema default (RFC 6243): a node of its own kind, so no leaf carries a flag.</summary>
     public static DataLeaf Default(SchemaNode schema, string value) => new DefaultLeaf(schema, value);
@@ -61,15 +69,21 @@ public abstract class DataLeaf : DataNode
 
     public YangType Type => Schema is LeafSchema l ? l.Type : ((LeafListSchema)Schema).Type;
 
-    /// <summary>The value's characters, written into <paramref name="scratch"/> (at least 32 long) when the leaf holds no string.</summary>
+    /// <summary>The value's characters, written into <paramref name="scratch"/> (<see cref="ScratchLength"/> long) when the leaf holds no string.</summary>
     public abstract ReadOnlySpan<char> ValueChars(Span<char> scratch);
 
     /// <summary>Hash of the value, the same as <c>Value.GetHashCode()</c>, without making a string.</summary>
-    public virtual int ValueHashCode() => string.GetHashCode(ValueChars(stackalloc char[32]));
+    public virtual int ValueHashCode() => string.GetHashCode(ValueChars(stackalloc char[ScratchLength]));
+
+    /// <summary>
+    /// A hash equal for equal values however they are held, cheap for a packed prefix (its bits; a string holding a
+    /// prefix hashes the same): for tables a reader builds and drops.
+    /// </summary>
+    internal abstract int IdentityHash();
 
     /// <summary>Whether two leaves hold the same value, without making strings.</summary>
     public bool ValueEquals(DataLeaf other) =>
-        this is TextLeaf a && other is TextLeaf b ? a.Text == b.Text : ValueChars(stackalloc char[32]).SequenceEqual(other.ValueChars(stackalloc char[32]));
+        this is TextLeaf a && other is TextLeaf b ? a.Text == b.Text : ValueChars(stackalloc char[ScratchLength]).SequenceEqual(other.ValueChars(stackalloc char[ScratchLength]));
 
     /// <summary>
     /// Changes the value in place; false when this leaf cannot hold <paramref name="value"/> (a default leaf, a
@@ -99,6 +113,11 @@ internal class TextLeaf(SchemaNode schema, string value) : DataLeaf(schema)
     public override ReadOnlySpan<char> ValueChars(Span<char> scratch) => Text;
 
     public override int ValueHashCode() => Text.GetHashCode();
+
+    internal override int IdentityHash() =>
+        PackedPrefixLeaf.TryPack(Text, out var bits) ? PackedPrefixLeaf.HashOf(bits)
+        : PackedPrefix6Leaf.TryPack(Text, out var high, out var low, out var length) ? PackedPrefix6Leaf.HashOf(high, low, length)
+        : Text.GetHashCode();
 
     public override DataNode DeepClone() => new TextLeaf(Schema, Text);
 

@@ -124,7 +124,7 @@ internal sealed class ListKeyIndex
     private bool KeysEqual(DataInner entry, IReadOnlyList<string> keyValues)
     {
         var keys = List.Keys;
-        Span<char> scratch = stackalloc char[32];
+        Span<char> scratch = stackalloc char[DataLeaf.ScratchLength];
         for (var i = 0; i < keys.Length; i++)
         {
             var leaf = KeyLeaf(entry, keys[i]);

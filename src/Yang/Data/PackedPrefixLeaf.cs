@@ -42,7 +42,12 @@ internal sealed class PackedPrefixLeaf : DataLeaf
         return true;
     }
 
-    public override string Value => new(ValueChars(stackalloc char[32]));
+    public override string Value => new(ValueChars(stackalloc char[ScratchLength]));
+
+    /// <summary>The hash <see cref="DataLeaf.IdentityHash"/> gives this prefix however it is held.</summary>
+    public static int HashOf(ulong bits) => bits.GetHashCode();
+
+    internal override int IdentityHash() => HashOf(_bits);
 
     public override DataNode DeepClone() => new PackedPrefixLeaf(Schema, _bits);
 

@@ -9,7 +9,7 @@ namespace Mgmt.Yang.Encoding;
 /// Readers check a node once it is complete rather than each entry as it arrives, so a large list needs no key
 /// index while it is read: a small node is compared pairwise, a large one through tables of child positions that
 /// live only for the check, one group of entries (by hash) at a time. Hashes are cheap to recompute per group: an
-/// IPv4 prefix key hashes its packed bits.
+/// prefix key hashes its packed bits.
 /// </summary>
 internal static class DuplicateEntries
 {
@@ -96,20 +96,12 @@ internal static class DuplicateEntries
     private static int HashOf(DataNode node)
     {
         var hash = System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(node.Schema);
-        if (node is DataLeaf leaf) return Mix(hash, ValueHash(leaf));
+        if (node is DataLeaf leaf) return Mix(hash, leaf.IdentityHash());
         foreach (var k in ((ListSchema)node.Schema).Keys)
-            hash = Mix(hash, ((DataInner)node).Find(k) is DataLeaf key ? ValueHash(key) : 0);
+            hash = Mix(hash, ((DataInner)node).Find(k) is DataLeaf key ? key.IdentityHash() : 0);
         return hash;
     }
 
-    // Equal values hash equal however they are held: a prefix by its bits, packed or not (TryPack turns most text
-    // away at its first character or its length).
-    private static int ValueHash(DataLeaf leaf) => leaf switch
-    {
-        PackedPrefixLeaf p => p.Bits.GetHashCode(),
-        TextLeaf t when PackedPrefixLeaf.TryPack(t.Text, out var bits) => bits.GetHashCode(),
-        _ => leaf.ValueHashCode(),
-    };
 
     // Combines and spreads the bits (murmur3's finalizer): the low ones pick the group, the high ones the slot, and
     // the keys of a route table differ in few bits.

@@ -519,11 +519,11 @@ public static class JsonDataReader
 
         private const int MaxInternedLength = 64;
 
-        // An IPv4 prefix valid as written (a route's key) becomes a packed leaf without a string made for it.
+        // An IPv4 or IPv6 prefix valid as written (a route's key) becomes a packed leaf without a string made for it.
         private static DataLeaf? TryPacked(ref Utf8JsonReader r, SchemaNode schema, YangType type)
         {
-            if (r.ValueIsEscaped || r.HasValueSequence || r.ValueSpan.Length > Data.PackedPrefixLeaf.MaxLength) return null;
-            Span<char> chars = stackalloc char[Data.PackedPrefixLeaf.MaxLength];
+            if (r.ValueIsEscaped || r.HasValueSequence || r.ValueSpan.Length > Data.PackedPrefix6Leaf.MaxLength) return null;
+            Span<char> chars = stackalloc char[Data.PackedPrefix6Leaf.MaxLength];
             if (Utf8.ToUtf16(r.ValueSpan, chars, out _, out var written, replaceInvalidSequences: false) != OperationStatus.Done) return null;
             return DataLeaf.TryCreatePacked(schema, type, chars[..written]);
         }

@@ -22,7 +22,7 @@ internal static class WellKnownStrings
                     return Ipv6(value);
                 case ("ietf-inet-types", "ipv6-prefix"):
                     var slash = value.IndexOf('/');
-                    return slash < 0 ? value : Ipv6(value[..slash]) + value[slash..];
+                    return slash < 0 || Ipv6Changed(value.AsSpan(0, slash)) is not { } address ? value : address + value[slash..];
                 case ("ietf-yang-types", "mac-address" or "phys-address" or "hex-string"):
                     return value.ToLowerInvariant();
             }
@@ -30,12 +30,18 @@ internal static class WellKnownStrings
         return value;
     }
 
-    private static string Ipv6(string value)
+    // The value itself when it is canonical already (most are: then no new string, e.g. for a next hop on every
+    // route), else its RFC 5952 form with any zone kept as written.
+    private static string Ipv6(string value) => Ipv6Changed(value) ?? value;
+
+    private static string? Ipv6Changed(ReadOnlySpan<char> value)
     {
         var percent = value.IndexOf('%');
         var address = percent < 0 ? value : value[..percent];
-        if (!IPAddress.TryParse(address, out var ip) || ip.AddressFamily != AddressFamily.InterNetworkV6) return value;
-        var text = new IPAddress(ip.GetAddressBytes()).ToString(); // without a scope id of its own
-        return percent < 0 ? text : text + value[percent..];
+        if (!IPAddress.TryParse(address, out var ip) || ip.AddressFamily != AddressFamily.InterNetworkV6) return null;
+        if (ip.ScopeId != 0) ip = new IPAddress(ip.GetAddressBytes()); // written without a scope id of its own
+        Span<char> text = stackalloc char[64];
+        if (!ip.TryFormat(text, out var n) || text[..n].SequenceEqual(address)) return null;
+        return percent < 0 ? new string(text[..n]) : string.Concat(text[..n], value[percent..]);
     }
 }

@@ -54,6 +54,79 @@ public sealed class PackedPrefixLeafTests
         Assert.Equal(text, leaf.Value);
     }
 
+    [Theory]
+    [InlineData("::/0")]
+    [InlineData("2001:db8::/32")]
+    [InlineData("2001:db8:0:1::/64")]
+    [InlineData("2001:db8::1:0:0:1/128")] // the first of two equal zero runs is the one compressed
+    [InlineData("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128")]
+    [InlineData("::ffff:192.0.2.1/128")] // IPv4-mapped, written as IPAddress writes it
+    [InlineData("fe80::1/10")]
+    public void An_ipv6_prefix_in_canonical_form_is_packed_and_reads_back_as_written(string text)
+    {
+        var leaf = DataLeaf.Create(AnyLeaf, text);
+        Assert.IsType<PackedPrefix6Leaf>(leaf);
+        Assert.Equal(text, leaf.Value);
+        Assert.Equal(text.GetHashCode(), leaf.ValueHashCode());
+        var asText = new TextLeaf(AnyLeaf, text);
+        Assert.True(leaf.ValueEquals(asText));
+        Assert.True(asText.ValueEquals(leaf));
+        Assert.Equal(asText.IdentityHash(), leaf.IdentityHash());
+        Assert.Equal(text, ((DataLeaf)leaf.DeepClone()).Value);
+    }
+
+    [Theory]
+    [InlineData("2001:DB8::/32")] // upper case
+    [InlineData("2001:0db8::/32")] // a leading zero
+    [InlineData("2001:db8:0:0:0:0:0:0/32")] // zeros not compressed
+    [InlineData("2001:db8::/032")]
+    [InlineData("2001:db8::/129")]
+    [InlineData("2001:db8::")]
+    [InlineData("2001:db8::/")]
+    [InlineData("fe80::1%eth0/64")]
+    [InlineData("1:2:3:4:5:6:7:8:9/64")]
+    [InlineData("ietf-routing:static")]
+    public void Other_ipv6_like_text_is_kept_as_it_is(string text)
+    {
+        var leaf = DataLeaf.Create(AnyLeaf, text);
+        Assert.IsType<TextLeaf>(leaf);
+        Assert.Equal(text, leaf.Value);
+    }
+
+    [Fact]
+    public void A_string_holding_a_prefix_hashes_like_the_packed_prefix()
+    {
+        Assert.Equal(new TextLeaf(AnyLeaf, "10.0.0.0/8").IdentityHash(), DataLeaf.Create(AnyLeaf, "10.0.0.0/8").IdentityHash());
+        Assert.NotEqual(DataLeaf.Create(AnyLeaf, "10.0.0.0/8").IdentityHash(), DataLeaf.Create(AnyLeaf, "10.0.0.0/9").IdentityHash());
+        Assert.Equal("plain".GetHashCode(), new TextLeaf(AnyLeaf, "plain").IdentityHash());
+    }
+
+    private const string Routes6 = """
+        <routing xmlns="urn:ietf:params:xml:ns:yang:ietf-routing" xmlns:rt="urn:ietf:params:xml:ns:yang:ietf-routing"><control-plane-protocols>
+        <control-plane-protocol><type>rt:static</type><name>st</name><static-routes><ipv6 xmlns="urn:ietf:params:xml:ns:yang:ietf-ipv6-unicast-routing">
+        <route><destination-prefix>2001:db8:1::/48</destination-prefix><next-hop><next-hop-address>2001:db8::1</next-hop-address></next-hop></route>
+        <route><destination-prefix>PREFIX</destination-prefix><next-hop><next-hop-address>2001:db8::1</next-hop-address></next-hop></route>
+        </ipv6></static-routes></control-plane-protocol></control-plane-protocols></routing>
+        """;
+
+    [Fact]
+    public void Ipv6_route_prefixes_are_packed_from_either_encoding_and_a_non_canonical_one_once_made_canonical()
+    {
+        var ctx = RoundTripTests.Served.Value;
+        var fromXml = XmlDataReader.Parse(ctx, Routes6.Replace("PREFIX", "2001:DB8:2:0::/64"), Config);
+        var json = JsonDataWriter.ToString(fromXml, new DataWriteOptions(Indent: false));
+        var fromJson = JsonDataReader.Parse(ctx, json, Config);
+        foreach (var tree in new[] { fromXml, fromJson })
+        {
+            var prefixes = Leaves(tree, "destination-prefix");
+            Assert.Equal(["2001:db8:1::/48", "2001:db8:2::/64"], prefixes.Select(l => l.Value));
+            Assert.All(prefixes, l => Assert.IsType<PackedPrefix6Leaf>(l));
+        }
+        Assert.Equal(XmlDataWriter.ToString(fromXml), XmlDataWriter.ToString(fromJson));
+        var e = Assert.Throws<DataException>(() => XmlDataReader.Parse(ctx, Routes6.Replace("PREFIX", "2001:db8::/129"), Config));
+        Assert.Equal(ErrorTag.InvalidValue, e.Errors[0].Tag);
+    }
+
     [Fact]
     public void A_packed_leaf_takes_another_prefix_in_place_and_nothing_else()
     {
@@ -137,6 +210,9 @@ public sealed class PackedPrefixLeafTests
     [InlineData("short", "10.0.0.0/8", false)] // ten characters
     [InlineData("short", "1.0.0.0/8", true)]
     [InlineData("either", "1.0.0.0/8", true)]
+    [InlineData("short", "2001:db8::/32", false)] // thirteen characters
+    [InlineData("short", "::1/128", true)]
+    [InlineData("ten", "::/0", false)]
     public void A_packable_value_is_still_checked_against_its_own_type(string leaf, string value, bool valid)
     {
         var xml = $"<c xmlns=\"urn:t:narrow\"><{leaf}>{value}</{leaf}></c>";
@@ -147,7 +223,8 @@ public sealed class PackedPrefixLeafTests
             {
                 var l = Assert.Single(Leaves(read(), leaf));
                 Assert.Equal(value, l.Value);
-                Assert.IsType<PackedPrefixLeaf>(l);
+                Assert.IsAssignableFrom<DataLeaf>(l);
+                Assert.IsNotType<TextLeaf>(l);
             }
             else
             {

@@ -110,6 +110,16 @@ public sealed class DuplicateEntryTests
     }
 
     [Fact]
+    public void Repeated_ipv6_prefix_keys_are_found_among_many()
+    {
+        static string Key(int i) => $"2001:db8:{i:x}::/48";
+        var entries = string.Concat(Enumerable.Range(0, 20_000).Select(i => $"<one><k>{Key(i)}</k></one>"));
+        Assert.Equal(20_000, Count(Xml($"<c xmlns=\"{Ns}\">{entries}</c>"), "one"));
+        var e = Assert.Throws<DataException>(() => Xml($"<c xmlns=\"{Ns}\">{entries}<one><k>{Key(12345)}</k></one></c>"));
+        Assert.Equal($"/dup:c/one[k='{Key(12345)}']", e.Errors[0].Path);
+    }
+
+    [Fact]
     public void A_table_that_fills_grows_and_the_check_starts_again()
     {
         var node = (DataInner)Xml(OneEntries(3000, null)).Children[0];

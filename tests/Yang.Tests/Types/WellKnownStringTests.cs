@@ -33,6 +33,16 @@ public sealed class WellKnownStringTests
     public void Inet_addresses_have_one_spelling(string typedef, string value, string canonical) =>
         Assert.Equal(canonical, Canonical("ietf-inet-types", typedef, value));
 
+    [Theory]
+    [InlineData("ipv6-address", "2001:db8::1")]
+    [InlineData("ipv6-address", "fe80::1%eth0")]
+    [InlineData("ipv6-prefix", "2001:db8::/64")]
+    public void A_value_given_canonical_is_kept_itself(string typedef, string value)
+    {
+        var given = new string(value.AsSpan()); // not the literal: a value as a reader makes it
+        Assert.Same(given, Canonical("ietf-inet-types", typedef, given));
+    }
+
     [Fact]
     public void Hardware_addresses_are_lower_case() =>
         Assert.Equal("00:1a:2b:3c:4d:5e", Canonical("ietf-yang-types", "mac-address", "00:1A:2B:3C:4D:5E"));
