@@ -1,12 +1,9 @@
-using System.Buffers.Binary;
-using System.Net;
-using System.Net.Sockets;
 using Mgmt.Yang.Schema;
 
 namespace Mgmt.Yang.Data;
 
 /// <summary>
-/// A leaf whose value is an IPv6 prefix in its canonical text (RFC 5952, as <see cref="IPAddress"/> writes it, e.g.
+/// A leaf whose value is an IPv6 prefix in its canonical text (RFC 5952, as <see cref="Ipv6Text"/> writes it, e.g.
 /// <c>2001:db8:0:1::/64</c>), kept as 136 bits instead of a string: 56 bytes a route key instead of 96. Only text
 /// that formats back to exactly itself is packed (lower case, zeros compressed, a length without leading zeros, no
 /// zone), so the value reads back as it was given, whatever the leaf's type.
@@ -22,8 +19,8 @@ internal sealed class PackedPrefix6Leaf : DataLeaf
         (_high, _low, _length) = (high, low, length);
     }
 
-    /// <summary>The longest text that packs: eight groups of four digits and "/128".</summary>
-    public const int MaxLength = 43;
+    /// <summary>The longest text that packs: six groups of four digits, a dotted quad and "/128".</summary>
+    public const int MaxLength = 46;
 
     public static bool TryPack(ReadOnlySpan<char> text, out ulong high, out ulong low, out byte length)
     {
@@ -35,12 +32,10 @@ internal sealed class PackedPrefix6Leaf : DataLeaf
         var digits = text[(slash + 1)..];
         if (digits.Length == 0 || digits.Length > 1 && digits[0] == '0' || !uint.TryParse(digits, System.Globalization.NumberStyles.None, null, out var bits) || bits > 128)
             return false;
-        if (!IPAddress.TryParse(text[..slash], out var address) || address.AddressFamily != AddressFamily.InterNetworkV6 || address.ScopeId != 0) return false;
-        Span<char> written = stackalloc char[MaxLength];
-        if (!address.TryFormat(written, out var n) || !written[..n].SequenceEqual(text[..slash])) return false;
-        Span<byte> bytes = stackalloc byte[16];
-        address.TryWriteBytes(bytes, out _);
-        (high, low, length) = (BinaryPrimitives.ReadUInt64BigEndian(bytes), BinaryPrimitives.ReadUInt64BigEndian(bytes[8..]), (byte)bits);
+        if (!Ipv6Text.TryParse(text[..slash], out var address)) return false;
+        Span<char> written = stackalloc char[Ipv6Text.MaxLength];
+        if (!written[..Ipv6Text.Format(address, written)].SequenceEqual(text[..slash])) return false;
+        (high, low, length) = ((ulong)(address >> 64), (ulong)address, (byte)bits);
         return true;
     }
 
@@ -51,10 +46,7 @@ internal sealed class PackedPrefix6Leaf : DataLeaf
 
     public override ReadOnlySpan<char> ValueChars(Span<char> scratch)
     {
-        Span<byte> bytes = stackalloc byte[16];
-        BinaryPrimitives.WriteUInt64BigEndian(bytes, _high);
-        BinaryPrimitives.WriteUInt64BigEndian(bytes[8..], _low);
-        new IPAddress(bytes).TryFormat(scratch, out var n);
+        var n = Ipv6Text.Format((UInt128)_high << 64 | _low, scratch);
         scratch[n++] = '/';
         ((uint)_length).TryFormat(scratch[n..], out var w, provider: System.Globalization.CultureInfo.InvariantCulture);
         return scratch[..(n + w)];

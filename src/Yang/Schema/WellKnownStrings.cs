@@ -38,10 +38,17 @@ internal static class WellKnownStrings
     {
         var percent = value.IndexOf('%');
         var address = percent < 0 ? value : value[..percent];
-        if (!IPAddress.TryParse(address, out var ip) || ip.AddressFamily != AddressFamily.InterNetworkV6) return null;
-        if (ip.ScopeId != 0) ip = new IPAddress(ip.GetAddressBytes()); // written without a scope id of its own
         Span<char> text = stackalloc char[64];
-        if (!ip.TryFormat(text, out var n) || text[..n].SequenceEqual(address)) return null;
+        int n;
+        if (Ipv6Text.TryParse(address, out var bits)) n = Ipv6Text.Format(bits, text); // no object, no string
+        else
+        {
+            // A spelling only IPAddress reads.
+            if (!IPAddress.TryParse(address, out var ip) || ip.AddressFamily != AddressFamily.InterNetworkV6) return null;
+            if (ip.ScopeId != 0) ip = new IPAddress(ip.GetAddressBytes()); // written without a scope id of its own
+            if (!ip.TryFormat(text, out n)) return null;
+        }
+        if (text[..n].SequenceEqual(address)) return null;
         return percent < 0 ? new string(text[..n]) : string.Concat(text[..n], value[percent..]);
     }
 }
