@@ -108,11 +108,15 @@ public sealed record PatternRestriction(string Pattern, string DotNetPattern, bo
     // The addresses and prefixes of ietf-inet-types are checked by hand-written matchers (KnownPatterns).
     private readonly KnownPatterns.Matcher? _known = KnownPatterns.For(Pattern);
 
+    // For the IPv6 patterns: a quick yes for the addresses Ipv6Text reads (KnownPatterns.SufficientFor).
+    private readonly KnownPatterns.Matcher? _quickYes = KnownPatterns.SufficientFor(Pattern);
+
     public System.Text.RegularExpressions.Regex Regex => _regex ??= XsdRegex.Build(DotNetPattern);
 
     public bool IsSatisfiedBy(ReadOnlySpan<char> value)
     {
         if (_known is { } known) return known(value) != InvertMatch;
+        if (_quickYes is { } quick && quick(value)) return !InvertMatch;
         // Racing threads may both compile; either result is the same regex.
         if (_uses <= CompileAfter && ++_uses > CompileAfter) _regex = XsdRegex.Build(DotNetPattern, compiled: true);
         return Regex.IsMatch(value) != InvertMatch;

@@ -64,4 +64,60 @@ public sealed class KnownPatternTests
             Assert.True(regex.IsMatch(v) == matcher(v), $"\"{v}\": regex {regex.IsMatch(v)}, matcher {matcher(v)}");
         }
     }
+
+    public static TheoryData<string> Ipv6Patterns() =>
+        [.. ServedPatterns("ipv6-address", "ipv6-prefix", "ipv6-address-and-prefix").Distinct()];
+
+    [Fact]
+    public void The_served_ipv6_types_have_quick_tests()
+    {
+        Assert.Equal(4, Ipv6Patterns().Count);
+        foreach (var p in ServedPatterns("ipv6-address", "ipv6-prefix", "ipv6-address-and-prefix")) Assert.NotNull(KnownPatterns.SufficientFor(p));
+    }
+
+    [Theory]
+    [MemberData(nameof(Ipv6Patterns))]
+    public void A_quick_yes_is_always_the_regex_answer(string pattern)
+    {
+        var quick = KnownPatterns.SufficientFor(pattern)!;
+        var regex = XsdRegex.Compile(pattern);
+        var prefix = pattern.Contains("(/"); // the prefix types' length part (an address's zone may hold a / too)
+        var rng = new Random(pattern.Length);
+        const string alphabet = "0123456789abcdefABCDEF:::::...//%x ";
+        var yes = 0;
+        for (var i = 0; i < 150_000; i++)
+        {
+            var groups = Enumerable.Range(0, 8).Select(_ => rng.Next(3) == 0 ? (ushort)rng.Next(65536) : rng.Next(2) == 0 ? (ushort)0 : (ushort)rng.Next(16)).ToArray();
+            var hex = groups.Select(g => rng.Next(4) switch { 0 => g.ToString("X"), 1 => g.ToString("x4"), _ => g.ToString("x") }).ToArray();
+            string v;
+            switch (rng.Next(4))
+            {
+                case 0: v = string.Join(':', hex); break;
+                case 1: v = string.Join(':', hex[..6]) + $":{rng.Next(260)}.{rng.Next(256)}.{rng.Next(256)}.{rng.Next(256):D3}"; break;
+                default:
+                    var s = rng.Next(8);
+                    var e = s + rng.Next(0, 8 - s + 1);
+                    v = string.Join(':', hex[..s]) + "::" + string.Join(':', hex[e..]);
+                    break;
+            }
+            if (prefix || rng.Next(4) == 0) v += "/" + rng.Next(140).ToString(rng.Next(5) == 0 ? "D3" : "D");
+            if (rng.Next(3) == 0)
+            {
+                // One character changed, inserted or removed.
+                var chars = v.ToList();
+                var at = rng.Next(chars.Count + 1);
+                switch (rng.Next(3))
+                {
+                    case 0 when at < chars.Count: chars[at] = alphabet[rng.Next(alphabet.Length)]; break;
+                    case 1: chars.Insert(at, alphabet[rng.Next(alphabet.Length)]); break;
+                    case 2 when at < chars.Count: chars.RemoveAt(at); break;
+                }
+                v = new string([.. chars]);
+            }
+            if (!quick(v)) continue;
+            yes++;
+            Assert.True(regex.IsMatch(v), $"\"{v}\": the quick test says yes, the regex no");
+        }
+        Assert.True(yes > 30_000, $"{yes}"); // most valid spellings never reach the regex
+    }
 }
