@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Writes config documents with N list entries in XML and JSON: interfaces with an IPv4 address
-(ietf-interfaces + ietf-ip), ACL entries (ietf-access-control-list) and static IPv4 routes (ietf-routing)."""
-import json, os, sys
+(ietf-interfaces + ietf-ip), ACL entries (ietf-access-control-list), static IPv4 routes and static IPv6 routes
+(ietf-routing)."""
+import ipaddress, json, os, sys
 
 out, n = sys.argv[1], int(sys.argv[2])
 os.makedirs(out, exist_ok=True)
@@ -51,3 +52,16 @@ for i in range(n):
 x.append("</ipv4></static-routes></control-plane-protocol></control-plane-protocols></routing>")
 write("routes", "\n".join(x), {"ietf-routing:routing": {"control-plane-protocols": {"control-plane-protocol": [
     {"type": "ietf-routing:static", "name": "st", "static-routes": {"ietf-ipv4-unicast-routing:ipv4": {"route": routes}}}]}}})
+
+# static IPv6 routes: a /64 each, written in canonical (RFC 5952) form
+x = ['<routing xmlns="urn:ietf:params:xml:ns:yang:ietf-routing" xmlns:rt="urn:ietf:params:xml:ns:yang:ietf-routing"><control-plane-protocols>',
+     '<control-plane-protocol><type>rt:static</type><name>st</name><static-routes><ipv6 xmlns="urn:ietf:params:xml:ns:yang:ietf-ipv6-unicast-routing">']
+routes = []
+base = int(ipaddress.IPv6Address("2001:db8::"))
+for i in range(n):
+    prefix = ipaddress.IPv6Network((base + (i << 64), 64)).compressed
+    x.append(f"<route><destination-prefix>{prefix}</destination-prefix><next-hop><next-hop-address>2001:db8::1</next-hop-address></next-hop></route>")
+    routes.append({"destination-prefix": prefix, "next-hop": {"next-hop-address": "2001:db8::1"}})
+x.append("</ipv6></static-routes></control-plane-protocol></control-plane-protocols></routing>")
+write("routes6", "\n".join(x), {"ietf-routing:routing": {"control-plane-protocols": {"control-plane-protocol": [
+    {"type": "ietf-routing:static", "name": "st", "static-routes": {"ietf-ipv6-unicast-routing:ipv6": {"route": routes}}}]}}})

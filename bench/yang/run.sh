@@ -2,7 +2,8 @@
 # Whole-process comparison of the Mgmt YANG engine with libyang, in one run on the same files.
 #   bench/yang/run.sh [--quick]
 # Cases: compile the corpus modules libyang accepts (mgmt vs the libyang reference program vs yanglint),
-# then parse+validate config documents of 1k/10k/100k entries in XML and JSON (mgmt vs ref vs yanglint).
+# then parse+validate config documents of 1k/10k/100k entries in XML and JSON (mgmt vs ref vs yanglint):
+# interfaces, ACL entries, static IPv4 routes and static IPv6 routes.
 # Prints one tab-separated line per case: case, mgmt_s, mgmt_kb, libyang_s, libyang_kb, ratio_time, ratio_mem.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -58,13 +59,16 @@ row "corpus-compile-${#mods[@]}-vs-yanglint" "$(time_of "$mgmt" yang check -p "$
 
 schema=("$root"/yang/ietf-interfaces@*.yang "$root"/yang/ietf-ip@*.yang "$root"/yang/iana-if-type@*.yang
         "$root"/yang/ietf-routing@*.yang "$root"/yang/ietf-ipv4-unicast-routing@*.yang "$root"/yang/ietf-access-control-list@*.yang)
+# IPv6 routes: the same modules with the IPv6 unicast routing module in place of the IPv4 one.
+schema6=("${schema[@]/*ietf-ipv4-unicast-routing@*/$(ls "$root"/yang/ietf-ipv6-unicast-routing@*.yang)}")
 for n in $sizes; do
   python3 "$root/bench/yang/gen-data.py" "$work/data" "$n"
-  for kind in interfaces acl routes; do
+  for kind in interfaces acl routes routes6; do
+    if [ "$kind" = routes6 ]; then s=("${schema6[@]}"); else s=("${schema[@]}"); fi
     for fmt in xml json; do
       doc="$work/data/$kind-$n.$fmt"
-      m=$(time_of "$mgmt" yang validate -p "$root/yang" --schema "${schema[@]}" --type config "$doc")
-      row "$kind-$n-$fmt" "$m" "$(time_of "$work/ref" data "$root/yang" "$doc" "${schema[@]}")"
+      m=$(time_of "$mgmt" yang validate -p "$root/yang" --schema "${s[@]}" --type config "$doc")
+      row "$kind-$n-$fmt" "$m" "$(time_of "$work/ref" data "$root/yang" "$doc" "${s[@]}")"
     done
   done
   row "interfaces-$n-xml-vs-yanglint" "$(time_of "$mgmt" yang validate -p "$root/yang" --schema "${schema[@]}" --type config "$work/data/interfaces-$n.xml")" \
