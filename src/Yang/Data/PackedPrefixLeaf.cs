@@ -18,9 +18,6 @@ internal sealed class PackedPrefixLeaf : DataLeaf
         _bits = bits;
     }
 
-    /// <summary>The address in the high 32 bits, the prefix length in the low 8.</summary>
-    public ulong Bits => _bits;
-
     /// <summary>The longest text that packs: "255.255.255.255/32".</summary>
     public const int MaxLength = 18;
 
