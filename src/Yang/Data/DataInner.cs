@@ -16,7 +16,6 @@ public class DataInner : DataNode
     // Nodes with up to this many children keep them in a plain array; larger ones in a ChildStore.
     private const int SmallMax = 16;
 
-
     // Children, in one of three forms (no List object per node: a million-node tree has ~200k inner nodes):
     // - up to two children held in the node: the first in _children, the second in a Pair's own field (a route's
     //   next-hop container holds its one child, a route its prefix and next hop: no array for one or two),
@@ -315,8 +314,9 @@ public class DataInner : DataNode
     /// <summary>The leaf-list entry with this canonical value, or null.</summary>
     public DataLeaf? FindLeafListEntry(LeafListSchema schema, string value)
     {
+        Span<char> scratch = stackalloc char[DataLeaf.ScratchLength]; // a packed value compared without a string
         foreach (var c in Children)
-            if (ReferenceEquals(c.Schema, schema) && c is DataLeaf l && l.Value == value) return l;
+            if (ReferenceEquals(c.Schema, schema) && c is DataLeaf l && l.ValueChars(scratch).SequenceEqual(value)) return l;
         return null;
     }
 
@@ -350,8 +350,9 @@ public class DataInner : DataNode
 
     private static bool KeysEqual(DataInner entry, ListSchema list, IReadOnlyList<string> keyValues)
     {
+        Span<char> scratch = stackalloc char[DataLeaf.ScratchLength];
         for (var i = 0; i < list.Keys.Length; i++)
-            if ((entry.Find(list.Keys[i]) as DataLeaf)?.Value != keyValues[i]) return false;
+            if (entry.Find(list.Keys[i]) is not DataLeaf key || !key.ValueChars(scratch).SequenceEqual(keyValues[i])) return false;
         return true;
     }
 }

@@ -8,7 +8,7 @@ namespace Mgmt.Yang.Encoding;
 /// of an earlier entry, or the first repeated value of a configuration leaf-list (RFC 7950 §7.8.2, §7.7.1).
 /// Readers check a node once it is complete rather than each entry as it arrives, so a large list needs no key
 /// index while it is read: a small node is compared pairwise, a large one through tables of child positions that
-/// live only for the check, one group of entries (by hash) at a time. Hashes are cheap to recompute per group: an
+/// live only for the check, one group of entries (by hash) at a time. Hashes are cheap to recompute per group: a
 /// prefix key hashes its packed bits.
 /// </summary>
 internal static class DuplicateEntries
@@ -41,6 +41,10 @@ internal static class DuplicateEntries
             }
             return null;
         }
+        // A large container of leaves has nothing to check.
+        var any = false;
+        for (var i = 0; i < n && !any; i++) any = Checked(children[i].Schema);
+        if (!any) return null;
         // Entries in up to MaxPasses groups by hash, one group per pass through the children, so the table stays
         // small enough for the ordinary heap (a table for all 100k routes at once was 0.6 MB at the peak).
         var passes = Math.Clamp((n + PerPass - 1) / PerPass, 1, MaxPasses);

@@ -450,8 +450,8 @@ public static class JsonDataReader
                         return DataLeaf.Create(schema, cachedString);
                     }
                     if (!AcceptsString(type)) throw Bad(path, schema, $"a value of type {type.Name} must not be a JSON string");
-                    if (TryPacked(ref r, schema, type) is { } packed) return packed;
-                    text = ReadString(ref r);
+                    text = ReadString(ref r, schema, type, out var packed);
+                    if (packed is not null) return packed;
                     break;
                 case JsonTokenType.Number:
                     if (TryCachedValue(ref r, schema, type, out cache, out var cachedNumber))
@@ -508,25 +508,19 @@ public static class JsonDataReader
         }
 
         // A string value: one seen before (ValueInterner) without a string made for it (a next hop repeated on every
-        // route), else a new one; escaped, long or invalid text takes GetString (which reports invalid UTF-8).
-        private string ReadString(ref Utf8JsonReader r)
+        // route), else a new one; escaped, long or invalid text takes GetString (which reports invalid UTF-8). An IPv4
+        // or IPv6 prefix valid as written (a route's key) comes back as a packed leaf instead, with no string at all.
+        private string ReadString(ref Utf8JsonReader r, SchemaNode schema, YangType type, out DataLeaf? packed)
         {
+            packed = null;
             if (r.ValueIsEscaped || r.HasValueSequence || r.ValueSpan.Length > MaxInternedLength) return r.GetString()!;
             Span<char> chars = stackalloc char[MaxInternedLength];
             if (Utf8.ToUtf16(r.ValueSpan, chars, out _, out var written, replaceInvalidSequences: false) != OperationStatus.Done) return r.GetString()!;
-            return _values.Intern(chars[..written]);
+            packed = DataLeaf.TryCreatePacked(schema, type, chars[..written]);
+            return packed is null ? _values.Intern(chars[..written]) : "";
         }
 
         private const int MaxInternedLength = 64;
-
-        // An IPv4 or IPv6 prefix valid as written (a route's key) becomes a packed leaf without a string made for it.
-        private static DataLeaf? TryPacked(ref Utf8JsonReader r, SchemaNode schema, YangType type)
-        {
-            if (r.ValueIsEscaped || r.HasValueSequence || r.ValueSpan.Length > Data.PackedPrefix6Leaf.MaxLength) return null;
-            Span<char> chars = stackalloc char[Data.PackedPrefix6Leaf.MaxLength];
-            if (Utf8.ToUtf16(r.ValueSpan, chars, out _, out var written, replaceInvalidSequences: false) != OperationStatus.Done) return null;
-            return DataLeaf.TryCreatePacked(schema, type, chars[..written]);
-        }
 
         private DefaultModule Resolver(YangModule module)
         {

@@ -244,6 +244,21 @@ public sealed class DataInnerChildrenTests
         }
     }
 
+    [Fact]
+    public void Entries_keyed_by_packed_prefixes_are_found_by_their_text_in_small_and_indexed_nodes()
+    {
+        foreach (var size in new[] { 3, 50 })
+        {
+            var node = new DataInner(Top);
+            for (var i = 0; i < size; i++) node.Add(Entry(One, $"10.{i}.0.0/16"));
+            Assert.IsType<PackedPrefixLeaf>(((DataInner)node.Children[0]).Children[0]);
+            Assert.Same(node.Children[size - 1], node.FindListEntry(One, [$"10.{size - 1}.0.0/16"]));
+            Assert.Same(node.Children[1], node.FindListEntry(One, ["10.1.0.0/16"]));
+            Assert.Null(node.FindListEntry(One, ["10.1.0.0/17"]));
+            Assert.Null(node.FindListEntry(One, ["10.1.0.0/1"]));
+        }
+    }
+
     private static SchemaNode Child(SchemaNode parent, string name)
     {
         foreach (var c in parent.DataChildren())

@@ -33,6 +33,17 @@ public sealed class DataEditorTests
     }
 
     [Fact]
+    public void A_leaf_list_value_held_packed_is_matched_by_an_edit_giving_it_again()
+    {
+        var t = Config(Base + "<tags>10.0.0.0/8</tags><tags>x</tags>");
+        DataEditor.Apply(t, Edit("<tags>10.0.0.0/8</tags>"));
+        Assert.Equal(1, System.Text.RegularExpressions.Regex.Count(Xml(t), "<tags>10.0.0.0/8</tags>"));
+        DataEditor.Apply(t, Edit("<tags nc:operation=\"delete\">10.0.0.0/8</tags>"));
+        Assert.DoesNotContain("10.0.0.0/8", Xml(t));
+        Assert.Contains("<tags>x</tags>", Xml(t));
+    }
+
+    [Fact]
     public void Create_of_an_existing_entry_fails_with_data_exists_and_changes_nothing()
     {
         var t = Config(Base);
