@@ -33,8 +33,8 @@ public abstract class DataNode
 
 /// <summary>
 /// A leaf or one leaf-list entry; <see cref="Value"/> is the canonical string. Leaves are made by
-/// <see cref="Create"/>, which keeps an IPv4 prefix as packed bits instead of a string (a route's key), and other
-/// values as their string.
+/// <see cref="Create"/>, which keeps an IPv4 or IPv6 prefix as packed bits instead of a string (a route's key), and
+/// other values as their string.
 /// </summary>
 public abstract class DataLeaf : DataNode
 {
