@@ -50,15 +50,7 @@ public sealed class KnownPatternTests
             {
                 // A valid address or prefix, one character changed, inserted or removed.
                 var a = $"{rng.Next(300)}.{rng.Next(260)}.{rng.Next(256)}.{rng.Next(256)}" + (rng.Next(3) switch { 0 => "", 1 => "/" + rng.Next(40), _ => "%" + (char)rng.Next(32, 127) });
-                var chars = a.ToList();
-                var at = rng.Next(chars.Count + 1);
-                switch (rng.Next(4))
-                {
-                    case 0 when at < chars.Count: chars[at] = alphabet[rng.Next(alphabet.Length)]; break;
-                    case 1: chars.Insert(at, alphabet[rng.Next(alphabet.Length)]); break;
-                    case 2 when at < chars.Count: chars.RemoveAt(at); break;
-                }
-                v = new string([.. chars]);
+                v = Mutated(a, rng, alphabet, kinds: 4); // the fourth kind leaves it as it is
             }
             else v = new string([.. Enumerable.Range(0, rng.Next(20)).Select(_ => alphabet[rng.Next(alphabet.Length)])]);
             Assert.True(regex.IsMatch(v) == matcher(v), $"\"{v}\": regex {regex.IsMatch(v)}, matcher {matcher(v)}");
@@ -101,23 +93,25 @@ public sealed class KnownPatternTests
                     break;
             }
             if (prefix || rng.Next(4) == 0) v += "/" + rng.Next(140).ToString(rng.Next(5) == 0 ? "D3" : "D");
-            if (rng.Next(3) == 0)
-            {
-                // One character changed, inserted or removed.
-                var chars = v.ToList();
-                var at = rng.Next(chars.Count + 1);
-                switch (rng.Next(3))
-                {
-                    case 0 when at < chars.Count: chars[at] = alphabet[rng.Next(alphabet.Length)]; break;
-                    case 1: chars.Insert(at, alphabet[rng.Next(alphabet.Length)]); break;
-                    case 2 when at < chars.Count: chars.RemoveAt(at); break;
-                }
-                v = new string([.. chars]);
-            }
+            if (rng.Next(3) == 0) v = Mutated(v, rng, alphabet, kinds: 3);
             if (!quick(v)) continue;
             yes++;
             Assert.True(regex.IsMatch(v), $"\"{v}\": the quick test says yes, the regex no");
         }
         Assert.True(yes > 30_000, $"{yes}"); // most valid spellings never reach the regex
+    }
+
+    // One character changed, inserted or removed (a kind drawn from the first `kinds` of those and "unchanged").
+    private static string Mutated(string v, Random rng, string alphabet, int kinds)
+    {
+        var chars = v.ToList();
+        var at = rng.Next(chars.Count + 1);
+        switch (rng.Next(kinds))
+        {
+            case 0 when at < chars.Count: chars[at] = alphabet[rng.Next(alphabet.Length)]; break;
+            case 1: chars.Insert(at, alphabet[rng.Next(alphabet.Length)]); break;
+            case 2 when at < chars.Count: chars.RemoveAt(at); break;
+        }
+        return new string([.. chars]);
     }
 }
